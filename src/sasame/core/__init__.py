@@ -1,0 +1,1 @@
+"""Money, time, ids and errors: the vocabulary every layer shares; imports nothing else of sasame."""

@@ -1,0 +1,36 @@
+"""The one schema of the whole business; every table is imported here so metadata is complete."""
+
+from sasame.models.accounts import User
+from sasame.models.base import Amount, Base, UTCDateTime
+from sasame.models.business import BusinessSetting, Channel, Location
+from sasame.models.catalog import BundleComponent, Product, Variant
+from sasame.models.customers import Customer
+from sasame.models.fulfilment import Shipment, TrackingEvent
+from sasame.models.ground_truth import GroundTruth
+from sasame.models.marketing import (
+    Ad,
+    AdCampaign,
+    AdSet,
+    AdSpendDay,
+    EmailCampaign,
+    EmailPerformanceDay,
+    MarketingTouchpoint,
+)
+from sasame.models.operations import Alert, AuditLog
+from sasame.models.orders import Order, OrderLine
+from sasame.models.payouts import BankTransaction, Payout, PayoutLine
+from sasame.models.returns import Chargeback, Refund, Return, ReturnLine
+from sasame.models.source import SourceRecord
+from sasame.models.stock import StockLevel, StockMovement
+from sasame.models.supply import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierTerm
+from sasame.models.support import SupportAction, SupportMessage, SupportTicket
+
+__all__ = [
+    "Ad", "AdCampaign", "AdSet", "AdSpendDay", "Alert", "Amount", "AuditLog", "BankTransaction",
+    "Base", "BundleComponent", "BusinessSetting", "Channel", "Chargeback", "Customer",
+    "EmailCampaign", "EmailPerformanceDay", "GroundTruth", "Location", "MarketingTouchpoint",
+    "Order", "OrderLine", "Payout", "PayoutLine", "Product", "PurchaseOrder", "PurchaseOrderLine",
+    "Refund", "Return", "ReturnLine", "Shipment", "SourceRecord", "StockLevel", "StockMovement",
+    "Supplier", "SupplierTerm", "SupportAction", "SupportMessage", "SupportTicket", "TrackingEvent",
+    "UTCDateTime", "User", "Variant",
+]

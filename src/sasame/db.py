@@ -40,7 +40,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() != "postgresql":
-        raise ConfigError(f"database URL: {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)")
+        backend = parsed.get_backend_name()
+        raise ConfigError(f"database URL: {backend!r} is not supported (use sqlite or postgresql)")
     return create_engine(url, pool_pre_ping=True, **options)
 
 

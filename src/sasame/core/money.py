@@ -16,7 +16,18 @@ SCALE = 10_000
 _QUANTUM = Decimal(1) / SCALE
 
 # Minor units per ISO 4217; currencies not listed have two.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
+_MINOR_UNITS = {
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "VND": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "JOD": 3,
+    "OMR": 3,
+    "TND": 3,
+}
 
 
 def minor_units(currency: str) -> int:
@@ -26,7 +37,7 @@ def minor_units(currency: str) -> int:
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
     """Convert an exact value to Decimal; floats are refused because they are already inexact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"money must not be a float or bool: {value!r}")
     if isinstance(value, Decimal):
         return value

@@ -11,8 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sasame.models.base import Amount, Base, UTCDateTime, currency_column, pk, source_column
 
 TRACKING_STATUSES = (
-    "label_created", "in_transit", "out_for_delivery", "delivered",
-    "available_for_pickup", "exception", "returned_to_sender", "unknown",
+    "label_created",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "available_for_pickup",
+    "exception",
+    "returned_to_sender",
+    "unknown",
 )
 """The one status vocabulary every carrier's events map to."""
 

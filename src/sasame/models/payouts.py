@@ -10,7 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sasame.models.base import Amount, Base, UTCDateTime, currency_column, pk, source_column
 
-PAYOUT_LINE_KINDS = ("principal", "shipping", "tax", "fee", "refund", "chargeback", "adjustment", "reserve", "other")
+PAYOUT_LINE_KINDS = (
+    "principal",
+    "shipping",
+    "tax",
+    "fee",
+    "refund",
+    "chargeback",
+    "adjustment",
+    "reserve",
+    "other",
+)
 
 
 class Payout(Base):

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sasame.models.base import Amount, Base, UTCDateTime, currency_column, pk, source_column
 
-RETURN_REASONS = ("too_small", "too_large", "not_as_described", "changed_mind", "defective", "damaged", "wrong_item")
+RETURN_REASONS = (
+    "too_small",
+    "too_large",
+    "not_as_described",
+    "changed_mind",
+    "defective",
+    "damaged",
+    "wrong_item",
+)
 RETURN_CONDITIONS = ("restockable", "damaged", "lost")
 
 

@@ -70,5 +70,3 @@ class PurchaseOrderLine(Base):
     quantity_ordered: Mapped[int] = mapped_column(Integer)
     quantity_received: Mapped[int] = mapped_column(Integer, default=0)
     unit_cost: Mapped[Decimal] = mapped_column(Amount)
-
-

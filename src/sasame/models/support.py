@@ -11,10 +11,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sasame.models.base import Base, UTCDateTime, pk, source_column
 
 INTENTS = (
-    "order_status", "return_request", "exchange_request", "change_order", "cancel_order",
-    "change_address", "product_question", "wrong_item", "damaged_item", "refund_status",
-    "payment_issue", "discount_question", "shipping_question", "account", "complaint",
-    "praise", "spam", "other",
+    "order_status",
+    "return_request",
+    "exchange_request",
+    "change_order",
+    "cancel_order",
+    "change_address",
+    "product_question",
+    "wrong_item",
+    "damaged_item",
+    "refund_status",
+    "payment_issue",
+    "discount_question",
+    "shipping_question",
+    "account",
+    "complaint",
+    "praise",
+    "spam",
+    "other",
 )
 DECISIONS = ("auto", "draft", "escalate")
 

@@ -1,0 +1,1 @@
+"""The business itself: its settings (name, currency, timezone), read by every engine."""

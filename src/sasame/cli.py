@@ -1,0 +1,266 @@
+"""The `sasame` command: each command parses its arguments, calls a service, and renders the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from sasame.config import Settings
+from sasame.core.clock import system_clock
+from sasame.core.errors import ConfigError, UserError
+from sasame.db import current_revision, head_revision, make_engine, transaction, upgrade
+
+app = typer.Typer(
+    help="sasame: operations for small e-commerce sellers (support, inventory, finance, marketing, ops).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+user_app = typer.Typer(help="Manage who may log in to the dashboard.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $SASAME_DATABASE_URL, else sqlite:///sasame.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+DEMO_LOGIN = ("owner@demo.sasame.dev", "sasame-demo")
+"""The demo store's owner account; printed by `sasame demo`, never created in a real store."""
+
+
+def open_database(db: str | None, *, migrate: bool = True) -> tuple[Settings, Engine]:
+    """Resolve settings, connect, and (by default) create or upgrade the schema."""
+    settings = Settings.from_env(db)
+    engine = make_engine(settings.database_url)
+    database = make_url(engine.url).database
+    if not migrate and engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        raise ConfigError(f"database file {database} does not exist: run `sasame init --db ...` first")
+    shown = make_url(engine.url).render_as_string(hide_password=True)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        raise ConfigError(f"database URL {shown}: cannot connect ({str(error.orig).strip()})") from error
+    if migrate:
+        upgrade(engine)
+    elif current_revision(engine) != head_revision():
+        raise ConfigError(
+            f"database {shown} is not initialised or is out of date: run `sasame init --db ...`"
+        )
+    return settings, engine
+
+
+@app.command()
+def init(
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Option(help="The store's name.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Reporting currency, ISO 4217 (default USD).")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA timezone of the business day (default UTC).")
+    ] = None,
+) -> None:
+    """Create the database, or upgrade it to the current schema; set the store's name, currency, timezone."""
+    from sasame.business.service import configure_business
+
+    _, engine = open_database(db)
+    with transaction(engine) as session:
+        store = configure_business(
+            session, name=name, currency=currency, timezone=timezone, now=system_clock()
+        )
+    console.print(
+        f"[green]Ready[/]: {store.name} ({store.currency}, {store.timezone}) "
+        f"at schema revision {current_revision(engine)}."
+    )
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same store.")] = 7,
+    weeks: Annotated[int, typer.Option(min=8, help="Weeks of history.")] = 104,
+    orders_per_week: Annotated[int, typer.Option(min=10, help="Average orders per week.")] = 300,
+    skus: Annotated[int, typer.Option(min=20, help="Active SKUs.")] = 120,
+    end: Annotated[
+        str | None, typer.Option(help="Day after the last day of history, YYYY-MM-DD (default: today).")
+    ] = None,
+    replace: Annotated[bool, typer.Option(help="Delete an existing SQLite demo file first.")] = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the dashboard afterwards.")] = True,
+) -> None:
+    """Generate a realistic demo store (deterministic for a seed) and serve the dashboard."""
+    from sasame.accounts.service import create_user
+    from sasame.demo.context import DemoScale
+    from sasame.demo.service import generate_demo_store
+
+    end_day = _parse_date("--end", end) if end else None
+    if replace:
+        _delete_sqlite_file(Settings.from_env(db).database_url)
+    settings, engine = open_database(db)
+    now = system_clock()
+    with Progress(
+        TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("demo store", total=1.0)
+
+        def report(step: str, fraction: float) -> None:
+            progress.update(task, description=step, completed=fraction)
+
+        summary = generate_demo_store(
+            engine,
+            seed=seed,
+            scale=DemoScale(weeks=weeks, orders_per_week=orders_per_week, skus=skus),
+            end=end_day,
+            now=now,
+            progress=report,
+        )
+    with transaction(engine) as session:
+        create_user(session, DEMO_LOGIN[0], DEMO_LOGIN[1], now)
+    console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
+    if serve:
+        _serve(settings, engine, demo_login=True)
+    else:
+        console.print(f"Serve it with: sasame serve --db {settings.database_url}")
+        console.print(f"Log in as {DEMO_LOGIN[0]} with password {DEMO_LOGIN[1]}")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Serve the dashboard and run the daily pipeline on schedule."""
+    settings, engine = open_database(db)
+    if host or port:
+        settings = Settings(
+            settings.database_url, host or settings.host, port or settings.port, settings.secret_key
+        )
+    _serve(settings, engine)
+
+
+@app.command()
+def status(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show what the database holds: counts per entity group, order dates, money totals per currency."""
+    from sasame.overview.status import store_status
+
+    _, engine = open_database(db, migrate=False)
+    with transaction(engine) as session:
+        report = store_status(session).as_json()
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    table = Table("group", "table", "rows")
+    for group, tables in report["counts"].items():
+        for name, rows in tables.items():
+            table.add_row(group, name, f"{rows:,}")
+    console.print(table)
+    dates = report["order_dates"]
+    console.print(f"Orders from {dates['first'] or '-'} to {dates['last'] or '-'}")
+    for label, totals in report["money"].items():
+        shown = ", ".join(f"{amount} {currency}" for currency, amount in totals.items()) or "-"
+        console.print(f"{label}: {shown}")
+
+
+@app.command()
+def run(
+    db: DbOption = None,
+    step: Annotated[list[str] | None, typer.Option(help="Run only this step (repeatable).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the daily pipeline once now: every engine's step, each in its own transaction."""
+    from sasame.jobs.pipeline import STEPS, run_pipeline
+
+    unknown = set(step or ()) - {s.name for s in STEPS}
+    if unknown:
+        known = ", ".join(s.name for s in STEPS)
+        raise UserError(f"--step: unknown step {sorted(unknown)[0]!r}; the steps are {known}")
+    _, engine = open_database(db)
+    results = run_pipeline(engine, system_clock(), only=step)
+    if as_json:
+        print(json.dumps([r.__dict__ for r in results], indent=2, default=str))
+    else:
+        for result in results:
+            state = "[green]ok[/]" if result.succeeded else "[red]failed[/]"
+            console.print(f"{result.name}: {state} in {result.seconds:.2f}s {result.error or result.summary}")
+    if not all(result.succeeded for result in results):
+        raise typer.Exit(1)
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The login email.")],
+    db: DbOption = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input.")] = False,
+) -> None:
+    """Create a dashboard login (the password is stored only as an Argon2id hash)."""
+    from sasame.accounts.service import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise UserError("password: use at least 10 characters")
+    _, engine = open_database(db)
+    with transaction(engine) as session:
+        create_user(session, email, password, system_clock())
+    console.print(f"[green]Created[/] login {email.lower()}")
+
+
+def _serve(settings: Settings, engine: Engine, *, demo_login: bool = False) -> None:
+    from sasame.jobs.scheduler import DailyScheduler
+    from sasame.web.server import serve as serve_dashboard
+
+    scheduler = DailyScheduler(engine, system_clock)
+    scheduler.start()
+    console.print(f"Dashboard: [bold]http://{settings.host}:{settings.port}[/] (Ctrl+C to stop)")
+    if demo_login:
+        console.print(f"Log in as [bold]{DEMO_LOGIN[0]}[/] with password [bold]{DEMO_LOGIN[1]}[/]")
+    try:
+        serve_dashboard(engine, settings)
+    finally:
+        scheduler.stop()
+
+
+def _parse_date(option: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise UserError(f"{option}: {value!r} is not a date like 2026-03-31") from error
+
+
+def _delete_sqlite_file(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        raise UserError("--replace: only a SQLite file can be replaced; use an empty PostgreSQL database")
+    for suffix in ("", "-wal", "-shm"):
+        Path(parsed.database + suffix).unlink(missing_ok=True)
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{key} {value:,}" if isinstance(value, int) else f"{key} {value}" for key, value in summary.items()
+    )
+
+
+def main() -> None:
+    """Entry point: user errors print one line and exit 1; anything else is a bug with a traceback."""
+    try:
+        app()
+    except UserError as error:
+        errors.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(1)

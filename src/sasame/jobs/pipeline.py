@@ -1,0 +1,70 @@
+"""The daily pipeline: an explicit, ordered list of steps; each runs in its own transaction.
+
+A step is a use case `(session, now) -> summary dict`. Steps are listed here, not discovered,
+so the order is visible and a reader sees at once what `sasame run` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sasame.db import transaction
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[Session, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    name: str
+    run: Step
+    description: str
+
+
+@dataclass
+class StepResult:
+    name: str
+    succeeded: bool
+    seconds: float
+    summary: dict[str, Any]
+    error: str | None = None
+
+
+def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.ops.service import refresh_alerts
+
+    return refresh_alerts(session, now)
+
+
+STEPS: list[PipelineStep] = [
+    PipelineStep("ops.alerts", _refresh_alerts, "raise alerts for late POs and unshipped orders"),
+]
+"""Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""
+
+
+def run_pipeline(engine: Engine, now: datetime, only: list[str] | None = None) -> list[StepResult]:
+    """Run every step (or the named ones) in order; one failing step is reported, not hidden, and
+    does not stop the steps after it, because they read the database, not each other's output."""
+    results = []
+    for step in STEPS:
+        if only and step.name not in only:
+            continue
+        started = time.perf_counter()
+        try:
+            with transaction(engine) as session:
+                summary = step.run(session, now)
+        except Exception as error:  # a bug in one engine must not silence the others' steps
+            log.exception("pipeline step %s failed", step.name)
+            results.append(StepResult(step.name, False, time.perf_counter() - started, {}, repr(error)))
+            continue
+        results.append(StepResult(step.name, True, time.perf_counter() - started, summary))
+    return results

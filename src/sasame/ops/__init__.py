@@ -1,0 +1,1 @@
+"""Operations engine: fulfilment exceptions and supplier follow-up (alerts); routing comes later."""

@@ -46,11 +46,16 @@ def test_status_json_counts_every_group_and_totals_money(database_url):
         for number, total in (("#1001", "19.99"), ("#1002", "0.01"), ("#1003", "100.00")):
             session.add(
                 m.Order(
-                    channel_id=channel.id, external_id=number, number=number,
+                    channel_id=channel.id,
+                    external_id=number,
+                    number=number,
                     ordered_at=datetime(2026, 5, int(number[-1]), 12, tzinfo=UTC),
-                    order_date=date(2026, 5, int(number[-1])), currency="USD",
-                    subtotal=Decimal(total), total=Decimal(total),
-                    financial_status="paid", fulfillment_status="fulfilled",
+                    order_date=date(2026, 5, int(number[-1])),
+                    currency="USD",
+                    subtotal=Decimal(total),
+                    total=Decimal(total),
+                    financial_status="paid",
+                    fulfillment_status="fulfilled",
                 )
             )
     engine.dispose()
@@ -73,9 +78,16 @@ def test_run_raises_an_alert_once_and_resolves_it(database_url):
         session.flush()
         session.add(
             m.Order(
-                channel_id=channel.id, external_id="9", number="3301", ordered_at=long_ago,
-                order_date=long_ago.date(), currency="USD", subtotal=Decimal(5), total=Decimal(5),
-                financial_status="paid", fulfillment_status="unfulfilled",
+                channel_id=channel.id,
+                external_id="9",
+                number="3301",
+                ordered_at=long_ago,
+                order_date=long_ago.date(),
+                currency="USD",
+                subtotal=Decimal(5),
+                total=Decimal(5),
+                financial_status="paid",
+                fulfillment_status="unfulfilled",
             )
         )
     for _ in range(2):
@@ -103,7 +115,9 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     )
     missing_folder = sasame("status", "--db", f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
     assert missing_folder.returncode == 1
-    assert missing_folder.stderr.strip() == f"error: database URL: folder {tmp_path / 'nowhere'} does not exist"
+    assert (
+        missing_folder.stderr.strip() == f"error: database URL: folder {tmp_path / 'nowhere'} does not exist"
+    )
     assert "Traceback" not in missing_folder.stderr
 
 

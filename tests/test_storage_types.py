@@ -46,7 +46,9 @@ def test_instants_come_back_aware_utc(engine):
 
 def test_naive_instants_are_refused_at_the_boundary(engine):
     with pytest.raises(Exception, match="naive datetime"), transaction(engine) as session:
-        session.add(m.BusinessSetting(name="S", currency="USD", timezone="UTC", created_at=datetime(2026, 1, 1)))
+        session.add(
+            m.BusinessSetting(name="S", currency="USD", timezone="UTC", created_at=datetime(2026, 1, 1))
+        )
         session.flush()
 
 

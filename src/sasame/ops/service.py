@@ -82,7 +82,9 @@ def refresh_alerts(session: Session, now: datetime) -> dict[str, int]:
             select(m.Alert).where(m.Alert.kind.in_(kinds), m.Alert.resolved_at.is_(None))
         )
     }
-    current = {(c.kind, c.entity_type, c.entity_id): c for c in candidates}
+    current: dict[tuple[str, str | None, int | None], AlertCandidate] = {
+        (c.kind, c.entity_type, c.entity_id): c for c in candidates
+    }
     raised = 0
     for key, candidate in current.items():
         if key in open_alerts:

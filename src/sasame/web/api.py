@@ -1,0 +1,93 @@
+"""The JSON API under /api: the same queries as the pages, money as decimal strings with currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from sasame.overview import queries
+from sasame.web import presenters
+from sasame.web.deps import api_user, db_session, now
+
+public = APIRouter(prefix="/api", tags=["health"])
+api = APIRouter(prefix="/api", dependencies=[Depends(api_user)])
+
+SessionDep = Annotated[Session, Depends(db_session)]
+NowDep = Annotated[datetime, Depends(now)]
+
+
+@public.get("/health")
+def health() -> dict[str, str]:
+    """Say the server is up (no login needed, no data revealed)."""
+    return {"status": "ok"}
+
+
+@api.get("/openapi.json", include_in_schema=False)
+def openapi_document(request: Request) -> dict[str, Any]:
+    """Return this API's OpenAPI document (behind login like the rest of /api)."""
+    return request.app.openapi()
+
+
+@api.get("/store", tags=["store"])
+def store(session: SessionDep) -> dict[str, str]:
+    """Return the store's name, currency and IANA timezone."""
+    profile = queries.store_profile(session)
+    return {"name": profile.name, "currency": profile.currency, "timezone": profile.timezone}
+
+
+@api.get("/overview/headline", tags=["overview"])
+def overview_headline(
+    session: SessionDep, instant: NowDep, days: Annotated[int, Query(ge=1, le=366)] = 30
+) -> dict[str, Any]:
+    """Return orders, revenue and average order value for the last `days` business days vs the
+    `days` before, in total and by channel."""
+    profile = queries.store_profile(session)
+    today = queries.store_today(profile, instant)
+    return presenters.headline_json(queries.headline(session, today, profile.currency, days))
+
+
+@api.get("/overview/sales", tags=["overview"])
+def overview_sales(
+    session: SessionDep, instant: NowDep, grain: Literal["day", "week", "month"] = "week"
+) -> dict[str, Any]:
+    """Return orders and store-currency revenue per channel for every day, week (from Monday) or
+    month of the whole history, by the orders' business day."""
+    profile = queries.store_profile(session)
+    today = queries.store_today(profile, instant)
+    return presenters.sales_json(queries.sales_series(session, grain, profile.currency, today))
+
+
+@api.get("/support", tags=["support"])
+def support(session: SessionDep) -> dict[str, Any]:
+    """Return open tickets by status and the latest messages."""
+    return presenters.support_json(queries.support_overview(session))
+
+
+@api.get("/inventory", tags=["inventory"])
+def inventory(session: SessionDep) -> dict[str, Any]:
+    """Return stock on hand per SKU and location with the units on open purchase orders."""
+    return presenters.inventory_json(queries.inventory_overview(session))
+
+
+@api.get("/finance", tags=["finance"])
+def finance(session: SessionDep) -> dict[str, Any]:
+    """Return the latest payouts with their line totals by kind."""
+    return presenters.finance_json(queries.finance_overview(session))
+
+
+@api.get("/marketing", tags=["marketing"])
+def marketing(session: SessionDep, instant: NowDep) -> dict[str, Any]:
+    """Return the last 30 days' ad spend and platform-reported conversion value by platform, and
+    email revenue by flow or campaign."""
+    profile = queries.store_profile(session)
+    today = queries.store_today(profile, instant)
+    return presenters.marketing_json(queries.marketing_overview(session, today))
+
+
+@api.get("/operations", tags=["operations"])
+def operations(session: SessionDep, instant: NowDep) -> dict[str, Any]:
+    """Return orders unfulfilled for more than 3 days and the open alerts."""
+    return presenters.operations_json(queries.operations_overview(session, instant))

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from web_store import NOW, OWNER_EMAIL, OWNER_PASSWORD, add_everything
+from web_store import NOW, add_everything, log_in
 
 from sasame.config import Settings
 from sasame.core.clock import fixed_clock
 from sasame.web.app import create_app
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_INPUT.search(html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
-
-
-def log_in(client: TestClient, email: str = OWNER_EMAIL, password: str = OWNER_PASSWORD):
-    """Log in through the form like a browser: fetch it for the token, then post it."""
-    token = csrf_from(client.get("/login").text)
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
-    )
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import fastapi.routing
 import pytest
-from conftest import csrf_from, log_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from web_store import NOW, OWNER_EMAIL
+from web_store import NOW, OWNER_EMAIL, csrf_from, log_in
 
 from sasame.config import Settings, secret_key_file
 from sasame.core.clock import fixed_clock

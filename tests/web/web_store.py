@@ -13,9 +13,12 @@ Store timezone America/New_York; the tests run at NOW, a Thursday afternoon (bus
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
 
 from sasame.accounts import create_user
@@ -394,3 +397,20 @@ def add_everything(engine: Engine) -> None:
     add_orders(engine)
     add_owner(engine)
     add_areas(engine)
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def log_in(client: TestClient, email: str = OWNER_EMAIL, password: str = OWNER_PASSWORD) -> Response:
+    """Log in through the form like a browser: fetch it for the token, then post it."""
+    token = csrf_from(client.get("/login").text)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )

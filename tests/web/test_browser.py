@@ -1,0 +1,153 @@
+"""End to end in real headless Chromium: log in through the form and see the overview chart drawn.
+
+Uses Debian's /usr/bin/chromium through Playwright (never a downloaded browser). Skips where it is
+missing, unless SASAME_REQUIRE_BROWSER=1 (CI), where that is a failure. Set
+SASAME_SCREENSHOT_DIR to keep screenshots of the pages for a look.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from web_store import NOW, OWNER_EMAIL, OWNER_PASSWORD, add_everything
+
+from sasame.config import Settings
+from sasame.core.clock import fixed_clock
+from sasame.db import make_engine, upgrade
+from sasame.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOPIFY_BLUE = (37, 99, 235)
+"""The chart's first palette colour (#2563eb): the Shopify bars."""
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("SASAME_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"SASAME_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing")
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """Serve the hand-written store with uvicorn on a free 127.0.0.1 port in a thread."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    add_everything(engine)
+    app = create_app(engine, Settings(database_url=url, secret_key="browser-test"), fixed_clock(NOW))
+    # Bind first and hand uvicorn the socket, so no other process can take the port in between.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+        engine.dispose()
+
+
+CHART_STATE = """() => {
+    const chart = window.Chart && Chart.getChart("overview-chart");
+    if (!chart) return null;
+    return {
+        type: chart.config.type,
+        labels: chart.data.labels.length,
+        datasets: chart.data.datasets.map(d => ({label: d.label, data: d.data})),
+    };
+}"""
+
+PAINTED_PIXELS = """([r, g, b]) => {
+    const canvas = document.getElementById("overview-chart");
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0, bars = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+        if (pixels[i + 3] > 0) painted++;
+        const near = (k, v) => Math.abs(pixels[i + k] - v) < 8;
+        if (near(0, r) && near(1, g) && near(2, b)) bars++;
+    }
+    return {painted, bars, total: pixels.length / 4};
+}"""
+
+
+def test_log_in_and_see_the_overview_chart(chromium: Path, live_server: str):
+    from playwright.sync_api import sync_playwright
+
+    shots = os.environ.get("SASAME_SCREENSHOT_DIR")
+    problems: list[str] = []
+    foreign: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 1000})
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+            page.on("request", lambda r: r.url.startswith(live_server) or foreign.append(r.url))
+
+            page.goto(live_server + "/")
+            assert page.url == live_server + "/login"
+            if shots:
+                page.screenshot(path=f"{shots}/login.png")
+            page.fill("#email", OWNER_EMAIL)
+            page.fill("#password", OWNER_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(live_server + "/")
+
+            page.wait_for_function(CHART_STATE)
+            chart = page.evaluate(CHART_STATE)
+            assert chart["type"] == "bar"
+            assert chart["labels"] == 6
+            assert [d["label"] for d in chart["datasets"]] == ["Shopify", "Amazon US"]
+            assert chart["datasets"][0]["data"] == [60, 0, 0, 0, 0, 120.15]
+            # Wait out the short draw animation, then check the bars are really on the canvas.
+            page.wait_for_function(f"() => ({PAINTED_PIXELS})({list(SHOPIFY_BLUE)}).bars > 500")
+            pixels = page.evaluate(PAINTED_PIXELS, list(SHOPIFY_BLUE))
+            assert pixels["painted"] > pixels["total"] * 0.02
+            assert page.inner_text('[data-figure="revenue"]') == "$195.65"
+            if shots:
+                page.screenshot(path=f"{shots}/overview.png", full_page=True)
+
+            # The measure switch redraws the same chart with order counts.
+            page.click("button[data-metric=orders]")
+            assert page.evaluate(CHART_STATE)["datasets"][1]["data"] == [0, 0, 0, 0, 2, 0]
+            # The period switch fetches /api/overview/sales?grain=month.
+            page.click("button[data-grain=month]")
+            page.wait_for_function("() => Chart.getChart('overview-chart').data.labels.length === 2")
+            # htmx swaps in the 7-day headline without reloading the page.
+            page.click("#headline a:has-text('7 days')")
+            page.wait_for_function("() => document.querySelector('[data-figure=orders]').textContent === '3'")
+            assert page.url == live_server + "/"
+
+            for area in ("support", "inventory", "finance", "marketing", "operations"):
+                page.click(f"nav >> text={area.capitalize()}")
+                page.wait_for_url(f"{live_server}/{area}")
+                assert page.locator("h1").inner_text() == area.capitalize()
+                if shots:
+                    page.screenshot(path=f"{shots}/{area}.png", full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
+    assert foreign == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -12,13 +14,28 @@ from web_store import NOW, add_everything, log_in
 
 from sasame.config import Settings
 from sasame.core.clock import fixed_clock
+from sasame.db import make_engine, upgrade
 from sasame.web.app import create_app
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate and fill the hand-written store once; each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("store") / "store.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    add_everything(engine)
+    engine.dispose()  # the last connection closing folds the WAL back into the file
+    return path
+
+
 @pytest.fixture
-def sqlite_store(sqlite_engine: Engine) -> Engine:
-    add_everything(sqlite_engine)
-    return sqlite_engine
+def sqlite_store(store_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "store.db"
+    shutil.copyfile(store_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -442,19 +442,22 @@ def finance_overview(session: Session, limit: int = 20) -> list[PayoutRow]:
     ).all()
     if not payouts:
         return []
+    currency_of = {payout.id: payout.currency.upper() for payout, _ in payouts}
     totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    balances: dict[int, Decimal] = defaultdict(Decimal)
     for payout_id, kind, currency, amount in session.execute(
         select(PayoutLine.payout_id, PayoutLine.kind, PayoutLine.currency, func.sum(PayoutLine.amount))
         .where(PayoutLine.payout_id.in_([p.id for p, _ in payouts]))
         .group_by(PayoutLine.payout_id, PayoutLine.kind, PayoutLine.currency)
     ):
         # A line in another currency than its payout cannot be added to it; keep it visible apart.
-        key = kind if currency.upper() == _payout_currency(payouts, payout_id) else f"{kind} ({currency})"
+        key = kind if currency.upper() == currency_of[payout_id] else f"{kind} ({currency})"
         totals[payout_id][key] = totals[payout_id].get(key, Decimal(0)) + (amount or Decimal(0))
+        if key == kind:
+            balances[payout_id] += amount or Decimal(0)
     rows = []
     for payout, channel_name in payouts:
         lines = dict(sorted(totals.get(payout.id, {}).items()))
-        same_currency = [v for k, v in lines.items() if "(" not in k]
         rows.append(
             PayoutRow(
                 id=payout.id,
@@ -466,14 +469,10 @@ def finance_overview(session: Session, limit: int = 20) -> list[PayoutRow]:
                 amount=payout.amount,
                 currency=payout.currency.upper(),
                 line_totals=lines,
-                lines_total=sum(same_currency, Decimal(0)),
+                lines_total=balances[payout.id],
             )
         )
     return rows
-
-
-def _payout_currency(payouts: list, payout_id: int) -> str:
-    return next(p.currency.upper() for p, _ in payouts if p.id == payout_id)
 
 
 # --- marketing ---------------------------------------------------------------------------------

@@ -307,7 +307,7 @@ class SupportOverview:
     latest_messages: list[MessageRow]
 
 
-def _snippet(text: str, length: int = 160) -> str:
+def _snippet(text: str, length: int = 140) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from web_store import NOW, TODAY, add_areas, add_orders
 
+from sasame.business.service import DEFAULT_SETTINGS, store_settings
 from sasame.db import transaction
 from sasame.overview import queries
 from sasame.web import presenters
@@ -21,17 +22,11 @@ def store(engine: Engine) -> Engine:
     return engine
 
 
-def test_store_profile_defaults_to_usd_utc(engine: Engine):
-    with transaction(engine) as session:
-        profile = queries.store_profile(session)
-    assert (profile.currency, profile.timezone) == ("USD", "UTC")
-
-
 def test_store_today_is_the_business_day_in_the_store_timezone(store: Engine):
     with transaction(store) as session:
-        profile = queries.store_profile(session)
-    assert profile == queries.StoreProfile("Juniper & Pine", "USD", "America/New_York")
-    assert queries.store_today(profile, NOW) == TODAY
+        settings = store_settings(session)
+    assert queries.store_today(settings, NOW) == TODAY
+    assert queries.store_today(DEFAULT_SETTINGS, NOW) == date(2025, 3, 20)  # 19:00 UTC is still the 20th
 
 
 def test_weekly_sales_are_exact_and_bucket_by_business_day(store: Engine):

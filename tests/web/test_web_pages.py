@@ -152,3 +152,19 @@ def test_pages_load_nothing_from_other_hosts():
         assert not remote.search(file.read_text()), file.name
     vendored = {p.name for p in (WEB / "static" / "vendor").iterdir()}
     assert {"chart-4.6.1.umd.min.js", "chart.js-LICENSE.md", "htmx-4.0.1.min.js", "htmx-LICENSE"} <= vendored
+
+
+def test_serve_runs_uvicorn_on_the_configured_address(monkeypatch: pytest.MonkeyPatch, sqlite_store):
+    from fastapi import FastAPI
+
+    from sasame.config import Settings
+    from sasame.web import server
+
+    calls: list[tuple[object, dict]] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    server.serve(
+        sqlite_store, Settings(database_url="sqlite://", host="127.0.0.2", port=8123, secret_key="k")
+    )
+    ((app, options),) = calls
+    assert isinstance(app, FastAPI)
+    assert (options["host"], options["port"]) == ("127.0.0.2", 8123)

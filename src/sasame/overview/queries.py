@@ -17,6 +17,7 @@ from typing import Literal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from sasame.business.service import StoreSettings
 from sasame.core.clock import business_day, zone
 from sasame.models import Ad as AdModel
 from sasame.models import (
@@ -24,7 +25,6 @@ from sasame.models import (
     AdSet,
     AdSpendDay,
     Alert,
-    BusinessSetting,
     Channel,
     EmailCampaign,
     EmailPerformanceDay,
@@ -43,8 +43,6 @@ from sasame.models import (
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
 
-DEFAULT_CURRENCY = "USD"
-DEFAULT_TIMEZONE = "UTC"
 OPEN_PURCHASE_ORDER_STATUSES = ("sent", "partial")
 """Drafts are proposals nobody has sent yet, so their quantities are not on order."""
 UNFULFILLED_STATUSES = ("unfulfilled", "partial")
@@ -54,24 +52,9 @@ ALERT_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 # --- the store ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoreProfile:
-    name: str
-    currency: str
-    timezone: str
-
-
-def store_profile(session: Session) -> StoreProfile:
-    """Return the store's name, currency and timezone; a store not yet set up reads as USD/UTC."""
-    setting = session.scalar(select(BusinessSetting).order_by(BusinessSetting.id).limit(1))
-    if setting is None:
-        return StoreProfile(name="sasame", currency=DEFAULT_CURRENCY, timezone=DEFAULT_TIMEZONE)
-    return StoreProfile(name=setting.name, currency=setting.currency.upper(), timezone=setting.timezone)
-
-
-def store_today(profile: StoreProfile, now: datetime) -> date:
+def store_today(store: StoreSettings, now: datetime) -> date:
     """Return the business day ``now`` falls on in the store's timezone."""
-    return business_day(now, zone(profile.timezone))
+    return business_day(now, zone(store.timezone))
 
 
 # --- sales: headline and series ----------------------------------------------------------------

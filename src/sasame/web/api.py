@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from sasame.business.service import store_settings
 from sasame.overview import queries
 from sasame.web import presenters
 from sasame.web.deps import api_user, db_session, now
@@ -34,7 +35,7 @@ def openapi_document(request: Request) -> dict[str, Any]:
 @api.get("/store", tags=["store"])
 def store(session: SessionDep) -> dict[str, str]:
     """Return the store's name, currency and IANA timezone."""
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     return {"name": profile.name, "currency": profile.currency, "timezone": profile.timezone}
 
 
@@ -44,7 +45,7 @@ def overview_headline(
 ) -> dict[str, Any]:
     """Return orders, revenue and average order value for the last `days` business days vs the
     `days` before, in total and by channel."""
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     today = queries.store_today(profile, instant)
     return presenters.headline_json(queries.headline(session, today, profile.currency, days))
 
@@ -55,7 +56,7 @@ def overview_sales(
 ) -> dict[str, Any]:
     """Return orders and store-currency revenue per channel for every day, week (from Monday) or
     month of the whole history, by the orders' business day."""
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     today = queries.store_today(profile, instant)
     return presenters.sales_json(queries.sales_series(session, grain, profile.currency, today))
 
@@ -82,7 +83,7 @@ def finance(session: SessionDep) -> dict[str, Any]:
 def marketing(session: SessionDep, instant: NowDep) -> dict[str, Any]:
     """Return the last 30 days' ad spend and platform-reported conversion value by platform, and
     email revenue by flow or campaign."""
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     today = queries.store_today(profile, instant)
     return presenters.marketing_json(queries.marketing_overview(session, today))
 

@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from sasame.accounts import authenticate
+from sasame.business.service import store_settings
 from sasame.models import User
 from sasame.overview import queries
 from sasame.web import presenters
@@ -108,7 +109,7 @@ def overview(
     instant: NowDep,
     days: Annotated[int, Query()] = 30,
 ) -> Response:
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     today = queries.store_today(profile, instant)
     headline = queries.headline(session, today, profile.currency, _headline_days(days))
     series = queries.sales_series(session, "week", profile.currency, today)
@@ -131,7 +132,7 @@ def overview_headline(
     request: Request, session: SessionDep, instant: NowDep, days: Annotated[int, Query()] = 30
 ) -> Response:
     """Return only the headline block, for htmx to swap in when the period changes."""
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     today = queries.store_today(profile, instant)
     headline = queries.headline(session, today, profile.currency, _headline_days(days))
     return render(
@@ -144,7 +145,7 @@ def overview_headline(
 
 @pages.get("/support")
 def support(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     data = queries.support_overview(session)
     return render(
         request, "support.html", {"user": user, "store": profile, "data": data, "active": "support"}
@@ -153,7 +154,7 @@ def support(request: Request, session: SessionDep, user: UserDep) -> Response:
 
 @pages.get("/inventory")
 def inventory(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     rows = queries.inventory_overview(session)
     return render(
         request, "inventory.html", {"user": user, "store": profile, "rows": rows, "active": "inventory"}
@@ -162,7 +163,7 @@ def inventory(request: Request, session: SessionDep, user: UserDep) -> Response:
 
 @pages.get("/finance")
 def finance(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     payouts = queries.finance_overview(session)
     return render(
         request, "finance.html", {"user": user, "store": profile, "payouts": payouts, "active": "finance"}
@@ -171,7 +172,7 @@ def finance(request: Request, session: SessionDep, user: UserDep) -> Response:
 
 @pages.get("/marketing")
 def marketing(request: Request, session: SessionDep, user: UserDep, instant: NowDep) -> Response:
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     data = queries.marketing_overview(session, queries.store_today(profile, instant))
     return render(
         request, "marketing.html", {"user": user, "store": profile, "data": data, "active": "marketing"}
@@ -180,7 +181,7 @@ def marketing(request: Request, session: SessionDep, user: UserDep, instant: Now
 
 @pages.get("/operations")
 def operations(request: Request, session: SessionDep, user: UserDep, instant: NowDep) -> Response:
-    profile = queries.store_profile(session)
+    profile = store_settings(session)
     data = queries.operations_overview(session, instant)
     return render(
         request, "operations.html", {"user": user, "store": profile, "data": data, "active": "operations"}

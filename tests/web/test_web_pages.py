@@ -142,6 +142,10 @@ def test_openapi_document_describes_the_api(owner: TestClient):
     paths = set(document["paths"])
     assert {"/api/health", "/api/overview/sales", "/api/support", "/api/inventory", "/api/finance"} <= paths
     assert not any(p == "/" or p.startswith("/login") for p in paths)
+    money = document["components"]["schemas"]["Money"]
+    assert money["properties"]["amount"]["type"] == "string"
+    sales = document["paths"]["/api/overview/sales"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert sales["schema"] == {"$ref": "#/components/schemas/Sales"}
 
 
 def test_pages_load_nothing_from_other_hosts():

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sasame.business.service import store_settings
 from sasame.overview import queries
-from sasame.web import presenters
+from sasame.web import presenters, schemas
 from sasame.web.deps import api_user, db_session, now
 
 public = APIRouter(prefix="/api", tags=["health"])
@@ -20,7 +20,7 @@ SessionDep = Annotated[Session, Depends(db_session)]
 NowDep = Annotated[datetime, Depends(now)]
 
 
-@public.get("/health")
+@public.get("/health", response_model=schemas.Health)
 def health() -> dict[str, str]:
     """Say the server is up (no login needed, no data revealed)."""
     return {"status": "ok"}
@@ -32,14 +32,14 @@ def openapi_document(request: Request) -> dict[str, Any]:
     return request.app.openapi()
 
 
-@api.get("/store", tags=["store"])
+@api.get("/store", tags=["store"], response_model=schemas.Store)
 def store(session: SessionDep) -> dict[str, str]:
     """Return the store's name, currency and IANA timezone."""
     profile = store_settings(session)
     return {"name": profile.name, "currency": profile.currency, "timezone": profile.timezone}
 
 
-@api.get("/overview/headline", tags=["overview"])
+@api.get("/overview/headline", tags=["overview"], response_model=schemas.Headline)
 def overview_headline(
     session: SessionDep, instant: NowDep, days: Annotated[int, Query(ge=1, le=366)] = 30
 ) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def overview_headline(
     return presenters.headline_json(queries.headline(session, today, profile.currency, days))
 
 
-@api.get("/overview/sales", tags=["overview"])
+@api.get("/overview/sales", tags=["overview"], response_model=schemas.Sales)
 def overview_sales(
     session: SessionDep, instant: NowDep, grain: Literal["day", "week", "month"] = "week"
 ) -> dict[str, Any]:
@@ -61,25 +61,25 @@ def overview_sales(
     return presenters.sales_json(queries.sales_series(session, grain, profile.currency, today))
 
 
-@api.get("/support", tags=["support"])
+@api.get("/support", tags=["support"], response_model=schemas.Support)
 def support(session: SessionDep) -> dict[str, Any]:
     """Return open tickets by status and the latest messages."""
     return presenters.support_json(queries.support_overview(session))
 
 
-@api.get("/inventory", tags=["inventory"])
+@api.get("/inventory", tags=["inventory"], response_model=schemas.Inventory)
 def inventory(session: SessionDep) -> dict[str, Any]:
     """Return stock on hand per SKU and location with the units on open purchase orders."""
     return presenters.inventory_json(queries.inventory_overview(session))
 
 
-@api.get("/finance", tags=["finance"])
+@api.get("/finance", tags=["finance"], response_model=schemas.Finance)
 def finance(session: SessionDep) -> dict[str, Any]:
     """Return the latest payouts with their line totals by kind."""
     return presenters.finance_json(queries.finance_overview(session))
 
 
-@api.get("/marketing", tags=["marketing"])
+@api.get("/marketing", tags=["marketing"], response_model=schemas.Marketing)
 def marketing(session: SessionDep, instant: NowDep) -> dict[str, Any]:
     """Return the last 30 days' ad spend and platform-reported conversion value by platform, and
     email revenue by flow or campaign."""
@@ -88,7 +88,7 @@ def marketing(session: SessionDep, instant: NowDep) -> dict[str, Any]:
     return presenters.marketing_json(queries.marketing_overview(session, today))
 
 
-@api.get("/operations", tags=["operations"])
+@api.get("/operations", tags=["operations"], response_model=schemas.Operations)
 def operations(session: SessionDep, instant: NowDep) -> dict[str, Any]:
     """Return orders unfulfilled for more than 3 days and the open alerts."""
     return presenters.operations_json(queries.operations_overview(session, instant))

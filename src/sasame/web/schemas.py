@@ -1,0 +1,181 @@
+"""The shapes of the JSON API, so /api/openapi.json documents every field a client gets.
+
+Presenters build plain dicts; routes declare these as response models, so FastAPI checks each
+answer against its documented shape.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Money(BaseModel):
+    amount: str = Field(
+        description="Exact decimal string rounded to the currency's minor unit", examples=["1234.50"]
+    )
+    currency: str = Field(description="ISO 4217 code", examples=["USD"])
+
+
+class Window(BaseModel):
+    first: str = Field(description="First business day (ISO date)")
+    last_exclusive: str = Field(description="Business day after the last one (ISO date)")
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Store(BaseModel):
+    name: str
+    currency: str
+    timezone: str = Field(description="IANA timezone business days are counted in")
+
+
+class PeriodFigures(BaseModel):
+    orders: int = Field(description="Orders not cancelled, in any currency")
+    revenue: Money = Field(description="Sum of order totals in the store currency")
+    average_order_value: Money | None
+
+
+class ChannelFigures(BaseModel):
+    code: str
+    name: str
+    current: PeriodFigures
+    previous: PeriodFigures
+
+
+class Headline(BaseModel):
+    currency: str
+    days: int
+    current_window: Window
+    previous_window: Window
+    current: PeriodFigures
+    previous: PeriodFigures
+    channels: list[ChannelFigures]
+    other_currency_orders: dict[str, int] = Field(
+        description="Orders in the current window in other currencies, counted but not in revenue"
+    )
+
+
+class ChannelSeries(BaseModel):
+    code: str
+    name: str
+    orders: list[int]
+    revenue: list[str] = Field(description="Decimal strings in the series currency, one per period")
+
+
+class SeriesTotals(BaseModel):
+    orders: list[int]
+    revenue: list[str]
+
+
+class Sales(BaseModel):
+    grain: str
+    currency: str
+    periods: list[str] = Field(description="First day of each period (ISO date); weeks start on Monday")
+    channels: list[ChannelSeries]
+    totals: SeriesTotals
+
+
+class TicketCount(BaseModel):
+    status: str
+    tickets: int
+
+
+class Message(BaseModel):
+    ticket_id: int
+    ticket_status: str
+    intent: str | None
+    direction: str
+    from_address: str
+    subject: str
+    snippet: str
+    sent_at: str
+
+
+class Support(BaseModel):
+    open_tickets_by_status: list[TicketCount]
+    closed_tickets: int
+    latest_messages: list[Message]
+
+
+class StockRow(BaseModel):
+    sku: str
+    title: str
+    location: str
+    on_hand: int
+    reserved: int
+    available: int
+    on_order: int = Field(description="Units not yet received on sent or partly received purchase orders")
+    next_expected_on: str | None
+
+
+class Inventory(BaseModel):
+    stock: list[StockRow]
+
+
+class PayoutRow(BaseModel):
+    id: int
+    provider: str
+    channel: str | None
+    external_id: str
+    paid_on: str
+    status: str
+    amount: Money
+    line_totals: dict[str, Money]
+    lines_total: Money
+    is_balanced: bool
+
+
+class Finance(BaseModel):
+    payouts: list[PayoutRow]
+
+
+class AdPlatform(BaseModel):
+    platform: str
+    spend: Money
+    reported_conversion_value: Money = Field(description="The platform's own attribution")
+    reported_roas: str | None
+    impressions: int
+    clicks: int
+    conversions: int
+
+
+class EmailRow(BaseModel):
+    kind: str
+    name: str
+    platform: str
+    recipients: int
+    conversions: int
+    revenue: Money
+
+
+class Marketing(BaseModel):
+    window: Window
+    ad_platforms: list[AdPlatform]
+    email: list[EmailRow]
+
+
+class LateOrder(BaseModel):
+    id: int
+    number: str
+    channel: str
+    ordered_at: str
+    age_days: int
+    fulfillment_status: str
+    total: Money
+
+
+class AlertRow(BaseModel):
+    id: int
+    kind: str
+    severity: str
+    subject: str
+    detail: str
+    raised_at: str
+
+
+class Operations(BaseModel):
+    late_order_count: int
+    late_orders: list[LateOrder]
+    open_alerts: list[AlertRow]

@@ -213,8 +213,6 @@ def user_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise UserError("password: use at least 10 characters")
     _, engine = open_database(db)
     with transaction(engine) as session:
         create_user(session, email, password, system_clock())

@@ -47,7 +47,7 @@ def test_a_duplicate_email_is_a_user_error(engine: Engine):
 
 @pytest.mark.parametrize(
     ("email", "password", "message"),
-    [("not-an-email", "long-enough", "not an email"), ("a@b.c", "short", "at least 8")],
+    [("not-an-email", "long-enough", "not an email"), ("a@b.c", "too-short", "at least 10")],
 )
 def test_bad_input_is_a_user_error(engine: Engine, email: str, password: str, message: str):
     with pytest.raises(UserError, match=message), transaction(engine) as session:

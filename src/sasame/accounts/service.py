@@ -17,7 +17,7 @@ from sasame.core.clock import ensure_utc
 from sasame.core.errors import UserError
 from sasame.models import User
 
-MINIMUM_PASSWORD_LENGTH = 8
+MINIMUM_PASSWORD_LENGTH = 10
 
 # The RFC 9106 "second recommended" profile (argon2-cffi's defaults): 64 MiB, 3 passes, 4 lanes.
 # Changing these makes authenticate() re-hash stored passwords on the next successful login.

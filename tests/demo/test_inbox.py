@@ -12,9 +12,19 @@ from small_store import NOW, build_small_store
 from sqlalchemy import Engine, select
 
 from sasame.db import make_engine, upgrade
-from sasame.demo.context import DemoContext
+from sasame.demo.context import DemoContext, DemoScale
 from sasame.demo.inbox import INTENT_MIX, generate_inbox, inbox_size
-from sasame.models import Channel, Order, Refund, Return, Shipment, SupportMessage, SupportTicket
+from sasame.demo.service import generate_demo_store
+from sasame.models import (
+    Channel,
+    GroundTruth,
+    Order,
+    Refund,
+    Return,
+    Shipment,
+    SupportMessage,
+    SupportTicket,
+)
 
 MESSAGE, TICKET = SupportMessage.__table__, SupportTicket.__table__
 ORDER, CHANNEL, SHIPMENT = Order.__table__, Channel.__table__, Shipment.__table__
@@ -224,3 +234,22 @@ def test_inbox_on_both_databases(engine: Engine) -> None:
             {"thread_key": "<x@y>", "subject": "s", "status": "open", "opened_at": NOW},
         ).scalar_one()
     assert new_id == max(t.id for t in tickets) + 1
+
+
+def test_inbox_and_marketing_through_the_demo_generator(sqlite_engine: Engine) -> None:
+    generate_demo_store(
+        sqlite_engine, seed=3, scale=DemoScale(weeks=20, orders_per_week=150), end=NOW.date(), now=NOW
+    )
+    with sqlite_engine.connect() as connection:
+        truth = connection.execute(select(GroundTruth.__table__.c.kind, GroundTruth.__table__.c.value)).all()
+        messages = connection.execute(select(MESSAGE.c.message_id)).scalars().all()
+        paid_without_ad = connection.execute(
+            select(ORDER.c.id).where(
+                ORDER.c.utm_source.in_(("google", "facebook", "instagram")), ORDER.c.utm_content.is_(None)
+            )
+        ).all()
+    labels = [value for kind, value in truth if kind == "email_label"]
+    assert len(labels) == len(messages) >= 100
+    assert {label["intent"] for label in labels} >= {"order_status", "return_request", "spam"}
+    assert any(kind == "ad_true_roas" for kind, _ in truth)
+    assert paid_without_ad == []

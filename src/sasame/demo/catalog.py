@@ -14,13 +14,29 @@ from sasame.ingest.bulk import next_id, units_from_cents, write_rows
 SIZES = ("S", "M", "L", "XL")
 SIZE_SHARE = np.array([0.20, 0.34, 0.30, 0.16])
 COLOURS = {
-    "Black": "BLK", "White": "WHT", "Heather Grey": "HGR", "Navy": "NVY", "Sage": "SGE",
-    "Rust": "RST", "Oat": "OAT", "Forest": "FOR", "Sand": "SND", "Charcoal": "CHR",
+    "Black": "BLK",
+    "White": "WHT",
+    "Heather Grey": "HGR",
+    "Navy": "NVY",
+    "Sage": "SGE",
+    "Rust": "RST",
+    "Oat": "OAT",
+    "Forest": "FOR",
+    "Sand": "SND",
+    "Charcoal": "CHR",
 }
 
 # (code, title, price cents, cost share, grams, supplier key, colours offered)
 APPAREL = [
-    ("TEE", "Classic Crew Tee", 2800, 0.27, 180, "apparel_cn", ("Black", "White", "Heather Grey", "Navy", "Sage")),
+    (
+        "TEE",
+        "Classic Crew Tee",
+        2800,
+        0.27,
+        180,
+        "apparel_cn",
+        ("Black", "White", "Heather Grey", "Navy", "Sage"),
+    ),
     ("HOOD", "Organic Cotton Hoodie", 6400, 0.30, 620, "apparel_vn", ("Black", "Oat", "Forest", "Charcoal")),
     ("CREW", "Fleece Crewneck", 5400, 0.30, 520, "apparel_vn", ("Heather Grey", "Navy", "Sand")),
     ("PKT", "Heavyweight Pocket Tee", 3400, 0.28, 240, "apparel_cn", ("Black", "White", "Rust")),
@@ -124,7 +140,7 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
     rng = ctx.rng("catalog")
     target = ctx.scale.skus
     n_bundles = max(3, min(len(BUNDLES), target // 30))
-    n_apparel = int(round((target - n_bundles) * 0.6))
+    n_apparel = round((target - n_bundles) * 0.6)
     n_goods = target - n_bundles - n_apparel
     n_dying = max(6, target // 20)
     n_days = timeline.count
@@ -147,17 +163,29 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
                 if dying:
                     title, code_, colours = f"Tie-Dye {title}", f"TD{code_}", ("Rust",)
                 chosen = list(colours)[: int(rng.integers(1, min(3, len(colours)) + 1))]
-                product = add_product(code_.lower() + ("-tie-dye" if dying else ""), title + suffix, "apparel")
+                product = add_product(
+                    code_.lower() + ("-tie-dye" if dying else ""), title + suffix, "apparel"
+                )
                 for colour in chosen:
                     for size in SIZES:
                         if made >= limit:
                             break
-                        rows.append(dict(
-                            sku=f"{code_}-{COLOURS[colour]}-{size}", title=f"{title}{suffix} - {colour} / {size}",
-                            product=product, size=size, colour=colour, category="apparel", supplier=supplier,
-                            price=price, cost=cost, grams=grams, dying=dying,
-                            share=SIZE_SHARE[SIZES.index(size)],
-                        ))
+                        rows.append(
+                            dict(
+                                sku=f"{code_}-{COLOURS[colour]}-{size}",
+                                title=f"{title}{suffix} - {colour} / {size}",
+                                product=product,
+                                size=size,
+                                colour=colour,
+                                category="apparel",
+                                supplier=supplier,
+                                price=price,
+                                cost=cost,
+                                grams=grams,
+                                dying=dying,
+                                share=SIZE_SHARE[SIZES.index(size)],
+                            )
+                        )
                         made += 1
             round_ += 1
 
@@ -176,12 +204,22 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
                 for value in values:
                     if made >= limit:
                         break
-                    rows.append(dict(
-                        sku=code_ if value is None else f"{code_}-{value[:3].upper()}",
-                        title=title_ if value is None else f"{title_} - {value}",
-                        product=product, size=None, colour=value, category=category, supplier=supplier,
-                        price=price, cost=cost, grams=grams, dying=dying, share=1.0,
-                    ))
+                    rows.append(
+                        dict(
+                            sku=code_ if value is None else f"{code_}-{value[:3].upper()}",
+                            title=title_ if value is None else f"{title_} - {value}",
+                            product=product,
+                            size=None,
+                            colour=value,
+                            category=category,
+                            supplier=supplier,
+                            price=price,
+                            cost=cost,
+                            grams=grams,
+                            dying=dying,
+                            share=1.0,
+                        )
+                    )
                     made += 1
             round_ += 1
 
@@ -227,7 +265,11 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
         resolved: list[tuple[int, int]] = []
         for prefix, quantity in parts:
             match = next(
-                (i for i, r in enumerate(rows) if r["sku"].startswith(prefix) and not r["dying"] and launch[i] < 0),
+                (
+                    i
+                    for i, r in enumerate(rows)
+                    if r["sku"].startswith(prefix) and not r["dying"] and launch[i] < 0
+                ),
                 None,
             )
             if match is not None:
@@ -239,11 +281,22 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
         total = sum(rows[c]["price"] * q for c, q in resolved)
         cost_total = sum(round(rows[c]["price"] * rows[c]["cost"]) * q for c, q in resolved)
         product = add_product(code.lower(), title, "bundles")
-        bundle_rows.append(dict(
-            sku=code, title=title, product=product, size=None, colour=None, category="bundles",
-            supplier="", price=int(round(total * share / 100.0)) * 100,
-            cost=cost_total, grams=sum(rows[c]["grams"] * q for c, q in resolved), dying=False, share=1.0,
-        ))
+        bundle_rows.append(
+            dict(
+                sku=code,
+                title=title,
+                product=product,
+                size=None,
+                colour=None,
+                category="bundles",
+                supplier="",
+                price=round(total * share / 100.0) * 100,
+                cost=cost_total,
+                grams=sum(rows[c]["grams"] * q for c, q in resolved),
+                dying=False,
+                share=1.0,
+            )
+        )
     all_rows = rows + bundle_rows
     n = len(all_rows)
     weight = np.concatenate([weight, np.full(len(bundle_rows), float(np.median(weight)) * 0.6)])
@@ -253,7 +306,7 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
 
     price = np.array([r["price"] for r in all_rows], dtype=np.int64)
     cost = np.array(
-        [r["cost"] if r["category"] == "bundles" else int(round(r["price"] * r["cost"])) for r in all_rows],
+        [r["cost"] if r["category"] == "bundles" else round(r["price"] * r["cost"]) for r in all_rows],
         dtype=np.int64,
     )
     is_bundle = np.array([r["category"] == "bundles" for r in all_rows])
@@ -265,8 +318,15 @@ def build_catalog(ctx: DemoContext, timeline: Timeline, first_id: int) -> Catalo
     amazon = (~is_bundle) & (rank < int(n * 0.65))
     etsy_pick = rng.random(n) < np.where(np.array(category) == "home", 0.9, 0.45)
     etsy = etsy_pick & ~is_bundle | (is_bundle & (rng.random(n) < 0.5))
-    wholesale = (~is_bundle) & (np.array(category) != "home") | (np.array(category) == "home") & (rank < n // 2)
-    listed = {"shopify": np.ones(n, dtype=bool), "amazon": amazon, "etsy": etsy, "wholesale": wholesale & ~is_bundle}
+    wholesale = (~is_bundle) & (np.array(category) != "home") | (np.array(category) == "home") & (
+        rank < n // 2
+    )
+    listed = {
+        "shopify": np.ones(n, dtype=bool),
+        "amazon": amazon,
+        "etsy": etsy,
+        "wholesale": wholesale & ~is_bundle,
+    }
 
     return Catalog(
         first_id=first_id,
@@ -312,44 +372,60 @@ def write_catalog(ctx: DemoContext, catalog: Catalog, timeline: Timeline, first_
         product_dead[catalog.product[i]] = catalog.discontinue_day[i] < n_days
     start = np.datetime64(timeline.start, "D")
     # Products older than the history launched at staggered dates before it.
-    launched_on = np.where(product_launch >= 0, start + product_launch, start - 60 - 23 * np.arange(product_count))
-    write_rows(ctx.connection, m.Product, {
-        "id": first_product_id + np.arange(product_count),
-        "handle": catalog.product_handles,
-        "title": catalog.product_titles,
-        "category": catalog.product_categories,
-        "vendor": ["Sasame Goods Co."] * product_count,
-        "launched_on": launched_on.astype("datetime64[D]"),
-        "is_active": ~product_dead,
-    })
+    launched_on = np.where(
+        product_launch >= 0, start + product_launch, start - 60 - 23 * np.arange(product_count)
+    )
+    write_rows(
+        ctx.connection,
+        m.Product,
+        {
+            "id": first_product_id + np.arange(product_count),
+            "handle": catalog.product_handles,
+            "title": catalog.product_titles,
+            "category": catalog.product_categories,
+            "vendor": ["Sasame Goods Co."] * product_count,
+            "launched_on": launched_on.astype("datetime64[D]"),
+            "is_active": ~product_dead,
+        },
+    )
     variant_launch = np.where(catalog.launch_day >= 0, start + catalog.launch_day, start - 400)
     dead = catalog.discontinue_day < n_days
-    discontinued = np.where(dead, start + np.minimum(catalog.discontinue_day, n_days), np.datetime64("NaT", "D"))
-    write_rows(ctx.connection, m.Variant, {
-        "id": catalog.ids,
-        "product_id": first_product_id + catalog.product,
-        "sku": catalog.sku,
-        "title": catalog.title,
-        "size": catalog.size,
-        "colour": catalog.colour,
-        "barcode": [barcode(int(i)) for i in catalog.ids],
-        "price": units_from_cents(catalog.price_cents),
-        "currency": [ctx.currency] * catalog.count,
-        "weight_grams": catalog.grams,
-        "is_bundle": catalog.is_bundle,
-        "is_active": ~dead,
-        "launched_on": variant_launch.astype("datetime64[D]"),
-        "discontinued_on": discontinued,
-    })
+    discontinued = np.where(
+        dead, start + np.minimum(catalog.discontinue_day, n_days), np.datetime64("NaT", "D")
+    )
+    write_rows(
+        ctx.connection,
+        m.Variant,
+        {
+            "id": catalog.ids,
+            "product_id": first_product_id + catalog.product,
+            "sku": catalog.sku,
+            "title": catalog.title,
+            "size": catalog.size,
+            "colour": catalog.colour,
+            "barcode": [barcode(int(i)) for i in catalog.ids],
+            "price": units_from_cents(catalog.price_cents),
+            "currency": [ctx.currency] * catalog.count,
+            "weight_grams": catalog.grams,
+            "is_bundle": catalog.is_bundle,
+            "is_active": ~dead,
+            "launched_on": variant_launch.astype("datetime64[D]"),
+            "discontinued_on": discontinued,
+        },
+    )
     bundle, component, quantity = [], [], []
     for position, parts in sorted(catalog.components.items()):
         for part, count in parts:
             bundle.append(catalog.first_id + position)
             component.append(catalog.first_id + part)
             quantity.append(count)
-    write_rows(ctx.connection, m.BundleComponent, {
-        "id": next_id(ctx.connection, m.BundleComponent) + np.arange(len(bundle)),
-        "bundle_variant_id": bundle,
-        "component_variant_id": component,
-        "quantity": quantity,
-    })
+    write_rows(
+        ctx.connection,
+        m.BundleComponent,
+        {
+            "id": next_id(ctx.connection, m.BundleComponent) + np.arange(len(bundle)),
+            "bundle_variant_id": bundle,
+            "component_variant_id": component,
+            "quantity": quantity,
+        },
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sasame.demo.context import DemoContext
-from sasame.demo.timeline import Timeline
+from sasame.demo.timeline import ANNUAL_GROWTH, Timeline
 
 
 @dataclass(frozen=True)
@@ -70,20 +70,43 @@ class Purchases:
     customer_source: np.ndarray
 
 
+WARM_UP_DAYS = 364
+"""Customers are simulated from a year before the history, so it opens with a base of existing
+customers whose repeat orders fall into it, as a real store's data does."""
+
+
 def simulate_channel(
     ctx: DemoContext, timeline: Timeline, channel: str, intensity: np.ndarray, target_orders: float
 ) -> Purchases:
-    """Simulate a channel's customers so that their purchases total about ``target_orders``."""
-    # A pilot run measures orders per acquired customer, then the real run scales acquisitions.
-    pilot = _simulate(ctx.rng(f"customers.{channel}.pilot"), timeline, channel, intensity, target_orders * 0.6)
-    per_acquisition = len(pilot.day) / max(1, int(pilot.is_first.sum()))
-    return _simulate(ctx.rng(f"customers.{channel}"), timeline, channel, intensity, target_orders / per_acquisition)
+    """Simulate a channel's customers so their purchases inside the history total ``target_orders``."""
+    reps = -(-WARM_UP_DAYS // len(intensity))
+    warm_up = np.tile(intensity, reps)[:WARM_UP_DAYS] / ANNUAL_GROWTH
+    extended = np.concatenate([warm_up, intensity])
+    # A pilot run measures history orders per acquisition, then the real run scales acquisitions.
+    pilot = _simulate(ctx.rng(f"customers.{channel}.pilot"), timeline, channel, extended, target_orders)
+    per_acquisition = int((pilot.day >= WARM_UP_DAYS).sum()) / max(1.0, target_orders)
+    purchases = _simulate(
+        ctx.rng(f"customers.{channel}"),
+        timeline,
+        channel,
+        extended,
+        target_orders / max(per_acquisition, 1e-9),
+    )
+    inside = purchases.day >= WARM_UP_DAYS
+    purchases.customer = purchases.customer[inside]
+    purchases.day = purchases.day[inside] - WARM_UP_DAYS
+    purchases.fraction = purchases.fraction[inside]
+    purchases.is_first = purchases.is_first[inside]
+    purchases.source = purchases.source[inside]
+    purchases.visit = purchases.visit[inside]
+    purchases.acquired_day = purchases.acquired_day - WARM_UP_DAYS
+    return purchases
 
 
 def _simulate(
     rng: np.random.Generator, timeline: Timeline, channel: str, intensity: np.ndarray, acquisitions: float
 ) -> Purchases:
-    n_days = timeline.count
+    n_days = len(intensity)
     daily = rng.poisson(acquisitions * intensity / intensity.sum())
     acquired_day = np.repeat(np.arange(n_days), daily)
     n = len(acquired_day)
@@ -148,20 +171,146 @@ def _simulate(
     )
 
 
-FIRST_NAMES = (
-    "Emma Liam Olivia Noah Ava Elijah Sophia James Isabella Lucas Mia Mason Amelia Ethan Harper Logan "
-    "Evelyn Aiden Abigail Jackson Emily Sebastian Ella Mateo Elizabeth Jack Camila Owen Luna Daniel "
-    "Sofia Henry Avery Michael Mila Alexander Aria Carter Scarlett Jayden Penelope Wyatt Layla John "
-    "Chloe Leo Victoria Luke Madison Grayson Eleanor Julian Grace Levi Nora Isaac Riley Gabriel Zoey "
-    "Priya Wei Hiroshi Fatima Diego Aisha Chen Yuki Omar Ana"
-).split()
-LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
-    "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark "
-    "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams "
-    "Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Patel Kim Chen Okafor Silva Novak"
-).split()
-EMAIL_DOMAINS = ("gmail.com", "gmail.com", "gmail.com", "yahoo.com", "icloud.com", "outlook.com", "hotmail.com", "aol.com", "proton.me")
+FIRST_NAMES = [
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "James",
+    "Isabella",
+    "Lucas",
+    "Mia",
+    "Mason",
+    "Amelia",
+    "Ethan",
+    "Harper",
+    "Logan",
+    "Evelyn",
+    "Aiden",
+    "Abigail",
+    "Jackson",
+    "Emily",
+    "Sebastian",
+    "Ella",
+    "Mateo",
+    "Elizabeth",
+    "Jack",
+    "Camila",
+    "Owen",
+    "Luna",
+    "Daniel",
+    "Sofia",
+    "Henry",
+    "Avery",
+    "Michael",
+    "Mila",
+    "Alexander",
+    "Aria",
+    "Carter",
+    "Scarlett",
+    "Jayden",
+    "Penelope",
+    "Wyatt",
+    "Layla",
+    "John",
+    "Chloe",
+    "Leo",
+    "Victoria",
+    "Luke",
+    "Madison",
+    "Grayson",
+    "Eleanor",
+    "Julian",
+    "Grace",
+    "Levi",
+    "Nora",
+    "Isaac",
+    "Riley",
+    "Gabriel",
+    "Zoey",
+    "Priya",
+    "Wei",
+    "Hiroshi",
+    "Fatima",
+    "Diego",
+    "Aisha",
+    "Chen",
+    "Yuki",
+    "Omar",
+    "Ana",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Patel",
+    "Kim",
+    "Chen",
+    "Okafor",
+    "Silva",
+    "Novak",
+]
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "gmail.com",
+    "gmail.com",
+    "yahoo.com",
+    "icloud.com",
+    "outlook.com",
+    "hotmail.com",
+    "aol.com",
+    "proton.me",
+)
 EMAIL_STYLES = ("{f}.{l}{n}", "{f}{l}{n}", "{f}_{l}{n}", "{f0}{l}{n}", "{l}.{f}{n}")
 
 
@@ -180,7 +329,9 @@ def names_and_emails(
         names.append(f"{f} {last_name}")
         if has_email[i]:
             # The customer id in the local part keeps every address unique, as the column requires.
-            local = EMAIL_STYLES[style[i]].format(f=f.lower(), l=last_name.lower(), f0=f[0].lower(), n=customer)
+            local = EMAIL_STYLES[style[i]].format(
+                f=f.lower(), l=last_name.lower(), f0=f[0].lower(), n=customer
+            )
             emails.append(f"{local}@{EMAIL_DOMAINS[domain[i]]}")
         else:
             emails.append(None)

@@ -40,7 +40,9 @@ class ShipmentPlan:
     label_cents: np.ndarray
 
 
-def plan_shipments(ctx: DemoContext, timeline: Timeline, channel: np.ndarray, day: np.ndarray, placed_at: np.ndarray) -> ShipmentPlan:
+def plan_shipments(
+    ctx: DemoContext, timeline: Timeline, channel: np.ndarray, day: np.ndarray, placed_at: np.ndarray
+) -> ShipmentPlan:
     """Plan the shipment of every demanded order (the ones that happen are picked later)."""
     rng = ctx.rng("fulfilment.plan")
     n = len(channel)
@@ -53,12 +55,16 @@ def plan_shipments(ctx: DemoContext, timeline: Timeline, channel: np.ndarray, da
     extra = (rng.random(n) < 0.08).astype(np.int64) * rng.integers(1, 3, size=n)
     ship_calendar = np.busday_offset(calendar, late.astype(np.int64) + extra, roll="forward")
     wholesale = channel == WHOLESALE
-    ship_calendar[wholesale] = np.busday_offset(calendar[wholesale], rng.integers(2, 6, size=int(wholesale.sum())), roll="forward")
+    ship_calendar[wholesale] = np.busday_offset(
+        calendar[wholesale], rng.integers(2, 6, size=int(wholesale.sum())), roll="forward"
+    )
     ship_day = (ship_calendar - np.datetime64(timeline.start, "D")).astype(np.int64)
     shipped_at = timeline.instants(ship_day, (15.5 + 2.5 * rng.random(n)) / 24)
     amazon = channel == AMAZON
     # FBA ships around the clock within a day or so.
-    shipped_at[amazon] = placed_at[amazon] + (rng.uniform(3, 30, int(amazon.sum())) * 3.6e9).astype("timedelta64[us]")
+    shipped_at[amazon] = placed_at[amazon] + (rng.uniform(3, 30, int(amazon.sum())) * 3.6e9).astype(
+        "timedelta64[us]"
+    )
 
     shares = np.array([s[2] for s in SERVICES])
     service = rng.choice(len(SERVICES), size=n, p=shares / shares.sum())
@@ -77,7 +83,13 @@ def plan_shipments(ctx: DemoContext, timeline: Timeline, channel: np.ndarray, da
     delivered_at[lost] = np.datetime64("NaT")
     label = np.select(
         [service == 0, service == 1, service == 2, service == 3, service == AMAZON_LOGISTICS],
-        [rng.integers(420, 880, n), rng.integers(880, 1450, n), rng.integers(820, 1350, n), rng.integers(900, 1400, n), np.zeros(n, dtype=np.int64)],
+        [
+            rng.integers(420, 880, n),
+            rng.integers(880, 1450, n),
+            rng.integers(820, 1350, n),
+            rng.integers(900, 1400, n),
+            np.zeros(n, dtype=np.int64),
+        ],
         default=rng.integers(2400, 6800, n),
     )
     return ShipmentPlan(shipped_at, estimated_at, delivered_at, service, label.astype(np.int64))
@@ -103,7 +115,11 @@ def tracking_numbers(rng: np.random.Generator, service: np.ndarray) -> list[str]
 
 
 def write_shipments(
-    ctx: DemoContext, timeline: Timeline, plan: ShipmentPlan, order_ids: np.ndarray, picked: np.ndarray,
+    ctx: DemoContext,
+    timeline: Timeline,
+    plan: ShipmentPlan,
+    order_ids: np.ndarray,
+    picked: np.ndarray,
     location_ids: np.ndarray,
 ) -> dict[str, int]:
     """Insert a shipment for every picked order that has left by the end, and recent tracking events."""
@@ -118,36 +134,52 @@ def write_shipments(
     lost = np.isnat(delivered) & (shipped_at < cutoff - np.timedelta64(10, "D"))
     status = np.where(arrived, "delivered", np.where(lost, "exception", "in_transit"))
     service = plan.service[rows]
-    write_rows(ctx.connection, m.Shipment, {
-        "id": ids,
-        "order_id": order_ids[shipped],
-        "location_id": location_ids[shipped],
-        "carrier": np.array([s[0] for s in SERVICES], dtype=object)[service],
-        "service": np.array([s[1] for s in SERVICES], dtype=object)[service],
-        "tracking_number": tracking_numbers(rng, service),
-        "status": status,
-        "shipped_at": shipped_at,
-        "estimated_delivery_at": plan.estimated_at[rows],
-        "delivered_at": np.where(arrived, delivered, np.datetime64("NaT")),
-        "label_cost": units_from_cents(plan.label_cents[rows]),
-        "currency": np.full(len(rows), ctx.currency, dtype=object),
-    })
+    write_rows(
+        ctx.connection,
+        m.Shipment,
+        {
+            "id": ids,
+            "order_id": order_ids[shipped],
+            "location_id": location_ids[shipped],
+            "carrier": np.array([s[0] for s in SERVICES], dtype=object)[service],
+            "service": np.array([s[1] for s in SERVICES], dtype=object)[service],
+            "tracking_number": tracking_numbers(rng, service),
+            "status": status,
+            "shipped_at": shipped_at,
+            "estimated_delivery_at": plan.estimated_at[rows],
+            "delivered_at": np.where(arrived, delivered, np.datetime64("NaT")),
+            "label_cost": units_from_cents(plan.label_cents[rows]),
+            "currency": np.full(len(rows), ctx.currency, dtype=object),
+        },
+    )
     recent = np.flatnonzero(shipped_at >= cutoff - np.timedelta64(TRACKING_WINDOW_DAYS, "D"))
     events = _tracking_events(rng, ids[recent], shipped_at[recent], delivered[recent], status[recent], cutoff)
-    write_rows(ctx.connection, m.TrackingEvent, {"id": next_id(ctx.connection, m.TrackingEvent) + np.arange(len(events["shipment_id"])), **events})
+    write_rows(
+        ctx.connection,
+        m.TrackingEvent,
+        {"id": next_id(ctx.connection, m.TrackingEvent) + np.arange(len(events["shipment_id"])), **events},
+    )
     return {"shipments": len(rows), "tracking_events": len(events["shipment_id"])}
 
 
 def _tracking_events(
-    rng: np.random.Generator, shipment: np.ndarray, shipped_at: np.ndarray, delivered: np.ndarray,
-    status: np.ndarray, cutoff: np.datetime64,
+    rng: np.random.Generator,
+    shipment: np.ndarray,
+    shipped_at: np.ndarray,
+    delivered: np.ndarray,
+    status: np.ndarray,
+    cutoff: np.datetime64,
 ) -> dict[str, object]:
     hour = np.timedelta64(3_600_000_000, "us")
     n = len(shipment)
     label = shipped_at - (rng.uniform(1, 5, n) * 3.6e9).astype("timedelta64[us]")
     moving = shipped_at + (rng.uniform(2, 8, n) * 3.6e9).astype("timedelta64[us]")
     has_delivery = ~np.isnat(delivered)
-    out_for = np.where(has_delivery, delivered - (rng.uniform(2, 7, n) * 3.6e9).astype("timedelta64[us]"), np.datetime64("NaT"))
+    out_for = np.where(
+        has_delivery,
+        delivered - (rng.uniform(2, 7, n) * 3.6e9).astype("timedelta64[us]"),
+        np.datetime64("NaT"),
+    )
     exception = np.where(status == "exception", moving + 72 * hour, np.datetime64("NaT"))
     kinds = [
         ("label_created", label, "Shipping label created, awaiting item"),

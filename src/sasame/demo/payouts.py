@@ -36,7 +36,9 @@ BANK_ACCOUNT = "operating-checking"
 
 def fba_fee_cents(grams: np.ndarray) -> np.ndarray:
     """Return Amazon's FBA fulfilment fee per unit by shipping weight tier (standard size)."""
-    return np.select([grams <= 113, grams <= 227, grams <= 454, grams <= 907], [322, 340, 475, 560], default=689)
+    return np.select(
+        [grams <= 113, grams <= 227, grams <= 454, grams <= 907], [322, 340, 475, 560], default=689
+    )
 
 
 def percent(amount: np.ndarray, basis_points: int) -> np.ndarray:
@@ -57,8 +59,16 @@ class PayoutLines:
     fee_type: list[np.ndarray]
     description: list[np.ndarray]
 
-    def add(self, channel: int, order: np.ndarray, occurred_at: np.ndarray, cents: np.ndarray, kind: str,
-            fee_type: str | None = None, description: str | None = None) -> None:
+    def add(
+        self,
+        channel: int,
+        order: np.ndarray,
+        occurred_at: np.ndarray,
+        cents: np.ndarray,
+        kind: str,
+        fee_type: str | None = None,
+        description: str | None = None,
+    ) -> None:
         keep = cents != 0
         count = int(keep.sum())
         self.channel.append(np.full(count, channel))
@@ -71,12 +81,30 @@ class PayoutLines:
 
 
 def write_payouts(
-    ctx: DemoContext, timeline: Timeline, *, channel_ids: dict[int, int], order_ids: np.ndarray,
-    channel: np.ndarray, placed_at: np.ndarray, subtotal: np.ndarray, discount: np.ndarray,
-    shipping: np.ndarray, tax: np.ndarray, total: np.ndarray, units: np.ndarray, fba_fees: np.ndarray,
-    refund_order: np.ndarray, refund_at: np.ndarray, refund_cents: np.ndarray, refund_tax_cents: np.ndarray,
-    refund_merchandise_cents: np.ndarray, chargeback_order: np.ndarray, chargeback_opened_at: np.ndarray,
-    chargeback_resolved_at: np.ndarray, chargeback_won: np.ndarray, chargeback_cents: np.ndarray,
+    ctx: DemoContext,
+    timeline: Timeline,
+    *,
+    channel_ids: dict[int, int],
+    order_ids: np.ndarray,
+    channel: np.ndarray,
+    placed_at: np.ndarray,
+    subtotal: np.ndarray,
+    discount: np.ndarray,
+    shipping: np.ndarray,
+    tax: np.ndarray,
+    total: np.ndarray,
+    units: np.ndarray,
+    fba_fees: np.ndarray,
+    refund_order: np.ndarray,
+    refund_at: np.ndarray,
+    refund_cents: np.ndarray,
+    refund_tax_cents: np.ndarray,
+    refund_merchandise_cents: np.ndarray,
+    chargeback_order: np.ndarray,
+    chargeback_opened_at: np.ndarray,
+    chargeback_resolved_at: np.ndarray,
+    chargeback_won: np.ndarray,
+    chargeback_cents: np.ndarray,
     customer_names: np.ndarray,
 ) -> dict[str, object]:
     """Insert payouts, payout lines and the bank deposits of those already paid; return a summary."""
@@ -89,10 +117,20 @@ def write_payouts(
     lines.add(SHOPIFY, shop, placed_at[shop], principal[shop], "principal")
     lines.add(SHOPIFY, shop, placed_at[shop], shipping[shop], "shipping")
     lines.add(SHOPIFY, shop, placed_at[shop], tax[shop], "tax")
-    lines.add(SHOPIFY, shop, placed_at[shop], -(percent(total[shop], SHOPIFY_RATE_BP) + SHOPIFY_FIXED), "fee", "processing")
+    lines.add(
+        SHOPIFY,
+        shop,
+        placed_at[shop],
+        -(percent(total[shop], SHOPIFY_RATE_BP) + SHOPIFY_FIXED),
+        "fee",
+        "processing",
+    )
 
     amazon = everyone[channel == AMAZON]
-    referral = np.maximum(percent(principal[amazon] + shipping[amazon], AMAZON_REFERRAL_BP), AMAZON_REFERRAL_MINIMUM * units[amazon])
+    referral = np.maximum(
+        percent(principal[amazon] + shipping[amazon], AMAZON_REFERRAL_BP),
+        AMAZON_REFERRAL_MINIMUM * units[amazon],
+    )
     lines.add(AMAZON, amazon, placed_at[amazon], principal[amazon], "principal")
     lines.add(AMAZON, amazon, placed_at[amazon], shipping[amazon], "shipping")
     lines.add(AMAZON, amazon, placed_at[amazon], -referral, "fee", "commission")
@@ -101,8 +139,22 @@ def write_payouts(
     etsy = everyone[channel == ETSY]
     lines.add(ETSY, etsy, placed_at[etsy], principal[etsy], "principal")
     lines.add(ETSY, etsy, placed_at[etsy], shipping[etsy], "shipping")
-    lines.add(ETSY, etsy, placed_at[etsy], -percent(principal[etsy] + shipping[etsy], ETSY_TRANSACTION_BP), "fee", "transaction")
-    lines.add(ETSY, etsy, placed_at[etsy], -(percent(total[etsy], ETSY_PROCESSING_BP) + ETSY_PROCESSING_FIXED), "fee", "processing")
+    lines.add(
+        ETSY,
+        etsy,
+        placed_at[etsy],
+        -percent(principal[etsy] + shipping[etsy], ETSY_TRANSACTION_BP),
+        "fee",
+        "transaction",
+    )
+    lines.add(
+        ETSY,
+        etsy,
+        placed_at[etsy],
+        -(percent(total[etsy], ETSY_PROCESSING_BP) + ETSY_PROCESSING_FIXED),
+        "fee",
+        "processing",
+    )
     lines.add(ETSY, etsy, placed_at[etsy], -ETSY_LISTING * units[etsy], "fee", "listing")
 
     for c in (SHOPIFY, AMAZON, ETSY):
@@ -112,12 +164,46 @@ def write_payouts(
         given_back = refund_cents[chosen] - (0 if c == SHOPIFY else refund_tax_cents[chosen])
         lines.add(c, orders, refund_at[chosen], -given_back, "refund", None, "Refund")
         if c == AMAZON:
-            returned_fee = percent(percent(refund_merchandise_cents[chosen], AMAZON_REFERRAL_BP), 10_000 - AMAZON_REFUND_ADMIN_BP)
-            lines.add(c, orders, refund_at[chosen], returned_fee, "fee", "refund_commission", "Referral fee returned less refund administration fee")
-    lines.add(SHOPIFY, chargeback_order, chargeback_opened_at, -chargeback_cents, "chargeback", None, "Chargeback opened")
-    lines.add(SHOPIFY, chargeback_order, chargeback_opened_at, -np.full(len(chargeback_order), 1500), "fee", "chargeback", "Chargeback fee")
+            returned_fee = percent(
+                percent(refund_merchandise_cents[chosen], AMAZON_REFERRAL_BP), 10_000 - AMAZON_REFUND_ADMIN_BP
+            )
+            lines.add(
+                c,
+                orders,
+                refund_at[chosen],
+                returned_fee,
+                "fee",
+                "refund_commission",
+                "Referral fee returned less refund administration fee",
+            )
+    lines.add(
+        SHOPIFY,
+        chargeback_order,
+        chargeback_opened_at,
+        -chargeback_cents,
+        "chargeback",
+        None,
+        "Chargeback opened",
+    )
+    lines.add(
+        SHOPIFY,
+        chargeback_order,
+        chargeback_opened_at,
+        -np.full(len(chargeback_order), 1500),
+        "fee",
+        "chargeback",
+        "Chargeback fee",
+    )
     won = chargeback_order[chargeback_won]
-    lines.add(SHOPIFY, won, chargeback_resolved_at[chargeback_won], chargeback_cents[chargeback_won], "chargeback", None, "Chargeback won: funds returned")
+    lines.add(
+        SHOPIFY,
+        won,
+        chargeback_resolved_at[chargeback_won],
+        chargeback_cents[chargeback_won],
+        "chargeback",
+        None,
+        "Chargeback won: funds returned",
+    )
 
     whole = everyone[channel == WHOLESALE]
     # Net-30 invoices: most retailers pay on time by bank transfer, some late, a few very late.
@@ -174,13 +260,18 @@ def write_payouts(
     if len(amazon_periods):
         net = np.array([cents[amazon_line & (key == p)].sum() for p in amazon_periods.tolist()])
         held = -np.maximum(percent(np.maximum(net, 0), AMAZON_RESERVE_BP), 0)
-        period_end = timeline.boundaries[np.minimum((amazon_periods + 1) * SETTLEMENT_DAYS, len(timeline.boundaries) - 1)] - np.timedelta64(1, "s")
+        period_end = timeline.boundaries[
+            np.minimum((amazon_periods + 1) * SETTLEMENT_DAYS, len(timeline.boundaries) - 1)
+        ] - np.timedelta64(1, "s")
         released = -held[:-1]
         extra_key = np.concatenate([amazon_periods, amazon_periods[1:]])
         extra_cents = np.concatenate([held, released])
         extra_at = np.concatenate([period_end, period_end[1:] - np.timedelta64(1, "s")])
         extra_kind = np.array(["reserve"] * len(extra_key), dtype=object)
-        extra_desc = np.array(["Account level reserve held"] * len(held) + ["Previous reserve released"] * len(released), dtype=object)
+        extra_desc = np.array(
+            ["Account level reserve held"] * len(held) + ["Previous reserve released"] * len(released),
+            dtype=object,
+        )
         line_channel = np.concatenate([line_channel, np.full(len(extra_key), AMAZON)])
         line_order = np.concatenate([line_order, np.full(len(extra_key), -1)])
         occurred = np.concatenate([occurred, extra_at])
@@ -194,11 +285,13 @@ def write_payouts(
 
     keep = closed
     line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on = (
-        a[keep] for a in (line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on)
+        a[keep]
+        for a in (line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on)
     )
     order = np.lexsort((occurred, key, line_channel))
     line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on = (
-        a[order] for a in (line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on)
+        a[order]
+        for a in (line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on)
     )
     new_payout = np.concatenate([[True], (line_channel[1:] != line_channel[:-1]) | (key[1:] != key[:-1])])
     payout_index = np.cumsum(new_payout) - 1
@@ -222,7 +315,9 @@ def write_payouts(
         period_end[chosen] = boundaries[last_day[chosen] + 1]
     chosen = payout_channel == AMAZON
     period_start[chosen] = boundaries[key[first][chosen] * SETTLEMENT_DAYS]
-    period_end[chosen] = boundaries[np.minimum((key[first][chosen] + 1) * SETTLEMENT_DAYS, len(boundaries) - 1)]
+    period_end[chosen] = boundaries[
+        np.minimum((key[first][chosen] + 1) * SETTLEMENT_DAYS, len(boundaries) - 1)
+    ]
     chosen = payout_channel == ETSY
     week_start = np.maximum(key[first][chosen] * 7 - offset, 0)
     period_start[chosen] = boundaries[week_start]
@@ -230,30 +325,43 @@ def write_payouts(
     end = np.datetime64(timeline.end, "D")
     is_paid = payout_paid_on < end
     prefixes = {SHOPIFY: "SP", AMAZON: "AMZ", ETSY: "ETSY", WHOLESALE: "INV"}
-    external = [f"{prefixes[int(c)]}-{int(i):08d}" for c, i in zip(payout_channel.tolist(), payout_ids.tolist(), strict=True)]
-    write_rows(ctx.connection, m.Payout, {
-        "id": payout_ids,
-        "provider": np.array([PROVIDERS[c] for c in range(4)], dtype=object)[payout_channel],
-        "channel_id": np.array([channel_ids[c] for c in range(4)])[payout_channel],
-        "external_id": external,
-        "period_start": period_start,
-        "period_end": period_end,
-        "paid_on": payout_paid_on,
-        "amount": units_from_cents(amount),
-        "currency": np.full(n_payouts, ctx.currency, dtype=object),
-        "status": np.where(is_paid, "paid", "in_transit"),
-    })
-    write_rows(ctx.connection, m.PayoutLine, {
-        "id": next_id(ctx.connection, m.PayoutLine) + np.arange(len(cents)),
-        "payout_id": payout_ids[payout_index],
-        "kind": kind,
-        "fee_type": fee_type,
-        "order_id": np.ma.masked_array(np.where(line_order >= 0, order_ids[np.maximum(line_order, 0)], 0), mask=line_order < 0),
-        "occurred_at": occurred,
-        "amount": units_from_cents(cents),
-        "currency": np.full(len(cents), ctx.currency, dtype=object),
-        "description": description,
-    })
+    external = [
+        f"{prefixes[int(c)]}-{int(i):08d}"
+        for c, i in zip(payout_channel.tolist(), payout_ids.tolist(), strict=True)
+    ]
+    write_rows(
+        ctx.connection,
+        m.Payout,
+        {
+            "id": payout_ids,
+            "provider": np.array([PROVIDERS[c] for c in range(4)], dtype=object)[payout_channel],
+            "channel_id": np.array([channel_ids[c] for c in range(4)])[payout_channel],
+            "external_id": external,
+            "period_start": period_start,
+            "period_end": period_end,
+            "paid_on": payout_paid_on,
+            "amount": units_from_cents(amount),
+            "currency": np.full(n_payouts, ctx.currency, dtype=object),
+            "status": np.where(is_paid, "paid", "in_transit"),
+        },
+    )
+    write_rows(
+        ctx.connection,
+        m.PayoutLine,
+        {
+            "id": next_id(ctx.connection, m.PayoutLine) + np.arange(len(cents)),
+            "payout_id": payout_ids[payout_index],
+            "kind": kind,
+            "fee_type": fee_type,
+            "order_id": np.ma.masked_array(
+                np.where(line_order >= 0, order_ids[np.maximum(line_order, 0)], 0), mask=line_order < 0
+            ),
+            "occurred_at": occurred,
+            "amount": units_from_cents(cents),
+            "currency": np.full(len(cents), ctx.currency, dtype=object),
+            "description": description,
+        },
+    )
 
     paid = np.flatnonzero(is_paid)
     wholesale_customer = np.where(payout_channel == WHOLESALE, line_order[first], -1)
@@ -297,13 +405,17 @@ def write_bank(ctx: DemoContext, deposits: dict, others: list[tuple[np.datetime6
         if source < len(deposits["payout"])
     }
     ctx.truth.append(("bank_deposit_matches", "all", matches))
-    write_rows(ctx.connection, m.BankTransaction, {
-        "id": ids,
-        "account": [BANK_ACCOUNT] * n,
-        "external_id": [f"FIT{int(i):010d}" for i in ids],
-        "posted_on": posted[order],
-        "amount": units_from_cents(cents[order]),
-        "currency": [ctx.currency] * n,
-        "description": [description[i] for i in order.tolist()],
-    })
+    write_rows(
+        ctx.connection,
+        m.BankTransaction,
+        {
+            "id": ids,
+            "account": [BANK_ACCOUNT] * n,
+            "external_id": [f"FIT{int(i):010d}" for i in ids],
+            "posted_on": posted[order],
+            "amount": units_from_cents(cents[order]),
+            "currency": [ctx.currency] * n,
+            "description": [description[i] for i in order.tolist()],
+        },
+    )
     return n

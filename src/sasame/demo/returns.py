@@ -23,7 +23,10 @@ APPAREL_REASONS = {
 }
 GOODS_REASONS = [0.0, 0.0, 0.16, 0.36, 0.20, 0.23, 0.05]
 RETURN_RATE = {  # (apparel, other) per channel
-    SHOPIFY: (0.13, 0.035), AMAZON: (0.17, 0.05), ETSY: (0.08, 0.025), WHOLESALE: (0.0, 0.0),
+    SHOPIFY: (0.13, 0.035),
+    AMAZON: (0.17, 0.05),
+    ETSY: (0.08, 0.025),
+    WHOLESALE: (0.0, 0.0),
 }
 STORE_PAID = {"defective", "damaged", "wrong_item"}
 """Reasons for which the store pays the return label and refunds the shipping."""
@@ -49,8 +52,13 @@ class ReturnPlan:
 
 
 def plan_returns(
-    ctx: DemoContext, timeline: Timeline, catalog: Catalog, channel: np.ndarray, delivered_at: np.ndarray,
-    line_order: np.ndarray, line_variant: np.ndarray,
+    ctx: DemoContext,
+    timeline: Timeline,
+    catalog: Catalog,
+    channel: np.ndarray,
+    delivered_at: np.ndarray,
+    line_order: np.ndarray,
+    line_variant: np.ndarray,
 ) -> ReturnPlan:
     """Decide, before stock is simulated, which lines would come back and when they would arrive."""
     rng = ctx.rng("returns.plan")
@@ -72,18 +80,26 @@ def plan_returns(
         reason[chosen] = np.searchsorted(np.cumsum(weights), uniform[chosen] * 0.999999)
     reason[~apparel] = np.searchsorted(np.cumsum(GOODS_REASONS), uniform[~apparel] * 0.999999)
     damaged_reason = np.isin(reason, [REASONS.index("defective"), REASONS.index("damaged")])
-    condition = np.where(damaged_reason, 1, np.where(rng.random(n_lines) < 0.04, 2, np.where(rng.random(n_lines) < 0.06, 1, 0)))
+    condition = np.where(
+        damaged_reason, 1, np.where(rng.random(n_lines) < 0.04, 2, np.where(rng.random(n_lines) < 0.06, 1, 0))
+    )
 
     hour = 3.6e9
     requested_at = delivered_at + (rng.uniform(1, 24, n_orders) * 24 * hour).astype("timedelta64[us]")
     received_at = requested_at + (rng.uniform(3, 10, n_orders) * 24 * hour).astype("timedelta64[us]")
     refunded_at = received_at + (rng.uniform(0.3, 3, n_orders) * 24 * hour).astype("timedelta64[us]")
     rejected = rng.random(n_orders) < 0.02
-    received_day = np.where(np.isnat(received_at), -1, timeline.day_of(np.where(np.isnat(received_at), timeline.boundaries[0], received_at)))
+    received_day = np.where(
+        np.isnat(received_at),
+        -1,
+        timeline.day_of(np.where(np.isnat(received_at), timeline.boundaries[0], received_at)),
+    )
     line_received_day = received_day[line_order]
     restock = returned & (condition == 0) & ~rejected[line_order] & (line_received_day >= 0)
     restock_day = np.where(restock, line_received_day, -1)
-    return ReturnPlan(returned, reason, condition, requested_at, received_at, refunded_at, restock_day, rejected)
+    return ReturnPlan(
+        returned, reason, condition, requested_at, received_at, refunded_at, restock_day, rejected
+    )
 
 
 @dataclass
@@ -106,10 +122,22 @@ class MoneyBack:
 
 
 def write_returns(
-    ctx: DemoContext, timeline: Timeline, plan: ReturnPlan, *, kept_orders: np.ndarray, kept_lines: np.ndarray,
-    order_ids: np.ndarray, line_ids: np.ndarray, line_order_position: np.ndarray, channel: np.ndarray,
-    placed_at: np.ndarray, total_cents: np.ndarray, shipping_cents: np.ndarray, line_net_cents: np.ndarray,
-    line_tax_cents: np.ndarray, line_quantity: np.ndarray,
+    ctx: DemoContext,
+    timeline: Timeline,
+    plan: ReturnPlan,
+    *,
+    kept_orders: np.ndarray,
+    kept_lines: np.ndarray,
+    order_ids: np.ndarray,
+    line_ids: np.ndarray,
+    line_order_position: np.ndarray,
+    channel: np.ndarray,
+    placed_at: np.ndarray,
+    total_cents: np.ndarray,
+    shipping_cents: np.ndarray,
+    line_net_cents: np.ndarray,
+    line_tax_cents: np.ndarray,
+    line_quantity: np.ndarray,
 ) -> MoneyBack:
     """Insert returns, return lines, refunds and chargebacks for the orders that happened.
 
@@ -137,31 +165,47 @@ def write_returns(
     rejected = plan.rejected[kept_orders][rma_orders]
     is_received = received < cutoff
     is_refunded = (refunded < cutoff) & ~rejected
-    status = np.where(rejected & is_received, "rejected", np.where(is_refunded, "refunded", np.where(is_received, "received", "in_transit")))
+    status = np.where(
+        rejected & is_received,
+        "rejected",
+        np.where(is_refunded, "refunded", np.where(is_received, "received", "in_transit")),
+    )
     store_paid = np.isin(reason, list(STORE_PAID))
-    write_rows(ctx.connection, m.Return, {
-        "id": rma_ids,
-        "rma_number": [f"RMA-{10000 + int(i)}" for i in rma_ids],
-        "order_id": order_ids[rma_orders],
-        "status": status,
-        "reason": reason,
-        "requested_at": requested[rma_orders],
-        "received_at": np.where(is_received, received, np.datetime64("NaT")),
-        "return_tracking_number": [f"9202{int(x):018d}" for x in rng.integers(0, 10**17, len(rma_orders))],
-        "label_cost": units_from_cents(np.where(store_paid, 795, 0)),
-        "currency": np.full(len(rma_orders), ctx.currency, dtype=object),
-    })
+    write_rows(
+        ctx.connection,
+        m.Return,
+        {
+            "id": rma_ids,
+            "rma_number": [f"RMA-{10000 + int(i)}" for i in rma_ids],
+            "order_id": order_ids[rma_orders],
+            "status": status,
+            "reason": reason,
+            "requested_at": requested[rma_orders],
+            "received_at": np.where(is_received, received, np.datetime64("NaT")),
+            "return_tracking_number": [
+                f"9202{int(x):018d}" for x in rng.integers(0, 10**17, len(rma_orders))
+            ],
+            "label_cost": units_from_cents(np.where(store_paid, 795, 0)),
+            "currency": np.full(len(rma_orders), ctx.currency, dtype=object),
+        },
+    )
     return_line_ids = np.full(len(kept_lines), -1, dtype=np.int64)
     return_line_ids[returned_lines] = next_id(ctx.connection, m.ReturnLine) + np.arange(len(returned_lines))
     condition_names = np.array(["restockable", "damaged", "lost"], dtype=object)
     line_received = is_received[rma_of_order[line_order_position[returned_lines]]]
-    write_rows(ctx.connection, m.ReturnLine, {
-        "id": return_line_ids[returned_lines],
-        "return_id": rma_ids[rma_of_order[line_order_position[returned_lines]]],
-        "order_line_id": line_ids[returned_lines],
-        "quantity": line_quantity[returned_lines],
-        "condition": np.where(line_received, condition_names[plan.condition[kept_lines][returned_lines]], None),
-    })
+    write_rows(
+        ctx.connection,
+        m.ReturnLine,
+        {
+            "id": return_line_ids[returned_lines],
+            "return_id": rma_ids[rma_of_order[line_order_position[returned_lines]]],
+            "order_line_id": line_ids[returned_lines],
+            "quantity": line_quantity[returned_lines],
+            "condition": np.where(
+                line_received, condition_names[plan.condition[kept_lines][returned_lines]], None
+            ),
+        },
+    )
 
     # Refunds: merchandise net of discount plus its tax, and the shipping when the store was at fault.
     merchandise = group_sum(line_net_cents[returned_lines], line_order_position[returned_lines], n_kept)
@@ -172,18 +216,22 @@ def write_returns(
     refund_tax = tax[refund_orders]
     refund_amount = merchandise[refund_orders] + refund_tax + refund_shipping
     refund_ids = next_id(ctx.connection, m.Refund) + np.arange(len(refund_orders))
-    write_rows(ctx.connection, m.Refund, {
-        "id": refund_ids,
-        "order_id": order_ids[refund_orders],
-        "return_id": rma_ids[refund_rma],
-        "external_id": [f"RF{int(i):09d}" for i in refund_ids],
-        "refunded_at": refunded[refund_rma],
-        "amount": units_from_cents(refund_amount),
-        "shipping_amount": units_from_cents(refund_shipping),
-        "tax_amount": units_from_cents(refund_tax),
-        "currency": np.full(len(refund_orders), ctx.currency, dtype=object),
-        "reason": reason[refund_rma],
-    })
+    write_rows(
+        ctx.connection,
+        m.Refund,
+        {
+            "id": refund_ids,
+            "order_id": order_ids[refund_orders],
+            "return_id": rma_ids[refund_rma],
+            "external_id": [f"RF{int(i):09d}" for i in refund_ids],
+            "refunded_at": refunded[refund_rma],
+            "amount": units_from_cents(refund_amount),
+            "shipping_amount": units_from_cents(refund_shipping),
+            "tax_amount": units_from_cents(refund_tax),
+            "currency": np.full(len(refund_orders), ctx.currency, dtype=object),
+            "reason": reason[refund_rma],
+        },
+    )
     refunded_per_order = np.zeros(n_kept, dtype=np.int64)
     refunded_per_order[refund_orders] = refund_amount
 
@@ -198,23 +246,34 @@ def write_returns(
     won = is_resolved & (rng.random(len(disputed)) < 0.35)
     cb_status = np.where(~is_resolved, "open", np.where(won, "won", "lost"))
     cb_ids = next_id(ctx.connection, m.Chargeback) + np.arange(len(disputed))
-    write_rows(ctx.connection, m.Chargeback, {
-        "id": cb_ids,
-        "order_id": order_ids[disputed],
-        "external_id": [f"DP{int(i):08d}" for i in cb_ids],
-        "opened_at": opened,
-        "resolved_at": np.where(is_resolved, resolved, np.datetime64("NaT")),
-        "status": cb_status,
-        "reason": np.array(CHARGEBACK_REASONS, dtype=object)[rng.integers(0, len(CHARGEBACK_REASONS), len(disputed))],
-        "amount": units_from_cents(total_cents[disputed]),
-        "fee": units_from_cents(np.full(len(disputed), CHARGEBACK_FEE_CENTS, dtype=np.int64)),
-        "currency": np.full(len(disputed), ctx.currency, dtype=object),
-    })
+    write_rows(
+        ctx.connection,
+        m.Chargeback,
+        {
+            "id": cb_ids,
+            "order_id": order_ids[disputed],
+            "external_id": [f"DP{int(i):08d}" for i in cb_ids],
+            "opened_at": opened,
+            "resolved_at": np.where(is_resolved, resolved, np.datetime64("NaT")),
+            "status": cb_status,
+            "reason": np.array(CHARGEBACK_REASONS, dtype=object)[
+                rng.integers(0, len(CHARGEBACK_REASONS), len(disputed))
+            ],
+            "amount": units_from_cents(total_cents[disputed]),
+            "fee": units_from_cents(np.full(len(disputed), CHARGEBACK_FEE_CENTS, dtype=np.int64)),
+            "currency": np.full(len(disputed), ctx.currency, dtype=object),
+        },
+    )
     return MoneyBack(
-        refund_order=refund_orders, refund_at=refunded[refund_rma], refund_cents=refund_amount,
-        chargeback_order=disputed, chargeback_opened_at=opened,
-        chargeback_resolved_at=np.where(won, resolved, np.datetime64("NaT")), chargeback_won=won,
-        chargeback_cents=total_cents[disputed], return_line_ids=return_line_ids,
+        refund_order=refund_orders,
+        refund_at=refunded[refund_rma],
+        refund_cents=refund_amount,
+        chargeback_order=disputed,
+        chargeback_opened_at=opened,
+        chargeback_resolved_at=np.where(won, resolved, np.datetime64("NaT")),
+        chargeback_won=won,
+        chargeback_cents=total_cents[disputed],
+        return_line_ids=return_line_ids,
         refunded_cents_per_order=refunded_per_order,
         refund_tax_cents=refund_tax,
         refund_merchandise_cents=merchandise[refund_orders],

@@ -34,22 +34,38 @@ LOST_DEMAND_ALLOWANCE = 1.05
 
 # US ship-to places: (city, state, postal code, population weight, sales tax basis points).
 PLACES = [
-    ("New York", "NY", "10001", 8.3, 888), ("Brooklyn", "NY", "11211", 2.6, 888),
-    ("Los Angeles", "CA", "90012", 3.9, 950), ("San Francisco", "CA", "94110", 0.9, 863),
-    ("San Diego", "CA", "92101", 1.4, 775), ("Chicago", "IL", "60614", 2.7, 1025),
-    ("Houston", "TX", "77002", 2.3, 825), ("Austin", "TX", "78701", 1.0, 825),
-    ("Dallas", "TX", "75201", 1.3, 825), ("Phoenix", "AZ", "85004", 1.6, 860),
-    ("Philadelphia", "PA", "19103", 1.6, 800), ("Seattle", "WA", "98101", 0.8, 1035),
-    ("Portland", "OR", "97205", 0.7, 0), ("Denver", "CO", "80202", 0.7, 881),
-    ("Boston", "MA", "02116", 0.7, 625), ("Atlanta", "GA", "30303", 0.5, 890),
-    ("Miami", "FL", "33130", 0.5, 700), ("Orlando", "FL", "32801", 0.3, 650),
-    ("Minneapolis", "MN", "55401", 0.4, 903), ("Nashville", "TN", "37203", 0.7, 925),
-    ("Charlotte", "NC", "28202", 0.9, 725), ("Columbus", "OH", "43215", 0.9, 750),
-    ("Detroit", "MI", "48226", 0.6, 600), ("Baltimore", "MD", "21202", 0.6, 600),
-    ("Salt Lake City", "UT", "84101", 0.2, 775), ("Wilmington", "DE", "19801", 0.1, 0),
-    ("Manchester", "NH", "03101", 0.1, 0), ("Billings", "MT", "59101", 0.1, 0),
-    ("Richmond", "VA", "23219", 0.2, 600), ("New Orleans", "LA", "70112", 0.4, 945),
-    ("Kansas City", "MO", "64105", 0.5, 868), ("Madison", "WI", "53703", 0.3, 550),
+    ("New York", "NY", "10001", 8.3, 888),
+    ("Brooklyn", "NY", "11211", 2.6, 888),
+    ("Los Angeles", "CA", "90012", 3.9, 950),
+    ("San Francisco", "CA", "94110", 0.9, 863),
+    ("San Diego", "CA", "92101", 1.4, 775),
+    ("Chicago", "IL", "60614", 2.7, 1025),
+    ("Houston", "TX", "77002", 2.3, 825),
+    ("Austin", "TX", "78701", 1.0, 825),
+    ("Dallas", "TX", "75201", 1.3, 825),
+    ("Phoenix", "AZ", "85004", 1.6, 860),
+    ("Philadelphia", "PA", "19103", 1.6, 800),
+    ("Seattle", "WA", "98101", 0.8, 1035),
+    ("Portland", "OR", "97205", 0.7, 0),
+    ("Denver", "CO", "80202", 0.7, 881),
+    ("Boston", "MA", "02116", 0.7, 625),
+    ("Atlanta", "GA", "30303", 0.5, 890),
+    ("Miami", "FL", "33130", 0.5, 700),
+    ("Orlando", "FL", "32801", 0.3, 650),
+    ("Minneapolis", "MN", "55401", 0.4, 903),
+    ("Nashville", "TN", "37203", 0.7, 925),
+    ("Charlotte", "NC", "28202", 0.9, 725),
+    ("Columbus", "OH", "43215", 0.9, 750),
+    ("Detroit", "MI", "48226", 0.6, 600),
+    ("Baltimore", "MD", "21202", 0.6, 600),
+    ("Salt Lake City", "UT", "84101", 0.2, 775),
+    ("Wilmington", "DE", "19801", 0.1, 0),
+    ("Manchester", "NH", "03101", 0.1, 0),
+    ("Billings", "MT", "59101", 0.1, 0),
+    ("Richmond", "VA", "23219", 0.2, 600),
+    ("New Orleans", "LA", "70112", 0.4, 945),
+    ("Kansas City", "MO", "64105", 0.5, 868),
+    ("Madison", "WI", "53703", 0.3, 550),
 ]
 PLACE_WEIGHT = np.array([p[3] for p in PLACES]) / sum(p[3] for p in PLACES)
 TAX_BASIS_POINTS = np.array([p[4] for p in PLACES], dtype=np.int64)
@@ -125,7 +141,14 @@ def build_demand(ctx: DemoContext, timeline: Timeline, catalog: Catalog) -> Dema
     parts: list[tuple[int, Purchases]] = []
     for channel in (SHOPIFY, AMAZON, ETSY):
         intensity = season * timeline.promotion_factor(CHANNELS[channel])
-        parts.append((channel, simulate_channel(ctx, timeline, CHANNELS[channel], intensity, total_orders * ORDER_SHARE[channel])))
+        parts.append(
+            (
+                channel,
+                simulate_channel(
+                    ctx, timeline, CHANNELS[channel], intensity, total_orders * ORDER_SHARE[channel]
+                ),
+            )
+        )
 
     channel_of, source_of, rate, dropout, acquired, offset = [], [], [], [], [], 0
     order_parts = []
@@ -137,16 +160,22 @@ def build_demand(ctx: DemoContext, timeline: Timeline, catalog: Catalog) -> Dema
         dropout.append(purchases.dropout)
         acquired.append(purchases.acquired_day)
         visit = purchases.visit if channel == SHOPIFY else np.full(len(purchases.day), -1)
-        order_parts.append((
-            np.full(len(purchases.day), channel), purchases.customer + offset, purchases.day,
-            purchases.fraction, purchases.is_first, visit,
-        ))
+        order_parts.append(
+            (
+                np.full(len(purchases.day), channel),
+                purchases.customer + offset,
+                purchases.day,
+                purchases.fraction,
+                purchases.is_first,
+                visit,
+            )
+        )
         offset += count
 
     # Wholesale: a few boutique accounts order on weekdays, more before the holidays.
     wholesale_rng = ctx.rng("sales.wholesale")
     wholesale_orders = total_orders * ORDER_SHARE[WHOLESALE]
-    accounts = max(5, int(round(wholesale_orders / (n_days / 30.0) * 1.2)))
+    accounts = max(5, round(wholesale_orders / (n_days / 30.0) * 1.2))
     account_weight = wholesale_rng.lognormal(0, 0.7, accounts)
     trade = np.where(timeline.weekday < 5, 1.0, 0.0) * np.where(np.isin(timeline.month, [7, 8, 9]), 1.6, 1.0)
     trade *= timeline.seasonality() / timeline.seasonality().mean()
@@ -156,10 +185,16 @@ def build_demand(ctx: DemoContext, timeline: Timeline, catalog: Catalog) -> Dema
     w_fraction = (9 + wholesale_rng.random(len(w_day)) * 8) / 24.0
     first_seen = np.full(accounts, n_days, dtype=np.int64)
     np.minimum.at(first_seen, w_account, w_day)
-    order_parts.append((
-        np.full(len(w_day), WHOLESALE), w_account + offset, w_day, w_fraction,
-        np.zeros(len(w_day), dtype=bool), np.full(len(w_day), -1),
-    ))
+    order_parts.append(
+        (
+            np.full(len(w_day), WHOLESALE),
+            w_account + offset,
+            w_day,
+            w_fraction,
+            np.zeros(len(w_day), dtype=bool),
+            np.full(len(w_day), -1),
+        )
+    )
     channel_of.append(np.full(accounts, WHOLESALE))
     source_of += ["wholesale"] * accounts
     rate.append(np.zeros(accounts))
@@ -207,12 +242,24 @@ def build_demand(ctx: DemoContext, timeline: Timeline, catalog: Catalog) -> Dema
     location = np.where(line_channel == AMAZON, 1, 0)
 
     return Demand(
-        channel=channel, customer=customer, day=day, placed_at=placed_at, is_first=is_first, visit=visit,
-        place=customer_place[customer], line_order=line_order, line_variant=line_variant,
-        line_quantity=quantity, line_location=location,
+        channel=channel,
+        customer=customer,
+        day=day,
+        placed_at=placed_at,
+        is_first=is_first,
+        visit=visit,
+        place=customer_place[customer],
+        line_order=line_order,
+        line_variant=line_variant,
+        line_quantity=quantity,
+        line_location=location,
         customers=CustomerBook(
-            channel=np.concatenate(channel_of), source=source_of, rate=np.concatenate(rate),
-            dropout=np.concatenate(dropout), acquired_day=np.concatenate(acquired), place=customer_place,
+            channel=np.concatenate(channel_of),
+            source=source_of,
+            rate=np.concatenate(rate),
+            dropout=np.concatenate(dropout),
+            acquired_day=np.concatenate(acquired),
+            place=customer_place,
             is_business=np.concatenate(channel_of) == WHOLESALE,
         ),
         share=share,
@@ -242,9 +289,17 @@ class PricedOrders:
 
 
 def price_orders(
-    ctx: DemoContext, timeline: Timeline, catalog: Catalog, channel: np.ndarray, day: np.ndarray,
-    is_first: np.ndarray, visit: np.ndarray, place: np.ndarray,
-    line_order: np.ndarray, line_variant: np.ndarray, line_quantity: np.ndarray,
+    ctx: DemoContext,
+    timeline: Timeline,
+    catalog: Catalog,
+    channel: np.ndarray,
+    day: np.ndarray,
+    is_first: np.ndarray,
+    visit: np.ndarray,
+    place: np.ndarray,
+    line_order: np.ndarray,
+    line_variant: np.ndarray,
+    line_quantity: np.ndarray,
 ) -> PricedOrders:
     """Price the orders that happened: list prices, discount codes, shipping and sales tax (cents)."""
     rng = ctx.rng("sales.pricing")

@@ -20,13 +20,30 @@ from sasame.demo.customers import REPEAT_VISIT_SOURCES, names_and_emails
 from sasame.demo.fulfilment import plan_shipments, write_shipments
 from sasame.demo.payouts import fba_fee_cents, write_bank, write_payouts
 from sasame.demo.returns import plan_returns, write_returns
-from sasame.demo.sales import AMAZON, CHANNELS, ETSY, PLACES, SHOPIFY, WHOLESALE, build_demand, group_sum, price_orders
+from sasame.demo.sales import (
+    AMAZON,
+    ETSY,
+    PLACES,
+    SHOPIFY,
+    WHOLESALE,
+    build_demand,
+    group_sum,
+    price_orders,
+)
 from sasame.demo.supply import (
-    FBA, SUPPLIERS, WAREHOUSE, Movements, simulate_stock, supplier_terms, unit_cost, write_movements,
-    write_purchase_orders, write_suppliers,
+    FBA,
+    SUPPLIERS,
+    WAREHOUSE,
+    Movements,
+    simulate_stock,
+    supplier_terms,
+    unit_cost,
+    write_movements,
+    write_purchase_orders,
+    write_suppliers,
 )
 from sasame.demo.timeline import Timeline
-from sasame.ingest.bulk import next_id, reset_sequences, units_from_cents, write_rows
+from sasame.ingest.bulk import deferred_indexes, next_id, reset_sequences, units_from_cents, write_rows
 
 STORE_NAME = "Sasame Goods Co."
 CHANNEL_ROWS = [
@@ -37,11 +54,36 @@ CHANNEL_ROWS = [
 ]
 LOCATION_ROWS = [("warehouse", "Own warehouse, Columbus OH", "warehouse"), ("fba", "Amazon FBA (US)", "fba")]
 BOUTIQUES = (
-    "Juniper & Co", "Fern Mercantile", "The Salt Shed", "Little Harbor Goods", "Common Thread Boutique",
-    "Northway General", "Marigold Market", "Oak & Ember", "Tidewater Supply", "Kindred Home",
-    "Wild Rye Outfitters", "Bluebird Gift Shop", "Copper Kettle Goods", "Hearth & Field",
+    "Juniper & Co",
+    "Fern Mercantile",
+    "The Salt Shed",
+    "Little Harbor Goods",
+    "Common Thread Boutique",
+    "Northway General",
+    "Marigold Market",
+    "Oak & Ember",
+    "Tidewater Supply",
+    "Kindred Home",
+    "Wild Rye Outfitters",
+    "Bluebird Gift Shop",
+    "Copper Kettle Goods",
+    "Hearth & Field",
 )
 Progress = Callable[[str, float], None]
+SQLITE_CACHE_KIB = 100_000
+BULK_TABLES = [
+    m.Customer,
+    m.Order,
+    m.OrderLine,
+    m.Shipment,
+    m.TrackingEvent,
+    m.PayoutLine,
+    m.Payout,
+    m.StockMovement,
+    m.Refund,
+    m.Return,
+    m.ReturnLine,
+]
 
 
 def generate_demo_store(
@@ -65,16 +107,42 @@ def generate_demo_store(
         upgrade(engine)
     report = progress or (lambda _step, _fraction: None)
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # A big page cache keeps the B-trees of the indexes in memory while millions of rows go in.
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         for model, what in ((m.Order, "orders"), (m.Product, "products"), (m.Channel, "channels")):
             if connection.scalar(select(func.count()).select_from(model)):
-                raise UserError(f"the database already holds {what}: generate the demo store into an empty database")
+                raise UserError(
+                    f"the database already holds {what}: generate the demo store into an empty database"
+                )
         ctx = DemoContext(connection, seed, scale, start, end, instant, tz, currency.upper())
         summary = _generate(ctx, report)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA cache_size = -2000")
     report("done", 1.0)
     return summary
 
 
 def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
+    """Run the commerce steps with deferred indexes, then marketing and the inbox, then the truth."""
+    with deferred_indexes(ctx.connection, BULK_TABLES):
+        summary = _commerce(ctx, report)
+    report("marketing", 0.86)
+    from sasame.demo.marketing import generate_marketing
+
+    generate_marketing(ctx)
+    report("inbox", 0.94)
+    from sasame.demo.inbox import generate_inbox
+
+    generate_inbox(ctx)
+    truth.write(ctx)
+    reset_sequences(ctx.connection, [table for table in m.Base.metadata.sorted_tables if "id" in table.c])
+    return summary
+
+
+def _commerce(ctx: DemoContext, report: Progress) -> dict[str, Any]:
+    """Generate the store's commerce: catalogue, customers, orders, stock, shipments, returns, money."""
     connection = ctx.connection
     timeline = Timeline.build(ctx.start, ctx.end, ctx.timezone)
     cutoff = timeline.cutoff()
@@ -90,12 +158,23 @@ def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
     report("customers and demand", 0.08)
     demand = build_demand(ctx, timeline, catalog)
     plan = plan_shipments(ctx, timeline, demand.channel, demand.day, demand.placed_at)
-    returns_plan = plan_returns(ctx, timeline, catalog, demand.channel, plan.delivered_at, demand.line_order, demand.line_variant)
+    returns_plan = plan_returns(
+        ctx, timeline, catalog, demand.channel, plan.delivered_at, demand.line_order, demand.line_variant
+    )
 
     report("stock simulation", 0.18)
     line_day = demand.day[demand.line_order]
-    run = simulate_stock(ctx, timeline, catalog, terms, line_day, demand.line_variant, demand.line_quantity,
-                         demand.line_location, returns_plan.restock_day)
+    run = simulate_stock(
+        ctx,
+        timeline,
+        catalog,
+        terms,
+        line_day,
+        demand.line_variant,
+        demand.line_quantity,
+        demand.line_location,
+        returns_plan.restock_day,
+    )
 
     report("orders", 0.30)
     kept_lines = np.flatnonzero(run.sold)
@@ -113,66 +192,127 @@ def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
     line_ids = next_id(connection, m.OrderLine) + np.arange(len(kept_lines))
 
     customer_of_order, customer_ids, customer_rows = _customers(ctx, demand, kept_orders, channel_ids)
-    is_first = np.zeros(len(kept_orders), dtype=bool)
-    is_first[np.unique(customer_of_order, return_index=True)[1]] = True
+    is_first = demand.is_first[kept_orders]
     visit = demand.visit[kept_orders]
     place = demand.place[kept_orders]
-    priced = price_orders(ctx, timeline, catalog, channel, day, is_first, visit, place, line_position, variant, quantity)
+    priced = price_orders(
+        ctx, timeline, catalog, channel, day, is_first, visit, place, line_position, variant, quantity
+    )
     shipped = plan.shipped_at[kept_orders] < cutoff
 
     report("orders", 0.38)
     # Orders are written as paid; refunds and unpaid invoices update their status below.
     financial = np.full(len(kept_orders), "paid", dtype=object)
-    _write_orders(ctx, catalog, demand, kept_orders, order_ids, channel, channel_ids, placed_at, day, customer_ids[customer_of_order],
-                  customer_rows["email"][customer_of_order], visit, place, priced, financial, shipped)
-    write_rows(connection, m.OrderLine, {
-        "id": line_ids,
-        "order_id": order_ids[line_position],
-        "variant_id": catalog.first_id + variant,
-        "sku": np.array(catalog.sku, dtype=object)[variant],
-        "title": np.array(catalog.title, dtype=object)[variant],
-        "quantity": quantity,
-        "unit_price": units_from_cents(priced.line_unit_price),
-        "discount": units_from_cents(priced.line_discount),
-        "tax": units_from_cents(priced.line_tax),
-    })
+    _write_orders(
+        ctx,
+        catalog,
+        demand,
+        kept_orders,
+        order_ids,
+        channel,
+        channel_ids,
+        placed_at,
+        day,
+        customer_ids[customer_of_order],
+        customer_rows["email"][customer_of_order],
+        visit,
+        place,
+        priced,
+        financial,
+        shipped,
+    )
+    write_rows(
+        connection,
+        m.OrderLine,
+        {
+            "id": line_ids,
+            "order_id": order_ids[line_position],
+            "variant_id": catalog.first_id + variant,
+            "sku": np.array(catalog.sku, dtype=object)[variant],
+            "title": np.array(catalog.title, dtype=object)[variant],
+            "quantity": quantity,
+            "unit_price": units_from_cents(priced.line_unit_price),
+            "discount": units_from_cents(priced.line_discount),
+            "tax": units_from_cents(priced.line_tax),
+        },
+    )
 
     report("shipments and returns", 0.45)
-    write_shipments(ctx, timeline, plan, order_ids, kept_orders, np.where(channel == AMAZON, location_ids[FBA], location_ids[WAREHOUSE]))
+    write_shipments(
+        ctx,
+        timeline,
+        plan,
+        order_ids,
+        kept_orders,
+        np.where(channel == AMAZON, location_ids[FBA], location_ids[WAREHOUSE]),
+    )
     line_net = priced.line_unit_price * quantity - priced.line_discount
     money_back = write_returns(
-        ctx, timeline, returns_plan, kept_orders=kept_orders, kept_lines=kept_lines, order_ids=order_ids,
-        line_ids=line_ids, line_order_position=line_position, channel=channel, placed_at=placed_at,
-        total_cents=priced.total, shipping_cents=priced.shipping, line_net_cents=line_net,
-        line_tax_cents=priced.line_tax, line_quantity=quantity,
+        ctx,
+        timeline,
+        returns_plan,
+        kept_orders=kept_orders,
+        kept_lines=kept_lines,
+        order_ids=order_ids,
+        line_ids=line_ids,
+        line_order_position=line_position,
+        channel=channel,
+        placed_at=placed_at,
+        total_cents=priced.total,
+        shipping_cents=priced.shipping,
+        line_net_cents=line_net,
+        line_tax_cents=priced.line_tax,
+        line_quantity=quantity,
     )
 
     report("payouts", 0.55)
     units = group_sum(quantity, line_position, len(kept_orders))
     fba = group_sum(fba_fee_cents(catalog.grams[variant]) * quantity, line_position, len(kept_orders))
     payout_summary = write_payouts(
-        ctx, timeline, channel_ids=channel_ids, order_ids=order_ids, channel=channel, placed_at=placed_at,
-        subtotal=priced.subtotal, discount=priced.discount, shipping=priced.shipping, tax=priced.tax,
-        total=priced.total, units=units, fba_fees=fba, refund_order=money_back.refund_order,
-        refund_at=money_back.refund_at, refund_cents=money_back.refund_cents,
-        refund_tax_cents=money_back.refund_tax_cents, refund_merchandise_cents=money_back.refund_merchandise_cents,
-        chargeback_order=money_back.chargeback_order, chargeback_opened_at=money_back.chargeback_opened_at,
-        chargeback_resolved_at=money_back.chargeback_resolved_at, chargeback_won=money_back.chargeback_won,
-        chargeback_cents=money_back.chargeback_cents, customer_names=customer_rows["business_names"][customer_of_order],
+        ctx,
+        timeline,
+        channel_ids=channel_ids,
+        order_ids=order_ids,
+        channel=channel,
+        placed_at=placed_at,
+        subtotal=priced.subtotal,
+        discount=priced.discount,
+        shipping=priced.shipping,
+        tax=priced.tax,
+        total=priced.total,
+        units=units,
+        fba_fees=fba,
+        refund_order=money_back.refund_order,
+        refund_at=money_back.refund_at,
+        refund_cents=money_back.refund_cents,
+        refund_tax_cents=money_back.refund_tax_cents,
+        refund_merchandise_cents=money_back.refund_merchandise_cents,
+        chargeback_order=money_back.chargeback_order,
+        chargeback_opened_at=money_back.chargeback_opened_at,
+        chargeback_resolved_at=money_back.chargeback_resolved_at,
+        chargeback_won=money_back.chargeback_won,
+        chargeback_cents=money_back.chargeback_cents,
+        customer_names=customer_rows["business_names"][customer_of_order],
     )
 
     refunded = money_back.refunded_cents_per_order
-    financial = np.where(refunded >= priced.total, "refunded", np.where(refunded > 0, "partially_refunded", "paid"))
+    financial = np.where(
+        refunded >= priced.total, "refunded", np.where(refunded > 0, "partially_refunded", "paid")
+    )
     financial = np.where((channel == WHOLESALE) & ~payout_summary["wholesale_paid"], "pending", financial)
     changed = np.flatnonzero(financial != "paid")
     if len(changed):
         connection.execute(
-            update(m.Order.__table__).where(m.Order.__table__.c.id == bindparam("order_id")).values(financial_status=bindparam("status")),
+            update(m.Order.__table__)
+            .where(m.Order.__table__.c.id == bindparam("order_id"))
+            .values(financial_status=bindparam("status")),
             [{"order_id": int(order_ids[i]), "status": str(financial[i])} for i in changed.tolist()],
         )
 
     report("stock", 0.72)
-    purchase_line_ids = write_purchase_orders(ctx, timeline, run, supplier_ids, int(location_ids[WAREHOUSE]), catalog.first_id)
+    purchase_line_ids = write_purchase_orders(
+        ctx, timeline, run, supplier_ids, int(location_ids[WAREHOUSE]), catalog.first_id
+    )
     movements = Movements()
     shipped_at = plan.shipped_at[kept_orders][line_position]
     line_shipped = shipped[line_position]
@@ -180,20 +320,48 @@ def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
     restocked = (returns_plan.restock_day[kept_lines] >= 0) & (returns_plan.restock_day[kept_lines] < n_days)
     reserved = np.zeros((2, catalog.count), dtype=np.int64)
     single = ~catalog.is_bundle[variant]
-    for selected, kind, sign, when in ((line_shipped, "sale", -1, shipped_at), (restocked, "return", 1, received_at)):
+    for selected, kind, sign, when in (
+        (line_shipped, "sale", -1, shipped_at),
+        (restocked, "return", 1, received_at),
+    ):
         chosen = selected & single
-        extra = {"order_line": line_ids[chosen]} if kind == "sale" else {"return_line": money_back.return_line_ids[chosen]}
-        movements.add(variant[chosen], location[chosen], kind, sign * quantity[chosen],
-                      unit_cost(catalog, variant[chosen], day[line_position[chosen]]), when[chosen], **extra)
+        extra = (
+            {"order_line": line_ids[chosen]}
+            if kind == "sale"
+            else {"return_line": money_back.return_line_ids[chosen]}
+        )
+        movements.add(
+            variant[chosen],
+            location[chosen],
+            kind,
+            sign * quantity[chosen],
+            unit_cost(catalog, variant[chosen], day[line_position[chosen]]),
+            when[chosen],
+            **extra,
+        )
     unshipped = ~line_shipped & single
     np.add.at(reserved, (location[unshipped], variant[unshipped]), quantity[unshipped])
     for bundle, parts in sorted(catalog.components.items()):
         for part, count in parts:
-            for selected, kind, sign, when in ((line_shipped, "sale", -1, shipped_at), (restocked, "return", 1, received_at)):
+            for selected, kind, sign, when in (
+                (line_shipped, "sale", -1, shipped_at),
+                (restocked, "return", 1, received_at),
+            ):
                 chosen = selected & (variant == bundle)
-                extra = {"order_line": line_ids[chosen]} if kind == "sale" else {"return_line": money_back.return_line_ids[chosen]}
-                movements.add(np.full(int(chosen.sum()), part), WAREHOUSE, kind, sign * quantity[chosen] * count,
-                              unit_cost(catalog, np.full(int(chosen.sum()), part), day[line_position[chosen]]), when[chosen], **extra)
+                extra = (
+                    {"order_line": line_ids[chosen]}
+                    if kind == "sale"
+                    else {"return_line": money_back.return_line_ids[chosen]}
+                )
+                movements.add(
+                    np.full(int(chosen.sum()), part),
+                    WAREHOUSE,
+                    kind,
+                    sign * quantity[chosen] * count,
+                    unit_cost(catalog, np.full(int(chosen.sum()), part), day[line_position[chosen]]),
+                    when[chosen],
+                    **extra,
+                )
             waiting = ~line_shipped & (variant == bundle)
             reserved[WAREHOUSE, part] += int(quantity[waiting].sum()) * count
     run.reserved = reserved  # type: ignore[attr-defined]
@@ -204,18 +372,9 @@ def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
     bank_count = write_bank(ctx, payout_summary["deposits"], other_bank)
 
     report("ground truth", 0.84)
-    truth.collect(ctx, timeline, catalog, demand, run, terms, channel, day, priced, customer_rows, kept_orders)
-
-    report("marketing", 0.86)
-    from sasame.demo.marketing import generate_marketing
-
-    generate_marketing(ctx)
-    report("inbox", 0.94)
-    from sasame.demo.inbox import generate_inbox
-
-    generate_inbox(ctx)
-    truth.write(ctx)
-    reset_sequences(connection, [table for table in m.Base.metadata.sorted_tables if "id" in table.c])
+    truth.collect(
+        ctx, timeline, catalog, demand, run, terms, channel, day, priced, customer_rows, kept_orders
+    )
 
     counts = {
         "orders": len(kept_orders),
@@ -226,7 +385,11 @@ def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
         "bank_transactions": bank_count,
         **stock_counts,
     }
-    return {**counts, "first_day": ctx.start.isoformat(), "last_day": (ctx.end - timedelta(days=1)).isoformat()}
+    return {
+        **counts,
+        "first_day": ctx.start.isoformat(),
+        "last_day": (ctx.end - timedelta(days=1)).isoformat(),
+    }
 
 
 def _write_business(ctx: DemoContext, timeline: Timeline) -> tuple[dict[int, int], np.ndarray]:
@@ -235,24 +398,46 @@ def _write_business(ctx: DemoContext, timeline: Timeline) -> tuple[dict[int, int
     created = timeline.boundaries[0].astype(datetime).replace(tzinfo=ensure_utc(ctx.now).tzinfo)
     existing = connection.scalar(select(m.BusinessSetting.id).order_by(m.BusinessSetting.id).limit(1))
     if existing is None:
-        write_rows(connection, m.BusinessSetting, {
-            "id": [next_id(connection, m.BusinessSetting)], "name": [STORE_NAME], "currency": [ctx.currency],
-            "timezone": [ctx.timezone.key], "created_at": [created],
-        })
+        write_rows(
+            connection,
+            m.BusinessSetting,
+            {
+                "id": [next_id(connection, m.BusinessSetting)],
+                "name": [STORE_NAME],
+                "currency": [ctx.currency],
+                "timezone": [ctx.timezone.key],
+                "created_at": [created],
+            },
+        )
     else:
-        connection.execute(update(m.BusinessSetting).where(m.BusinessSetting.id == existing).values(
-            name=STORE_NAME, currency=ctx.currency, timezone=ctx.timezone.key))
+        connection.execute(
+            update(m.BusinessSetting)
+            .where(m.BusinessSetting.id == existing)
+            .values(name=STORE_NAME, currency=ctx.currency, timezone=ctx.timezone.key)
+        )
     first = next_id(connection, m.Channel)
-    write_rows(connection, m.Channel, {
-        "id": first + np.arange(len(CHANNEL_ROWS)),
-        "code": [c[0] for c in CHANNEL_ROWS], "name": [c[1] for c in CHANNEL_ROWS], "kind": [c[2] for c in CHANNEL_ROWS],
-        "currency": [ctx.currency] * len(CHANNEL_ROWS),
-    })
+    write_rows(
+        connection,
+        m.Channel,
+        {
+            "id": first + np.arange(len(CHANNEL_ROWS)),
+            "code": [c[0] for c in CHANNEL_ROWS],
+            "name": [c[1] for c in CHANNEL_ROWS],
+            "kind": [c[2] for c in CHANNEL_ROWS],
+            "currency": [ctx.currency] * len(CHANNEL_ROWS),
+        },
+    )
     location_first = next_id(connection, m.Location)
-    write_rows(connection, m.Location, {
-        "id": location_first + np.arange(len(LOCATION_ROWS)),
-        "code": [c[0] for c in LOCATION_ROWS], "name": [c[1] for c in LOCATION_ROWS], "kind": [c[2] for c in LOCATION_ROWS],
-    })
+    write_rows(
+        connection,
+        m.Location,
+        {
+            "id": location_first + np.arange(len(LOCATION_ROWS)),
+            "code": [c[0] for c in LOCATION_ROWS],
+            "name": [c[1] for c in LOCATION_ROWS],
+            "kind": [c[2] for c in LOCATION_ROWS],
+        },
+    )
     return {i: first + i for i in range(len(CHANNEL_ROWS))}, location_first + np.arange(len(LOCATION_ROWS))
 
 
@@ -287,26 +472,50 @@ def _customers(
     source = np.array(book.source, dtype=object)[people]
     orders_each = np.bincount(position[buyer], minlength=len(people))
     accepts = (channel == SHOPIFY) & ((source == "email") | (rng.random(len(people)) < 0.55))
-    write_rows(ctx.connection, m.Customer, {
-        "id": ids,
-        "email": emails,
-        "name": names,
-        "first_seen_at": demand.placed_at[first_order],
-        "acquisition_channel_id": np.array([channel_ids[c] for c in range(4)])[channel],
-        "acquisition_source": source,
-        "accepts_marketing": accepts,
-        "is_vip": (orders_each >= 5) | (channel == WHOLESALE) & (orders_each >= 12),
-        "country": ["US"] * len(people),
-    })
-    rows = {"email": np.array(emails, dtype=object), "business_names": business_names, "people": people, "ids": ids,
-            "source": source, "channel": channel, "orders": orders_each}
+    write_rows(
+        ctx.connection,
+        m.Customer,
+        {
+            "id": ids,
+            "email": emails,
+            "name": names,
+            "first_seen_at": demand.placed_at[first_order],
+            "acquisition_channel_id": np.array([channel_ids[c] for c in range(4)])[channel],
+            "acquisition_source": source,
+            "accepts_marketing": accepts,
+            "is_vip": (orders_each >= 5) | (channel == WHOLESALE) & (orders_each >= 12),
+            "country": ["US"] * len(people),
+        },
+    )
+    rows = {
+        "email": np.array(emails, dtype=object),
+        "business_names": business_names,
+        "people": people,
+        "ids": ids,
+        "source": source,
+        "channel": channel,
+        "orders": orders_each,
+    }
     return position[buyer], ids, rows
 
 
 def _write_orders(
-    ctx: DemoContext, catalog: Any, demand: Any, kept_orders: np.ndarray, order_ids: np.ndarray, channel: np.ndarray,
-    channel_ids: dict[int, int], placed_at: np.ndarray, day: np.ndarray, customer_id: np.ndarray, email: np.ndarray,
-    visit: np.ndarray, place: np.ndarray, priced: Any, financial: np.ndarray, shipped: np.ndarray,
+    ctx: DemoContext,
+    catalog: Any,
+    demand: Any,
+    kept_orders: np.ndarray,
+    order_ids: np.ndarray,
+    channel: np.ndarray,
+    channel_ids: dict[int, int],
+    placed_at: np.ndarray,
+    day: np.ndarray,
+    customer_id: np.ndarray,
+    email: np.ndarray,
+    visit: np.ndarray,
+    place: np.ndarray,
+    priced: Any,
+    financial: np.ndarray,
+    shipped: np.ndarray,
 ) -> None:
     """Insert the orders with their platform numbers, addresses and (Shopify) marketing source."""
     rng = ctx.rng("sales.orders")
@@ -332,59 +541,94 @@ def _write_orders(
         else:
             external.append(f"W-{2001 + k}")
             number.append(f"W-{2001 + k}")
-    visit_name = np.array([*REPEAT_VISIT_SOURCES, ""], dtype=object)[np.where(visit >= 0, visit, len(REPEAT_VISIT_SOURCES))]
+    visit_name = np.array([*REPEAT_VISIT_SOURCES, ""], dtype=object)[
+        np.where(visit >= 0, visit, len(REPEAT_VISIT_SOURCES))
+    ]
     shopify = channel == SHOPIFY
     meta_platform = np.where(rng.random(n) < 0.62, "facebook", "instagram")
     utm_source = np.select(
-        [shopify & (visit_name == "google"), shopify & (visit_name == "meta"), shopify & (visit_name == "email")],
-        [np.full(n, "google", dtype=object), meta_platform.astype(object), np.full(n, "klaviyo", dtype=object)],
+        [
+            shopify & (visit_name == "google"),
+            shopify & (visit_name == "meta"),
+            shopify & (visit_name == "email"),
+        ],
+        [
+            np.full(n, "google", dtype=object),
+            meta_platform.astype(object),
+            np.full(n, "klaviyo", dtype=object),
+        ],
         default=None,
     )
     utm_medium = np.select(
-        [shopify & (visit_name == "google"), shopify & (visit_name == "meta"), shopify & (visit_name == "email")],
-        [np.full(n, "cpc", dtype=object), np.full(n, "paid_social", dtype=object), np.full(n, "email", dtype=object)],
+        [
+            shopify & (visit_name == "google"),
+            shopify & (visit_name == "meta"),
+            shopify & (visit_name == "email"),
+        ],
+        [
+            np.full(n, "cpc", dtype=object),
+            np.full(n, "paid_social", dtype=object),
+            np.full(n, "email", dtype=object),
+        ],
         default=None,
     )
     referrer = np.select(
-        [shopify & (visit_name == "google"), shopify & (visit_name == "organic"), shopify & (visit_name == "meta")],
-        [np.full(n, "https://www.google.com/", dtype=object), np.full(n, "https://www.google.com/", dtype=object),
-         np.where(meta_platform == "facebook", "https://l.facebook.com/", "https://l.instagram.com/").astype(object)],
+        [
+            shopify & (visit_name == "google"),
+            shopify & (visit_name == "organic"),
+            shopify & (visit_name == "meta"),
+        ],
+        [
+            np.full(n, "https://www.google.com/", dtype=object),
+            np.full(n, "https://www.google.com/", dtype=object),
+            np.where(
+                meta_platform == "facebook", "https://l.facebook.com/", "https://l.instagram.com/"
+            ).astype(object),
+        ],
         default=None,
     )
     first_line_variant = demand.line_variant[np.searchsorted(demand.line_order, kept_orders)]
     handles = np.array(catalog.product_handles, dtype=object)[catalog.product[first_line_variant]]
-    landing = np.where(shopify, np.where(visit_name == "direct", "/", "/products/" + handles.astype(str)), None)
+    landing = np.where(
+        shopify, np.where(visit_name == "direct", "/", "/products/" + handles.astype(str)), None
+    )
     places = np.array(PLACES, dtype=object)
-    write_rows(ctx.connection, m.Order, {
-        "id": order_ids,
-        "channel_id": np.array([channel_ids[c] for c in range(4)])[channel],
-        "external_id": external,
-        "number": number,
-        "customer_id": customer_id,
-        "email": email,
-        "ordered_at": placed_at,
-        "order_date": np.datetime64(ctx.start, "D") + day,
-        "currency": np.full(n, ctx.currency, dtype=object),
-        "subtotal": units_from_cents(priced.subtotal),
-        "discount_total": units_from_cents(priced.discount),
-        "shipping_total": units_from_cents(priced.shipping),
-        "tax_total": units_from_cents(priced.tax),
-        "total": units_from_cents(priced.total),
-        "financial_status": financial,
-        "fulfillment_status": np.where(shipped, "fulfilled", "unfulfilled"),
-        "discount_codes": priced.code,
-        "ship_country": np.full(n, "US", dtype=object),
-        "ship_region": places[place, 1],
-        "ship_city": places[place, 0],
-        "ship_postal_code": places[place, 2],
-        "utm_source": utm_source,
-        "utm_medium": utm_medium,
-        "referrer": referrer,
-        "landing_page": landing,
-    })
+    write_rows(
+        ctx.connection,
+        m.Order,
+        {
+            "id": order_ids,
+            "channel_id": np.array([channel_ids[c] for c in range(4)])[channel],
+            "external_id": external,
+            "number": number,
+            "customer_id": customer_id,
+            "email": email,
+            "ordered_at": placed_at,
+            "order_date": np.datetime64(ctx.start, "D") + day,
+            "currency": np.full(n, ctx.currency, dtype=object),
+            "subtotal": units_from_cents(priced.subtotal),
+            "discount_total": units_from_cents(priced.discount),
+            "shipping_total": units_from_cents(priced.shipping),
+            "tax_total": units_from_cents(priced.tax),
+            "total": units_from_cents(priced.total),
+            "financial_status": financial,
+            "fulfillment_status": np.where(shipped, "fulfilled", "unfulfilled"),
+            "discount_codes": priced.code,
+            "ship_country": np.full(n, "US", dtype=object),
+            "ship_region": places[place, 1],
+            "ship_city": places[place, 0],
+            "ship_postal_code": places[place, 2],
+            "utm_source": utm_source,
+            "utm_medium": utm_medium,
+            "referrer": referrer,
+            "landing_page": landing,
+        },
+    )
 
 
-def _other_bank_lines(ctx: DemoContext, timeline: Timeline, run: Any, catalog: Any) -> list[tuple[np.datetime64, int, str]]:
+def _other_bank_lines(
+    ctx: DemoContext, timeline: Timeline, run: Any, catalog: Any
+) -> list[tuple[np.datetime64, int, str]]:
     """Return the bank's other lines: supplier payments on receipt, rent, and software subscriptions."""
     start = np.datetime64(timeline.start, "D")
     lines: list[tuple[np.datetime64, int, str]] = []
@@ -403,8 +647,12 @@ def _other_bank_lines(ctx: DemoContext, timeline: Timeline, run: Any, catalog: A
     month = np.datetime64(timeline.start, "M")
     while month < np.datetime64(timeline.end, "M") + 1:
         first_day = month.astype("datetime64[D]")
-        for offset, cents, text in ((0, -240_000, "ACH DEBIT COLUMBUS WAREHOUSE LLC RENT"), (4, -7_900, "SHOPIFY* SUBSCRIPTION"),
-                                    (9, -4_500, "KLAVIYO INC"), (14, -2_900, "QUICKBOOKS ONLINE")):
+        for offset, cents, text in (
+            (0, -240_000, "ACH DEBIT COLUMBUS WAREHOUSE LLC RENT"),
+            (4, -7_900, "SHOPIFY* SUBSCRIPTION"),
+            (9, -4_500, "KLAVIYO INC"),
+            (14, -2_900, "QUICKBOOKS ONLINE"),
+        ):
             posted = np.busday_offset(first_day + offset, 0, roll="forward")
             if start <= posted < start + timeline.count:
                 lines.append((posted, cents, text))

@@ -40,15 +40,97 @@ class SupplierProfile:
 
 
 SUPPLIERS = [
-    SupplierProfile("apparel_cn", "Pacific Threadworks Ltd.", "CN", "orders@pacificthreadworks.example", 45, 1.15, 0.15, 0.25, 0.20, 0, 7, 12),
-    SupplierProfile("apparel_vn", "Lumen Textile Co.", "VN", "sales@lumentextile.example", 40, 1.04, 0.10, 0.10, 0.12, 0, 6, 10),
-    SupplierProfile("ceramics", "Blue Ridge Ceramics", "US", "wholesale@blueridgeceramics.example", 14, 1.00, 0.08, 0.04, 0.05, 1, 3, 0),
-    SupplierProfile("candles", "Harbor Candle Works", "US", "hello@harborcandle.example", 10, 1.12, 0.22, 0.12, 0.10, 1, 3, 0),
-    SupplierProfile("goods_mx", "Oakline Goods S.A.", "MX", "pedidos@oaklinegoods.example", 21, 1.25, 0.28, 0.30, 0.25, 2, 4, 0),
-    SupplierProfile("paper", "Printhaus Paper Co.", "US", "orders@printhaus.example", 7, 1.00, 0.05, 0.02, 0.03, 3, 2, 0),
-    SupplierProfile("small_cn", "Kinpak Trading", "CN", "export@kinpak.example", 35, 1.10, 0.18, 0.18, 0.15, 0, 8, 15),
+    SupplierProfile(
+        "apparel_cn",
+        "Pacific Threadworks Ltd.",
+        "CN",
+        "orders@pacificthreadworks.example",
+        45,
+        1.15,
+        0.15,
+        0.25,
+        0.20,
+        0,
+        7,
+        12,
+    ),
+    SupplierProfile(
+        "apparel_vn",
+        "Lumen Textile Co.",
+        "VN",
+        "sales@lumentextile.example",
+        40,
+        1.04,
+        0.10,
+        0.10,
+        0.12,
+        0,
+        6,
+        10,
+    ),
+    SupplierProfile(
+        "ceramics",
+        "Blue Ridge Ceramics",
+        "US",
+        "wholesale@blueridgeceramics.example",
+        14,
+        1.00,
+        0.08,
+        0.04,
+        0.05,
+        1,
+        3,
+        0,
+    ),
+    SupplierProfile(
+        "candles",
+        "Harbor Candle Works",
+        "US",
+        "hello@harborcandle.example",
+        10,
+        1.12,
+        0.22,
+        0.12,
+        0.10,
+        1,
+        3,
+        0,
+    ),
+    SupplierProfile(
+        "goods_mx",
+        "Oakline Goods S.A.",
+        "MX",
+        "pedidos@oaklinegoods.example",
+        21,
+        1.25,
+        0.28,
+        0.30,
+        0.25,
+        2,
+        4,
+        0,
+    ),
+    SupplierProfile(
+        "paper", "Printhaus Paper Co.", "US", "orders@printhaus.example", 7, 1.00, 0.05, 0.02, 0.03, 3, 2, 0
+    ),
+    SupplierProfile(
+        "small_cn", "Kinpak Trading", "CN", "export@kinpak.example", 35, 1.10, 0.18, 0.18, 0.15, 0, 8, 15
+    ),
 ]
-ALTERNATE = SupplierProfile("alternate", "Second Street Supply", "US", "sales@secondstreetsupply.example", 12, 1.05, 0.12, 0.08, 0.05, 4, 2, 0)
+ALTERNATE = SupplierProfile(
+    "alternate",
+    "Second Street Supply",
+    "US",
+    "sales@secondstreetsupply.example",
+    12,
+    1.05,
+    0.12,
+    0.08,
+    0.05,
+    4,
+    2,
+    0,
+)
 CASE_PACK = {"apparel": 10, "home": 12, "accessories": 25}
 MINIMUM_ORDER = {"apparel": 40, "home": 24, "accessories": 50}
 COST_INFLATION = 0.03
@@ -127,10 +209,15 @@ def simulate_stock(
     n_days, n_variants = timeline.count, catalog.count
     bundles = catalog.is_bundle
     life = catalog.lifecycle(n_days)
-    sellable = np.stack([
-        (life > 0) & ~bundles & (catalog.listed["shopify"] | catalog.listed["etsy"] | catalog.listed["wholesale"]),
-        (life > 0) & ~bundles & catalog.listed["amazon"],
-    ], axis=1)
+    sellable = np.stack(
+        [
+            (life > 0)
+            & ~bundles
+            & (catalog.listed["shopify"] | catalog.listed["etsy"] | catalog.listed["wholesale"]),
+            (life > 0) & ~bundles & catalog.listed["amazon"],
+        ],
+        axis=1,
+    )
 
     # Uncensored demand, with bundles expanded into their components for the planner's guesses.
     demand = np.zeros((n_days, 2, n_variants), dtype=np.int64)
@@ -210,17 +297,27 @@ def simulate_stock(
             fits = running - before <= flat_stock[keys]
             sold_lines = singles[order][fits]
             run.sold[sold_lines] = True
-            taken = np.bincount(keys[fits], weights=quantities[fits], minlength=2 * n_variants).astype(np.int64)
+            taken = np.bincount(keys[fits], weights=quantities[fits], minlength=2 * n_variants).astype(
+                np.int64
+            )
             flat_stock -= taken
             run.consumed[day] += taken.reshape(2, n_variants)
-            missed = np.bincount(keys[~fits], weights=quantities[~fits], minlength=2 * n_variants).astype(np.int64)
+            missed = np.bincount(keys[~fits], weights=quantities[~fits], minlength=2 * n_variants).astype(
+                np.int64
+            )
             run.lost[day] += missed.reshape(2, n_variants)
             # Sold lines that will come back restockable arrive on their return day.
             back = sold_lines[restock_day[sold_lines] >= 0]
             if len(back):
-                np.add.at(arrivals, (np.minimum(restock_day[back], n_days), line_location[back], line_variant[back]), line_quantity[back])
+                np.add.at(
+                    arrivals,
+                    (np.minimum(restock_day[back], n_days), line_location[back], line_variant[back]),
+                    line_quantity[back],
+                )
             returned_bundles = today[is_bundle_line[lo:hi]]
-            for i in returned_bundles[run.sold[returned_bundles] & (restock_day[returned_bundles] >= 0)].tolist():
+            for i in returned_bundles[
+                run.sold[returned_bundles] & (restock_day[returned_bundles] >= 0)
+            ].tolist():
                 for p, k in catalog.components[int(line_variant[i])]:
                     arrivals[min(int(restock_day[i]), n_days), WAREHOUSE, p] += int(line_quantity[i]) * k
 
@@ -233,22 +330,51 @@ def simulate_stock(
         weekday = int(timeline.weekday[day])
         for s_index, profile in enumerate(SUPPLIERS):
             if weekday == profile.review_weekday:
-                _review(rng, run, timeline, catalog, terms, s_index, day, stock, on_order, in_transit,
-                        arrivals, releases, guess, launch_orders)
+                _review(
+                    rng,
+                    run,
+                    timeline,
+                    catalog,
+                    terms,
+                    s_index,
+                    day,
+                    stock,
+                    on_order,
+                    in_transit,
+                    arrivals,
+                    releases,
+                    guess,
+                    launch_orders,
+                )
         if day in launch_orders:
-            _order_launches(rng, run, catalog, terms, day, launch_orders[day], guess, on_order, arrivals, releases, n_days)
+            _order_launches(
+                rng, run, catalog, terms, day, launch_orders[day], guess, on_order, arrivals, releases, n_days
+            )
         if weekday == 2:
-            _transfer_to_fba(rng, run, catalog, day, stock, in_transit, arrivals, transit_releases, guess, n_days)
+            _transfer_to_fba(
+                rng, run, catalog, day, stock, in_transit, arrivals, transit_releases, guess, n_days
+            )
     run.final_stock = stock
     return run
 
 
-def _adjust(rng: np.random.Generator, run: StockRun, stock: np.ndarray, day: int, catalog: Catalog, n_days: int) -> None:
+def _adjust(
+    rng: np.random.Generator, run: StockRun, stock: np.ndarray, day: int, catalog: Catalog, n_days: int
+) -> None:
     """Record cycle-count corrections, damage write-offs and the write-off of discontinued stock."""
     for v in np.flatnonzero(catalog.discontinue_day == day).tolist():
         for location in (WAREHOUSE, FBA):
             if stock[location, v] > 0:
-                run.adjustments.append((day, location, v, -int(stock[location, v]), "write_off", "discontinued: remaining stock written off"))
+                run.adjustments.append(
+                    (
+                        day,
+                        location,
+                        v,
+                        -int(stock[location, v]),
+                        "write_off",
+                        "discontinued: remaining stock written off",
+                    )
+                )
                 stock[location, v] = 0
     draw = rng.random(2)
     candidates = np.flatnonzero(stock[WAREHOUSE] > 0)
@@ -271,23 +397,37 @@ def _lead_time(rng: np.random.Generator, profile: SupplierProfile) -> int:
     real = profile.quoted_lead_days * profile.lead_factor * rng.lognormal(0.0, profile.lead_spread)
     if rng.random() < profile.late_probability:
         real += rng.integers(7, 31)
-    return max(1, int(round(real)))
+    return max(1, round(real))
 
 
 def _place_order(
-    rng: np.random.Generator, run: StockRun, catalog: Catalog, supplier: int, day: int,
-    lines: list[tuple[int, int]], on_order: np.ndarray, arrivals: np.ndarray, releases: np.ndarray,
-    n_days: int, reason: str,
+    rng: np.random.Generator,
+    run: StockRun,
+    catalog: Catalog,
+    supplier: int,
+    day: int,
+    lines: list[tuple[int, int]],
+    on_order: np.ndarray,
+    arrivals: np.ndarray,
+    releases: np.ndarray,
+    n_days: int,
+    reason: str,
 ) -> None:
     """Create a PO and schedule its (possibly late, possibly partial) receipts."""
     profile = SUPPLIERS[supplier]
     arrival = day + _lead_time(rng, profile)
     partial = rng.random() < profile.partial_probability
     po = len(run.purchase_orders)
-    run.purchase_orders.append(dict(
-        supplier=supplier, day=day, expected=day + profile.quoted_lead_days, reason=reason,
-        last_receipt=None, complete=True,
-    ))
+    run.purchase_orders.append(
+        dict(
+            supplier=supplier,
+            day=day,
+            expected=day + profile.quoted_lead_days,
+            reason=reason,
+            last_receipt=None,
+            complete=True,
+        )
+    )
     for v, quantity in lines:
         position = len(run.purchase_lines)
         first = quantity
@@ -307,13 +447,17 @@ def _place_order(
                 run.receipts.append((when, position, v, units))
                 received += units
                 record = run.purchase_orders[po]
-                record["last_receipt"] = when if record["last_receipt"] is None else max(record["last_receipt"], when)
+                record["last_receipt"] = (
+                    when if record["last_receipt"] is None else max(record["last_receipt"], when)
+                )
             else:
                 run.purchase_orders[po]["complete"] = False
             releases[min(when, n_days), v] += units
         releases[min(arrival, n_days), v] += quantity - first - later
         on_order[v] += quantity
-        run.purchase_lines.append(dict(po=po, variant=v, ordered=quantity, received=received, cost=int(unit_cost(catalog, v, day))))
+        run.purchase_lines.append(
+            dict(po=po, variant=v, ordered=quantity, received=received, cost=int(unit_cost(catalog, v, day)))
+        )
 
 
 def _planner_rate(run: StockRun, day: int, location: int | None) -> np.ndarray:
@@ -335,9 +479,20 @@ def _round_order(units: float, case_pack: int, minimum: int) -> int:
 
 
 def _review(
-    rng: np.random.Generator, run: StockRun, timeline: Timeline, catalog: Catalog, terms: Terms, supplier: int,
-    day: int, stock: np.ndarray, on_order: np.ndarray, in_transit: np.ndarray, arrivals: np.ndarray,
-    releases: np.ndarray, guess: np.ndarray, launch_orders: dict[int, list[int]],
+    rng: np.random.Generator,
+    run: StockRun,
+    timeline: Timeline,
+    catalog: Catalog,
+    terms: Terms,
+    supplier: int,
+    day: int,
+    stock: np.ndarray,
+    on_order: np.ndarray,
+    in_transit: np.ndarray,
+    arrivals: np.ndarray,
+    releases: np.ndarray,
+    guess: np.ndarray,
+    launch_orders: dict[int, list[int]],
 ) -> None:
     """The planner's weekly reorder for one supplier: trailing sales, quoted lead times, a timid Q4 bump."""
     if rng.random() < 0.10:
@@ -361,12 +516,23 @@ def _review(
             units = forecast * (lead + 7 + 18 + 42) - position
             lines.append((v, _round_order(units, int(terms.case_pack[v]), int(terms.minimum[v]))))
     if lines:
-        _place_order(rng, run, catalog, supplier, day, lines, on_order, arrivals, releases, n_days, "replenishment")
+        _place_order(
+            rng, run, catalog, supplier, day, lines, on_order, arrivals, releases, n_days, "replenishment"
+        )
 
 
 def _order_launches(
-    rng: np.random.Generator, run: StockRun, catalog: Catalog, terms: Terms, day: int, variants: list[int],
-    guess: np.ndarray, on_order: np.ndarray, arrivals: np.ndarray, releases: np.ndarray, n_days: int,
+    rng: np.random.Generator,
+    run: StockRun,
+    catalog: Catalog,
+    terms: Terms,
+    day: int,
+    variants: list[int],
+    guess: np.ndarray,
+    on_order: np.ndarray,
+    arrivals: np.ndarray,
+    releases: np.ndarray,
+    n_days: int,
 ) -> None:
     by_supplier: dict[int, list[tuple[int, int]]] = {}
     for v in variants:
@@ -377,14 +543,26 @@ def _order_launches(
 
 
 def _transfer_to_fba(
-    rng: np.random.Generator, run: StockRun, catalog: Catalog, day: int, stock: np.ndarray,
-    in_transit: np.ndarray, arrivals: np.ndarray, transit_releases: np.ndarray, guess: np.ndarray, n_days: int,
+    rng: np.random.Generator,
+    run: StockRun,
+    catalog: Catalog,
+    day: int,
+    stock: np.ndarray,
+    in_transit: np.ndarray,
+    arrivals: np.ndarray,
+    transit_releases: np.ndarray,
+    guess: np.ndarray,
+    n_days: int,
 ) -> None:
     """Weekly FBA replenishment from the warehouse, keeping ten days of DTC demand back."""
     amazon_rate = _planner_rate(run, day, location=FBA)
     dtc_rate = _planner_rate(run, day, location=WAREHOUSE)
     for v in np.flatnonzero(catalog.listed["amazon"] & ~catalog.is_bundle).tolist():
-        if day < catalog.launch_day[v] or day >= catalog.decline_day[v] + 21 or day >= catalog.discontinue_day[v]:
+        if (
+            day < catalog.launch_day[v]
+            or day >= catalog.decline_day[v] + 21
+            or day >= catalog.discontinue_day[v]
+        ):
             continue
         rate = max(amazon_rate[v], 0.4 * guess[v] if day - max(int(catalog.launch_day[v]), 0) < 28 else 0.0)
         covered = stock[FBA, v] + in_transit[v]
@@ -410,14 +588,18 @@ def write_suppliers(ctx: DemoContext, catalog: Catalog, terms: Terms) -> np.ndar
 
     profiles = [*SUPPLIERS, ALTERNATE]
     ids = next_id(ctx.connection, m.Supplier) + np.arange(len(profiles))
-    write_rows(ctx.connection, m.Supplier, {
-        "id": ids,
-        "name": [p.name for p in profiles],
-        "email": [p.email for p in profiles],
-        "country": [p.country for p in profiles],
-        "currency": [ctx.currency] * len(profiles),
-        "quoted_lead_time_days": [p.quoted_lead_days for p in profiles],
-    })
+    write_rows(
+        ctx.connection,
+        m.Supplier,
+        {
+            "id": ids,
+            "name": [p.name for p in profiles],
+            "email": [p.email for p in profiles],
+            "country": [p.country for p in profiles],
+            "currency": [ctx.currency] * len(profiles),
+            "quoted_lead_time_days": [p.quoted_lead_days for p in profiles],
+        },
+    )
     physical = np.flatnonzero(terms.supplier >= 0)
     alternates = np.array(terms.alternates, dtype=np.int64)
     variant = np.concatenate([physical, alternates])
@@ -425,23 +607,40 @@ def write_suppliers(ctx: DemoContext, catalog: Catalog, terms: Terms) -> np.ndar
     # The domestic alternate is quicker but dearer.
     cost = np.concatenate([catalog.cost_cents[physical], (catalog.cost_cents[alternates] * 125 + 50) // 100])
     lead = np.concatenate([terms.lead[physical], np.full(len(alternates), ALTERNATE.quoted_lead_days)])
-    write_rows(ctx.connection, m.SupplierTerm, {
-        "id": next_id(ctx.connection, m.SupplierTerm) + np.arange(len(variant)),
-        "supplier_id": ids[supplier],
-        "variant_id": catalog.first_id + variant,
-        "supplier_sku": [f"{profiles[s].key[:3].upper()}-{catalog.sku[v]}" for s, v in zip(supplier.tolist(), variant.tolist(), strict=True)],
-        "unit_cost": units_from_cents(cost),
-        "currency": [ctx.currency] * len(variant),
-        "minimum_order_quantity": np.concatenate([terms.minimum[physical], terms.minimum[alternates] // 2]),
-        "case_pack": np.concatenate([terms.case_pack[physical], np.maximum(terms.case_pack[alternates] // 2, 1)]),
-        "quoted_lead_time_days": lead,
-        "is_preferred": np.concatenate([np.ones(len(physical), dtype=bool), np.zeros(len(alternates), dtype=bool)]),
-    })
+    write_rows(
+        ctx.connection,
+        m.SupplierTerm,
+        {
+            "id": next_id(ctx.connection, m.SupplierTerm) + np.arange(len(variant)),
+            "supplier_id": ids[supplier],
+            "variant_id": catalog.first_id + variant,
+            "supplier_sku": [
+                f"{profiles[s].key[:3].upper()}-{catalog.sku[v]}"
+                for s, v in zip(supplier.tolist(), variant.tolist(), strict=True)
+            ],
+            "unit_cost": units_from_cents(cost),
+            "currency": [ctx.currency] * len(variant),
+            "minimum_order_quantity": np.concatenate(
+                [terms.minimum[physical], terms.minimum[alternates] // 2]
+            ),
+            "case_pack": np.concatenate(
+                [terms.case_pack[physical], np.maximum(terms.case_pack[alternates] // 2, 1)]
+            ),
+            "quoted_lead_time_days": lead,
+            "is_preferred": np.concatenate(
+                [np.ones(len(physical), dtype=bool), np.zeros(len(alternates), dtype=bool)]
+            ),
+        },
+    )
     return ids
 
 
 def write_purchase_orders(
-    ctx: DemoContext, timeline: Timeline, run: StockRun, supplier_ids: np.ndarray, warehouse_id: int,
+    ctx: DemoContext,
+    timeline: Timeline,
+    run: StockRun,
+    supplier_ids: np.ndarray,
+    warehouse_id: int,
     first_variant_id: int,
 ) -> np.ndarray:
     """Insert purchase orders and their lines; return the id of every purchase line by position."""
@@ -472,28 +671,37 @@ def write_purchase_orders(
     freight = np.array([SUPPLIERS[s].freight_percent for s in supplier.tolist()], dtype=np.int64)
     duty = np.array([SUPPLIERS[s].duty_percent for s in supplier.tolist()], dtype=np.int64)
     order_day = np.array([po["day"] for po in pos], dtype=np.int64)
-    write_rows(ctx.connection, m.PurchaseOrder, {
-        "id": po_ids,
-        "number": [f"PO-{1000 + i}" for i in range(len(pos))],
-        "supplier_id": supplier_ids[supplier],
-        "location_id": np.full(len(pos), warehouse_id),
-        "status": status,
-        "ordered_at": timeline.local_hours(order_day, 10.0),
-        "expected_on": start + np.array([po["expected"] for po in pos], dtype=np.int64),
-        "received_on": np.array(received_on, dtype="datetime64[D]"),
-        "currency": [ctx.currency] * len(pos),
-        "freight_cost": units_from_cents((value * freight + 50) // 100),
-        "duty_cost": units_from_cents((value * duty + 50) // 100),
-    })
+    write_rows(
+        ctx.connection,
+        m.PurchaseOrder,
+        {
+            "id": po_ids,
+            "number": [f"PO-{1000 + i}" for i in range(len(pos))],
+            "supplier_id": supplier_ids[supplier],
+            "location_id": np.full(len(pos), warehouse_id),
+            "status": status,
+            "ordered_at": timeline.local_hours(order_day, 10.0),
+            "expected_on": start + np.array([po["expected"] for po in pos], dtype=np.int64),
+            "received_on": np.array(received_on, dtype="datetime64[D]"),
+            "currency": [ctx.currency] * len(pos),
+            "freight_cost": units_from_cents((value * freight + 50) // 100),
+            "duty_cost": units_from_cents((value * duty + 50) // 100),
+        },
+    )
     line_ids = next_id(ctx.connection, m.PurchaseOrderLine) + np.arange(len(line_po))
-    write_rows(ctx.connection, m.PurchaseOrderLine, {
-        "id": line_ids,
-        "purchase_order_id": po_ids[line_po],
-        "variant_id": first_variant_id + np.array([line["variant"] for line in run.purchase_lines], dtype=np.int64),
-        "quantity_ordered": ordered,
-        "quantity_received": received,
-        "unit_cost": units_from_cents(cost),
-    })
+    write_rows(
+        ctx.connection,
+        m.PurchaseOrderLine,
+        {
+            "id": line_ids,
+            "purchase_order_id": po_ids[line_po],
+            "variant_id": first_variant_id
+            + np.array([line["variant"] for line in run.purchase_lines], dtype=np.int64),
+            "quantity_ordered": ordered,
+            "quantity_received": received,
+            "unit_cost": units_from_cents(cost),
+        },
+    )
     del n_days
     return line_ids
 
@@ -513,9 +721,20 @@ class Movements:
     return_line: list[np.ndarray] = field(default_factory=list)
     note: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, variant: np.ndarray, location: np.ndarray, kind: str, quantity: np.ndarray, cost: np.ndarray,
-            moved_at: np.ndarray, *, order_line: np.ndarray | None = None, purchase_line: np.ndarray | None = None,
-            return_line: np.ndarray | None = None, note: str | None = None) -> None:
+    def add(
+        self,
+        variant: np.ndarray,
+        location: np.ndarray,
+        kind: str,
+        quantity: np.ndarray,
+        cost: np.ndarray,
+        moved_at: np.ndarray,
+        *,
+        order_line: np.ndarray | None = None,
+        purchase_line: np.ndarray | None = None,
+        return_line: np.ndarray | None = None,
+        note: str | None = None,
+    ) -> None:
         n = len(variant)
         none = np.full(n, -1, dtype=np.int64)
         self.variant.append(np.asarray(variant, dtype=np.int64))
@@ -531,8 +750,13 @@ class Movements:
 
 
 def write_movements(
-    ctx: DemoContext, timeline: Timeline, catalog: Catalog, run: StockRun, movements: Movements,
-    purchase_line_ids: np.ndarray, location_ids: np.ndarray,
+    ctx: DemoContext,
+    timeline: Timeline,
+    catalog: Catalog,
+    run: StockRun,
+    movements: Movements,
+    purchase_line_ids: np.ndarray,
+    location_ids: np.ndarray,
 ) -> dict[str, int]:
     """Add the simulation's own movements to the sales and returns ones, insert all, then the levels."""
     from sasame import models as m
@@ -540,27 +764,62 @@ def write_movements(
 
     if run.opening:
         opening = np.array(run.opening, dtype=np.int64)
-        movements.add(opening[:, 1], opening[:, 0], "adjustment", opening[:, 2], unit_cost(catalog, opening[:, 1], 0),
-                      np.full(len(opening), timeline.boundaries[0]), note="opening balance")
+        movements.add(
+            opening[:, 1],
+            opening[:, 0],
+            "adjustment",
+            opening[:, 2],
+            unit_cost(catalog, opening[:, 1], 0),
+            np.full(len(opening), timeline.boundaries[0]),
+            note="opening balance",
+        )
     if run.receipts:
         receipts = np.array(run.receipts, dtype=np.int64)
-        movements.add(receipts[:, 2], WAREHOUSE, "receipt", receipts[:, 3], unit_cost(catalog, receipts[:, 2], receipts[:, 0]),
-                      timeline.local_hours(receipts[:, 0], 14.0), purchase_line=purchase_line_ids[receipts[:, 1]])
+        movements.add(
+            receipts[:, 2],
+            WAREHOUSE,
+            "receipt",
+            receipts[:, 3],
+            unit_cost(catalog, receipts[:, 2], receipts[:, 0]),
+            timeline.local_hours(receipts[:, 0], 14.0),
+            purchase_line=purchase_line_ids[receipts[:, 1]],
+        )
     if run.transfers:
         transfers = np.array(run.transfers, dtype=np.int64)
-        movements.add(transfers[:, 2], WAREHOUSE, "transfer_out", -transfers[:, 3], unit_cost(catalog, transfers[:, 2], transfers[:, 0]),
-                      timeline.local_hours(transfers[:, 0], 16.0), note="FBA inbound shipment")
+        movements.add(
+            transfers[:, 2],
+            WAREHOUSE,
+            "transfer_out",
+            -transfers[:, 3],
+            unit_cost(catalog, transfers[:, 2], transfers[:, 0]),
+            timeline.local_hours(transfers[:, 0], 16.0),
+            note="FBA inbound shipment",
+        )
         arrived = transfers[transfers[:, 1] < timeline.count]
-        movements.add(arrived[:, 2], FBA, "transfer_in", arrived[:, 3], unit_cost(catalog, arrived[:, 2], arrived[:, 0]),
-                      timeline.local_hours(arrived[:, 1], 13.0), note="FBA inbound shipment received")
+        movements.add(
+            arrived[:, 2],
+            FBA,
+            "transfer_in",
+            arrived[:, 3],
+            unit_cost(catalog, arrived[:, 2], arrived[:, 0]),
+            timeline.local_hours(arrived[:, 1], 13.0),
+            note="FBA inbound shipment received",
+        )
     for kind in ("adjustment", "write_off"):
         rows = [a for a in run.adjustments if a[4] == kind]
         for note in sorted({a[5] for a in rows}):
             chosen = [a for a in rows if a[5] == note]
             day = np.array([a[0] for a in chosen], dtype=np.int64)
             variant = np.array([a[2] for a in chosen], dtype=np.int64)
-            movements.add(variant, np.array([a[1] for a in chosen]), kind, np.array([a[3] for a in chosen]),
-                          unit_cost(catalog, variant, day), timeline.local_hours(day, 18.0), note=note)
+            movements.add(
+                variant,
+                np.array([a[1] for a in chosen]),
+                kind,
+                np.array([a[3] for a in chosen]),
+                unit_cost(catalog, variant, day),
+                timeline.local_hours(day, 18.0),
+                note=note,
+            )
 
     variant = np.concatenate(movements.variant)
     location = np.concatenate(movements.location)
@@ -577,11 +836,18 @@ def write_movements(
         "moved_at": moved_at[order],
         "note": np.concatenate(movements.note)[order],
     }
-    for name, parts in (("order_line_id", movements.order_line), ("purchase_order_line_id", movements.purchase_line),
-                        ("return_line_id", movements.return_line)):
+    for name, parts in (
+        ("order_line_id", movements.order_line),
+        ("purchase_order_line_id", movements.purchase_line),
+        ("return_line_id", movements.return_line),
+    ):
         values = np.concatenate(parts)[order]
         columns[name] = np.ma.masked_array(values, mask=values < 0)
-    write_rows(ctx.connection, m.StockMovement, {"id": next_id(ctx.connection, m.StockMovement) + np.arange(len(order)), **columns})
+    write_rows(
+        ctx.connection,
+        m.StockMovement,
+        {"id": next_id(ctx.connection, m.StockMovement) + np.arange(len(order)), **columns},
+    )
 
     # Stock levels are the sum of movements by construction; reserved = sold but not yet shipped.
     on_hand = np.zeros((2, catalog.count), dtype=np.int64)
@@ -591,14 +857,18 @@ def write_movements(
         raise AssertionError("demo stock: the simulation and its movements disagree")
     keep = np.argwhere(~catalog.is_bundle[None, :] & np.ones((2, 1), dtype=bool))
     keep = keep[(keep[:, 0] == WAREHOUSE) | catalog.listed["amazon"][keep[:, 1]]]
-    write_rows(ctx.connection, m.StockLevel, {
-        "id": next_id(ctx.connection, m.StockLevel) + np.arange(len(keep)),
-        "variant_id": catalog.first_id + keep[:, 1],
-        "location_id": location_ids[keep[:, 0]],
-        "on_hand": on_hand[keep[:, 0], keep[:, 1]],
-        "reserved": movements_reserved(run, keep),
-        "counted_at": np.full(len(keep), timeline.cutoff()),
-    })
+    write_rows(
+        ctx.connection,
+        m.StockLevel,
+        {
+            "id": next_id(ctx.connection, m.StockLevel) + np.arange(len(keep)),
+            "variant_id": catalog.first_id + keep[:, 1],
+            "location_id": location_ids[keep[:, 0]],
+            "on_hand": on_hand[keep[:, 0], keep[:, 1]],
+            "reserved": movements_reserved(run, keep),
+            "counted_at": np.full(len(keep), timeline.cutoff()),
+        },
+    )
     return {"stock_movements": len(order), "stock_levels": len(keep)}
 
 

@@ -11,16 +11,40 @@ import numpy as np
 from sasame.core.clock import day_start
 
 # Relative daily demand by month (Jan..Dec) for a gift-friendly apparel and home-goods store.
-MONTH_FACTOR = np.array([0.80, 0.84, 0.93, 0.96, 1.00, 0.93, 0.90, 0.95, 1.00, 1.08, 1.35, 1.60])
+MONTH_FACTOR = np.array([0.80, 0.84, 0.93, 0.96, 1.00, 0.93, 0.90, 0.95, 1.00, 1.10, 1.50, 1.80])
 # Monday..Sunday: DTC stores sell most on Sunday evening and Monday, least on Friday and Saturday.
 WEEKDAY_FACTOR = np.array([1.12, 1.05, 1.00, 0.97, 0.90, 0.88, 1.08])
-ANNUAL_GROWTH = 1.30
+ANNUAL_GROWTH = 1.25
 # Share of orders placed in each local hour: quiet at night, peaks at lunch and in the evening.
 FUTURE_DAYS = 120
 """Days past the end of the history that plans (deliveries, returns, payouts) may reach."""
 HOUR_WEIGHT = np.array(
-    [1.2, 0.8, 0.5, 0.4, 0.4, 0.6, 1.2, 2.2, 3.2, 3.8, 4.2, 4.6,
-     5.0, 4.9, 4.5, 4.3, 4.4, 4.8, 5.4, 6.0, 6.4, 6.0, 4.4, 2.5]
+    [
+        1.2,
+        0.8,
+        0.5,
+        0.4,
+        0.4,
+        0.6,
+        1.2,
+        2.2,
+        3.2,
+        3.8,
+        4.2,
+        4.6,
+        5.0,
+        4.9,
+        4.5,
+        4.3,
+        4.4,
+        4.8,
+        5.4,
+        6.0,
+        6.4,
+        6.0,
+        4.4,
+        2.5,
+    ]
 )
 
 
@@ -123,7 +147,9 @@ class Timeline:
 
     def seasonality(self) -> np.ndarray:
         """Return the smooth yearly × weekly × growth multiplier of every day, shared by all channels."""
-        day_of_month = self.days.astype(np.int64) - self.days.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        day_of_month = self.days.astype(np.int64) - self.days.astype("datetime64[M]").astype(
+            "datetime64[D]"
+        ).astype(np.int64)
         # Interpolate between month centres so the year has no step at month boundaries.
         position = self.month + (day_of_month + 0.5) / 30.5 - 0.5
         low = np.floor(position).astype(np.int64)
@@ -158,7 +184,9 @@ class Timeline:
         running: list[Promotion | None] = [None] * self.count
         for promotion in self.promotions:
             if promotion.percent_off and "shopify" in promotion.channels:
-                for i in range(max(self.index(promotion.first), 0), min(self.index(promotion.last_exclusive), self.count)):
+                for i in range(
+                    max(self.index(promotion.first), 0), min(self.index(promotion.last_exclusive), self.count)
+                ):
                     running[i] = promotion
         return running
 

@@ -131,6 +131,7 @@ def test_every_commerce_entity_group_is_populated(store):
         "payout_line",
         "bank_transaction",
         "ground_truth",
+        "source_record",
     ):
         assert _scalar(engine, f"SELECT COUNT(*) FROM {table}") > 0, table
 

@@ -329,10 +329,30 @@ def write_payouts(
         f"{prefixes[int(c)]}-{int(i):08d}"
         for c, i in zip(payout_channel.tolist(), payout_ids.tolist(), strict=True)
     ]
+    # Each payout keeps a link to its raw report: the settlement / payout / deposit file row.
+    provider_names = np.array([PROVIDERS[c] for c in range(4)], dtype=object)[payout_channel]
+    source_ids = next_id(ctx.connection, m.SourceRecord) + np.arange(n_payouts)
+    write_rows(
+        ctx.connection,
+        m.SourceRecord,
+        {
+            "id": source_ids,
+            "origin": [f"demo.{provider}.payouts" for provider in provider_names.tolist()],
+            "natural_key": external,
+            "file_name": [f"{provider}_payouts.csv" for provider in provider_names.tolist()],
+            "row_number": np.arange(n_payouts) + 2,
+            "payload": [
+                {"id": e, "paid_on": str(p), "amount_cents": int(a)}
+                for e, p, a in zip(external, payout_paid_on.tolist(), amount.tolist(), strict=True)
+            ],
+            "received_at": np.full(n_payouts, timeline.cutoff()),
+        },
+    )
     write_rows(
         ctx.connection,
         m.Payout,
         {
+            "source_record_id": source_ids,
             "id": payout_ids,
             "provider": np.array([PROVIDERS[c] for c in range(4)], dtype=object)[payout_channel],
             "channel_id": np.array([channel_ids[c] for c in range(4)])[payout_channel],

@@ -70,7 +70,6 @@ BOUTIQUES = (
     "Hearth & Field",
 )
 Progress = Callable[[str, float], None]
-SQLITE_CACHE_KIB = 100_000
 BULK_TABLES = [
     m.Customer,
     m.Order,
@@ -107,9 +106,6 @@ def generate_demo_store(
         upgrade(engine)
     report = progress or (lambda _step, _fraction: None)
     with engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            # A big page cache keeps the B-trees of the indexes in memory while millions of rows go in.
-            connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         for model, what in ((m.Order, "orders"), (m.Product, "products"), (m.Channel, "channels")):
             if connection.scalar(select(func.count()).select_from(model)):
                 raise UserError(
@@ -117,9 +113,6 @@ def generate_demo_store(
                 )
         ctx = DemoContext(connection, seed, scale, start, end, instant, tz, currency.upper())
         summary = _generate(ctx, report)
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA cache_size = -2000")
     report("done", 1.0)
     return summary
 

@@ -105,6 +105,7 @@ def demo(
     from sasame.accounts.service import create_user
     from sasame.demo.context import DemoScale
     from sasame.demo.service import generate_demo_store
+    from sasame.jobs.pipeline import run_pipeline
 
     end_day = _parse_date("--end", end) if end else None
     if replace:
@@ -129,6 +130,10 @@ def demo(
         )
     with transaction(engine) as session:
         create_user(session, DEMO_LOGIN[0], DEMO_LOGIN[1], now)
+    # Run the daily pipeline once so the store opens as it would stand after this morning's run.
+    failed = [result.name for result in run_pipeline(engine, now) if not result.succeeded]
+    if failed:
+        raise UserError(f"demo store generated, but pipeline steps failed: {', '.join(failed)}")
     console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
     if serve:
         _serve(settings, engine, demo_login=True)

@@ -45,27 +45,8 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def postgres_engine(postgres_available: bool) -> Iterator[Engine]:
-    if not postgres_available:
-        pytest.skip(f"no PostgreSQL answers at {POSTGRES_URL}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
 def postgres_url(postgres_available: bool) -> Iterator[str]:
-    """A URL to an empty schema of its own on the PostgreSQL server (for tests that go through the CLI)."""
+    """A URL to an empty schema of its own on the PostgreSQL server, dropped after the test."""
     if not postgres_available:
         pytest.skip(f"no PostgreSQL answers at {POSTGRES_URL}")
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -78,6 +59,14 @@ def postgres_url(postgres_available: bool) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -20,7 +20,7 @@ from sasame.models.operations import Alert, AuditLog
 from sasame.models.orders import Order, OrderLine
 from sasame.models.payouts import BankTransaction, Payout, PayoutLine
 from sasame.models.returns import Chargeback, Refund, Return, ReturnLine
-from sasame.models.source import SourceRecord
+from sasame.models.source import SourceFile, SourceRecord
 from sasame.models.stock import StockLevel, StockMovement
 from sasame.models.supply import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierTerm
 from sasame.models.support import SupportAction, SupportMessage, SupportTicket
@@ -56,6 +56,7 @@ __all__ = [
     "Return",
     "ReturnLine",
     "Shipment",
+    "SourceFile",
     "SourceRecord",
     "StockLevel",
     "StockMovement",

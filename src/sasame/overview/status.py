@@ -30,7 +30,7 @@ ENTITY_GROUPS: dict[str, tuple[type[m.Base], ...]] = {
     "support": (m.SupportTicket, m.SupportMessage, m.SupportAction),
     "alerts": (m.Alert,),
     "audit": (m.AuditLog,),
-    "sources": (m.SourceRecord,),
+    "sources": (m.SourceFile, m.SourceRecord),
     "ground_truth": (m.GroundTruth,),
     "users": (m.User,),
 }

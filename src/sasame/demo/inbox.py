@@ -88,6 +88,21 @@ IN_TRANSIT = {
     "returned_to_sender",
 }
 MARKETPLACES = {"amazon", "etsy"}
+CARRIER_NAMES = {
+    "usps": "USPS",
+    "ups": "UPS",
+    "fedex": "FedEx",
+    "amazon_logistics": "Amazon Logistics",
+    "dhl": "DHL",
+}
+"""How people (and the shop's emails) write the carriers the shipment table stores as codes."""
+
+
+def carrier_name(code: str | None) -> str:
+    """Return the carrier as a person writes it ('usps' -> 'USPS')."""
+    if not code:
+        return "the carrier"
+    return CARRIER_NAMES.get(code.lower(), code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,6 +149,9 @@ class StoreOrder:
     last_event_at: datetime | None = None
     returns: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[datetime, str, str]] = field(default_factory=list)
+    """Every tracking event up to the reading instant (at, status, description), oldest first, so
+    the support history can tell where a parcel was on any earlier day."""
 
     @property
     def is_shipped(self) -> bool:
@@ -192,13 +210,17 @@ def _count_orders(connection: Connection, since: datetime, until: datetime) -> i
 
 
 def _read_store(ctx: DemoContext, since: datetime) -> Store:
+    recent_from = ctx.now - timedelta(days=RECENT_DAYS)
+    stride = max(1, _count_orders(ctx.connection, since, recent_from) // SAMPLED_ORDERS)
+    return _read_store_header(ctx, _read_orders(ctx.connection, since, ctx.now, recent_from, stride))
+
+
+def _read_store_header(ctx: DemoContext, orders: list[StoreOrder]) -> Store:
+    """Return the store (name, addresses, catalog, customers) around orders read by the caller."""
     connection = ctx.connection
     name = connection.execute(select(table_of(BusinessSetting).c.name)).scalar() or "Our Store"
     domain = f"{_slug(name)}.com"
     catalog = _read_catalog(connection, ctx.end)
-    recent_from = ctx.now - timedelta(days=RECENT_DAYS)
-    stride = max(1, _count_orders(connection, since, recent_from) // SAMPLED_ORDERS)
-    orders = _read_orders(connection, since, ctx.now, recent_from, stride)
     customer = table_of(Customer)
     n_customers = int(connection.execute(select(func.count()).select_from(customer)).scalar_one())
     customers = [
@@ -257,12 +279,21 @@ def _read_catalog(connection: Connection, today: date) -> Catalog:
 
 
 def _read_orders(
-    connection: Connection, since: datetime, now: datetime, recent_from: datetime, stride: int
+    connection: Connection,
+    since: datetime,
+    now: datetime,
+    recent_from: datetime,
+    stride: int,
+    until: datetime | None = None,
 ) -> list[StoreOrder]:
+    """Read the orders placed in [since, until or now) as they stand at ``now``.
+
+    Orders placed since ``recent_from`` are all read, older ones one in ``stride`` (by id).
+    """
     order, channel, customer = table_of(Order), table_of(Channel), table_of(Customer)
     window = (
         (order.c.ordered_at >= since)
-        & (order.c.ordered_at < now)
+        & (order.c.ordered_at < (until or now))
         & (channel.c.kind != "wholesale")
         & ((order.c.ordered_at >= recent_from) | (order.c.id % stride == 0))
     )
@@ -347,37 +378,51 @@ def _read_orders(
             if sid in latest:
                 o = orders[latest[sid]]
                 o.tracking_status, o.last_event, o.last_event_at = status, description, _aware(occurred)
+                o.events.append((o.last_event_at, status, description))  # type: ignore[arg-type]
                 if status == "delivered" and o.delivered_at is None:
                     o.delivered_at = _aware(occurred)
 
     returned, refund = table_of(Return), table_of(Refund)
-    for order_id, rma, status, reason, requested, received in connection.execute(
+    for order_id, return_id, rma, status, reason, requested, received, tracking, label in connection.execute(
         select(
             returned.c.order_id,
+            returned.c.id,
             returned.c.rma_number,
             returned.c.status,
             returned.c.reason,
             returned.c.requested_at,
             returned.c.received_at,
+            returned.c.return_tracking_number,
+            type_coerce(returned.c.label_cost, BigInteger),
         )
         .where(returned.c.order_id.in_(in_window), returned.c.requested_at <= now)
         .order_by(returned.c.id)
     ):
         orders[order_id].returns.append(
             {
+                "id": return_id,
                 "rma_number": rma,
                 "status": status,
                 "reason": reason,
                 "requested_at": _aware(requested),
                 "received_at": _aware(received),
+                "return_tracking_number": tracking,
+                "label_cost_units": int(label or 0),
             }
         )
-    for order_id, amount, refunded in connection.execute(
-        select(refund.c.order_id, type_coerce(refund.c.amount, BigInteger), refund.c.refunded_at)
+    for order_id, amount, refunded, return_id in connection.execute(
+        select(
+            refund.c.order_id,
+            type_coerce(refund.c.amount, BigInteger),
+            refund.c.refunded_at,
+            refund.c.return_id,
+        )
         .where(refund.c.order_id.in_(in_window), refund.c.refunded_at <= now)
         .order_by(refund.c.id)
     ):
-        orders[order_id].refunds.append({"amount_units": int(amount), "refunded_at": _aware(refunded)})
+        orders[order_id].refunds.append(
+            {"amount_units": int(amount), "refunded_at": _aware(refunded), "return_id": return_id}
+        )
     return list(orders.values())
 
 
@@ -1614,7 +1659,7 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
         "wait": _wait_phrase((draft.sent_at - order.ordered_at).total_seconds() / 86400)
         if order
         else "a week",
-        "carrier": order.carrier or "the carrier" if order else "the carrier",
+        "carrier": carrier_name(order.carrier) if order else "the carrier",
         "tracking": order.tracking_number or "" if order else "",
         "status_words": (order.last_event or "in transit").lower() if order else "in transit",
         "delivered_day": _day_phrase(order.delivered_at.date(), when, w)
@@ -1812,7 +1857,7 @@ def _notification_quote(
         )
         text = (
             f"Hi {first},\n\nGood news - your order {number} is on its way.\n\n"
-            f"Carrier: {order.carrier}\nTracking number: {order.tracking_number}\n\n"
+            f"Carrier: {carrier_name(order.carrier)}\nTracking number: {order.tracking_number}\n\n"
             f"Thanks for shopping with {store.name}!"
         )
     else:

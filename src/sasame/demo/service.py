@@ -129,6 +129,10 @@ def _generate(ctx: DemoContext, report: Progress) -> dict[str, Any]:
     from sasame.demo.inbox import generate_inbox
 
     generate_inbox(ctx)
+    report("support history", 0.97)
+    from sasame.demo.support_history import generate_support_history
+
+    generate_support_history(ctx)
     truth.write(ctx)
     reset_sequences(ctx.connection, [table for table in m.Base.metadata.sorted_tables if "id" in table.c])
     return summary

@@ -205,6 +205,37 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_files(
+    paths: Annotated[list[Path], typer.Argument(help="Export files to import (CSV, JSON, OFX, ...).")],
+    db: DbOption = None,
+    format_name: Annotated[
+        str | None, typer.Option("--format", help="Skip detection and read every file as this format.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import platform exports; the format is detected from the content. One transaction per file:
+    a file with an error imports nothing."""
+    from sasame.ingest.service import import_file
+
+    _, engine = open_database(db)
+    summaries = []
+    for path in paths:
+        with transaction(engine) as session:
+            summaries.append(import_file(session, path, now=system_clock(), format_name=format_name))
+    if as_json:
+        print(json.dumps([summary.as_json() for summary in summaries], indent=2))
+        return
+    for summary in summaries:
+        changes = ", ".join(
+            f"{entity} +{counts['created']} ~{counts['updated']} ={counts['unchanged']}"
+            for entity, counts in summary.records.items()
+        )
+        console.print(f"[green]{summary.file}[/] ({summary.format}, {summary.rows_read:,} rows): {changes}")
+        for warning in summary.warnings:
+            console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+
+
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Argument(help="The login email.")],

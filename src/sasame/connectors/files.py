@@ -1,0 +1,274 @@
+"""Reading sellers' files as they really are: BOMs and encodings, any delimiter, quoted newlines,
+localized headers, apostrophe-protected cells, currency symbols, '--' for empty.
+
+Every parse error is an InputError naming the file, the row (1 = the header line) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sasame.core.errors import InputError
+
+EMPTY_MARKERS = frozenset({"", "--", "-", "—", "N/A", "n/a"})
+"""Cell values meaning 'no value' (Etsy statements and Google Ads write '--')."""
+
+_CURRENCY_NOISE = re.compile(r"(?:[A-Z]{2,3}\$|[A-Z]{3}(?=\s|\d|-)|[$€£¥₹]|\s)")
+
+
+@dataclass
+class SourceFile:
+    """A file handed to sasame, read once into memory, decoded on demand."""
+
+    name: str
+    data: bytes
+    _text: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def read(cls, path: Path) -> SourceFile:
+        try:
+            return cls(name=str(path), data=path.read_bytes())
+        except OSError as error:
+            raise InputError(f"cannot read the file ({error.strerror})", file=str(path)) from error
+
+    @property
+    def text(self) -> str:
+        """The content as text: BOMs honoured, UTF-8 first, Windows-1252 for older exports."""
+        if self._text is None:
+            self._text = decode(self.data, self.name)
+        return self._text
+
+    def head(self, characters: int = 65_536) -> str:
+        """The start of the text, enough for detection."""
+        return self.text[:characters]
+
+    def table(self, *, delimiter: str | None = None, skip_lines: int = 0) -> CsvTable:
+        """Parse the file as a delimited table with a header row."""
+        return CsvTable.parse(self, delimiter=delimiter, skip_lines=skip_lines)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode a file's bytes by BOM, else UTF-8, else Windows-1252; NUL bytes mean a binary file."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise InputError("is not a text file (it contains NUL bytes)", file=name)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(head: str) -> str:
+    """Pick the delimiter of the header line: tab, semicolon or comma, whichever splits it most."""
+    first = head.split("\n", 1)[0]
+    return max(("\t", ";", ","), key=first.count) if first else ","
+
+
+@dataclass
+class CsvTable:
+    """A delimited file: its header names and its rows, each with its row number in the file."""
+
+    file: str
+    header: list[str]
+    rows: list[Row]
+
+    @classmethod
+    def parse(cls, source: SourceFile, *, delimiter: str | None = None, skip_lines: int = 0) -> CsvTable:
+        text = source.text
+        if skip_lines:
+            text = "\n".join(text.split("\n")[skip_lines:])
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text))
+        try:
+            header = [cell.strip() for cell in next(reader)]
+        except StopIteration:
+            raise InputError("is empty", file=source.name) from None
+        except csv.Error as error:
+            raise InputError(f"is not a readable CSV file ({error})", file=source.name, row=1) from error
+        rows: list[Row] = []
+        row_number = 1 + skip_lines
+        try:
+            for cells in reader:
+                row_number = skip_lines + reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                    raise InputError(
+                        f"has {len(cells)} cells but the header has {len(header)} columns",
+                        file=source.name,
+                        row=row_number,
+                    )
+                values = dict(zip(header, (cell for cell in cells), strict=False))
+                rows.append(Row(source.name, row_number, values))
+        except csv.Error as error:
+            raise InputError(
+                f"is not a readable CSV file ({error})", file=source.name, row=row_number
+            ) from error
+        return cls(file=source.name, header=header, rows=rows)
+
+    def require(self, *columns: str) -> None:
+        """Fail with a clear message when a column the format needs is missing."""
+        for column in columns:
+            if column not in self.header:
+                raise InputError(f"has no column {column!r}, which this format needs", file=self.file, row=1)
+
+    def rename(self, aliases: Mapping[str, str]) -> None:
+        """Map localized or older header names to the canonical ones (alias → canonical)."""
+        self.header = [aliases.get(name, name) for name in self.header]
+        for row in self.rows:
+            row.values = {aliases.get(name, name): value for name, value in row.values.items()}
+
+
+@dataclass
+class Row:
+    """One data row; typed getters raise an InputError naming file, row and column."""
+
+    file: str
+    number: int
+    values: dict[str, str]
+
+    def error(self, column: str, message: str) -> InputError:
+        return InputError(message, file=self.file, row=self.number, column=column)
+
+    def text(self, column: str, *, required: bool = False) -> str | None:
+        """The cell's text, stripped, with spreadsheet apostrophe protection removed; None if empty."""
+        raw = self.values.get(column)
+        value = raw.strip() if raw is not None else ""
+        if value.startswith("'"):
+            value = value[1:]
+        if value in EMPTY_MARKERS:
+            if required:
+                raise self.error(column, "is empty but a value is required")
+            return None
+        return value
+
+    def required_text(self, column: str) -> str:
+        value = self.text(column, required=True)
+        assert value is not None
+        return value
+
+    def money(self, column: str, *, decimal_comma: bool = False, required: bool = False) -> Decimal | None:
+        value = self.text(column, required=required)
+        if value is None:
+            return None
+        try:
+            return parse_amount(value, decimal_comma=decimal_comma)
+        except ValueError:
+            raise self.error(column, f"{value!r} is not an amount") from None
+
+    def required_money(self, column: str, *, decimal_comma: bool = False) -> Decimal:
+        value = self.money(column, decimal_comma=decimal_comma, required=True)
+        assert value is not None
+        return value
+
+    def integer(self, column: str, *, required: bool = False) -> int | None:
+        value = self.text(column, required=required)
+        if value is None:
+            return None
+        try:
+            number = parse_amount(value)
+        except ValueError:
+            raise self.error(column, f"{value!r} is not a whole number") from None
+        if number != number.to_integral_value():
+            raise self.error(column, f"{value!r} is not a whole number")
+        return int(number)
+
+    def instant(
+        self,
+        column: str,
+        *,
+        formats: Iterable[str] = (),
+        timezone: ZoneInfo | None = None,
+        required: bool = False,
+    ) -> datetime | None:
+        value = self.text(column, required=required)
+        if value is None:
+            return None
+        try:
+            return parse_instant(value, formats=formats, timezone=timezone)
+        except ValueError as error:
+            raise self.error(column, f"{value!r} is not a date and time ({error})") from None
+
+    def day(self, column: str, *, formats: Iterable[str] = (), required: bool = False) -> date | None:
+        value = self.text(column, required=required)
+        if value is None:
+            return None
+        for pattern in (*formats, "%Y-%m-%d"):
+            try:
+                return datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise self.error(column, f"{value!r} is not a date")
+
+
+def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
+    """Parse '1,234.56', '$ 16.22', '-€ 0.04', 'CA$76.00', '(12.00)', '95,00' (with decimal_comma)."""
+    value = text.strip()
+    negative = False
+    if value.startswith("(") and value.endswith(")"):
+        negative, value = True, value[1:-1]
+    value = _CURRENCY_NOISE.sub("", value)
+    if value.startswith("-"):
+        negative, value = not negative, value[1:]
+    elif value.startswith("+"):
+        value = value[1:]
+    value = _CURRENCY_NOISE.sub("", value)
+    if decimal_comma:
+        value = value.replace(".", "").replace("\u202f", "").replace(",", ".")
+    else:
+        value = value.replace(",", "")
+    if not value or not re.fullmatch(r"\d+(\.\d+)?|\.\d+", value):
+        raise ValueError(text)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    return -amount if negative else amount
+
+
+def parse_instant(text: str, *, formats: Iterable[str] = (), timezone: ZoneInfo | None = None) -> datetime:
+    """Parse an instant: ISO 8601 or one of the formats; a time without offset needs `timezone`."""
+    parsed: datetime | None = None
+    for pattern in formats:
+        try:
+            parsed = datetime.strptime(text, pattern)
+            break
+        except ValueError:
+            continue
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("unrecognised format") from None
+    if parsed.tzinfo is None:
+        if timezone is None:
+            raise ValueError("it has no timezone")
+        parsed = parsed.replace(tzinfo=timezone)
+    return parsed.astimezone(UTC)
+
+
+def rows_by(rows: Iterable[Row], key: str) -> Iterator[tuple[str, list[Row]]]:
+    """Group consecutive rows by a column's value (e.g. Shopify's one-row-per-line orders by Name)."""
+    current: str | None = None
+    group: list[Row] = []
+    for row in rows:
+        value = row.text(key, required=True)
+        assert value is not None
+        if value != current and group:
+            assert current is not None
+            yield current, group
+            group = []
+        current = value
+        group.append(row)
+    if group and current is not None:
+        yield current, group

@@ -1,0 +1,242 @@
+"""Canonical records: what every connector yields, whatever the platform's format.
+
+Plain frozen dataclasses with exact values: money is Decimal with its currency, instants are aware
+UTC datetimes, business days are dates. Each record carries a SourceRef, the file row(s) or API
+object it came from, so ingest can keep lineage and import idempotently by natural key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record came from: the format, the platform's natural key, and the raw row or object."""
+
+    origin: str
+    """The format or stream, e.g. 'shopify.orders_csv' or 'shopify.graphql.orders'."""
+    natural_key: str
+    """The platform's id of the object (order id, settlement id + line, FITID); unique per origin."""
+    row_number: int | None = None
+    """First file row (1 = the header line) the record was read from; None for API objects."""
+    payload: dict[str, Any] | None = None
+    """The raw row(s) or object as received, kept for drill-down."""
+
+
+@dataclass(frozen=True)
+class OrderLineRecord:
+    title: str
+    quantity: int
+    unit_price: Decimal
+    """Unit price before discounts."""
+    sku: str | None = None
+    discount: Decimal = Decimal(0)
+    """Discount allocated to this line in total."""
+    tax: Decimal = Decimal(0)
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    channel: str
+    """Channel code the order belongs to: shopify, amazon, etsy, woocommerce, wholesale."""
+    external_id: str
+    number: str
+    ordered_at: datetime
+    currency: str
+    subtotal: Decimal
+    total: Decimal
+    financial_status: str
+    fulfillment_status: str
+    source: SourceRef
+    lines: tuple[OrderLineRecord, ...] = ()
+    discount_total: Decimal = Decimal(0)
+    shipping_total: Decimal = Decimal(0)
+    tax_total: Decimal = Decimal(0)
+    email: str | None = None
+    customer_name: str | None = None
+    accepts_marketing: bool = False
+    cancelled_at: datetime | None = None
+    discount_codes: str | None = None
+    ship_country: str | None = None
+    ship_region: str | None = None
+    ship_city: str | None = None
+    ship_postal_code: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_content: str | None = None
+    utm_term: str | None = None
+    referrer: str | None = None
+    landing_page: str | None = None
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    sku: str
+    title: str
+    price: Decimal
+    currency: str
+    size: str | None = None
+    colour: str | None = None
+    barcode: str | None = None
+    weight_grams: int | None = None
+    unit_cost: Decimal | None = None
+    """The platform's cost per item, where it has one (Shopify 'Cost per item')."""
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class ProductRecord:
+    handle: str
+    title: str
+    category: str
+    source: SourceRef
+    variants: tuple[VariantRecord, ...] = ()
+    vendor: str | None = None
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class PayoutLineRecord:
+    kind: str
+    """One of sasame.models.payouts.PAYOUT_LINE_KINDS; unknown fee types are kind 'fee' or 'other'."""
+    amount: Decimal
+    """Signed: money to the seller positive, fees and refunds negative."""
+    currency: str
+    occurred_at: datetime
+    source: SourceRef
+    fee_type: str | None = None
+    order_channel: str | None = None
+    order_number: str | None = None
+    """The order it belongs to as the platform names it ('#1001', an Amazon order id), if any."""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class PayoutRecord:
+    provider: str
+    """shopify_payments, amazon, etsy, paypal, stripe, ..."""
+    external_id: str
+    period_start: datetime
+    period_end: datetime
+    paid_on: date
+    amount: Decimal
+    """The net deposit."""
+    currency: str
+    status: str
+    source: SourceRef
+    lines: tuple[PayoutLineRecord, ...] = ()
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    order_channel: str
+    order_number: str
+    external_id: str
+    refunded_at: datetime
+    amount: Decimal
+    """Total given back, positive."""
+    currency: str
+    source: SourceRef
+    shipping_amount: Decimal = Decimal(0)
+    tax_amount: Decimal = Decimal(0)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BankTransactionRecord:
+    account: str
+    external_id: str
+    """FITID for OFX, else a digest of the row's content and its occurrence number."""
+    posted_on: date
+    amount: Decimal
+    currency: str
+    description: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class AdSpendRecord:
+    platform: str
+    """google, meta, amazon_ads."""
+    campaign_external_id: str
+    campaign_name: str
+    ad_set_external_id: str
+    ad_set_name: str
+    ad_external_id: str
+    ad_name: str
+    spend_date: date
+    spend: Decimal
+    currency: str
+    impressions: int
+    clicks: int
+    conversions: int
+    conversion_value: Decimal
+    source: SourceRef
+    creative: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailPerformanceRecord:
+    platform: str
+    """klaviyo, mailchimp."""
+    external_id: str
+    kind: str
+    """campaign or flow."""
+    name: str
+    performance_date: date
+    recipients: int
+    delivered: int
+    opens: int
+    clicks: int
+    unsubscribes: int
+    conversions: int
+    revenue: Decimal
+    currency: str
+    source: SourceRef
+    flow_name: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrackingEventRecord:
+    occurred_at: datetime
+    status: str
+    """One of sasame.models.fulfilment.TRACKING_STATUSES."""
+    description: str
+    city: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentRecord:
+    order_channel: str
+    order_number: str
+    carrier: str
+    tracking_number: str
+    status: str
+    shipped_at: datetime
+    source: SourceRef
+    service: str | None = None
+    estimated_delivery_at: datetime | None = None
+    delivered_at: datetime | None = None
+    label_cost: Decimal = Decimal(0)
+    currency: str = "USD"
+    events: tuple[TrackingEventRecord, ...] = field(default=())
+
+
+Record = (
+    OrderRecord
+    | ProductRecord
+    | PayoutRecord
+    | RefundRecord
+    | BankTransactionRecord
+    | AdSpendRecord
+    | EmailPerformanceRecord
+    | ShipmentRecord
+)

@@ -1,0 +1,166 @@
+"""Import use cases: detect a file's format from its content, parse it, and upsert it in the caller's
+transaction, so that a file with an error changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sasame import models as m
+from sasame.business.service import store_settings
+from sasame.connectors import REGISTRY, FileFormat
+from sasame.connectors.base import ParseContext
+from sasame.connectors.files import SourceFile
+from sasame.connectors.records import (
+    AdSpendRecord,
+    BankTransactionRecord,
+    EmailPerformanceRecord,
+    OrderRecord,
+    PayoutRecord,
+    ProductRecord,
+    Record,
+    RefundRecord,
+    ShipmentRecord,
+)
+from sasame.core.clock import zone
+from sasame.core.errors import InputError, UserError
+from sasame.core.money import round_money
+from sasame.ingest.upsert import Upserter
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    format: str
+    rows_read: int
+    records: dict[str, dict[str, int]]
+    money: dict[str, dict[str, Decimal]]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "records": self.records,
+            "money": {
+                label: {currency: str(amount) for currency, amount in totals.items()}
+                for label, totals in self.money.items()
+            },
+            "warnings": self.warnings,
+        }
+
+
+def formats_by_name() -> dict[str, FileFormat]:
+    return {file_format.name: file_format for file_format in REGISTRY}
+
+
+def detect_format(file: SourceFile) -> FileFormat:
+    """The one registered format whose detector recognises the content; never guessed from the name."""
+    matches = [file_format for file_format in REGISTRY if file_format.detect(file)]
+    if not matches:
+        raise InputError(
+            "is not a format sasame recognises (see `sasame import --help` for the list)", file=file.name
+        )
+    if len(matches) > 1:
+        names = ", ".join(f.name for f in matches)
+        raise InputError(f"matches several formats ({names}); choose one with --format", file=file.name)
+    return matches[0]
+
+
+def import_file(
+    session: Session, path: Path, *, now: datetime, format_name: str | None = None
+) -> ImportSummary:
+    """Import one file in the caller's transaction; any error leaves the caller to roll back everything."""
+    file = SourceFile.read(path)
+    if format_name:
+        known = formats_by_name()
+        if format_name not in known:
+            raise UserError(f"--format: unknown format {format_name!r}; known: {', '.join(sorted(known))}")
+        file_format = known[format_name]
+    else:
+        file_format = detect_format(file)
+    settings = store_settings(session)
+    context = ParseContext(timezone=zone(settings.timezone), currency=settings.currency)
+    try:
+        records = list(file_format.parse(file, context))
+        source_file = _keep_file(session, file, file_format.name, now)
+        upserter = Upserter(session, now=now, timezone=context.timezone, source_file=source_file)
+        write(upserter, records)
+    except InputError as error:
+        if error.file is None:  # errors found while writing know the row, not the file
+            raise InputError(error.reason, file=file.name, row=error.row, column=error.column) from error
+        raise
+    return ImportSummary(
+        file=file.name,
+        format=file_format.name,
+        rows_read=context.rows_read,
+        records=upserter.outcome.as_json(),
+        money=money_totals(records),
+        warnings=context.warnings,
+    )
+
+
+def write(upserter: Upserter, records: Iterable[Record]) -> None:
+    """Upsert records by kind in dependency order: products and orders before what refers to them."""
+    grouped: dict[type, list[Any]] = defaultdict(list)
+    for record in records:
+        grouped[type(record)].append(record)
+    upserter.products(grouped[ProductRecord])
+    upserter.orders(grouped[OrderRecord])
+    upserter.refunds(grouped[RefundRecord])
+    upserter.shipments(grouped[ShipmentRecord])
+    upserter.payouts(grouped[PayoutRecord])
+    upserter.bank_transactions(grouped[BankTransactionRecord])
+    upserter.ad_spend(grouped[AdSpendRecord])
+    upserter.email_performance(grouped[EmailPerformanceRecord])
+
+
+def money_totals(records: Iterable[Record]) -> dict[str, dict[str, Decimal]]:
+    """Totals per currency of the money a file carries, for the user to check against the platform."""
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for record in records:
+        match record:
+            case OrderRecord():
+                totals["order_total"][record.currency] += record.total
+            case PayoutRecord():
+                totals["payouts"][record.currency] += record.amount
+            case RefundRecord():
+                totals["refunds"][record.currency] += record.amount
+            case BankTransactionRecord():
+                totals["bank"][record.currency] += record.amount
+            case AdSpendRecord():
+                totals["ad_spend"][record.currency] += record.spend
+            case EmailPerformanceRecord():
+                totals["email_revenue"][record.currency] += record.revenue
+    return {
+        label: {currency: round_money(amount, currency) for currency, amount in sorted(by_currency.items())}
+        for label, by_currency in sorted(totals.items())
+    }
+
+
+def _keep_file(session: Session, file: SourceFile, format_name: str, now: datetime) -> m.SourceFile:
+    digest = hashlib.sha256(file.data).hexdigest()
+    kept = session.scalar(select(m.SourceFile).where(m.SourceFile.digest == digest))
+    if kept is None:
+        kept = m.SourceFile(
+            name=Path(file.name).name,
+            format=format_name,
+            digest=digest,
+            size_bytes=len(file.data),
+            content=zlib.compress(file.data, 6),
+            imported_at=now,
+        )
+        session.add(kept)
+        session.flush()
+    return kept

@@ -1,0 +1,673 @@
+"""Idempotent writes of canonical records: each has a natural key; importing again updates, never duplicates.
+
+Orders come in the hundreds of thousands, so they are written set-wise (one query to load what
+exists, bulk inserts for what is new, executemany updates for what changed). The other records
+come in thousands per file and go through the ORM with per-batch caches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from sasame import models as m
+from sasame.connectors.records import (
+    AdSpendRecord,
+    BankTransactionRecord,
+    EmailPerformanceRecord,
+    OrderRecord,
+    PayoutRecord,
+    ProductRecord,
+    RefundRecord,
+    ShipmentRecord,
+    SourceRef,
+)
+from sasame.core.clock import business_day
+from sasame.core.errors import InputError
+from sasame.ingest.bulk import next_id, write_rows
+
+CHANNEL_NAMES = {
+    "shopify": "Shopify",
+    "amazon": "Amazon",
+    "etsy": "Etsy",
+    "woocommerce": "WooCommerce",
+    "wholesale": "Wholesale",
+}
+
+
+@dataclass
+class Outcome:
+    """How many records of each entity were created, updated or found unchanged."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, entity: str, result: str, n: int = 1) -> None:
+        self.counts[entity][result] += n
+
+    def as_json(self) -> dict[str, dict[str, int]]:
+        return {
+            entity: {key: counter.get(key, 0) for key in ("created", "updated", "unchanged")}
+            for entity, counter in sorted(self.counts.items())
+        }
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> bool:
+    """Set the attributes that differ; return whether anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+class Upserter:
+    """Writes one import's records inside the caller's transaction (the caller commits)."""
+
+    def __init__(
+        self, session: Session, *, now: datetime, timezone: ZoneInfo, source_file: m.SourceFile | None
+    ) -> None:
+        self.session, self.now, self.timezone, self.source_file = session, now, timezone, source_file
+        self.outcome = Outcome()
+        self._channels: dict[str, int] = {}
+        self._variants: dict[str, int] | None = None
+
+    # -- shared look-ups ---------------------------------------------------------------------
+
+    def channel_id(self, code: str, currency: str) -> int:
+        """The channel with this code, created on first sight (a store's channels come from its data)."""
+        if code not in self._channels:
+            channel = self.session.scalar(select(m.Channel).where(m.Channel.code == code))
+            if channel is None:
+                kind = code if code in CHANNEL_NAMES else "other"
+                channel = m.Channel(
+                    code=code, name=CHANNEL_NAMES.get(code, code), kind=kind, currency=currency
+                )
+                self.session.add(channel)
+                self.session.flush()
+                self.outcome.add("channel", "created")
+            self._channels[code] = channel.id
+        return self._channels[code]
+
+    def variant_id(self, sku: str | None) -> int | None:
+        if self._variants is None:
+            self._variants = dict(self.session.execute(select(m.Variant.sku, m.Variant.id)).all())
+        return self._variants.get(sku) if sku else None
+
+    def order_id(self, channel: str, number: str) -> int | None:
+        """Find an order by the number the platform shows ('#1001', an Amazon order id)."""
+        return self.session.scalar(
+            select(m.Order.id)
+            .join(m.Channel, m.Channel.id == m.Order.channel_id)
+            .where(m.Channel.code == channel, m.Order.number == number)
+        )
+
+    def source_record_ids(self, refs: Sequence[SourceRef]) -> list[int]:
+        """Upsert the raw records (one query per origin to load, bulk insert for new ones)."""
+        ids: list[int] = [0] * len(refs)
+        by_origin: dict[str, list[int]] = defaultdict(list)
+        for index, ref in enumerate(refs):
+            by_origin[ref.origin].append(index)
+        table = m.SourceRecord.__table__
+        connection = self.session.connection()
+        file_id = self.source_file.id if self.source_file else None
+        file_name = self.source_file.name if self.source_file else None
+        for origin, indexes in by_origin.items():
+            existing = dict(
+                connection.execute(
+                    select(table.c.natural_key, table.c.id).where(table.c.origin == origin)
+                ).all()
+            )
+            new_rows: dict[str, list[Any]] = defaultdict(list)
+            updates = []
+            first = next_id(connection, table)
+            for index in indexes:
+                ref = refs[index]
+                if ref.natural_key in existing:
+                    ids[index] = existing[ref.natural_key]
+                    updates.append(
+                        {
+                            "b_id": ids[index],
+                            "b_file": file_id,
+                            "b_name": file_name,
+                            "b_row": ref.row_number,
+                            "b_payload": ref.payload,
+                        }
+                    )
+                    continue
+                ids[index] = existing[ref.natural_key] = first + len(new_rows["id"])
+                for column, value in (
+                    ("id", ids[index]),
+                    ("origin", origin),
+                    ("natural_key", ref.natural_key),
+                    ("file_name", file_name),
+                    ("source_file_id", file_id),
+                    ("row_number", ref.row_number),
+                    ("payload", ref.payload),
+                    ("received_at", self.now),
+                ):
+                    new_rows[column].append(value)
+            if new_rows:
+                write_rows(connection, table, new_rows)
+            if updates:
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values(
+                        source_file_id=bindparam("b_file"),
+                        file_name=bindparam("b_name"),
+                        row_number=bindparam("b_row"),
+                        payload=bindparam("b_payload"),
+                    ),
+                    updates,
+                )
+        return ids
+
+    # -- orders (set-wise) --------------------------------------------------------------------
+
+    def orders(self, records: Sequence[OrderRecord]) -> None:
+        if not records:
+            return
+        connection = self.session.connection()
+        order_table: Table = m.Order.__table__  # type: ignore[assignment]
+        line_table: Table = m.OrderLine.__table__  # type: ignore[assignment]
+        source_ids = self.source_record_ids([record.source for record in records])
+        customers = self._customers(records)
+        compared = [c for c in order_table.c if c.name not in ("id", "channel_id", "external_id")]
+        existing: dict[tuple[int, str], dict[str, Any]] = {}
+        channel_ids = {record.channel: self.channel_id(record.channel, record.currency) for record in records}
+        for row in connection.execute(
+            select(order_table).where(order_table.c.channel_id.in_(set(channel_ids.values())))
+        ).mappings():
+            existing[(row["channel_id"], row["external_id"])] = dict(row)
+        existing_lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in connection.execute(
+            select(line_table)
+            .join(order_table, order_table.c.id == line_table.c.order_id)
+            .where(order_table.c.channel_id.in_(set(channel_ids.values())))
+            .order_by(line_table.c.order_id, line_table.c.id)
+        ).mappings():
+            existing_lines[row["order_id"]].append(dict(row))
+
+        new_orders: dict[str, list[Any]] = defaultdict(list)
+        new_lines: dict[str, list[Any]] = defaultdict(list)
+        changed_orders: list[dict[str, Any]] = []
+        changed_lines: list[dict[str, Any]] = []
+        removed_lines: list[int] = []
+        next_order = next_id(connection, order_table)
+        next_line = next_id(connection, line_table)
+        seen: set[tuple[int, str]] = set()
+        for record, source_id in zip(records, source_ids, strict=True):
+            channel_id = channel_ids[record.channel]
+            key = (channel_id, record.external_id)
+            if key in seen:
+                raise InputError(
+                    f"order {record.number} appears twice in the file", row=record.source.row_number
+                )
+            seen.add(key)
+            values = self._order_values(record, customers, source_id)
+            lines = [self._line_values(line) for line in record.lines]
+            current = existing.get(key)
+            if current is None:
+                order_id = next_order
+                next_order += 1
+                for column, value in (
+                    ("id", order_id),
+                    ("channel_id", channel_id),
+                    ("external_id", record.external_id),
+                    *values.items(),
+                ):
+                    new_orders[column].append(value)
+                for line in lines:
+                    for column, value in (
+                        ("id", next_line),
+                        ("order_id", order_id),
+                        ("source_record_id", source_id),
+                        *line.items(),
+                    ):
+                        new_lines[column].append(value)
+                    next_line += 1
+                self.outcome.add("order", "created")
+                continue
+            order_id = current["id"]
+            order_changed = any(current[c.name] != values[c.name] for c in compared if c.name in values)
+            old_lines = existing_lines.get(order_id, [])
+            lines_changed = len(old_lines) != len(lines)
+            for old, line in zip(old_lines, lines, strict=False):
+                if any(old[name] != value for name, value in line.items()):
+                    changed_lines.append({"b_id": old["id"], **{f"b_{k}": v for k, v in line.items()}})
+                    lines_changed = True
+            for line in lines[len(old_lines) :]:
+                for column, value in (
+                    ("id", next_line),
+                    ("order_id", order_id),
+                    ("source_record_id", source_id),
+                    *line.items(),
+                ):
+                    new_lines[column].append(value)
+                next_line += 1
+            removed_lines.extend(old["id"] for old in old_lines[len(lines) :])
+            if order_changed:
+                changed_orders.append({"b_id": order_id, **{f"b_{k}": v for k, v in values.items()}})
+            self.outcome.add("order", "updated" if order_changed or lines_changed else "unchanged")
+
+        if new_orders:
+            write_rows(connection, order_table, new_orders)
+        if new_lines:
+            write_rows(connection, line_table, new_lines)
+        if changed_orders:
+            names = [name[2:] for name in changed_orders[0] if name != "b_id"]
+            connection.execute(
+                update(order_table)
+                .where(order_table.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"b_{name}") for name in names}),
+                changed_orders,
+            )
+        if changed_lines:
+            names = [name[2:] for name in changed_lines[0] if name != "b_id"]
+            connection.execute(
+                update(line_table)
+                .where(line_table.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"b_{name}") for name in names}),
+                changed_lines,
+            )
+        if removed_lines:
+            connection.execute(line_table.delete().where(line_table.c.id.in_(removed_lines)))
+
+    def _order_values(self, record: OrderRecord, customers: dict[str, int], source_id: int) -> dict[str, Any]:
+        email = record.email.lower() if record.email else None
+        return {
+            "number": record.number,
+            "customer_id": customers.get(email) if email else None,
+            "email": email,
+            "ordered_at": record.ordered_at,
+            "order_date": business_day(record.ordered_at, self.timezone),
+            "currency": record.currency,
+            "subtotal": record.subtotal,
+            "discount_total": record.discount_total,
+            "shipping_total": record.shipping_total,
+            "tax_total": record.tax_total,
+            "total": record.total,
+            "financial_status": record.financial_status,
+            "fulfillment_status": record.fulfillment_status,
+            "cancelled_at": record.cancelled_at,
+            "discount_codes": record.discount_codes,
+            "ship_country": record.ship_country,
+            "ship_region": record.ship_region,
+            "ship_city": record.ship_city,
+            "ship_postal_code": record.ship_postal_code,
+            "utm_source": record.utm_source,
+            "utm_medium": record.utm_medium,
+            "utm_campaign": record.utm_campaign,
+            "utm_content": record.utm_content,
+            "utm_term": record.utm_term,
+            "referrer": record.referrer,
+            "landing_page": record.landing_page,
+            "source_record_id": source_id,
+        }
+
+    def _line_values(self, line: Any) -> dict[str, Any]:
+        return {
+            "variant_id": self.variant_id(line.sku),
+            "sku": line.sku,
+            "title": line.title,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "tax": line.tax,
+        }
+
+    def _customers(self, records: Iterable[OrderRecord]) -> dict[str, int]:
+        """Customers by lower-cased email; new buyers are created with their first order's channel."""
+        connection = self.session.connection()
+        table: Table = m.Customer.__table__  # type: ignore[assignment]
+        known = dict(
+            connection.execute(select(table.c.email, table.c.id).where(table.c.email.is_not(None))).all()
+        )
+        new: dict[str, list[Any]] = defaultdict(list)
+        first = next_id(connection, table)
+        for record in sorted(records, key=lambda r: r.ordered_at):
+            email = record.email.lower() if record.email else None
+            if not email or email in known:
+                continue
+            known[email] = first + len(new["id"])
+            for column, value in (
+                ("id", known[email]),
+                ("email", email),
+                ("name", record.customer_name),
+                ("first_seen_at", record.ordered_at),
+                ("acquisition_channel_id", self.channel_id(record.channel, record.currency)),
+                ("acquisition_source", record.utm_source),
+                ("accepts_marketing", record.accepts_marketing),
+                ("is_vip", False),
+                ("country", record.ship_country),
+            ):
+                new[column].append(value)
+        if new:
+            write_rows(connection, table, new)
+            self.outcome.add("customer", "created", len(new["id"]))
+        return known
+
+    # -- records that come in thousands: ORM with caches --------------------------------------
+
+    def products(self, records: Sequence[ProductRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        products = {p.handle: p for p in self.session.scalars(select(m.Product))}
+        variants = {v.sku: v for v in self.session.scalars(select(m.Variant))}
+        for record, source_id in zip(records, source_ids, strict=True):
+            product = products.get(record.handle)
+            values = {
+                "title": record.title,
+                "category": record.category,
+                "vendor": record.vendor,
+                "is_active": record.is_active,
+                "source_record_id": source_id,
+            }
+            if product is None:
+                product = products[record.handle] = m.Product(handle=record.handle, **values)
+                self.session.add(product)
+                self.session.flush()
+                self.outcome.add("product", "created")
+            else:
+                self.outcome.add("product", "updated" if _apply(product, values) else "unchanged")
+            for item in record.variants:
+                variant_values = {
+                    "product_id": product.id,
+                    "title": item.title,
+                    "size": item.size,
+                    "colour": item.colour,
+                    "barcode": item.barcode,
+                    "price": item.price,
+                    "currency": item.currency,
+                    "weight_grams": item.weight_grams,
+                    "is_active": item.is_active,
+                    "source_record_id": source_id,
+                }
+                variant = variants.get(item.sku)
+                if variant is None:
+                    variants[item.sku] = variant = m.Variant(sku=item.sku, **variant_values)
+                    self.session.add(variant)
+                    self.outcome.add("variant", "created")
+                else:
+                    self.outcome.add("variant", "updated" if _apply(variant, variant_values) else "unchanged")
+        self.session.flush()
+        self._variants = None
+
+    def payouts(self, records: Sequence[PayoutRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        for record, source_id in zip(records, source_ids, strict=True):
+            channel_id = self.channel_id(record.channel, record.currency) if record.channel else None
+            payout = self.session.scalar(
+                select(m.Payout).where(
+                    m.Payout.provider == record.provider, m.Payout.external_id == record.external_id
+                )
+            )
+            values = {
+                "channel_id": channel_id,
+                "period_start": record.period_start,
+                "period_end": record.period_end,
+                "paid_on": record.paid_on,
+                "amount": record.amount,
+                "currency": record.currency,
+                "status": record.status,
+                "source_record_id": source_id,
+            }
+            if payout is None:
+                payout = m.Payout(provider=record.provider, external_id=record.external_id, **values)
+                self.session.add(payout)
+                self.session.flush()
+                result = "created"
+            else:
+                result = "updated" if _apply(payout, values) else "unchanged"
+            if record.lines:
+                line_sources = self.source_record_ids([line.source for line in record.lines])
+                wanted = [
+                    {
+                        "kind": line.kind,
+                        "fee_type": line.fee_type,
+                        "order_id": self.order_id(line.order_channel, line.order_number)
+                        if line.order_channel and line.order_number
+                        else None,
+                        "occurred_at": line.occurred_at,
+                        "amount": line.amount,
+                        "currency": line.currency,
+                        "description": line.description,
+                        "source_record_id": line_source,
+                    }
+                    for line, line_source in zip(record.lines, line_sources, strict=True)
+                ]
+                current = list(
+                    self.session.scalars(
+                        select(m.PayoutLine)
+                        .where(m.PayoutLine.payout_id == payout.id)
+                        .order_by(m.PayoutLine.id)
+                    )
+                )
+                same = len(current) == len(wanted) and all(
+                    all(getattr(old, k) == v for k, v in new.items())
+                    for old, new in zip(current, wanted, strict=True)
+                )
+                if not same:
+                    for old in current:
+                        self.session.delete(old)
+                    self.session.add_all(m.PayoutLine(payout_id=payout.id, **line) for line in wanted)
+                    result = "updated" if result == "unchanged" else result
+            self.outcome.add("payout", result)
+        self.session.flush()
+
+    def refunds(self, records: Sequence[RefundRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        for record, source_id in zip(records, source_ids, strict=True):
+            order_id = self.order_id(record.order_channel, record.order_number)
+            if order_id is None:
+                raise InputError(
+                    f"refund {record.external_id}: order {record.order_number} is not imported yet",
+                    row=record.source.row_number,
+                )
+            refund = self.session.scalar(
+                select(m.Refund).where(
+                    m.Refund.order_id == order_id, m.Refund.external_id == record.external_id
+                )
+            )
+            values = {
+                "refunded_at": record.refunded_at,
+                "amount": record.amount,
+                "shipping_amount": record.shipping_amount,
+                "tax_amount": record.tax_amount,
+                "currency": record.currency,
+                "reason": record.reason,
+                "source_record_id": source_id,
+            }
+            if refund is None:
+                self.session.add(m.Refund(order_id=order_id, external_id=record.external_id, **values))
+                self.outcome.add("refund", "created")
+            else:
+                self.outcome.add("refund", "updated" if _apply(refund, values) else "unchanged")
+        self.session.flush()
+
+    def bank_transactions(self, records: Sequence[BankTransactionRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        known = {
+            (t.account, t.external_id): t
+            for t in self.session.scalars(
+                select(m.BankTransaction).where(m.BankTransaction.account.in_({r.account for r in records}))
+            )
+        }
+        for record, source_id in zip(records, source_ids, strict=True):
+            values = {
+                "posted_on": record.posted_on,
+                "amount": record.amount,
+                "currency": record.currency,
+                "description": record.description,
+                "source_record_id": source_id,
+            }
+            current = known.get((record.account, record.external_id))
+            if current is None:
+                known[(record.account, record.external_id)] = transaction = m.BankTransaction(
+                    account=record.account, external_id=record.external_id, **values
+                )
+                self.session.add(transaction)
+                self.outcome.add("bank_transaction", "created")
+            else:
+                self.outcome.add("bank_transaction", "updated" if _apply(current, values) else "unchanged")
+        self.session.flush()
+
+    def ad_spend(self, records: Sequence[AdSpendRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        campaigns = {(c.platform, c.external_id): c for c in self.session.scalars(select(m.AdCampaign))}
+        ad_sets = {(s.campaign_id, s.external_id): s for s in self.session.scalars(select(m.AdSet))}
+        ads = {(a.ad_set_id, a.external_id): a for a in self.session.scalars(select(m.Ad))}
+        days = {(d.ad_id, d.spend_date): d for d in self.session.scalars(select(m.AdSpendDay))}
+        for record, source_id in zip(records, source_ids, strict=True):
+            campaign = campaigns.get((record.platform, record.campaign_external_id))
+            if campaign is None:
+                campaign = campaigns[(record.platform, record.campaign_external_id)] = m.AdCampaign(
+                    platform=record.platform,
+                    external_id=record.campaign_external_id,
+                    name=record.campaign_name,
+                )
+                self.session.add(campaign)
+                self.session.flush()
+            campaign.name = record.campaign_name
+            ad_set = ad_sets.get((campaign.id, record.ad_set_external_id))
+            if ad_set is None:
+                ad_set = ad_sets[(campaign.id, record.ad_set_external_id)] = m.AdSet(
+                    campaign_id=campaign.id, external_id=record.ad_set_external_id, name=record.ad_set_name
+                )
+                self.session.add(ad_set)
+                self.session.flush()
+            ad = ads.get((ad_set.id, record.ad_external_id))
+            if ad is None:
+                ad = ads[(ad_set.id, record.ad_external_id)] = m.Ad(
+                    ad_set_id=ad_set.id,
+                    external_id=record.ad_external_id,
+                    name=record.ad_name,
+                    creative=record.creative,
+                )
+                self.session.add(ad)
+                self.session.flush()
+            values = {
+                "spend": record.spend,
+                "currency": record.currency,
+                "impressions": record.impressions,
+                "clicks": record.clicks,
+                "conversions": record.conversions,
+                "conversion_value": record.conversion_value,
+                "source_record_id": source_id,
+            }
+            day = days.get((ad.id, record.spend_date))
+            if day is None:
+                days[(ad.id, record.spend_date)] = day = m.AdSpendDay(
+                    ad_id=ad.id, spend_date=record.spend_date, **values
+                )
+                self.session.add(day)
+                self.outcome.add("ad_spend_day", "created")
+            else:
+                self.outcome.add("ad_spend_day", "updated" if _apply(day, values) else "unchanged")
+        self.session.flush()
+
+    def email_performance(self, records: Sequence[EmailPerformanceRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        campaigns = {(c.platform, c.external_id): c for c in self.session.scalars(select(m.EmailCampaign))}
+        days = {
+            (d.email_campaign_id, d.performance_date): d
+            for d in self.session.scalars(select(m.EmailPerformanceDay))
+        }
+        for record, source_id in zip(records, source_ids, strict=True):
+            campaign = campaigns.get((record.platform, record.external_id))
+            campaign_values = {
+                "kind": record.kind,
+                "name": record.name,
+                "flow_name": record.flow_name,
+                "sent_at": record.sent_at,
+            }
+            if campaign is None:
+                campaign = campaigns[(record.platform, record.external_id)] = m.EmailCampaign(
+                    platform=record.platform, external_id=record.external_id, **campaign_values
+                )
+                self.session.add(campaign)
+                self.session.flush()
+            else:
+                _apply(campaign, campaign_values)
+            values = {
+                "recipients": record.recipients,
+                "delivered": record.delivered,
+                "opens": record.opens,
+                "clicks": record.clicks,
+                "unsubscribes": record.unsubscribes,
+                "conversions": record.conversions,
+                "revenue": record.revenue,
+                "currency": record.currency,
+                "source_record_id": source_id,
+            }
+            day = days.get((campaign.id, record.performance_date))
+            if day is None:
+                days[(campaign.id, record.performance_date)] = day = m.EmailPerformanceDay(
+                    email_campaign_id=campaign.id, performance_date=record.performance_date, **values
+                )
+                self.session.add(day)
+                self.outcome.add("email_performance_day", "created")
+            else:
+                self.outcome.add("email_performance_day", "updated" if _apply(day, values) else "unchanged")
+        self.session.flush()
+
+    def shipments(self, records: Sequence[ShipmentRecord]) -> None:
+        source_ids = self.source_record_ids([record.source for record in records])
+        for record, source_id in zip(records, source_ids, strict=True):
+            order_id = self.order_id(record.order_channel, record.order_number)
+            if order_id is None:
+                raise InputError(
+                    f"shipment {record.tracking_number}: order {record.order_number} is not imported yet",
+                    row=record.source.row_number,
+                )
+            shipment = self.session.scalar(
+                select(m.Shipment).where(
+                    m.Shipment.order_id == order_id, m.Shipment.tracking_number == record.tracking_number
+                )
+            )
+            values = {
+                "carrier": record.carrier,
+                "service": record.service,
+                "status": record.status,
+                "shipped_at": record.shipped_at,
+                "estimated_delivery_at": record.estimated_delivery_at,
+                "delivered_at": record.delivered_at,
+                "label_cost": record.label_cost,
+                "currency": record.currency,
+                "source_record_id": source_id,
+            }
+            if shipment is None:
+                shipment = m.Shipment(order_id=order_id, tracking_number=record.tracking_number, **values)
+                self.session.add(shipment)
+                self.session.flush()
+                result = "created"
+            else:
+                result = "updated" if _apply(shipment, values) else "unchanged"
+            known = {
+                (e.occurred_at, e.status)
+                for e in self.session.scalars(
+                    select(m.TrackingEvent).where(m.TrackingEvent.shipment_id == shipment.id)
+                )
+            }
+            for event in record.events:
+                if (event.occurred_at, event.status) not in known:
+                    self.session.add(
+                        m.TrackingEvent(
+                            shipment_id=shipment.id,
+                            occurred_at=event.occurred_at,
+                            status=event.status,
+                            description=event.description,
+                            city=event.city,
+                            source_record_id=source_id,
+                        )
+                    )
+                    result = "updated" if result == "unchanged" else result
+            self.outcome.add("shipment", result)
+        self.session.flush()

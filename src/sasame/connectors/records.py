@@ -53,7 +53,8 @@ class OrderRecord:
     financial_status: str
     fulfillment_status: str
     source: SourceRef
-    lines: tuple[OrderLineRecord, ...] = ()
+    lines: tuple[OrderLineRecord, ...] | None = ()
+    """The order's lines; None when this export does not carry them (the stored lines are kept)."""
     discount_total: Decimal = Decimal(0)
     shipping_total: Decimal = Decimal(0)
     tax_total: Decimal = Decimal(0)

@@ -213,7 +213,7 @@ class Upserter:
                 )
             seen.add(key)
             values = self._order_values(record, customers, source_id)
-            lines = [self._line_values(line) for line in record.lines]
+            lines = [self._line_values(line) for line in record.lines or ()]
             current = existing.get(key)
             if current is None:
                 order_id = next_order
@@ -238,6 +238,11 @@ class Upserter:
                 continue
             order_id = current["id"]
             order_changed = any(current[c.name] != values[c.name] for c in compared if c.name in values)
+            if record.lines is None:  # this export has no lines: keep the ones another export gave
+                if order_changed:
+                    changed_orders.append({"b_id": order_id, **{f"b_{k}": v for k, v in values.items()}})
+                self.outcome.add("order", "updated" if order_changed else "unchanged")
+                continue
             old_lines = existing_lines.get(order_id, [])
             lines_changed = len(old_lines) != len(lines)
             for old, line in zip(old_lines, lines, strict=False):

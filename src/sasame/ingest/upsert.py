@@ -115,7 +115,7 @@ class Upserter:
         by_origin: dict[str, list[int]] = defaultdict(list)
         for index, ref in enumerate(refs):
             by_origin[ref.origin].append(index)
-        table = m.SourceRecord.__table__
+        table: Table = m.SourceRecord.__table__  # type: ignore[assignment]
         connection = self.session.connection()
         file_id = self.source_file.id if self.source_file else None
         file_name = self.source_file.name if self.source_file else None

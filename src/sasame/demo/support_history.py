@@ -632,8 +632,8 @@ class Reply:
         else:
             self.facts["prepaid_label"] = False
             lines.append(
-                f"Please send it back within 14 days to {self.store.name} Returns, 1180 Steelwood Rd, "
-                "Columbus, OH 43212, with a tracked service."
+                "Please send it back within 14 days to our Columbus, OH warehouse (the address is on "
+                "your packing slip), with a tracked service."
             )
         lines.append(
             "As soon as it's scanned we'll ship the replacement."

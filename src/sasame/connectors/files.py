@@ -7,9 +7,10 @@ Every parse error is an InputError naming the file, the row (1 = the header line
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -171,12 +172,12 @@ class Row:
         assert value is not None
         return value
 
-    def integer(self, column: str, *, required: bool = False) -> int | None:
+    def integer(self, column: str, *, decimal_comma: bool = False, required: bool = False) -> int | None:
         value = self.text(column, required=required)
         if value is None:
             return None
         try:
-            number = parse_amount(value)
+            number = parse_amount(value, decimal_comma=decimal_comma)
         except ValueError:
             raise self.error(column, f"{value!r} is not a whole number") from None
         if number != number.to_integral_value():
@@ -272,3 +273,49 @@ def rows_by(rows: Iterable[Row], key: str) -> Iterator[tuple[str, list[Row]]]:
         group.append(row)
     if group and current is not None:
         yield current, group
+
+
+def parse_rate(text: str, *, decimal_comma: bool = False) -> Decimal:
+    """Parse a rate as a fraction: '48.43%' and '0.4843' are both 0.4843 (exports write either)."""
+    value = text.strip()
+    if value.endswith("%"):
+        return parse_amount(value[:-1], decimal_comma=decimal_comma) / 100
+    return parse_amount(value, decimal_comma=decimal_comma)
+
+
+_DECIMAL_COMMA = re.compile(r"^[^.]*\d,\d{1,2}$|\.\d{3}[^.]*,\d+$")
+_DECIMAL_POINT = re.compile(r"^[^,]*\d\.\d{1,2}$|,\d{3}[^,]*\.\d+$")
+
+
+def uses_decimal_comma(cells: Iterable[str | None], *, default: bool = False) -> bool:
+    """Tell from money cells whether a file writes '1 234,56' (True) or '1,234.56'; else the default.
+
+    Only unambiguous cells vote ('12,5' or '1.234,56' for the comma; '12.50' or '1,234.5' for the
+    point): '1,234' alone could be either, which is why the file's language is the default.
+    """
+    comma = point = 0
+    for cell in cells:
+        value = (cell or "").strip().rstrip("%")
+        if _DECIMAL_COMMA.search(value):
+            comma += 1
+        elif _DECIMAL_POINT.search(value):
+            point += 1
+    if comma == point:
+        return default
+    return comma > point
+
+
+def header_index(text: str, is_header: Callable[[list[str]], bool], *, max_lines: int = 10) -> int | None:
+    """The 0-based line of the header among title/date-range preamble lines, or None if none matches."""
+    for index, line in enumerate(text.split("\n")[:max_lines]):
+        line = line.rstrip("\r")
+        cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        if is_header([cell.strip() for cell in cells]):
+            return index
+    return None
+
+
+def derived_id(*names: str) -> str:
+    """A stable id for an object an export names but does not number (same names, same id)."""
+    digest = hashlib.sha256("\x1f".join(names).encode("utf-8")).hexdigest()
+    return f"name:{digest[:16]}"

@@ -7,7 +7,7 @@ object it came from, so ingest can keep lineage and import idempotently by natur
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -241,3 +241,20 @@ Record = (
     | EmailPerformanceRecord
     | ShipmentRecord
 )
+
+
+def as_plain(value: Any) -> Any:
+    """A record as JSON-ready data (money as exact strings, dates ISO), for golden files and dumps."""
+    if is_dataclass(value) and not isinstance(value, type):
+        plain = {"record": type(value).__name__} if not isinstance(value, SourceRef) else {}
+        plain.update({f.name: as_plain(getattr(value, f.name)) for f in fields(value)})
+        return plain
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [as_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): as_plain(item) for key, item in value.items()}
+    return value

@@ -20,6 +20,7 @@ from sasame.config import Settings
 from sasame.core.clock import system_clock
 from sasame.core.errors import ConfigError, UserError
 from sasame.db import current_revision, head_revision, make_engine, transaction, upgrade
+from sasame.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
 
 app = typer.Typer(
     help="sasame: operations for small e-commerce sellers (support, inventory, finance, marketing, ops).",
@@ -39,8 +40,7 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-DEMO_LOGIN = ("owner@demo.sasame.dev", "sasame-demo")
-"""The demo store's owner account; printed by `sasame demo`, never created in a real store."""
+DEMO_LOGIN = (DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
 
 
 def open_database(db: str | None, *, migrate: bool = True) -> tuple[Settings, Engine]:

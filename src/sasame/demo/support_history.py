@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from sasame.core.money import SCALE
+from sasame.demo import DEMO_OWNER_EMAIL
 from sasame.demo.context import DemoContext
 from sasame.demo.inbox import (
     ADDRESSES,
@@ -84,7 +85,7 @@ from sasame.demo.inbox import (
 from sasame.ingest.bulk import next_id, reset_sequences, write_rows
 from sasame.models import AuditLog, SupportAction, SupportMessage, SupportTicket
 
-OWNER_ADDRESS = "owner@demo.sasame.dev"
+OWNER_ADDRESS = DEMO_OWNER_EMAIL
 """The owner who handled the history: the demo login the CLI creates, so audit rows name a user."""
 OWNER_NAME = "Mika"
 HISTORY_GAP_DAYS = 28

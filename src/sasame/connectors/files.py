@@ -58,10 +58,18 @@ class SourceFile:
 
 def decode(data: bytes, name: str) -> str:
     """Decode a file's bytes by BOM, else UTF-8, else Windows-1252; NUL bytes mean a binary file."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8", errors="strict")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+    except UnicodeDecodeError as error:
+        # A BOM promises an encoding; bytes that break it mean a damaged or truncated file.
+        raise InputError(
+            f"is not valid {error.encoding.upper()} text although it starts with its byte-order mark "
+            f"(bad bytes at offset {error.start}); the file may be damaged or cut short",
+            file=name,
+        ) from None
     if b"\x00" in data[:4096]:
         raise InputError("is not a text file (it contains NUL bytes)", file=name)
     try:

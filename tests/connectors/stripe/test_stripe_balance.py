@@ -47,7 +47,12 @@ def parsed(name: str) -> dict[str, Any]:
     context = ParseContext(timezone=ZoneInfo("UTC"), currency="USD")
     file = SourceFile(name=name, data=(FIXTURES / name).read_bytes())
     records = as_json(list(FORMAT.parse(file, context)))
-    return {"format": FORMAT.name, "rows_read": context.rows_read, "warnings": context.warnings, "records": records}
+    return {
+        "format": FORMAT.name,
+        "rows_read": context.rows_read,
+        "warnings": context.warnings,
+        "records": records,
+    }
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -70,8 +75,11 @@ def test_lines_sum_to_each_payout_and_fees_are_negative() -> None:
         for payout in parsed(name)["records"]:
             if payout["lines"]:
                 assert sum(Decimal(line["amount"]) for line in payout["lines"]) == Decimal(payout["amount"])
-            assert all(Decimal(line["amount"]) <= 0 for line in payout["lines"] if line["kind"] == "fee" and
-                       not line["source"]["natural_key"].startswith("txn_19ABCD03"))  # 2016 refunds returned fees
+            assert all(
+                Decimal(line["amount"]) <= 0
+                for line in payout["lines"]
+                if line["kind"] == "fee" and not line["source"]["natural_key"].startswith("txn_19ABCD03")
+            )  # 2016 refunds returned fees
 
 
 def totals(engine) -> tuple[int, int, Decimal, Decimal]:
@@ -92,7 +100,9 @@ def test_import_payout_reconciliation_is_exact_and_idempotent(engine) -> None:
     assert first.rows_read == 7
     assert first.records["payout"] == {"created": 2, "updated": 0, "unchanged": 0}
     assert first.money == {"payouts": {"USD": Decimal("1264.45")}}
-    assert first.warnings == [f"{path}: 1 row(s) of unknown Stripe category 'climate_order_purchase' kept as 'other'"]
+    assert first.warnings == [
+        f"{path}: 1 row(s) of unknown Stripe category 'climate_order_purchase' kept as 'other'"
+    ]
     assert totals(engine) == (2, 11, Decimal("1264.45"), Decimal("1264.45"))
     with transaction(engine) as session:
         again = import_file(session, path, now=NOW)
@@ -143,5 +153,7 @@ def test_a_corrupted_cell_names_file_row_column_and_changes_nothing(engine) -> N
 
 def test_net_that_is_not_gross_minus_fee_is_refused() -> None:
     data = (FIXTURES / "balance_change_itemized.csv").read_bytes().replace(b'"28.83"', b'"28.38"')
-    with pytest.raises(InputError, match=r"row 2, column 'net': 28.38 is not the amount 30.00 minus the fee 1.17"):
+    with pytest.raises(
+        InputError, match=r"row 2, column 'net': 28.38 is not the amount 30.00 minus the fee 1.17"
+    ):
         list(FORMAT.parse(SourceFile("x.csv", data), ParseContext(ZoneInfo("UTC"), "USD")))

@@ -1,5 +1,6 @@
 """paypal connector: the exports and API streams it reads (see README.md here)."""
 
 from sasame.connectors.base import FileFormat
+from sasame.connectors.paypal.activity import PayPalActivity
 
-FORMATS: list[FileFormat] = []
+FORMATS: list[FileFormat] = [PayPalActivity()]

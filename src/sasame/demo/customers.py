@@ -110,6 +110,7 @@ def _simulate(
     daily = rng.poisson(acquisitions * intensity / intensity.sum())
     acquired_day = np.repeat(np.arange(n_days), daily)
     n = len(acquired_day)
+    sources: tuple[str, ...]
     if channel == "shopify":
         sources = SHOPIFY_SOURCES
         source = rng.choice(len(sources), size=n, p=SHOPIFY_SOURCE_SHARE)

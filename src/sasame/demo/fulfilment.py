@@ -169,7 +169,7 @@ def _tracking_events(
     delivered: np.ndarray,
     status: np.ndarray,
     cutoff: np.datetime64,
-) -> dict[str, object]:
+) -> dict[str, np.ndarray]:
     hour = np.timedelta64(3_600_000_000, "us")
     n = len(shipment)
     label = shipped_at - (rng.uniform(1, 5, n) * 3.6e9).astype("timedelta64[us]")

@@ -8,6 +8,7 @@ so it never reaches those payouts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -32,6 +33,29 @@ BANK_DESCRIPTION = {
     WHOLESALE: "ACH CREDIT INVOICE PAYMENT",
 }
 BANK_ACCOUNT = "operating-checking"
+
+
+class Deposits(TypedDict):
+    """The bank deposit of every paid payout, column-wise."""
+
+    account: list[str]
+    posted_on: np.ndarray
+    amount: np.ndarray
+    """Integer cents."""
+    description: list[str]
+    payout: list[str]
+    """The external id of the payout each deposit pays."""
+
+
+class PayoutSummary(TypedDict):
+    """What writing the payouts tells the rest of the generation."""
+
+    payouts: int
+    payout_lines: int
+    deposits: Deposits
+    wholesale_paid: np.ndarray
+    """Per order: whether it is a wholesale order whose invoice has been paid."""
+    channel_names: tuple[str, ...]
 
 
 def fba_fee_cents(grams: np.ndarray) -> np.ndarray:
@@ -106,7 +130,7 @@ def write_payouts(
     chargeback_won: np.ndarray,
     chargeback_cents: np.ndarray,
     customer_names: np.ndarray,
-) -> dict[str, object]:
+) -> PayoutSummary:
     """Insert payouts, payout lines and the bank deposits of those already paid; return a summary."""
     rng = ctx.rng("payouts")
     lines = PayoutLines([], [], [], [], [], [], [])
@@ -323,7 +347,7 @@ def write_payouts(
     period_start[chosen] = boundaries[week_start]
     period_end[chosen] = boundaries[np.minimum(key[first][chosen] * 7 - offset + 7, len(boundaries) - 1)]
     end = np.datetime64(timeline.end, "D")
-    is_paid = payout_paid_on < end
+    is_paid = np.asarray(payout_paid_on < end)
     prefixes = {SHOPIFY: "SP", AMAZON: "AMZ", ETSY: "ETSY", WHOLESALE: "INV"}
     external = [
         f"{prefixes[int(c)]}-{int(i):08d}"
@@ -391,7 +415,7 @@ def write_payouts(
         else f"{BANK_DESCRIPTION[int(payout_channel[i])]} {external[i]}"
         for i in paid.tolist()
     ]
-    deposits = {
+    deposits: Deposits = {
         "account": [BANK_ACCOUNT] * len(paid),
         "posted_on": payout_paid_on[paid],
         "amount": amount[paid],
@@ -410,7 +434,7 @@ def write_payouts(
     }
 
 
-def write_bank(ctx: DemoContext, deposits: dict, others: list[tuple[np.datetime64, int, str]]) -> int:
+def write_bank(ctx: DemoContext, deposits: Deposits, others: list[tuple[np.datetime64, int, str]]) -> int:
     """Insert the bank statement: every paid payout's deposit plus the store's other money movements."""
     posted = np.concatenate([deposits["posted_on"], np.array([o[0] for o in others], dtype="datetime64[D]")])
     cents = np.concatenate([deposits["amount"], np.array([o[1] for o in others], dtype=np.int64)])

@@ -139,30 +139,28 @@ def build_demand(ctx: DemoContext, timeline: Timeline, catalog: Catalog) -> Dema
     season = timeline.seasonality() * timeline.holiday_factor()
 
     parts: list[tuple[int, Purchases]] = []
-    for channel in (SHOPIFY, AMAZON, ETSY):
-        intensity = season * timeline.promotion_factor(CHANNELS[channel])
+    for code in (SHOPIFY, AMAZON, ETSY):
+        intensity = season * timeline.promotion_factor(CHANNELS[code])
         parts.append(
             (
-                channel,
-                simulate_channel(
-                    ctx, timeline, CHANNELS[channel], intensity, total_orders * ORDER_SHARE[channel]
-                ),
+                code,
+                simulate_channel(ctx, timeline, CHANNELS[code], intensity, total_orders * ORDER_SHARE[code]),
             )
         )
 
     channel_of, source_of, rate, dropout, acquired, offset = [], [], [], [], [], 0
     order_parts = []
-    for channel, purchases in parts:
+    for code, purchases in parts:
         count = len(purchases.rate)
-        channel_of.append(np.full(count, channel))
+        channel_of.append(np.full(count, code))
         source_of += [purchases.sources[s] for s in purchases.customer_source.tolist()]
         rate.append(purchases.rate)
         dropout.append(purchases.dropout)
         acquired.append(purchases.acquired_day)
-        visit = purchases.visit if channel == SHOPIFY else np.full(len(purchases.day), -1)
+        visit = purchases.visit if code == SHOPIFY else np.full(len(purchases.day), -1)
         order_parts.append(
             (
-                np.full(len(purchases.day), channel),
+                np.full(len(purchases.day), code),
                 purchases.customer + offset,
                 purchases.day,
                 purchases.fraction,

@@ -43,7 +43,14 @@ from sasame.demo.supply import (
     write_suppliers,
 )
 from sasame.demo.timeline import Timeline
-from sasame.ingest.bulk import deferred_indexes, next_id, reset_sequences, units_from_cents, write_rows
+from sasame.ingest.bulk import (
+    deferred_indexes,
+    next_id,
+    reset_sequences,
+    table_of,
+    units_from_cents,
+    write_rows,
+)
 
 STORE_NAME = "Sasame Goods Co."
 CHANNEL_ROWS = [
@@ -83,6 +90,8 @@ BULK_TABLES = [
     m.Return,
     m.ReturnLine,
 ]
+NULL = np.array(None, dtype=object)
+"""A missing value as numpy's stubs accept it (np.select/np.where turn a bare None into exactly this)."""
 
 
 def generate_demo_store(
@@ -299,9 +308,10 @@ def _commerce(ctx: DemoContext, report: Progress) -> dict[str, Any]:
     financial = np.where((channel == WHOLESALE) & ~payout_summary["wholesale_paid"], "pending", financial)
     changed = np.flatnonzero(financial != "paid")
     if len(changed):
+        orders = table_of(m.Order)
         connection.execute(
-            update(m.Order.__table__)
-            .where(m.Order.__table__.c.id == bindparam("order_id"))
+            update(orders)
+            .where(orders.c.id == bindparam("order_id"))
             .values(financial_status=bindparam("status")),
             [{"order_id": int(order_ids[i]), "status": str(financial[i])} for i in changed.tolist()],
         )
@@ -554,7 +564,7 @@ def _write_orders(
             meta_platform.astype(object),
             np.full(n, "klaviyo", dtype=object),
         ],
-        default=None,
+        default=NULL,
     )
     utm_medium = np.select(
         [
@@ -567,7 +577,7 @@ def _write_orders(
             np.full(n, "paid_social", dtype=object),
             np.full(n, "email", dtype=object),
         ],
-        default=None,
+        default=NULL,
     )
     referrer = np.select(
         [
@@ -582,12 +592,12 @@ def _write_orders(
                 meta_platform == "facebook", "https://l.facebook.com/", "https://l.instagram.com/"
             ).astype(object),
         ],
-        default=None,
+        default=NULL,
     )
     first_line_variant = demand.line_variant[np.searchsorted(demand.line_order, kept_orders)]
     handles = np.array(catalog.product_handles, dtype=object)[catalog.product[first_line_variant]]
     landing = np.where(
-        shopify, np.where(visit_name == "direct", "/", "/products/" + handles.astype(str)), None
+        shopify, np.where(visit_name == "direct", "/", "/products/" + handles.astype(str)), NULL
     )
     places = np.array(PLACES, dtype=object)
     write_rows(

@@ -724,7 +724,7 @@ class Movements:
     def add(
         self,
         variant: np.ndarray,
-        location: np.ndarray,
+        location: np.ndarray | int,
         kind: str,
         quantity: np.ndarray,
         cost: np.ndarray,
@@ -853,7 +853,8 @@ def write_movements(
     on_hand = np.zeros((2, catalog.count), dtype=np.int64)
     np.add.at(on_hand, (location, variant), quantity)
     reserved = getattr(run, "reserved", np.zeros_like(on_hand))
-    if (on_hand < 0).any() or not np.array_equal(on_hand - reserved, run.final_stock):
+    final_stock = run.final_stock
+    if final_stock is None or (on_hand < 0).any() or not np.array_equal(on_hand - reserved, final_stock):
         raise AssertionError("demo stock: the simulation and its movements disagree")
     keep = np.argwhere(~catalog.is_bundle[None, :] & np.ones((2, 1), dtype=bool))
     keep = keep[(keep[:, 0] == WAREHOUSE) | catalog.listed["amazon"][keep[:, 1]]]

@@ -375,6 +375,7 @@ class HistoryPlanner(Planner):
             return None
         anchor = self.anchors[int(w.rng.integers(0, len(self.anchors)))]
         sent_at = min(anchor.ordered_at + timedelta(hours=float(w.rng.uniform(0, 72))), self.last_sent)
+        name: str | None
         if intent == "other" or w.chance(0.35):
             name = f"{w.pick(FIRST_NAMES)} {w.pick(LAST_NAMES)}"
             sender, customer_id = _stranger_address(name, w), None
@@ -972,7 +973,7 @@ def generate_support_history(ctx: DemoContext) -> None:
                 "closed_at": min(closed_at, history_end - timedelta(minutes=1)),
             }
         )
-        done = [
+        done: list[tuple[str, datetime, dict[str, Any], str, bool]] = [
             (
                 "reply_sent",
                 reply_at,

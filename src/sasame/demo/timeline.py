@@ -208,4 +208,4 @@ def business_days_after(day: np.ndarray, count: int | np.ndarray) -> np.ndarray:
 
 def as_date(value: np.datetime64) -> date:
     """Return a datetime64 day as a date."""
-    return date.fromisoformat(str(np.datetime64(value, "D")))
+    return date.fromisoformat(str(value.astype("datetime64[D]")))

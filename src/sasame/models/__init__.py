@@ -1,6 +1,7 @@
 """The one schema of the whole business; every table is imported here so metadata is complete."""
 
 from sasame.models.accounts import User
+from sasame.models.bank_mapping import BankCsvMapping
 from sasame.models.base import Amount, Base, UTCDateTime
 from sasame.models.business import BusinessSetting, Channel, Location
 from sasame.models.catalog import BundleComponent, Product, Variant
@@ -33,6 +34,7 @@ __all__ = [
     "Alert",
     "Amount",
     "AuditLog",
+    "BankCsvMapping",
     "BankTransaction",
     "Base",
     "BundleComponent",

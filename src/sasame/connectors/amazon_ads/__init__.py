@@ -1,5 +1,6 @@
 """amazon_ads connector: the exports and API streams it reads (see README.md here)."""
 
+from sasame.connectors.amazon_ads.sponsored_products import AmazonSponsoredProducts
 from sasame.connectors.base import FileFormat
 
-FORMATS: list[FileFormat] = []
+FORMATS: list[FileFormat] = [AmazonSponsoredProducts()]

@@ -1,4 +1,5 @@
-"""carriers connector: the exports and API streams it reads (see README.md here)."""
+"""Carrier tracking through EasyPost, Shippo and AfterShip (see README.md here): API clients, the
+status mapping onto one vocabulary, and no file formats."""
 
 from sasame.connectors.base import FileFormat
 

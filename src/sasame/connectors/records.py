@@ -74,6 +74,9 @@ class OrderRecord:
     utm_term: str | None = None
     referrer: str | None = None
     landing_page: str | None = None
+    keeps_stored_order: bool = False
+    """True when this export's order-level values are only derived (Etsy Sold Order Items): an order
+    another export stored keeps that export's values, and only its lines change."""
 
 
 @dataclass(frozen=True)

@@ -237,7 +237,11 @@ class Upserter:
                 self.outcome.add("order", "created")
                 continue
             order_id = current["id"]
-            order_changed = any(current[c.name] != values[c.name] for c in compared if c.name in values)
+            # An export with only derived order values leaves an order another export stored alone.
+            kept = record.keeps_stored_order and current["source_record_id"] != source_id
+            order_changed = not kept and any(
+                current[c.name] != values[c.name] for c in compared if c.name in values
+            )
             if record.lines is None:  # this export has no lines: keep the ones another export gave
                 if order_changed:
                     changed_orders.append({"b_id": order_id, **{f"b_{k}": v for k, v in values.items()}})

@@ -1,5 +1,6 @@
 """etsy connector: the exports and API streams it reads (see README.md here)."""
 
 from sasame.connectors.base import FileFormat
+from sasame.connectors.etsy.orders import SoldOrderItems, SoldOrders
 
-FORMATS: list[FileFormat] = []
+FORMATS: list[FileFormat] = [SoldOrderItems(), SoldOrders()]

@@ -55,8 +55,9 @@ async def _receive(request: Request, platform: str) -> JSONResponse:
     signature = request.headers.get(SIGNATURE_HEADERS[platform])
     secret = os.environ.get(SECRET_SETTINGS[platform], "")
     if not secret:
+        # Unverifiable is unauthenticated: 401 like a bad signature, with the setting named for the owner.
         reason = f"{SECRET_SETTINGS[platform]} is not set, so no {platform} webhook can be verified"
-        status = 503
+        status = 401
     elif platform == "stripe":
         failure = verify_stripe(body, signature, secret, now)
         reason, status = (failure, 401) if failure else ("", 200)

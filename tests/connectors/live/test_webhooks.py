@@ -280,7 +280,7 @@ def test_stripe_payout_event_verified_with_timestamp_tolerance(client, engine) -
 def test_an_unconfigured_secret_refuses_everything(client, engine, monkeypatch) -> None:
     monkeypatch.delenv("SASAME_SHOPIFY_WEBHOOK_SECRET")
     response = post_shopify(client, "orders/create", shopify_order(), secret="anything")
-    assert response.status_code == 503
+    assert response.status_code == 401
     assert "SASAME_SHOPIFY_WEBHOOK_SECRET is not set" in response.json()["detail"]
     assert table_counts(engine)["orders"] == 0
 

@@ -6,12 +6,15 @@ import pytest
 from etsy_golden import FIXTURES, check_golden
 
 from sasame.connectors.etsy.orders import SoldOrderItems, SoldOrders
+from sasame.connectors.etsy.statement import EtsyStatement
 
 GOLDEN = [
     (SoldOrderItems(), "sold_order_items_us.csv"),
     (SoldOrderItems(), "sold_order_items_en_gb_spreadsheet.csv"),
     (SoldOrders(), "sold_orders_us.csv"),
     (SoldOrders(), "sold_orders_en_gb.csv"),
+    (EtsyStatement(), "etsy_statement_eur_2022_01.csv"),
+    (EtsyStatement(), "etsy_statement_usd_2026_09.csv"),
 ]
 
 

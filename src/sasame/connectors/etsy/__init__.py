@@ -2,5 +2,6 @@
 
 from sasame.connectors.base import FileFormat
 from sasame.connectors.etsy.orders import SoldOrderItems, SoldOrders
+from sasame.connectors.etsy.statement import EtsyStatement
 
-FORMATS: list[FileFormat] = [SoldOrderItems(), SoldOrders()]
+FORMATS: list[FileFormat] = [SoldOrderItems(), SoldOrders(), EtsyStatement()]

@@ -25,6 +25,7 @@ from sasame.models.source import SourceFile, SourceRecord
 from sasame.models.stock import StockLevel, StockMovement
 from sasame.models.supply import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierTerm
 from sasame.models.support import SupportAction, SupportMessage, SupportTicket
+from sasame.models.sync import SyncState
 
 __all__ = [
     "Ad",
@@ -67,6 +68,7 @@ __all__ = [
     "SupportAction",
     "SupportMessage",
     "SupportTicket",
+    "SyncState",
     "TrackingEvent",
     "UTCDateTime",
     "User",

@@ -106,9 +106,11 @@ class CsvTable:
             raise InputError(f"is not a readable CSV file ({error})", file=source.name, row=1) from error
         rows: list[Row] = []
         row_number = 1 + skip_lines
+        ended = reader.line_num
         try:
             for cells in reader:
-                row_number = skip_lines + reader.line_num
+                # The line a record starts on: quoted newlines (Shopify notes) make it end further down.
+                row_number, ended = skip_lines + ended + 1, reader.line_num
                 if not any(cell.strip() for cell in cells):
                     continue
                 if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):

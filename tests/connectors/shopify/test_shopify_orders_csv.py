@@ -1,0 +1,95 @@
+"""Shopify orders export: every variant against its golden file, detection by content, and the
+arithmetic of tax-inclusive and tax-exclusive stores."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from shopify_golden import FIXTURES, assert_matches_golden
+
+from sasame.connectors import REGISTRY
+from sasame.connectors.base import ParseContext
+from sasame.connectors.files import SourceFile
+from sasame.connectors.records import OrderRecord
+from sasame.connectors.shopify.orders_csv import ShopifyOrdersCsv, note_attributes
+from sasame.core.errors import InputError
+
+FORMAT = ShopifyOrdersCsv()
+VARIANTS = [
+    "orders_2025_79_columns.csv",
+    "orders_2024_75_columns_eu_tax_included.csv",
+    "orders_2021_75_columns.csv",
+    "orders_2012_47_columns.csv",
+    "orders_resaved_by_spreadsheet.csv",
+]
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_variant_parses_to_its_golden_records(name):
+    assert_matches_golden(FORMAT, name)
+
+
+@pytest.mark.parametrize("name", [*VARIANTS, "orders_corrupted_total.csv"])
+def test_detected_by_content_as_the_only_format(name):
+    source = SourceFile(name="export.txt", data=(FIXTURES / name).read_bytes())
+    assert [f.name for f in REGISTRY if f.detect(source)] == ["shopify.orders_csv"]
+
+
+def parse(name: str) -> tuple[list[OrderRecord], ParseContext]:
+    context = ParseContext(timezone=ZoneInfo("America/Toronto"), currency="CAD")
+    source = SourceFile(name=name, data=(FIXTURES / name).read_bytes())
+    return list(FORMAT.parse(source, context)), context
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_totals_add_up_and_are_never_summed_across_rows(name):
+    records, _ = parse(name)
+    for order in records:
+        assert order.subtotal - order.discount_total + order.shipping_total + order.tax_total == order.total
+        assert order.subtotal == sum(line.unit_price * line.quantity for line in order.lines or ()) or (
+            order.source.payload and order.source.payload["pricing"] == "tax_inclusive"
+        )
+
+
+def test_tax_inclusive_store_keeps_the_total_and_takes_tax_out_of_the_subtotal():
+    records, _ = parse("orders_2024_75_columns_eu_tax_included.csv")
+    order = records[0]
+    assert (order.total, order.tax_total, order.subtotal) == (
+        Decimal("101.44"),
+        Decimal("18.29"),
+        Decimal("83.15"),
+    )
+    assert order.source.payload is not None and order.source.payload["pricing"] == "tax_inclusive"
+
+
+def test_continuation_rows_keep_the_raw_cells_for_drill_down():
+    records, _ = parse("orders_2025_79_columns.csv")
+    payload = records[0].source.payload
+    assert payload is not None
+    assert [row["Lineitem name"] for row in payload["rows"]] == [
+        "Community Pack - 12",
+        "Algae Eaters Pack - 12",
+        "Safety Net",
+    ]
+    assert "Billing Company" not in payload["rows"][0]  # empty cells are not kept
+    json.dumps(payload)  # stored as JSON
+
+
+def test_a_corrupted_cell_names_file_row_and_column():
+    with pytest.raises(InputError) as caught:
+        parse("orders_corrupted_total.csv")
+    assert (
+        str(caught.value) == "orders_corrupted_total.csv, row 5, column 'Total': '109.2x3' is not an amount"
+    )
+
+
+def test_note_attributes_give_utm_fields_whatever_the_spelling():
+    text = "First name: Ann\nUTM Source: google\nutm-medium: cpc\nutm_campaign: brand: exact\nUTM term:"
+    assert note_attributes(text) == {
+        "utm_source": "google",
+        "utm_medium": "cpc",
+        "utm_campaign": "brand: exact",
+    }

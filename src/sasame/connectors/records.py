@@ -261,3 +261,18 @@ def as_plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): as_plain(item) for key, item in value.items()}
     return value
+
+
+@dataclass(frozen=True)
+class StockLevelRecord:
+    """Units on hand and committed for one SKU at one location, as a platform counts them now."""
+
+    sku: str
+    location_code: str
+    """A stable code for the platform's location, e.g. 'shopify-655441491'."""
+    location_name: str
+    on_hand: int
+    reserved: int
+    """Units promised to open orders (Shopify's 'committed')."""
+    counted_at: datetime
+    source: SourceRef

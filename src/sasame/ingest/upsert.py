@@ -28,6 +28,7 @@ from sasame.connectors.records import (
     RefundRecord,
     ShipmentRecord,
     SourceRef,
+    StockLevelRecord,
 )
 from sasame.core.clock import business_day
 from sasame.core.errors import InputError
@@ -680,3 +681,45 @@ class Upserter:
                     result = "updated" if result == "unchanged" else result
             self.outcome.add("shipment", result)
         self.session.flush()
+
+
+def upsert_stock_levels(upserter: Upserter, records: Sequence[StockLevelRecord]) -> list[str]:
+    """Set stock levels by (SKU, location); locations are created on first sight; return skipped SKUs.
+
+    A SKU the catalogue does not have yet (a product not synced or imported) cannot hold stock in
+    the schema, so its level is skipped and reported rather than failing the whole sync.
+    """
+    skipped: list[str] = []
+    session = upserter.session
+    upserter.source_record_ids([record.source for record in records])
+    locations = {location.code: location for location in session.scalars(select(m.Location))}
+    variants = dict(session.execute(select(m.Variant.sku, m.Variant.id)).all())
+    levels = {(level.variant_id, level.location_id): level for level in session.scalars(select(m.StockLevel))}
+    for record in records:
+        variant_id = variants.get(record.sku)
+        if variant_id is None:
+            skipped.append(record.sku)
+            continue
+        location = locations.get(record.location_code)
+        if location is None:
+            location = locations[record.location_code] = m.Location(
+                code=record.location_code, name=record.location_name, kind="warehouse"
+            )
+            session.add(location)
+            session.flush()
+            upserter.outcome.add("location", "created")
+        values = {"on_hand": record.on_hand, "reserved": record.reserved}
+        level = levels.get((variant_id, location.id))
+        if level is None:
+            levels[(variant_id, location.id)] = m.StockLevel(
+                variant_id=variant_id, location_id=location.id, counted_at=record.counted_at, **values
+            )
+            session.add(levels[(variant_id, location.id)])
+            upserter.outcome.add("stock_level", "created")
+        elif _apply(level, values):
+            level.counted_at = record.counted_at  # a new count only when the numbers moved
+            upserter.outcome.add("stock_level", "updated")
+        else:
+            upserter.outcome.add("stock_level", "unchanged")
+    session.flush()
+    return skipped

@@ -1,0 +1,99 @@
+"""`sasame sync shopify|stripe`: pull what changed from the live APIs, one transaction per run.
+
+Mounted by the main CLI as `app.add_typer(sync_app, name="sync")`. Credentials come from the
+environment only (SASAME_SHOPIFY_SHOP, SASAME_SHOPIFY_TOKEN, SASAME_STRIPE_KEY) and are never
+printed: errors name the setting, not its value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated
+
+import typer
+
+from sasame.core.clock import system_clock
+from sasame.core.errors import ConfigError, UserError
+from sasame.ingest.sync import SyncSummary
+
+sync_app = typer.Typer(help="Sync live platform APIs (Shopify Admin GraphQL, Stripe).", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $SASAME_DATABASE_URL, else sqlite:///sasame.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+
+
+def _setting(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set; it is needed for this sync")
+    return value
+
+
+@sync_app.command("shopify")
+def sync_shopify_command(
+    db: DbOption = None,
+    stream: Annotated[
+        list[str] | None,
+        typer.Option(help="Sync only this stream: products, orders or inventory (repeatable)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Products, orders (with refunds and fulfilments) and inventory levels changed since the last sync."""
+    from sasame.cli import open_database
+    from sasame.connectors.shopify.client import API_VERSION, ShopifyAPIError, ShopifyClient, shop_endpoint
+    from sasame.connectors.shopify.sync import STREAMS, sync_shopify
+    from sasame.db import transaction
+
+    unknown = set(stream or ()) - set(STREAMS)
+    if unknown:
+        raise UserError(
+            f"--stream: unknown stream {sorted(unknown)[0]!r}; the streams are {', '.join(STREAMS)}"
+        )
+    endpoint = shop_endpoint(
+        _setting("SASAME_SHOPIFY_SHOP"), os.environ.get("SASAME_SHOPIFY_API_VERSION") or API_VERSION
+    )
+    token = _setting("SASAME_SHOPIFY_TOKEN")
+    _, engine = open_database(db)
+    try:
+        with ShopifyClient(endpoint, token) as client, transaction(engine) as session:
+            summary = sync_shopify(session, client, now=system_clock(), streams=stream or STREAMS)
+    except ShopifyAPIError as error:
+        raise UserError(f"Shopify sync failed, nothing was changed: {error}") from error
+    _report(summary, as_json)
+
+
+@sync_app.command("stripe")
+def sync_stripe_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Stripe payouts and the balance transactions each one paid out."""
+    from sasame.cli import open_database
+    from sasame.connectors.stripe.client import DEFAULT_BASE_URL, StripeAPIError, StripeClient
+    from sasame.connectors.stripe.sync import sync_stripe
+    from sasame.db import transaction
+
+    key = _setting("SASAME_STRIPE_KEY")
+    base_url = os.environ.get("SASAME_STRIPE_API_BASE") or DEFAULT_BASE_URL
+    _, engine = open_database(db)
+    try:
+        with StripeClient(key, base_url=base_url) as client, transaction(engine) as session:
+            summary = sync_stripe(session, client, now=system_clock())
+    except StripeAPIError as error:
+        raise UserError(f"Stripe sync failed, nothing was changed: {error}") from error
+    _report(summary, as_json)
+
+
+def _report(summary: SyncSummary, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary.as_json(), indent=2))
+        return
+    fetched = ", ".join(f"{stream} {count:,}" for stream, count in summary.fetched.items())
+    changes = ", ".join(
+        f"{entity} +{counts['created']} ~{counts['updated']} ={counts['unchanged']}"
+        for entity, counts in summary.records.items()
+    )
+    typer.echo(f"{summary.platform}: fetched {fetched}; {changes or 'nothing changed'}")
+    for warning in summary.warnings:
+        typer.echo(f"  warning: {warning}")

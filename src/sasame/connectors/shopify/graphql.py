@@ -219,7 +219,11 @@ def order_records(order: Node, context: ParseContext, *, origin: str) -> list[Re
             ship_postal_code=address.text("zip") if address else None,
             referrer=(visit.text("referrerUrl") if visit else None) or order.text("referrerUrl"),
             landing_page=landing_page,
-            **utm,
+            utm_source=utm["utm_source"],
+            utm_medium=utm["utm_medium"],
+            utm_campaign=utm["utm_campaign"],
+            utm_content=utm["utm_content"],
+            utm_term=utm["utm_term"],
         )
     ]
     for refund in order.children("refunds"):

@@ -36,7 +36,7 @@ FINANCIAL_STATUSES = {
 }
 """Shopify's financial statuses in sasame's vocabulary (money not captured yet counts as pending)."""
 
-FULFILLMENT_STATUSES = {
+FULFILLMENT_STATUSES: dict[str | None, str] = {
     None: "unfulfilled",
     "unfulfilled": "unfulfilled",
     "fulfilled": "fulfilled",
@@ -65,7 +65,7 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_te
 def utm_values(landing_page: str | None) -> dict[str, str | None]:
     """The UTM parameters of the landing page ('/?utm_source=…' or a full URL)."""
     query = parse_qs(urlsplit(landing_page).query) if landing_page else {}
-    return {name: (query.get(name) or [None])[0] for name in UTM_FIELDS}
+    return {name: next(iter(query.get(name) or []), None) for name in UTM_FIELDS}
 
 
 def shop_money(node: Node, key: str) -> Decimal | None:
@@ -129,6 +129,7 @@ def rest_order_records(order: Node, context: ParseContext, *, origin: str) -> li
     if customer:
         name = " ".join(p for p in (customer.text("first_name"), customer.text("last_name")) if p) or None
     landing_page = order.text("landing_site")
+    utm = utm_values(landing_page)
     records: list[Record] = [
         OrderRecord(
             channel=CHANNEL,
@@ -157,7 +158,11 @@ def rest_order_records(order: Node, context: ParseContext, *, origin: str) -> li
             ship_postal_code=address.text("zip") if address else None,
             referrer=order.text("referring_site"),
             landing_page=landing_page,
-            **utm_values(landing_page),
+            utm_source=utm["utm_source"],
+            utm_medium=utm["utm_medium"],
+            utm_campaign=utm["utm_campaign"],
+            utm_content=utm["utm_content"],
+            utm_term=utm["utm_term"],
         )
     ]
     for refund in order.children("refunds"):

@@ -79,7 +79,7 @@ class StripeClient:
                 self._wait(attempt, None)
                 continue
             if response.status_code == 200:
-                return json.loads(response.content, parse_float=Decimal)  # type: ignore[no-any-return]
+                return json.loads(response.content, parse_float=Decimal)
             retryable = response.status_code == 429 or response.status_code >= 500
             if response.headers.get("Stripe-Should-Retry") == "false":
                 retryable = False

@@ -8,9 +8,10 @@ of orders (`GET /orders`), and the legacy `{"orders": [...]}` wrapper. Times are
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sasame.connectors.base import FileFormat, ParseContext
 from sasame.connectors.files import SourceFile
@@ -26,6 +27,8 @@ from sasame.connectors.records import (
 from sasame.core.errors import InputError
 
 CHANNEL = "woocommerce"
+GMT = ZoneInfo("UTC")
+"""The `_gmt` fields are UTC written without an offset."""
 
 FINANCIAL_STATUS = {
     "pending": "pending",
@@ -161,6 +164,7 @@ def order_records(order: Node, context: ParseContext, *, origin: str) -> list[Re
     shipping = order.child("shipping")
     address = shipping if shipping and shipping.text("country") else billing
     meta = _meta(order)
+    attribution = {name: _meta_text(meta.get(key)) for name, key in ATTRIBUTION.items()}
     name = " ".join(
         part for part in ((billing.text("first_name"), billing.text("last_name")) if billing else ()) if part
     )
@@ -188,16 +192,22 @@ def order_records(order: Node, context: ParseContext, *, origin: str) -> list[Re
             ship_region=address.text("state") if address else None,
             ship_city=address.text("city") if address else None,
             ship_postal_code=address.text("postcode") if address else None,
-            **{field: _meta_text(meta.get(key)) for field, key in ATTRIBUTION.items()},
+            utm_source=attribution["utm_source"],
+            utm_medium=attribution["utm_medium"],
+            utm_campaign=attribution["utm_campaign"],
+            utm_content=attribution["utm_content"],
+            utm_term=attribution["utm_term"],
+            referrer=attribution["referrer"],
+            landing_page=attribution["landing_page"],
         )
     ]
     for refund in refunds:
         refund_id = refund.required_text("id")
         # The order's refund summary is {id, reason, total<0} without a date (the docs' example even
         # says 'refund' for 'reason'); the full refund resource has a positive amount and its date.
-        amount = refund.money("amount")
-        if amount is None:
-            amount = -refund.required_money("total")
+        refund_amount = refund.money("amount")
+        if refund_amount is None:
+            refund_amount = -refund.required_money("total")
         refunded_at = _instant(refund, "date_created", context) or modified_at
         records.append(
             RefundRecord(
@@ -205,7 +215,7 @@ def order_records(order: Node, context: ParseContext, *, origin: str) -> list[Re
                 order_number=number,
                 external_id=refund_id,
                 refunded_at=refunded_at,
-                amount=abs(amount),
+                amount=abs(refund_amount),
                 currency=currency,
                 source=SourceRef(
                     origin, f"{order_id}:refund:{refund_id}", order.row, as_received(refund.value)
@@ -219,7 +229,7 @@ def order_records(order: Node, context: ParseContext, *, origin: str) -> list[Re
 
 def _instant(node: Node, key: str, context: ParseContext, *, required: bool = False) -> datetime | None:
     """The `<key>_gmt` field as UTC; the site-local `<key>` in the store's timezone only if it is absent."""
-    gmt = node.instant(f"{key}_gmt", timezone=UTC)
+    gmt = node.instant(f"{key}_gmt", timezone=GMT)
     if gmt is not None:
         return gmt
     local = node.instant(key, timezone=context.timezone, required=required)
@@ -231,9 +241,12 @@ def _instant(node: Node, key: str, context: ParseContext, *, required: bool = Fa
 
 
 def _meta(order: Node) -> dict[str, Any]:
-    return {
-        entry.text("key"): entry.raw("value") for entry in order.children("meta_data") if entry.text("key")
-    }
+    meta: dict[str, Any] = {}
+    for entry in order.children("meta_data"):
+        key = entry.text("key")
+        if key:
+            meta[key] = entry.raw("value")
+    return meta
 
 
 def _meta_text(value: Any) -> str | None:

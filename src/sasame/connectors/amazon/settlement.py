@@ -67,8 +67,10 @@ class _Settlement(FileFormat):
             raise InputError("has no settlement summary row (a row with 'total-amount')", file=file.name)
         summary = table.rows[summary_index]
         decimal_comma = self._uses_decimal_comma(table)
-        settlement_id = summary.required_text("settlement-id")
+        settlement_id = bounded(summary, "settlement-id", 100)
         currency = summary.required_text("currency").upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise summary.error("currency", f"{currency!r} is not a currency code such as USD")
         period_start = _instant(summary, "settlement-start-date", required=True)
         period_end = _instant(summary, "settlement-end-date", required=True)
         deposited_at = _instant(summary, "deposit-date") or period_end
@@ -172,7 +174,7 @@ class _Settlement(FileFormat):
             fee_type=found.fee_type,
             order_channel="amazon" if order_number else None,
             order_number=order_number,
-            description=found.description,
+            description=found.description[:300],
             source=SourceRef(
                 self.name,
                 f"{settlement_id}:{digest}:{occurrences[digest]}",
@@ -241,3 +243,10 @@ def _label(transaction_type: str, amount_type: str, description: str) -> str:
     parts = [p for p in (transaction_type, amount_type, description) if p]
     return " / ".join(dict.fromkeys(parts)) or "(blank)"
 
+
+def bounded(row: Row, column: str, limit: int) -> str:
+    """A required cell's text, refused (naming row and column) when longer than the database keeps."""
+    value = row.required_text(column)
+    if len(value) > limit:
+        raise row.error(column, f"is {len(value)} characters long; at most {limit} are expected")
+    return value

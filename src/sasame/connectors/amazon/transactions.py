@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
+from sasame.connectors.amazon.settlement import bounded
 from sasame.connectors.base import FileFormat, ParseContext
 from sasame.connectors.files import Row, SourceFile, parse_instant
 from sasame.connectors.records import OrderLineRecord, OrderRecord, SourceRef
@@ -77,7 +78,7 @@ class TransactionReport(FileFormat):
         for row in table.rows:
             kind = row.text("type") or "(blank)"
             if kind.casefold() == "order" and row.text("order id"):
-                orders.setdefault(row.required_text("order id"), []).append(row)
+                orders.setdefault(bounded(row, "order id", 100), []).append(row)
             else:
                 skipped[kind] += 1
         for order_id, rows in orders.items():
@@ -100,7 +101,7 @@ class TransactionReport(FileFormat):
                     title=(row.text("description") or row.text("sku") or "Amazon item")[:300],
                     quantity=quantity,
                     unit_price=(sales / quantity).quantize(Decimal("0.0001")),
-                    sku=row.text("sku"),
+                    sku=bounded(row, "sku", 100) if row.text("sku") else None,
                 )
             )
             subtotal += sales
@@ -123,9 +124,9 @@ class TransactionReport(FileFormat):
             financial_status="paid",
             fulfillment_status="fulfilled",
             ship_country=MARKETPLACE_COUNTRIES.get(marketplace),
-            ship_region=first.text("order state"),
-            ship_city=first.text("order city"),
-            ship_postal_code=first.text("order postal"),
+            ship_region=bounded(first, "order state", 100) if first.text("order state") else None,
+            ship_city=bounded(first, "order city", 100) if first.text("order city") else None,
+            ship_postal_code=bounded(first, "order postal", 20) if first.text("order postal") else None,
             lines=tuple(lines),
             source=SourceRef(self.name, order_id, first.number, {"rows": [dict(r.values) for r in rows]}),
         )

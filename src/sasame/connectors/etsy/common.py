@@ -179,3 +179,21 @@ def order_number(text: str | None) -> str | None:
         return None
     match = re.search(r"Order\s*#\s*(\d+)", text)
     return match.group(1) if match else None
+
+
+def currency(row: Row, column: str = "Currency", *, default: str | None = None) -> str:
+    """The row's ISO 4217 currency code ('usd' → 'USD'); anything else names the row and column."""
+    value = row.text(column)
+    if value is None and default is not None:
+        return default
+    if value is None or len(value) != 3 or not value.isalpha():
+        raise row.error(column, f"{value!r} is not a currency code such as USD")
+    return value.upper()
+
+
+def bounded(row: Row, column: str, limit: int, *, required: bool = False) -> str | None:
+    """The cell's text, refused (naming row and column) when longer than the database keeps."""
+    value = row.text(column, required=required)
+    if value is not None and len(value) > limit:
+        raise row.error(column, f"is {len(value)} characters long; at most {limit} are expected")
+    return value

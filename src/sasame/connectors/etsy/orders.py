@@ -18,7 +18,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext
-from sasame.connectors.etsy.common import Countries, SaleDays, buyer_name, fold, folded_header, read_table
+from sasame.connectors.etsy.common import (
+    Countries,
+    SaleDays,
+    bounded,
+    buyer_name,
+    fold,
+    folded_header,
+    read_table,
+)
+from sasame.connectors.etsy.common import currency as currency_code
 from sasame.connectors.files import Row, SourceFile
 from sasame.connectors.records import OrderLineRecord, OrderRecord, SourceRef
 from sasame.core.clock import day_start
@@ -76,7 +85,9 @@ class SoldOrderItems(FileFormat):
         days, countries = SaleDays(file), Countries(file)
         by_order: dict[str, list[Row]] = {}
         for row in table.rows:
-            by_order.setdefault(row.required_text("Order ID"), []).append(row)
+            order_id = bounded(row, "Order ID", 100, required=True)
+            assert order_id is not None
+            by_order.setdefault(order_id, []).append(row)
         for order_id, rows in by_order.items():
             yield self._order(file, context, order_id, rows, days, countries)
         days.report(context)
@@ -101,11 +112,11 @@ class SoldOrderItems(FileFormat):
                     title=(f"{title} ({variations})" if variations else title)[:300],
                     quantity=row.integer("Quantity", required=True) or 0,
                     unit_price=row.required_money("Price"),
-                    sku=row.text("SKU"),
+                    sku=bounded(row, "SKU", 100),
                     external_id=row.text("Transaction ID"),
                 )
             )
-        currency = first.required_text("Currency").upper()
+        currency = currency_code(first)
         subtotal = sum((line.unit_price * line.quantity for line in lines), ZERO)
         discount = _order_amount(rows, "Discount Amount") + _order_amount(rows, "Shipping Discount")
         shipping = _order_amount(rows, "Order Shipping")
@@ -115,7 +126,7 @@ class SoldOrderItems(FileFormat):
         paid = any(days.day(row, "Date Paid") for row in rows)
         shipped = [days.day(row, "Date Shipped") is not None for row in rows]
         country = countries.code(first.text("Ship Country"))
-        postal_code = first.text("Ship Zipcode")
+        postal_code = bounded(first, "Ship Zipcode", 20)
         if warning := _zip_warning(file, country, postal_code, first):
             context.warn(warning)
         return OrderRecord(
@@ -131,11 +142,11 @@ class SoldOrderItems(FileFormat):
             total=subtotal - discount + shipping + tax,
             financial_status="paid" if paid else "pending",
             fulfillment_status="fulfilled" if all(shipped) else "partial" if any(shipped) else "unfulfilled",
-            customer_name=buyer_name(first.text("Buyer")) or first.text("Ship Name"),
+            customer_name=(buyer_name(first.text("Buyer")) or first.text("Ship Name") or "")[:200] or None,
             discount_codes=_codes(first.text("Coupon Code")),
             ship_country=country,
-            ship_region=first.text("Ship State"),
-            ship_city=first.text("Ship City"),
+            ship_region=bounded(first, "Ship State", 100),
+            ship_city=bounded(first, "Ship City", 100),
             ship_postal_code=postal_code,
             lines=tuple(lines),
             keeps_stored_order=True,
@@ -169,7 +180,8 @@ class SoldOrders(FileFormat):
         days, countries = SaleDays(file), Countries(file)
         underived = 0
         for row in table.rows:
-            order_id = row.required_text("Order ID")
+            order_id = bounded(row, "Order ID", 100, required=True)
+            assert order_id is not None
             sale_day = days.day(row, "Sale Date", required=True)
             assert sale_day is not None
             subtotal = row.required_money("Order Value")
@@ -189,7 +201,7 @@ class SoldOrders(FileFormat):
                 financial_status = "paid"
             status = fold(row.text("Status") or "")
             country = countries.code(row.text("Ship Country"))
-            postal_code = row.text("Ship Zipcode")
+            postal_code = bounded(row, "Ship Zipcode", 20)
             if warning := _zip_warning(file, country, postal_code, row):
                 context.warn(warning)
             yield OrderRecord(
@@ -197,7 +209,7 @@ class SoldOrders(FileFormat):
                 external_id=order_id,
                 number=order_id,
                 ordered_at=day_start(sale_day, context.timezone),
-                currency=row.required_text("Currency").upper(),
+                currency=currency_code(row),
                 subtotal=subtotal,
                 discount_total=discount,
                 shipping_total=shipping,
@@ -205,11 +217,11 @@ class SoldOrders(FileFormat):
                 total=total,
                 financial_status="voided" if status in ("canceled", "cancelled") else financial_status,
                 fulfillment_status="fulfilled" if days.day(row, "Date Shipped") else "unfulfilled",
-                customer_name=row.text("Full Name") or buyer_name(row.text("Buyer")),
+                customer_name=(row.text("Full Name") or buyer_name(row.text("Buyer")) or "")[:200] or None,
                 discount_codes=_codes(row.text("Coupon Code")),
                 ship_country=country,
-                ship_region=row.text("Ship State"),
-                ship_city=row.text("Ship City"),
+                ship_region=bounded(row, "Ship State", 100),
+                ship_city=bounded(row, "Ship City", 100),
                 ship_postal_code=postal_code,
                 lines=None,  # this export has no lines: keep the ones Sold Order Items gave
                 source=SourceRef(self.name, order_id, row.number, dict(row.values)),

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext
+from sasame.connectors.etsy.common import currency as currency_code
 from sasame.connectors.etsy.common import fold, folded_header, order_number, read_table
 from sasame.connectors.files import Row, SourceFile, parse_amount
 from sasame.connectors.records import PayoutLineRecord, PayoutRecord, SourceRef
@@ -108,7 +109,7 @@ class EtsyStatement(FileFormat):
             rows.reverse()  # Etsy writes newest first; balances are followed oldest first
         by_currency: dict[str, list[tuple[Row, date]]] = defaultdict(list)
         for row, day in rows:
-            currency = (row.text("Currency") or context.currency).upper()
+            currency = currency_code(row, default=context.currency)
             by_currency[currency].append((row, day))
         unknown: Counter[str] = Counter()
         for currency, currency_rows in by_currency.items():
@@ -134,6 +135,8 @@ class EtsyStatement(FileFormat):
                 same_day = f"deposit:{currency}:{day.isoformat()}:{amount}"
                 occurrences[same_day] += 1
                 key = f"{same_day}:{occurrences[same_day]}"
+                if len(key) > 100:
+                    raise row.error("Title", f"{row.text('Title')!r} is not a deposit amount sasame can keep")
                 deposits.append(_Deposit(row, day, amount, key, pending))
                 pending = []
                 continue

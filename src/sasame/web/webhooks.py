@@ -31,6 +31,8 @@ SIGNATURE_HEADERS = {
     "stripe": "stripe-signature",
 }
 TOPIC_HEADERS = {"shopify": "x-shopify-topic", "woocommerce": "x-wc-webhook-topic", "stripe": ""}
+MAX_BODY_BYTES = 5 * 1024 * 1024
+"""An order with hundreds of lines is well under 1 MiB; anything far bigger is refused unread."""
 
 
 @router.post("/shopify")
@@ -49,7 +51,12 @@ async def stripe(request: Request) -> JSONResponse:
 
 
 async def _receive(request: Request, platform: str) -> JSONResponse:
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return JSONResponse({"detail": "request body too large"}, status_code=413)
     body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return JSONResponse({"detail": "request body too large"}, status_code=413)
     now = request.app.state.clock()
     topic = request.headers.get(TOPIC_HEADERS[platform]) if TOPIC_HEADERS[platform] else None
     signature = request.headers.get(SIGNATURE_HEADERS[platform])

@@ -289,3 +289,10 @@ def test_webhooks_need_no_login_or_csrf_but_pages_still_do(client) -> None:
     body = copy.deepcopy(shopify_order())
     assert post_shopify(client, "orders/create", body).status_code == 200
     assert client.post("/login", data={"email": "x", "password": "y"}).status_code == 403
+
+
+def test_oversized_bodies_are_refused_unread(client, engine) -> None:
+    body = b"{" + b" " * (5 * 1024 * 1024) + b"}"
+    response = client.post("/webhooks/shopify", content=body, headers={"X-Shopify-Topic": "orders/create"})
+    assert response.status_code == 413
+    assert table_counts(engine)["orders"] == 0

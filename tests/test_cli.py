@@ -135,3 +135,11 @@ def test_unreachable_postgres_is_a_clear_error_without_password(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: database URL postgresql+psycopg://owner:***@127.0.0.1:1/shop")
     assert "s3cret" not in result.stderr
+
+
+def test_import_needs_files_or_a_watched_folder(tmp_path):
+    result = sasame("import", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: import: name the files to import, or a folder to watch with --watch DIR"
+    )

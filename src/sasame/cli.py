@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from sasame.config import Settings
+from sasame.connectors.bank.cli import app as bank_app
+from sasame.connectors.sync_cli import sync_app
 from sasame.core.clock import system_clock
 from sasame.core.errors import ConfigError, UserError
 from sasame.db import current_revision, head_revision, make_engine, transaction, upgrade
@@ -30,6 +32,8 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage who may log in to the dashboard.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(bank_app, name="bank")
+app.add_typer(sync_app, name="sync")
 
 console = Console()
 errors = Console(stderr=True)
@@ -207,20 +211,33 @@ def run(
 
 @app.command("import")
 def import_files(
-    paths: Annotated[list[Path], typer.Argument(help="Export files to import (CSV, JSON, OFX, ...).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Export files to import (CSV, JSON, OFX, ...).")
+    ] = None,
     db: DbOption = None,
     format_name: Annotated[
         str | None, typer.Option("--format", help="Skip detection and read every file as this format.")
     ] = None,
+    watch: Annotated[
+        Path | None,
+        typer.Option("--watch", help="Keep importing each file dropped into this folder, once each."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import platform exports; the format is detected from the content. One transaction per file:
-    a file with an error imports nothing."""
+    """Import platform exports; the format is detected from the content.
+
+    One transaction per file: a file with an error imports nothing.
+    """
     from sasame.ingest.service import import_file
 
+    if not paths and watch is None:
+        raise UserError("import: name the files to import, or a folder to watch with --watch DIR")
     _, engine = open_database(db)
+    if watch is not None:
+        _watch(engine, watch)
+        return
     summaries = []
-    for path in paths:
+    for path in paths or ():
         with transaction(engine) as session:
             summaries.append(import_file(session, path, now=system_clock(), format_name=format_name))
     if as_json:
@@ -234,6 +251,26 @@ def import_files(
         console.print(f"[green]{summary.file}[/] ({summary.format}, {summary.rows_read:,} rows): {changes}")
         for warning in summary.warnings:
             console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+
+
+def _watch(engine: Engine, folder: Path) -> None:
+    import threading
+
+    from sasame.ingest.watch import WatchResult, watch_folder
+
+    if not folder.is_dir():
+        raise UserError(f"--watch: {folder} is not a folder")
+
+    def report(result: WatchResult) -> None:
+        colour = {"imported": "green", "failed": "red"}.get(result.outcome, "dim")
+        console.print(f"[{colour}]{result.outcome}[/]: {result.file} {result.error or ''}", highlight=False)
+
+    console.print(f"Watching {folder} (Ctrl+C stops); imported files move to imported/, bad ones to failed/")
+    stop = threading.Event()
+    try:
+        watch_folder(engine, folder, now_fn=system_clock, stop_event=stop, on_result=report)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @user_app.command("add")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.connectors import REGISTRY, FileFormat
+from sasame.connectors.bank.mappings import use_saved_mappings
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
 from sasame.connectors.records import (
@@ -83,6 +84,7 @@ def import_file(
 ) -> ImportSummary:
     """Import one file in the caller's transaction; any error leaves the caller to roll back everything."""
     file = SourceFile.read(path)
+    use_saved_mappings(session)  # bank CSV layouts the owner saved are detected like presets
     if format_name:
         known = formats_by_name()
         if format_name not in known:

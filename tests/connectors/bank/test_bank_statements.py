@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from sasame import models as m
+from sasame.cli import app as main_app
 from sasame.connectors import REGISTRY
 from sasame.connectors.bank.cli import app as bank_app
 from sasame.connectors.bank.csv_statement import SAVED_LAYOUTS, BankCsv
@@ -249,7 +250,7 @@ def test_cli_adds_lists_and_imports_with_mappings(database_url: str) -> None:
     assert json.loads(listed.output)[0]["date_format"] == "%d.%m.%Y"
     SAVED_LAYOUTS.set(())
     imported = runner.invoke(
-        bank_app, ["import", str(MAPPED / "german_bank.csv"), "--json", "--db", database_url]
+        main_app, ["import", str(MAPPED / "german_bank.csv"), "--json", "--db", database_url]
     )
     assert imported.exit_code == 0, imported.output
     summary = json.loads(imported.output)[0]

@@ -1,15 +1,14 @@
-"""`sasame bank ...`: save and list the column mappings of bank CSV files no preset knows, and
-import bank files with those mappings in view. Mounted by sasame.cli as the `bank` sub-app."""
+"""`sasame bank mapping ...`: save and list the column mappings of bank CSV files no preset knows.
+`sasame import` detects files matching a saved mapping. Mounted by sasame.cli as the `bank` sub-app."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Bank statements: saved CSV column mappings and imports.", no_args_is_help=True)
+app = typer.Typer(help="Bank statements: saved CSV column mappings.", no_args_is_help=True)
 mapping_app = typer.Typer(help="Column mappings for bank CSV files no preset knows.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 
@@ -114,35 +113,3 @@ def mapping_list(
             f"{row['name']}: account {row['account']} ({row['currency']}), date {row['date']!r} "
             f"{row['date_format']}, amount {amount!r}, description {row['description']!r}"
         )
-
-
-@app.command("import")
-def bank_import(
-    paths: Annotated[list[Path], typer.Argument(help="Bank statements (OFX, QFX, QBO, CSV).")],
-    db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the import summaries as JSON.")] = False,
-) -> None:
-    """Import bank statements with the saved mappings in view; one transaction per file."""
-    from sasame.cli import open_database
-    from sasame.connectors.bank.mappings import use_saved_mappings
-    from sasame.core.clock import system_clock
-    from sasame.db import transaction
-    from sasame.ingest.service import import_file
-
-    _, engine = open_database(db)
-    summaries = []
-    for path in paths:
-        with transaction(engine) as session:
-            use_saved_mappings(session)
-            summaries.append(import_file(session, path, now=system_clock()))
-    if as_json:
-        typer.echo(json.dumps([summary.as_json() for summary in summaries], indent=2))
-        return
-    for summary in summaries:
-        counts = summary.records.get("bank_transaction", {})
-        typer.echo(
-            f"{summary.file} ({summary.format}, {summary.rows_read} rows): "
-            f"+{counts.get('created', 0)} ~{counts.get('updated', 0)} ={counts.get('unchanged', 0)}"
-        )
-        for warning in summary.warnings:
-            typer.echo(f"  warning: {warning}")

@@ -15,8 +15,3 @@ def carrier_server() -> Iterator[CarrierServer]:
     yield server
     server.stop()
 
-
-@pytest.fixture
-def no_sleep() -> list[float]:
-    """Record retry pauses instead of sleeping through them."""
-    return []

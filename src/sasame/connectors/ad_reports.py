@@ -17,6 +17,7 @@ same campaign would still count it twice; each connector's README says to import
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -27,6 +28,8 @@ from sasame.connectors.records import AdSpendRecord, SourceRef
 from sasame.core.errors import InputError
 
 CAMPAIGN_TOTAL = "(campaign total)"
+ID_LENGTH, NAME_LENGTH = 100, 300
+"""The schema's limits (ad_campaign, ad_set, ad): longer values are damaged cells, not names."""
 AD_SET_TOTAL = "(ad set total)"
 
 
@@ -68,7 +71,19 @@ class AdPath:
             ad_label = ad_name or ad_id or ""
         else:
             ad = ad_label = AD_SET_TOTAL if ad_set != CAMPAIGN_TOTAL else CAMPAIGN_TOTAL
-        return cls(campaign, campaign_name or campaign_id or "", ad_set, ad_set_label, ad, ad_label)
+        path = cls(campaign, campaign_name or campaign_id or "", ad_set, ad_set_label, ad, ad_label)
+        for value, limit in (
+            (path.campaign_id, ID_LENGTH),
+            (path.ad_set_id, ID_LENGTH),
+            (path.ad_id, ID_LENGTH),
+            (path.campaign_name, NAME_LENGTH),
+            (path.ad_set_name, NAME_LENGTH),
+            (path.ad_name, NAME_LENGTH),
+        ):
+            if len(value) > limit:
+                column = next((name for name, cell in row.values.items() if cell and value in cell), None)
+                raise row.error(column or campaign_column, f"is longer than {limit} characters")
+        return path
 
 
 @dataclass
@@ -184,6 +199,16 @@ def single_day(row: Row, starts: date, ends: date, start_column: str) -> date:
 
 
 CURRENCY_SYMBOLS = {"£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR"}
+
+
+def currency_code(row: Row, column: str, default: str) -> str:
+    """The ISO 4217 code in a currency column ('usd' reads as USD); the default where it is empty."""
+    value = row.text(column)
+    if value is None:
+        return default
+    if not re.fullmatch(r"[A-Za-z]{3}", value):
+        raise row.error(column, f"{value!r} is not a currency code")
+    return value.upper()
 
 
 def currency_of(cell: str | None, default: str) -> str:

@@ -42,6 +42,7 @@ def test_golden_file(name: str) -> None:
     assert detect_format(SourceFile.read(path)).name == "amazon_ads.sponsored_products"
     records, context = parse(path)
     actual = {
+        "format": "amazon_ads.sponsored_products",
         "rows_read": context.rows_read,
         "warnings": context.warnings,
         "records": [as_plain(record) for record in records],

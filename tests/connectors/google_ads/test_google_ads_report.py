@@ -48,6 +48,7 @@ def test_golden_file(name: str) -> None:
     assert detect_format(SourceFile.read(path)).name == "google_ads.report"
     records, context = parse(path)
     actual = {
+        "format": "google_ads.report",
         "rows_read": context.rows_read,
         "warnings": context.warnings,
         "records": [as_plain(record) for record in records],

@@ -47,6 +47,7 @@ def test_golden_file(name: str, file_format: FileFormat) -> None:
     assert detect_format(SourceFile.read(path)).name == file_format.name
     records, context = parse(path, file_format)
     actual = {
+        "format": file_format.name,
         "rows_read": context.rows_read,
         "warnings": context.warnings,
         "records": [as_plain(record) for record in records],

@@ -42,6 +42,7 @@ def test_golden_file(name: str) -> None:
     assert detect_format(SourceFile.read(path)).name == "mailchimp.campaigns"
     records, context = parse(path)
     actual = {
+        "format": "mailchimp.campaigns",
         "rows_read": context.rows_read,
         "warnings": context.warnings,
         "records": [as_plain(record) for record in records],

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from sasame.connectors.ad_reports import AdPath, AdSpendDays, currency_of, single_day
+from sasame.connectors.ad_reports import AdPath, AdSpendDays, currency_code, currency_of, single_day
 from sasame.connectors.base import FileFormat, ParseContext
 from sasame.connectors.files import Row, SourceFile, header_index, parse_amount, uses_decimal_comma
 from sasame.connectors.records import AdSpendRecord
@@ -86,7 +86,7 @@ class AmazonSponsoredProducts(FileFormat):
                     **self._advertised_product(row),
                 ),
                 self._day(row),
-                currency=row.text("Currency") or currency_of(spend_cell, context.currency),
+                currency=currency_code(row, "Currency", currency_of(spend_cell, context.currency)),
                 spend=row.money("Spend", decimal_comma=decimal_comma) or Decimal(0),
                 impressions=row.integer("Impressions", decimal_comma=decimal_comma) or 0,
                 clicks=row.integer("Clicks", decimal_comma=decimal_comma) or 0,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from sasame.connectors.ad_reports import AdPath, AdSpendDays, currency_of, single_day
+from sasame.connectors.ad_reports import AdPath, AdSpendDays, currency_code, currency_of, single_day
 from sasame.connectors.base import FileFormat, ParseContext
 from sasame.connectors.files import Row, SourceFile, header_index, parse_amount, uses_decimal_comma
 from sasame.connectors.records import AdSpendRecord
@@ -154,7 +154,7 @@ class GoogleAdsReport(FileFormat):
                     ad_name=row.text("Ad"),
                 ),
                 self._day(row, language, report_range),
-                currency=row.text("Currency code") or currency_of(row.text("Cost"), context.currency),
+                currency=currency_code(row, "Currency code", currency_of(row.text("Cost"), context.currency)),
                 spend=row.money("Cost", decimal_comma=decimal_comma) or Decimal(0),
                 impressions=row.integer("Impr.", decimal_comma=decimal_comma) or 0,
                 clicks=row.integer("Clicks", decimal_comma=decimal_comma) or 0,

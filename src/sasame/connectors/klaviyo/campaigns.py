@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
 from sasame.connectors.files import SourceFile, derived_id
-from sasame.connectors.klaviyo.counts import count
+from sasame.connectors.klaviyo.counts import bounded, count
 from sasame.connectors.records import EmailPerformanceRecord, SourceRef
 
 SEND_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p")
@@ -35,13 +35,18 @@ class KlaviyoCampaigns(FileFormat):
         seen: dict[str, int] = {}
         sms = 0
         for row in table.rows:
-            name = row.required_text("Campaign Name")
+            name = bounded(row, "Campaign Name", row.required_text("Campaign Name"), 300)
             sent_at = row.instant(
                 "Send Time", formats=SEND_TIME_FORMATS, timezone=context.timezone, required=True
             )
             assert sent_at is not None
             # Name-only exports: the name and send time identify a send (the same name is reused).
-            external_id = row.text("Campaign ID") or derived_id(name, row.required_text("Send Time"))
+            external_id = bounded(
+                row,
+                "Campaign ID",
+                row.text("Campaign ID") or derived_id(name, row.required_text("Send Time")),
+                100,
+            )
             if external_id in seen:
                 raise row.error("Campaign ID", f"repeats campaign {external_id} of row {seen[external_id]}")
             seen[external_id] = row.number
@@ -75,4 +80,3 @@ class KlaviyoCampaigns(FileFormat):
             )
         if sms:
             context.warn(f"{sms} SMS campaign(s) are imported with the email ones (Campaign Channel SMS)")
-

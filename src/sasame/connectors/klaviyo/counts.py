@@ -39,3 +39,10 @@ def _rate(row: Row, column: str) -> Decimal | None:
         return parse_rate(value)
     except ValueError:
         raise row.error(column, f"{value!r} is not a rate") from None
+
+
+def bounded(row: Row, column: str, value: str, limit: int) -> str:
+    """The value if it fits the schema's column; longer is a damaged cell, refused by name."""
+    if len(value) > limit:
+        raise row.error(column, f"is longer than {limit} characters")
+    return value

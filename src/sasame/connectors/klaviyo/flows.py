@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
 from sasame.connectors.files import SourceFile, derived_id
-from sasame.connectors.klaviyo.counts import count, recipients_from_bounces
+from sasame.connectors.klaviyo.counts import bounded, count, recipients_from_bounces
 from sasame.connectors.records import EmailPerformanceRecord, SourceRef
 
 DAY_FORMATS = ("%m/%d/%Y", "%Y-%m-%d")
@@ -33,12 +33,17 @@ class KlaviyoFlows(FileFormat):
         context.rows_read = len(table.rows)
         seen: dict[str, int] = {}
         for row in table.rows:
-            flow_name = row.required_text("Flow Name")
-            message_name = row.required_text("Flow Message Name")
+            flow_name = bounded(row, "Flow Name", row.required_text("Flow Name"), 200)
+            message_name = bounded(row, "Flow Message Name", row.required_text("Flow Message Name"), 300)
             day = row.day("Day", formats=DAY_FORMATS, required=True)
             assert day is not None
             # Message ids are unique in the account; without them the flow and message names identify it.
-            external_id = row.text("Flow Message ID") or derived_id(flow_name, message_name)
+            external_id = bounded(
+                row,
+                "Flow Message ID",
+                row.text("Flow Message ID") or derived_id(flow_name, message_name),
+                100,
+            )
             key = f"{external_id}/{day.isoformat()}"
             if key in seen:
                 raise row.error("Day", f"repeats message {external_id} on {day} of row {seen[key]}")

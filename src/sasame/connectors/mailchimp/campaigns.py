@@ -32,13 +32,18 @@ class MailchimpCampaigns(FileFormat):
         context.rows_read = len(table.rows)
         seen: dict[str, int] = {}
         for row in table.rows:
-            title = row.required_text("Title")
+            title = _bounded(row, "Title", row.required_text("Title"), 300)
             sent_at = row.instant(
                 "Send Date", formats=SEND_DATE_FORMATS, timezone=context.timezone, required=True
             )
             assert sent_at is not None
             # Without the 10-hex 'Unique Id', title and send time identify a send (titles repeat).
-            external_id = row.text("Unique Id") or derived_id(title, row.required_text("Send Date"))
+            external_id = _bounded(
+                row,
+                "Unique Id",
+                row.text("Unique Id") or derived_id(title, row.required_text("Send Date")),
+                100,
+            )
             if external_id in seen:
                 raise row.error("Unique Id", f"repeats campaign {external_id} of row {seen[external_id]}")
             seen[external_id] = row.number
@@ -69,3 +74,10 @@ class MailchimpCampaigns(FileFormat):
 
 def _count(row: Row, column: str) -> int:
     return row.integer(column) or 0
+
+
+def _bounded(row: Row, column: str, value: str, limit: int) -> str:
+    """The value if it fits the schema's column; longer is a damaged cell, refused by name."""
+    if len(value) > limit:
+        raise row.error(column, f"is longer than {limit} characters")
+    return value

@@ -22,7 +22,11 @@ from sasame.core.errors import InputError
 EMPTY_MARKERS = frozenset({"", "--", "-", "—", "N/A", "n/a"})
 """Cell values meaning 'no value' (Etsy statements and Google Ads write '--')."""
 
-_CURRENCY_NOISE = re.compile(r"(?:[A-Z]{2,3}\$|[A-Z]{3}(?=\s|\d|-)|[$€£¥₹]|\s)")
+_GROUPED_COMMAS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+_GROUPED_DOTS = re.compile(r"\d{1,3}(\.\d{3})+(,\d*)?")
+_WHITESPACE = re.compile(r"\s")
+_CURRENCY_PREFIX = re.compile(r"^(?:[A-Z]{1,3}\$|[A-Z]{3}|[$€£¥₹])")
+_CURRENCY_SUFFIX = re.compile(r"(?:[$€£¥₹]|[A-Z]{3})$")
 
 
 @dataclass
@@ -223,20 +227,28 @@ class Row:
 
 
 def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
-    """Parse '1,234.56', '$ 16.22', '-€ 0.04', 'CA$76.00', '(12.00)', '95,00' (with decimal_comma)."""
-    value = text.strip()
+    """Parse '1,234.56', '$ 16.22', '-€ 0.04', 'CA$76.00', '(12.00)', '95,00' (with decimal_comma).
+
+    A currency symbol or code may stand before or after the number, never inside it: '40$2.9' is
+    damage and is refused.
+    """
+    value = _WHITESPACE.sub("", text)
     negative = False
     if value.startswith("(") and value.endswith(")"):
         negative, value = True, value[1:-1]
-    value = _CURRENCY_NOISE.sub("", value)
-    if value.startswith("-"):
-        negative, value = not negative, value[1:]
-    elif value.startswith("+"):
-        value = value[1:]
-    value = _CURRENCY_NOISE.sub("", value)
+    for _ in range(2):  # the sign and the symbol come in either order: '-€0.04', '€-0.04'
+        if value[:1] in ("-", "+"):
+            negative, value = negative ^ (value[0] == "-"), value[1:]
+        value = _CURRENCY_PREFIX.sub("", value, count=1)
+    value = _CURRENCY_SUFFIX.sub("", value, count=1)
+    # Thousands separators must group by three ('1,234.56'); '2,7.8' is damage, not a number.
     if decimal_comma:
-        value = value.replace(".", "").replace("\u202f", "").replace(",", ".")
+        if "." in value and not _GROUPED_DOTS.fullmatch(value):
+            raise ValueError(text)
+        value = value.replace(".", "").replace(",", ".")
     else:
+        if "," in value and not _GROUPED_COMMAS.fullmatch(value):
+            raise ValueError(text)
         value = value.replace(",", "")
     if not value or not re.fullmatch(r"\d+(\.\d+)?|\.\d+", value):
         raise ValueError(text)

@@ -17,7 +17,9 @@ from sasame.core.clock import system_clock
 from sasame.core.errors import ConfigError, UserError
 from sasame.ingest.sync import SyncSummary
 
-sync_app = typer.Typer(help="Sync live platform APIs (Shopify Admin GraphQL, Stripe).", no_args_is_help=True)
+sync_app = typer.Typer(
+    help="Sync live platform APIs (Shopify Admin GraphQL, Stripe, carrier tracking).", no_args_is_help=True
+)
 
 DbOption = Annotated[
     str | None,
@@ -83,6 +85,34 @@ def sync_stripe_command(db: DbOption = None, as_json: JsonOption = False) -> Non
     except StripeAPIError as error:
         raise UserError(f"Stripe sync failed, nothing was changed: {error}") from error
     _report(summary, as_json)
+
+
+@sync_app.command("tracking")
+def sync_tracking_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Carrier tracking for every shipment not yet delivered (EasyPost, Shippo or AfterShip)."""
+    from sasame.cli import open_database
+    from sasame.connectors.carriers.tracking import source_from_environment
+    from sasame.db import transaction
+    from sasame.ingest.tracking import sync_tracking
+
+    source = source_from_environment()
+    if source is None:
+        raise ConfigError("SASAME_EASYPOST_KEY, SASAME_SHIPPO_KEY or SASAME_AFTERSHIP_KEY must be set")
+    _, engine = open_database(db)
+    with transaction(engine) as session:
+        summary = sync_tracking(session, source, now=system_clock())
+    if as_json:
+        print(json.dumps(summary.as_json(), indent=2))
+        return
+    changes = ", ".join(
+        f"{entity} +{counts['created']} ~{counts['updated']} ={counts['unchanged']}"
+        for entity, counts in summary.records.items()
+    )
+    typer.echo(f"{summary.service}: checked {summary.checked:,} shipments; {changes or 'nothing changed'}")
+    for number in summary.not_found:
+        typer.echo(f"  not found at the carrier: {number}")
+    for failure in summary.failed:
+        typer.echo(f"  failed: {failure}")
 
 
 def _report(summary: SyncSummary, as_json: bool) -> None:

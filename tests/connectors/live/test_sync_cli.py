@@ -50,3 +50,21 @@ def test_missing_settings_and_refused_keys_are_user_errors_without_secrets(tmp_p
     assert isinstance(refused.exception, UserError)
     assert "Stripe answered 401" in str(refused.exception)
     assert "sk_live_wrong_key_42" not in str(refused.exception) + refused.output
+
+
+def test_tracking_sync_needs_a_carrier_key_and_checks_undelivered_shipments(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    runner = CliRunner()
+    env = {"SASAME_EASYPOST_KEY": "", "SASAME_SHIPPO_KEY": "", "SASAME_AFTERSHIP_KEY": ""}
+    missing = runner.invoke(sync_app, ["tracking", "--db", db], env=env)
+    assert isinstance(missing.exception, ConfigError)
+    assert str(missing.exception) == (
+        "SASAME_EASYPOST_KEY, SASAME_SHIPPO_KEY or SASAME_AFTERSHIP_KEY must be set"
+    )
+    # With a key but no shipment waiting for delivery, nothing is asked of the carrier.
+    result = runner.invoke(
+        sync_app, ["tracking", "--db", db, "--json"], env={**env, "SASAME_SHIPPO_KEY": "shippo_test_key"}
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["checked"] == 0
+    assert "shippo_test_key" not in result.output

@@ -65,17 +65,15 @@ def test_tax_inclusive_store_keeps_the_total_and_takes_tax_out_of_the_subtotal()
     assert order.source.payload is not None and order.source.payload["pricing"] == "tax_inclusive"
 
 
-def test_continuation_rows_keep_the_raw_cells_for_drill_down():
+def test_lineage_names_every_row_of_the_order():
     records, _ = parse("orders_2025_79_columns.csv")
-    payload = records[0].source.payload
-    assert payload is not None
-    assert [row["Lineitem name"] for row in payload["rows"]] == [
-        "Community Pack - 12",
-        "Algae Eaters Pack - 12",
-        "Safety Net",
+    # #1087's first row spans lines 5-10 (quoted newlines in Notes and Note Attributes).
+    assert [(r.source.row_number, r.source.payload) for r in records] == [
+        (2, {"pricing": "tax_exclusive", "rows": [2, 3, 4]}),
+        (5, {"pricing": "tax_exclusive", "rows": [5, 11]}),
+        (12, {"pricing": "tax_exclusive", "rows": [12]}),
     ]
-    assert "Billing Company" not in payload["rows"][0]  # empty cells are not kept
-    json.dumps(payload)  # stored as JSON
+    json.dumps(records[0].source.payload)  # stored as JSON
 
 
 def test_a_corrupted_cell_names_file_row_and_column():

@@ -90,7 +90,7 @@ def test_import_is_exact_idempotent_and_overlap_safe(engine, tmp_path):
             "6314087776515",
             2,
         )
-        assert source.payload["rows"][0]["Refunded Amount"] == "19.98"
+        assert source.payload == {"pricing": "tax_exclusive", "rows": [2, 8]}  # quoted newlines
 
 
 def test_a_corrupted_cell_imports_nothing(engine):

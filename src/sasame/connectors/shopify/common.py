@@ -3,12 +3,17 @@ the store-local instants and plain amounts that fill hundreds of thousands of ce
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import csv
+import gc
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sasame.connectors.base import ParseContext
-from sasame.connectors.files import CsvTable, Row, parse_instant
+from sasame.connectors.files import EMPTY_MARKERS, Row, SourceFile, parse_instant, sniff_delimiter
+from sasame.core.errors import InputError
 
 SPREADSHEET_INSTANT_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -27,25 +32,111 @@ def fold(header: str) -> str:
     return " ".join(header.split()).casefold()
 
 
-def canonical_headers(
-    table: CsvTable, known: Iterable[str], aliases: Mapping[str, str] | None = None
-) -> None:
-    """Rename headers to Shopify's spelling when only case, spacing or an older name differs."""
+@contextmanager
+def paused_garbage_collector() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a big export becomes records.
+
+    Reading 300k rows allocates millions of acyclic objects (cells, rows, records); every few
+    thousand allocations the collector would walk all of them again, which more than doubles the
+    parse time. Reference counting still frees everything; the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Cells:
+    """One data row as the reader gave it: cells looked up by column name without building a dict
+    per row (exports run to hundreds of thousands of rows); a full Row only for the rare slow path."""
+
+    __slots__ = ("cells", "file", "number", "positions")
+
+    def __init__(self, file: str, number: int, cells: list[str], positions: dict[str, int]) -> None:
+        self.file, self.number, self.cells, self.positions = file, number, cells, positions
+
+    def get(self, column: str) -> str:
+        index = self.positions.get(column)
+        return self.cells[index] if index is not None and index < len(self.cells) else ""
+
+    def text(self, column: str, *, required: bool = False) -> str | None:
+        """Like Row.text: stripped, apostrophe protection removed, empty markers as None."""
+        value = self.get(column).strip()
+        if value[:1] == "'":
+            value = value[1:]
+        if value in EMPTY_MARKERS:
+            if required:
+                raise self.error(column, "is empty but a value is required")
+            return None
+        return value
+
+    def integer(self, column: str, *, required: bool = False) -> int | None:
+        raw = self.get(column)
+        if raw.isdigit():
+            return int(raw)
+        return self.row().integer(column, required=required)
+
+    def row(self) -> Row:
+        return Row(self.file, self.number, {name: self.get(name) for name in self.positions})
+
+    def error(self, column: str, message: str) -> InputError:
+        return InputError(message, file=self.file, row=self.number, column=column)
+
+
+def read_table(
+    file: SourceFile,
+    known: Iterable[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    required: Iterable[str] = (),
+) -> tuple[list[str], list[Cells]]:
+    """The header (in Shopify's spelling where it differs only by case, spacing or an older name)
+    and the non-blank data rows, each numbered by the file line it starts on (1 = the header)."""
+    text = file.text
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    try:
+        raw_header = next(reader)
+    except StopIteration:
+        raise InputError("is empty", file=file.name) from None
+    except csv.Error as error:
+        raise InputError(f"is not a readable CSV file ({error})", file=file.name, row=1) from error
     by_folded = {fold(name): name for name in known}
     for alias, name in (aliases or {}).items():
         by_folded[fold(alias)] = name
-    renames = {
-        header: by_folded[fold(header)]
-        for header in table.header
-        if fold(header) in by_folded and by_folded[fold(header)] != header
-    }
-    if renames:
-        table.rename(renames)
+    header = [by_folded.get(fold(cell), cell.strip()) for cell in raw_header]
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(name, index)
+    for column in required:
+        if column not in positions:
+            raise InputError(f"has no column {column!r}, which this format needs", file=file.name, row=1)
+    width = len(header)
+    rows: list[Cells] = []
+    ended = reader.line_num
+    number = 1
+    try:
+        for cells in reader:
+            number, ended = ended + 1, reader.line_num
+            if not "".join(cells).strip():
+                continue
+            if len(cells) > width and "".join(cells[width:]).strip():
+                raise InputError(
+                    f"has {len(cells)} cells but the header has {width} columns", file=file.name, row=number
+                )
+            rows.append(Cells(file.name, number, cells, positions))
+    except csv.Error as error:
+        raise InputError(f"is not a readable CSV file ({error})", file=file.name, row=number) from error
+    return header, rows
 
 
-def money(row: Row, column: str, *, required: bool = False) -> Decimal | None:
+def money(row: Cells, column: str, *, required: bool = False) -> Decimal | None:
     """A plain amount ('184.76', '-179.55') fast; anything else through the general parser."""
-    raw = row.values.get(column)
+    raw = row.get(column)
+    if not raw and not required:
+        return None
     if raw:
         try:
             # Shopify writes plain decimals: Decimal() takes them directly, and the general parser
@@ -56,12 +147,12 @@ def money(row: Row, column: str, *, required: bool = False) -> Decimal | None:
                     return value
         except ArithmeticError:
             pass
-    return row.money(column, required=required)
+    return row.row().money(column, required=required)
 
 
-def instant(row: Row, column: str, context: ParseContext, *, required: bool = False) -> datetime | None:
+def instant(row: Cells, column: str, context: ParseContext, *, required: bool = False) -> datetime | None:
     """Shopify's 'YYYY-MM-DD HH:MM:SS ±HHMM'; a spreadsheet-damaged value is read in the store's zone."""
-    raw = row.values.get(column)
+    raw = row.get(column)
     if raw and len(raw) == 25 and raw[19] == " " and raw[20] in "+-":
         try:
             return datetime.fromisoformat(f"{raw[:19]}{raw[20:23]}:{raw[23:]}").astimezone(UTC)

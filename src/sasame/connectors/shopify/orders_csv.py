@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
-from sasame.connectors.files import Row, SourceFile
+from sasame.connectors.files import SourceFile
 from sasame.connectors.records import OrderLineRecord, OrderRecord, SourceRef
-from sasame.connectors.shopify.common import canonical_headers, fold, instant, money, warn_once
+from sasame.connectors.shopify.common import (
+    Cells,
+    fold,
+    instant,
+    money,
+    paused_garbage_collector,
+    read_table,
+    warn_once,
+)
 
 COLUMNS = (  # noqa: SIM905 (the header as the export writes it, easy to compare)
     "Name, Email, Financial Status, Paid at, Fulfillment Status, Fulfilled at, Accepts Marketing, "
@@ -83,13 +90,16 @@ class ShopifyOrdersCsv(FileFormat):
         return {"name", "financial status", "lineitem name", "lineitem quantity"} <= header
 
     def parse(self, file: SourceFile, context: ParseContext) -> Iterator[OrderRecord]:
-        table = file.table()
-        canonical_headers(table, COLUMNS, ALIASES)
-        table.require(*REQUIRED)
-        context.rows_read = len(table.rows)
-        orders: dict[str, list[Row]] = {}
-        for row in table.rows:
-            name = row.values.get("Name", "").strip()
+        with paused_garbage_collector():
+            records = self._records(file, context)
+        yield from records
+
+    def _records(self, file: SourceFile, context: ParseContext) -> list[OrderRecord]:
+        _, rows = read_table(file, COLUMNS, aliases=ALIASES, required=REQUIRED)
+        context.rows_read = len(rows)
+        orders: dict[str, list[Cells]] = {}
+        for row in rows:
+            name = row.get("Name").strip()
             if not name:
                 raise row.error("Name", "is empty but every row of an order names it")
             group = orders.get(name)
@@ -98,8 +108,7 @@ class ShopifyOrdersCsv(FileFormat):
             else:
                 group.append(row)
         refunded: dict[str, Decimal] = {}
-        for name, rows in orders.items():
-            yield self._order(name, rows, context, refunded)
+        records = [self._order(name, rows, context, refunded) for name, rows in orders.items()]
         if refunded:
             totals = ", ".join(f"{amount} {currency}" for currency, amount in sorted(refunded.items()))
             context.warn(
@@ -107,9 +116,10 @@ class ShopifyOrdersCsv(FileFormat):
                 "dates, so refunds are taken from the Shopify Payments transactions export (or the API), "
                 "not from 'Refunded Amount'"
             )
+        return records
 
     def _order(
-        self, name: str, rows: list[Row], context: ParseContext, refunded: dict[str, Decimal]
+        self, name: str, rows: list[Cells], context: ParseContext, refunded: dict[str, Decimal]
     ) -> OrderRecord:
         first = rows[0]
         currency = (first.text("Currency") or context.currency).upper()
@@ -183,17 +193,19 @@ class ShopifyOrdersCsv(FileFormat):
                 ShopifyOrdersCsv.name,
                 external_id,
                 first.number,
-                {"pricing": pricing, "rows": [_filled(row) for row in rows]},
+                # The file itself is kept (by digest) with the import, so the row numbers are
+                # enough to show the raw rows again; copying ~80 cells per row would double it.
+                {"pricing": pricing, "rows": [row.number for row in rows]},
             ),
         )
 
 
-def _line(row: Row) -> OrderLineRecord:
+def _line(row: Cells) -> OrderLineRecord:
     quantity = row.integer("Lineitem quantity", required=True)
     price = money(row, "Lineitem price", required=True)
     assert quantity is not None and price is not None
     return OrderLineRecord(
-        title=row.values.get("Lineitem name", "").strip() or "(untitled item)",
+        title=row.get("Lineitem name").strip() or "(untitled item)",
         quantity=quantity,
         unit_price=price,
         sku=row.text("Lineitem sku"),
@@ -203,7 +215,7 @@ def _line(row: Row) -> OrderLineRecord:
 
 def _pricing(
     name: str,
-    row: Row,
+    row: Cells,
     after_discount: Decimal,
     shipping: Decimal,
     taxes: Decimal,
@@ -224,7 +236,7 @@ def _pricing(
     return TAX_EXCLUSIVE
 
 
-def _status(row: Row, column: str, vocabulary: dict[str, str], default: str, context: ParseContext) -> str:
+def _status(row: Cells, column: str, vocabulary: dict[str, str], default: str, context: ParseContext) -> str:
     value = row.text(column)
     if value is None:
         return default
@@ -248,8 +260,3 @@ def note_attributes(text: str | None) -> dict[str, str]:
         if field and field not in found:
             found[field] = value.strip()
     return found
-
-
-def _filled(row: Row) -> dict[str, Any]:
-    """The row's non-empty cells: what the seller sees in the export, without its empty columns."""
-    return {column: value for column, value in row.values.items() if value}

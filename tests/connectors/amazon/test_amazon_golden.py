@@ -1,13 +1,19 @@
-"""Each Amazon fixture parses to exactly its expected records (see amazon_golden.py)."""
+"""Each Amazon fixture parses to exactly its expected records (see connector_support.check_golden)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import pytest
-from amazon_golden import FIXTURES, check_golden
+from connector_support import check_golden, parsed
 
 from sasame.connectors.amazon.settlement import SettlementV1, SettlementV2
 from sasame.connectors.amazon.transactions import TransactionReport
+from sasame.connectors.base import ParseContext
 
+FIXTURES = Path(__file__).parent / "fixtures"
+STORE_ZONE = ZoneInfo("America/Los_Angeles")
 GOLDEN = [
     (SettlementV2(), "settlement_v2_us.txt"),
     (SettlementV2(), "settlement_v2_de.txt"),
@@ -20,4 +26,7 @@ GOLDEN = [
 
 @pytest.mark.parametrize(("file_format", "name"), GOLDEN, ids=[name for _, name in GOLDEN])
 def test_fixture_parses_to_its_expected_records(file_format, name):
-    check_golden(file_format, FIXTURES / name)
+    path = FIXTURES / name
+    check_golden(
+        parsed(file_format, path, ParseContext(timezone=STORE_ZONE, currency="USD"), typed=True), path
+    )

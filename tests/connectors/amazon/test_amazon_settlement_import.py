@@ -9,7 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from amazon_golden import FIXTURES, NOW
 from sqlalchemy import func, select
 
 from sasame import models as m
@@ -18,6 +17,9 @@ from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
 from sasame.ingest.upsert import Upserter
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
 def state(engine) -> tuple[int, int, Decimal, dict[str, Decimal]]:

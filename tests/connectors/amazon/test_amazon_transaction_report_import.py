@@ -3,17 +3,20 @@ it brings the orders, the settlement brings the money, and together they count n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from amazon_golden import FIXTURES, NOW
 from sqlalchemy import func, select
 
 from sasame import models as m
 from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 REPORT = FIXTURES / "transaction_report_us_2026.csv"
 

@@ -1,13 +1,19 @@
-"""Each Etsy fixture parses to exactly its expected records (see etsy_golden.py)."""
+"""Each Etsy fixture parses to exactly its expected records (see connector_support.check_golden)."""
 
 from __future__ import annotations
 
-import pytest
-from etsy_golden import FIXTURES, check_golden
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
+from connector_support import check_golden, parsed
+
+from sasame.connectors.base import ParseContext
 from sasame.connectors.etsy.orders import SoldOrderItems, SoldOrders
 from sasame.connectors.etsy.statement import EtsyStatement
 
+FIXTURES = Path(__file__).parent / "fixtures"
+STORE_ZONE = ZoneInfo("America/Los_Angeles")
 GOLDEN = [
     (SoldOrderItems(), "sold_order_items_us.csv"),
     (SoldOrderItems(), "sold_order_items_en_gb_spreadsheet.csv"),
@@ -20,4 +26,7 @@ GOLDEN = [
 
 @pytest.mark.parametrize(("file_format", "name"), GOLDEN, ids=[name for _, name in GOLDEN])
 def test_fixture_parses_to_its_expected_records(file_format, name):
-    check_golden(file_format, FIXTURES / name)
+    path = FIXTURES / name
+    check_golden(
+        parsed(file_format, path, ParseContext(timezone=STORE_ZONE, currency="USD"), typed=True), path
+    )

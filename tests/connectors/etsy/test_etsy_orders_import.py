@@ -3,17 +3,20 @@ Orders in either order give the same orders, re-imports change nothing, a bad ce
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from etsy_golden import FIXTURES, NOW
 from sqlalchemy import func, select
 
 from sasame import models as m
 from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 ITEMS = FIXTURES / "sold_order_items_us.csv"
 ORDERS = FIXTURES / "sold_orders_us.csv"

@@ -3,17 +3,20 @@ add up, fees by type, idempotence, a re-export with the newer 'Tax Details' colu
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from etsy_golden import FIXTURES, NOW
 from sqlalchemy import func, select
 
 from sasame import models as m
 from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 STATEMENT = FIXTURES / "etsy_statement_eur_2022_01.csv"
 

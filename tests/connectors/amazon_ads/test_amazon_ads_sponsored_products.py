@@ -6,24 +6,20 @@ the diff: the golden files are the specification.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import ad_totals, check_golden, document, import_into, refused_unchanged
 
-from sasame import models as m
 from sasame.connectors.amazon_ads.sponsored_products import AmazonSponsoredProducts
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
 from sasame.connectors.records import AdSpendRecord, as_plain
 from sasame.core.errors import InputError
-from sasame.db import transaction
-from sasame.ingest.service import detect_format, import_file
+from sasame.ingest.service import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 6, 10, 12, tzinfo=UTC)
@@ -41,16 +37,7 @@ def test_golden_file(name: str) -> None:
     path = FIXTURES / name
     assert detect_format(SourceFile.read(path)).name == "amazon_ads.sponsored_products"
     records, context = parse(path)
-    actual = {
-        "format": "amazon_ads.sponsored_products",
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": [as_plain(record) for record in records],
-    }
-    expected_path = FIXTURES / f"{name}.expected.json"
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(document("amazon_ads.sponsored_products", records, context, as_plain), path)
 
 
 def test_search_terms_sum_into_their_ad_group_with_symbols_and_trailing_spaces() -> None:
@@ -100,28 +87,15 @@ def test_a_summary_over_several_days_is_refused(tmp_path: Path) -> None:
 # -- through the import path, on SQLite and PostgreSQL -------------------------------------------
 
 
-def totals(engine) -> tuple[int, int, int, int, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.AdCampaign)),
-            session.scalar(select(func.count()).select_from(m.AdSet)),
-            session.scalar(select(func.count()).select_from(m.Ad)),
-            session.scalar(select(func.count()).select_from(m.AdSpendDay)),
-            session.scalar(select(func.coalesce(func.sum(m.AdSpendDay.spend), 0))),
-        )
-
-
 def test_import_is_idempotent_and_overlapping_reports_do_not_duplicate(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        first = import_file(session, FIXTURES / "search_terms_daily.csv", now=NOW)
+    first = import_into(engine, FIXTURES / "search_terms_daily.csv", NOW)
     assert first.format == "amazon_ads.sponsored_products"
     assert first.rows_read == 4
     assert first.records["ad_spend_day"] == {"created": 3, "updated": 0, "unchanged": 0}
     assert first.money == {"ad_spend": {"USD": Decimal("36.15")}}
-    assert totals(engine) == (2, 2, 2, 3, Decimal("36.15"))
+    assert ad_totals(engine) == (2, 2, 2, 3, Decimal("36.15"))
 
-    with transaction(engine) as session:
-        again = import_file(session, FIXTURES / "search_terms_daily.csv", now=NOW)
+    again = import_into(engine, FIXTURES / "search_terms_daily.csv", NOW)
     assert again.records["ad_spend_day"] == {"created": 0, "updated": 0, "unchanged": 3}
 
     # June 2 again (one more search term) and June 3 for the first time.
@@ -140,20 +114,17 @@ def test_import_is_idempotent_and_overlapping_reports_do_not_duplicate(engine, t
         + "\n",
         encoding="utf-8",
     )
-    with transaction(engine) as session:
-        third = import_file(session, overlap, now=NOW)
+    third = import_into(engine, overlap, NOW)
     assert third.records["ad_spend_day"] == {"created": 1, "updated": 1, "unchanged": 0}
-    assert totals(engine) == (2, 2, 2, 4, Decimal("36.15") + Decimal("0.50") + Decimal("15.37"))
+    assert ad_totals(engine) == (2, 2, 2, 4, Decimal("36.15") + Decimal("0.50") + Decimal("15.37"))
 
 
 def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "advertised_products.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "advertised_products.csv", NOW)
     bad = tmp_path / "bad.csv"
     text = (FIXTURES / "search_terms_daily.csv").read_text(encoding="utf-8")
     bad.write_text(text.replace('"Jun 02, 2026"', '"Jun 32, 2026"'), encoding="utf-8")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 6, column 'Date': 'Jun 32, 2026' is not a date"
-    assert totals(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, ad_totals)
+        == f"{bad}, row 6, column 'Date': 'Jun 32, 2026' is not a date"
+    )

@@ -6,15 +6,14 @@ the diff: the golden files are the specification.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import ad_totals, check_golden, document, import_into, refused_unchanged
+from sqlalchemy import select
 
 from sasame import models as m
 from sasame.connectors.base import ParseContext
@@ -23,7 +22,7 @@ from sasame.connectors.google_ads.report import GoogleAdsReport
 from sasame.connectors.records import AdSpendRecord, as_plain
 from sasame.core.errors import InputError
 from sasame.db import transaction
-from sasame.ingest.service import detect_format, import_file
+from sasame.ingest.service import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 9, 10, 12, tzinfo=UTC)
@@ -47,16 +46,7 @@ def test_golden_file(name: str) -> None:
     path = FIXTURES / name
     assert detect_format(SourceFile.read(path)).name == "google_ads.report"
     records, context = parse(path)
-    actual = {
-        "format": "google_ads.report",
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": [as_plain(record) for record in records],
-    }
-    expected_path = FIXTURES / f"{name}.expected.json"
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(document("google_ads.report", records, context, as_plain), path)
 
 
 def test_totals_rows_are_skipped_and_money_is_exact() -> None:
@@ -123,28 +113,15 @@ def test_a_mismatching_account_total_is_reported(tmp_path: Path) -> None:
 # -- through the import path, on SQLite and PostgreSQL -------------------------------------------
 
 
-def totals(engine) -> tuple[int, int, int, int, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.AdCampaign)),
-            session.scalar(select(func.count()).select_from(m.AdSet)),
-            session.scalar(select(func.count()).select_from(m.Ad)),
-            session.scalar(select(func.count()).select_from(m.AdSpendDay)),
-            session.scalar(select(func.coalesce(func.sum(m.AdSpendDay.spend), 0))),
-        )
-
-
 def test_import_is_idempotent_and_overlapping_ranges_do_not_duplicate(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        first = import_file(session, FIXTURES / "campaign_daily.csv", now=NOW)
+    first = import_into(engine, FIXTURES / "campaign_daily.csv", NOW)
     assert first.format == "google_ads.report"
     assert first.rows_read == 6
     assert first.records["ad_spend_day"] == {"created": 6, "updated": 0, "unchanged": 0}
     assert first.money == {"ad_spend": {"USD": Decimal("1366.69")}}
-    assert totals(engine) == (3, 3, 3, 6, Decimal("1366.69"))
+    assert ad_totals(engine) == (3, 3, 3, 6, Decimal("1366.69"))
 
-    with transaction(engine) as session:
-        again = import_file(session, FIXTURES / "campaign_daily.csv", now=NOW)
+    again = import_into(engine, FIXTURES / "campaign_daily.csv", NOW)
     assert again.records["ad_spend_day"] == {"created": 0, "updated": 0, "unchanged": 6}
 
     # September 3 again (Brand corrected by Google's late adjustments) and September 4 for the first time.
@@ -158,28 +135,24 @@ def test_import_is_idempotent_and_overlapping_ranges_do_not_duplicate(engine, tm
         'Total: Account,--,--,USD,"20,352","1,061",468.25,21.00,"1,772.40"\n',
         encoding="utf-8",
     )
-    with transaction(engine) as session:
-        third = import_file(session, overlapping, now=NOW)
+    third = import_into(engine, overlapping, NOW)
     assert third.records["ad_spend_day"] == {"created": 1, "updated": 1, "unchanged": 1}
-    assert totals(engine) == (3, 3, 3, 7, Decimal("1366.69") + Decimal("0.40") + Decimal("230.25"))
+    assert ad_totals(engine) == (3, 3, 3, 7, Decimal("1366.69") + Decimal("0.40") + Decimal("230.25"))
 
 
 def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "ad_level.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "ad_level.csv", NOW)
     text = (FIXTURES / "campaign_daily.csv").read_text(encoding="utf-8")
     bad = tmp_path / "bad.csv"
     bad.write_text(text.replace("313.55", "31x3.55"), encoding="utf-8")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 5, column 'Cost': '31x3.55' is not an amount"
-    assert totals(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, ad_totals)
+        == f"{bad}, row 5, column 'Cost': '31x3.55' is not an amount"
+    )
 
 
 def test_ad_level_rows_keep_the_hierarchy(engine) -> None:
-    with transaction(engine) as session:
-        summary = import_file(session, FIXTURES / "ad_level.csv", now=NOW)
+    summary = import_into(engine, FIXTURES / "ad_level.csv", NOW)
     assert summary.records["ad_spend_day"] == {"created": 2, "updated": 0, "unchanged": 0}
     with transaction(engine) as session:
         rows = session.execute(

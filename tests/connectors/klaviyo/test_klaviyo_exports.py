@@ -6,25 +6,20 @@ the diff: the golden files are the specification.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import check_golden, document, email_totals, import_into, refused_unchanged
 
-from sasame import models as m
 from sasame.connectors.base import FileFormat, ParseContext
 from sasame.connectors.files import SourceFile
 from sasame.connectors.klaviyo.campaigns import KlaviyoCampaigns
 from sasame.connectors.klaviyo.flows import KlaviyoFlows
 from sasame.connectors.records import EmailPerformanceRecord, as_plain
-from sasame.core.errors import InputError
-from sasame.db import transaction
-from sasame.ingest.service import detect_format, import_file
+from sasame.ingest.service import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 7, 1, 12, tzinfo=UTC)
@@ -46,16 +41,7 @@ def test_golden_file(name: str, file_format: FileFormat) -> None:
     path = FIXTURES / name
     assert detect_format(SourceFile.read(path)).name == file_format.name
     records, context = parse(path, file_format)
-    actual = {
-        "format": file_format.name,
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": [as_plain(record) for record in records],
-    }
-    expected_path = FIXTURES / f"{name}.expected.json"
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(document(file_format.name, records, context, as_plain), path)
 
 
 def test_campaign_counts_and_send_day_in_the_store_timezone() -> None:
@@ -98,23 +84,12 @@ def test_flow_messages_per_day_with_counts_from_rates() -> None:
 # -- through the import path, on SQLite and PostgreSQL -------------------------------------------
 
 
-def totals(engine) -> tuple[int, int, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.EmailCampaign)),
-            session.scalar(select(func.count()).select_from(m.EmailPerformanceDay)),
-            session.scalar(select(func.coalesce(func.sum(m.EmailPerformanceDay.revenue), 0))),
-        )
-
-
 def test_campaign_import_is_idempotent_and_a_later_export_updates(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        first = import_file(session, FIXTURES / "campaigns.csv", now=NOW)
+    first = import_into(engine, FIXTURES / "campaigns.csv", NOW)
     assert first.format == "klaviyo.campaigns"
     assert first.records["email_performance_day"] == {"created": 3, "updated": 0, "unchanged": 0}
     assert first.money == {"email_revenue": {"USD": Decimal("9096.50")}}
-    with transaction(engine) as session:
-        again = import_file(session, FIXTURES / "campaigns.csv", now=NOW)
+    again = import_into(engine, FIXTURES / "campaigns.csv", NOW)
     assert again.records["email_performance_day"] == {"created": 0, "updated": 0, "unchanged": 3}
 
     # A week later the first campaign has more orders; a new campaign has been sent.
@@ -134,18 +109,16 @@ def test_campaign_import_is_idempotent_and_a_later_export_updates(engine, tmp_pa
         + "\n",
         encoding="utf-8",
     )
-    with transaction(engine) as session:
-        third = import_file(session, later, now=NOW)
+    third = import_into(engine, later, NOW)
     assert third.records["email_performance_day"] == {"created": 1, "updated": 1, "unchanged": 1}
-    assert totals(engine) == (4, 4, Decimal("9096.50") + Decimal("446.00") + Decimal("2500.00"))
+    assert email_totals(engine) == (4, 4, Decimal("9096.50") + Decimal("446.00") + Decimal("2500.00"))
 
 
 def test_flow_import_and_overlapping_days(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        first = import_file(session, FIXTURES / "flows_daily.csv", now=NOW)
+    first = import_into(engine, FIXTURES / "flows_daily.csv", NOW)
     assert first.format == "klaviyo.flows"
     assert first.records["email_performance_day"] == {"created": 5, "updated": 0, "unchanged": 0}
-    assert totals(engine) == (4, 5, Decimal("677.90"))
+    assert email_totals(engine) == (4, 5, Decimal("677.90"))
     lines = (FIXTURES / "flows_daily.csv").read_text(encoding="utf-8").splitlines()
     overlap = tmp_path / "overlap.csv"
     overlap.write_text(
@@ -160,20 +133,17 @@ def test_flow_import_and_overlapping_days(engine, tmp_path: Path) -> None:
         + "\n",
         encoding="utf-8",
     )
-    with transaction(engine) as session:
-        second = import_file(session, overlap, now=NOW)
+    second = import_into(engine, overlap, NOW)
     assert second.records["email_performance_day"] == {"created": 1, "updated": 0, "unchanged": 1}
-    assert totals(engine) == (4, 6, Decimal("732.90"))
+    assert email_totals(engine) == (4, 6, Decimal("732.90"))
 
 
 def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "campaigns.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "campaigns.csv", NOW)
     bad = tmp_path / "bad.csv"
     text = (FIXTURES / "flows_daily.csv").read_text(encoding="utf-8")
     bad.write_text(text.replace("402.9", "4O2.9"), encoding="utf-8")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 4, column 'Revenue': '4O2.9' is not an amount"
-    assert totals(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, email_totals)
+        == f"{bad}, row 4, column 'Revenue': '4O2.9' is not an amount"
+    )

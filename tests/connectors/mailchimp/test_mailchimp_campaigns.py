@@ -6,24 +6,19 @@ the diff: the golden files are the specification.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import check_golden, document, email_totals, import_into, refused_unchanged
 
-from sasame import models as m
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
 from sasame.connectors.mailchimp.campaigns import MailchimpCampaigns
 from sasame.connectors.records import EmailPerformanceRecord, as_plain
-from sasame.core.errors import InputError
-from sasame.db import transaction
-from sasame.ingest.service import detect_format, import_file
+from sasame.ingest.service import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 6, 20, 12, tzinfo=UTC)
@@ -41,16 +36,7 @@ def test_golden_file(name: str) -> None:
     path = FIXTURES / name
     assert detect_format(SourceFile.read(path)).name == "mailchimp.campaigns"
     records, context = parse(path)
-    actual = {
-        "format": "mailchimp.campaigns",
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": [as_plain(record) for record in records],
-    }
-    expected_path = FIXTURES / f"{name}.expected.json"
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(document("mailchimp.campaigns", records, context, as_plain), path)
 
 
 def test_counts_orders_revenue_and_the_send_day() -> None:
@@ -72,44 +58,27 @@ def test_counts_orders_revenue_and_the_send_day() -> None:
 # -- through the import path, on SQLite and PostgreSQL -------------------------------------------
 
 
-def totals(engine) -> tuple[int, int, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.EmailCampaign)),
-            session.scalar(select(func.count()).select_from(m.EmailPerformanceDay)),
-            session.scalar(select(func.coalesce(func.sum(m.EmailPerformanceDay.revenue), 0))),
-        )
-
-
 def test_import_is_idempotent_and_a_later_export_updates(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        first = import_file(session, FIXTURES / "campaigns_ecommerce.csv", now=NOW)
+    first = import_into(engine, FIXTURES / "campaigns_ecommerce.csv", NOW)
     assert first.format == "mailchimp.campaigns"
     assert first.records["email_performance_day"] == {"created": 2, "updated": 0, "unchanged": 0}
     assert first.money == {"email_revenue": {"USD": Decimal("2553.20")}}
-    with transaction(engine) as session:
-        again = import_file(session, FIXTURES / "campaigns_ecommerce.csv", now=NOW)
+    again = import_into(engine, FIXTURES / "campaigns_ecommerce.csv", NOW)
     assert again.records["email_performance_day"] == {"created": 0, "updated": 0, "unchanged": 2}
 
     lines = (FIXTURES / "campaigns_ecommerce.csv").read_text(encoding="utf-8").splitlines()
     later = tmp_path / "later.csv"
     later.write_text("\n".join([lines[0], lines[1].replace(",4,0,0,0,", ",5,0,0,0,"), lines[2]]) + "\n")
-    with transaction(engine) as session:
-        third = import_file(session, later, now=NOW)
+    third = import_into(engine, later, NOW)
     assert third.records["email_performance_day"] == {"created": 0, "updated": 1, "unchanged": 1}
-    assert totals(engine) == (2, 2, Decimal("2553.20"))
+    assert email_totals(engine) == (2, 2, Decimal("2553.20"))
 
 
 def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "campaigns_ga_linked.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "campaigns_ga_linked.csv", NOW)
     bad = tmp_path / "bad.csv"
     text = (FIXTURES / "campaigns_ecommerce.csv").read_text(encoding="utf-8")
     bad.write_text(text.replace('"May 12, 2026 08:05 pm"', '"May 12, 2026 20:05 pm"'), encoding="utf-8")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value).startswith(
+    assert refused_unchanged(engine, bad, NOW, email_totals).startswith(
         f"{bad}, row 3, column 'Send Date': 'May 12, 2026 20:05 pm' is not a date and time"
     )
-    assert totals(engine) == before

@@ -6,24 +6,20 @@ the diff: the golden files are the specification.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import ad_totals, check_golden, document, import_into, refused_unchanged
 
-from sasame import models as m
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
 from sasame.connectors.meta_ads.report import MetaAdsReport
 from sasame.connectors.records import AdSpendRecord, as_plain
 from sasame.core.errors import InputError
-from sasame.db import transaction
-from sasame.ingest.service import detect_format, import_file
+from sasame.ingest.service import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 5, 30, 12, tzinfo=UTC)
@@ -41,16 +37,7 @@ def test_golden_file(name: str) -> None:
     path = FIXTURES / name
     assert detect_format(SourceFile.read(path)).name == "meta_ads.report"
     records, context = parse(path)
-    actual = {
-        "format": "meta_ads.report",
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": [as_plain(record) for record in records],
-    }
-    expected_path = FIXTURES / f"{name}.expected.json"
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(document("meta_ads.report", records, context, as_plain), path)
 
 
 def test_purchases_not_results_are_conversions() -> None:
@@ -103,28 +90,15 @@ def test_an_aggregate_export_over_several_days_is_refused(tmp_path: Path) -> Non
 # -- through the import path, on SQLite and PostgreSQL -------------------------------------------
 
 
-def totals(engine) -> tuple[int, int, int, int, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.AdCampaign)),
-            session.scalar(select(func.count()).select_from(m.AdSet)),
-            session.scalar(select(func.count()).select_from(m.Ad)),
-            session.scalar(select(func.count()).select_from(m.AdSpendDay)),
-            session.scalar(select(func.coalesce(func.sum(m.AdSpendDay.spend), 0))),
-        )
-
-
 def test_import_is_idempotent_and_overlapping_exports_do_not_duplicate(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        first = import_file(session, FIXTURES / "ads_daily_en_bom.csv", now=NOW)
+    first = import_into(engine, FIXTURES / "ads_daily_en_bom.csv", NOW)
     assert first.format == "meta_ads.report"
     assert first.rows_read == 4
     assert first.records["ad_spend_day"] == {"created": 4, "updated": 0, "unchanged": 0}
     assert first.money == {"ad_spend": {"USD": Decimal("196.17")}}
-    assert totals(engine) == (2, 2, 3, 4, Decimal("196.17"))
+    assert ad_totals(engine) == (2, 2, 3, 4, Decimal("196.17"))
 
-    with transaction(engine) as session:
-        again = import_file(session, FIXTURES / "ads_daily_en_bom.csv", now=NOW)
+    again = import_into(engine, FIXTURES / "ads_daily_en_bom.csv", NOW)
     assert again.records["ad_spend_day"] == {"created": 0, "updated": 0, "unchanged": 4}
 
     # May 21 again, with late-attributed purchases, and May 22 for the first time.
@@ -138,20 +112,17 @@ def test_import_is_idempotent_and_overlapping_exports_do_not_duplicate(engine, t
         "120212345678900101,UGC video - sleep better,120212345678901001,9870,66.40,101,2,180.00\n",
         encoding="utf-8",
     )
-    with transaction(engine) as session:
-        third = import_file(session, overlapping, now=NOW)
+    third = import_into(engine, overlapping, NOW)
     assert third.records["ad_spend_day"] == {"created": 1, "updated": 1, "unchanged": 0}
-    assert totals(engine) == (2, 2, 3, 5, Decimal("262.57"))
+    assert ad_totals(engine) == (2, 2, 3, 5, Decimal("262.57"))
 
 
 def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "adsets_zh.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "adsets_zh.csv", NOW)
     bad = tmp_path / "bad.csv"
     text = (FIXTURES / "ads_daily_en_bom.csv").read_text(encoding="utf-8-sig")
     bad.write_text(text.replace(",5340,", ",53x40,"), encoding="utf-8-sig")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 3, column 'Impressions': '53x40' is not a whole number"
-    assert totals(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, ad_totals)
+        == f"{bad}, row 3, column 'Impressions': '53x40' is not a whole number"
+    )

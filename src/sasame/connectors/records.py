@@ -136,6 +136,16 @@ class PayoutRecord:
     source: SourceRef
     lines: tuple[PayoutLineRecord, ...] = ()
     channel: str | None = None
+    lines_are_complete: bool = True
+    """True when `lines` are all of the payout's lines: the stored lines are replaced by them (when
+    there are any). False when the file may hold only some of them (a transactions export cut by
+    date, a deposit summary with none): each line is upserted by its SourceRef natural key (moved
+    from another payout if it was stored under one), lines the record does not name are kept, and
+    the payout's period is the span of all its stored lines."""
+    amount_is_deposit: bool = True
+    """True when `amount` is the deposit itself (a payouts summary, a settlement). False when it is
+    only what this file's lines add up to: the payout's amount is then the sum of all its stored
+    lines, unless a record of another source (the deposit) wrote the payout, whose amount is kept."""
 
 
 @dataclass(frozen=True)

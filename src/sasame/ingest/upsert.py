@@ -12,11 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -25,6 +27,7 @@ from sasame.connectors.records import (
     BankTransactionRecord,
     EmailPerformanceRecord,
     OrderRecord,
+    PayoutLineRecord,
     PayoutRecord,
     ProductRecord,
     RefundRecord,
@@ -78,16 +81,64 @@ def _money_as_units(table: Table, columns: dict[str, list[Any]]) -> dict[str, An
     amounts, and converting them here is several times faster than one to_units call each."""
     converted: dict[str, Any] = dict(columns)
     for name, values in columns.items():
-        if isinstance(table.c[name].type, Amount):
-            units = [None if value is None else _units(value) for value in values]
-            converted[name] = np.array(units, dtype=np.int64) if None not in units else values
+        if isinstance(table.c[name].type, Amount) and None not in values:
+            converted[name] = np.array(_units_of(values), dtype=np.int64)
     return converted
+
+
+def _units_of(values: list[Decimal]) -> list[int]:
+    """Stored units of many amounts, exactly: scaleb(4) and int() run as C loops over the list, and
+    one list comparison (int == Decimal is exact) proves no amount had a fifth decimal place."""
+    scaled = list(map(Decimal.scaleb, values, repeat(4)))
+    whole = list(map(int, scaled))
+    if whole == scaled:
+        return whole
+    return [_units(value) for value in values]
 
 
 def _units(value: Decimal) -> int:
     scaled = value.scaleb(4)  # exact for up to 4 decimal places, which is every real amount
     whole = int(scaled)
     return whole if whole == scaled else to_units(value)
+
+
+ORDER_FIELDS = (
+    "number",
+    "ordered_at",
+    "currency",
+    "subtotal",
+    "discount_total",
+    "shipping_total",
+    "tax_total",
+    "total",
+    "financial_status",
+    "fulfillment_status",
+    "cancelled_at",
+    "discount_codes",
+    "ship_country",
+    "ship_region",
+    "ship_city",
+    "ship_postal_code",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "referrer",
+    "landing_page",
+)
+"""Order columns stored exactly as the record holds them (the others are looked up or derived)."""
+
+LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax")
+"""Order line columns stored exactly as the record holds them (variant_id is looked up by SKU)."""
+
+
+def _columns(items: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
+    """The named attributes of many objects as columns (attrgetter and zip run in C)."""
+    if not items:
+        return {name: [] for name in names}
+    rows = list(map(attrgetter(*names), items))
+    return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
 
 
 class Upserter:
@@ -220,23 +271,26 @@ class Upserter:
         ).mappings():
             existing[(row["channel_id"], row["external_id"])] = dict(row)
         existing_lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in connection.execute(
-            select(line_table)
-            .join(order_table, order_table.c.id == line_table.c.order_id)
-            .where(order_table.c.channel_id.in_(set(channel_ids.values())))
-            .order_by(line_table.c.order_id, line_table.c.id)
-        ).mappings():
-            existing_lines[row["order_id"]].append(dict(row))
+        if existing:
+            for row in connection.execute(
+                select(line_table)
+                .join(order_table, order_table.c.id == line_table.c.order_id)
+                .where(order_table.c.channel_id.in_(set(channel_ids.values())))
+                .order_by(line_table.c.order_id, line_table.c.id)
+            ).mappings():
+                existing_lines[row["order_id"]].append(dict(row))
 
-        new_orders: dict[str, list[Any]] = defaultdict(list)
-        new_lines: dict[str, list[Any]] = defaultdict(list)
+        # New orders (all of them on a first import) are only noted here, with the ids they get,
+        # and written column by column below: no dict per order or line.
+        fresh: list[tuple[int, int, int]] = []  # (index in records, order id, first line id)
+        added_lines: dict[str, list[Any]] = defaultdict(list)  # lines new to stored orders
         changed_orders: list[dict[str, Any]] = []
         changed_lines: list[dict[str, Any]] = []
         removed_lines: list[int] = []
         next_order = next_id(connection, order_table)
         next_line = next_id(connection, line_table)
         seen: set[tuple[int, str]] = set()
-        for record, source_id in zip(records, source_ids, strict=True):
+        for index, record in enumerate(records):
             channel_id = channel_ids[record.channel]
             key = (channel_id, record.external_id)
             if key in seen:
@@ -244,30 +298,15 @@ class Upserter:
                     f"order {record.number} appears twice in the file", row=record.source.row_number
                 )
             seen.add(key)
-            values = self._order_values(record, customers, source_id)
-            lines = [self._line_values(line) for line in record.lines or ()]
             current = existing.get(key)
             if current is None:
-                order_id = next_order
+                fresh.append((index, next_order, next_line))
                 next_order += 1
-                for column, value in (
-                    ("id", order_id),
-                    ("channel_id", channel_id),
-                    ("external_id", record.external_id),
-                    *values.items(),
-                ):
-                    new_orders[column].append(value)
-                for line in lines:
-                    for column, value in (
-                        ("id", next_line),
-                        ("order_id", order_id),
-                        ("source_record_id", source_id),
-                        *line.items(),
-                    ):
-                        new_lines[column].append(value)
-                    next_line += 1
-                self.outcome.add("order", "created")
+                next_line += len(record.lines or ())
                 continue
+            source_id = source_ids[index]
+            values = self._order_values(record, customers, source_id)
+            lines = [self._line_values(line) for line in record.lines or ()]
             order_id = current["id"]
             # An export with only derived order values leaves an order another export stored alone.
             kept = record.keeps_stored_order and current["source_record_id"] != source_id
@@ -292,17 +331,21 @@ class Upserter:
                     ("source_record_id", source_id),
                     *line.items(),
                 ):
-                    new_lines[column].append(value)
+                    added_lines[column].append(value)
                 next_line += 1
             removed_lines.extend(old["id"] for old in old_lines[len(lines) :])
             if order_changed:
                 changed_orders.append({"b_id": order_id, **{f"b_{k}": v for k, v in values.items()}})
             self.outcome.add("order", "updated" if order_changed or lines_changed else "unchanged")
 
-        if new_orders:
+        if fresh:
+            new_orders, new_lines = self._fresh_columns(records, fresh, channel_ids, customers, source_ids)
             write_rows(connection, order_table, _money_as_units(order_table, new_orders))
-        if new_lines:
-            write_rows(connection, line_table, _money_as_units(line_table, new_lines))
+            if new_lines["id"]:
+                write_rows(connection, line_table, _money_as_units(line_table, new_lines))
+            self.outcome.add("order", "created", len(fresh))
+        if added_lines:
+            write_rows(connection, line_table, _money_as_units(line_table, added_lines))
         if changed_orders:
             names = [name[2:] for name in changed_orders[0] if name != "b_id"]
             connection.execute(
@@ -322,48 +365,67 @@ class Upserter:
         if removed_lines:
             connection.execute(line_table.delete().where(line_table.c.id.in_(removed_lines)))
 
+    def _fresh_columns(
+        self,
+        records: Sequence[OrderRecord],
+        fresh: list[tuple[int, int, int]],
+        channel_ids: dict[str, int],
+        customers: dict[str, int],
+        source_ids: list[int],
+    ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """The order and line columns of orders not stored yet, with the same values _order_values
+        and _line_values give one at a time."""
+        chosen = [records[index] for index, _, _ in fresh]
+        sources = [source_ids[index] for index, _, _ in fresh]
+        orders = _columns(chosen, ORDER_FIELDS)
+        emails = [record.email.lower() if record.email else None for record in chosen]
+        timezone = self.timezone
+        orders.update(
+            id=[order_id for _, order_id, _ in fresh],
+            channel_id=[channel_ids[record.channel] for record in chosen],
+            external_id=[record.external_id for record in chosen],
+            customer_id=[customers.get(email) if email else None for email in emails],
+            email=emails,
+            order_date=[business_day(ordered_at, timezone) for ordered_at in orders["ordered_at"]],
+            source_record_id=sources,
+        )
+        line_records: list[Any] = []
+        line_ids: list[int] = []
+        line_orders: list[int] = []
+        line_sources: list[int] = []
+        for (_, order_id, first_line), record, source_id in zip(fresh, chosen, sources, strict=True):
+            lines = record.lines or ()
+            count = len(lines)
+            line_records.extend(lines)
+            line_ids.extend(range(first_line, first_line + count))
+            line_orders.extend([order_id] * count)
+            line_sources.extend([source_id] * count)
+        lines_columns = _columns(line_records, LINE_FIELDS)
+        self.variant_id(None)  # loads the store's SKUs once
+        variants = self._variants or {}
+        lines_columns.update(
+            id=line_ids,
+            order_id=line_orders,
+            source_record_id=line_sources,
+            variant_id=[variants.get(sku) if sku else None for sku in lines_columns["sku"]],
+        )
+        return orders, lines_columns
+
     def _order_values(self, record: OrderRecord, customers: dict[str, int], source_id: int) -> dict[str, Any]:
         email = record.email.lower() if record.email else None
-        return {
-            "number": record.number,
-            "customer_id": customers.get(email) if email else None,
-            "email": email,
-            "ordered_at": record.ordered_at,
-            "order_date": business_day(record.ordered_at, self.timezone),
-            "currency": record.currency,
-            "subtotal": record.subtotal,
-            "discount_total": record.discount_total,
-            "shipping_total": record.shipping_total,
-            "tax_total": record.tax_total,
-            "total": record.total,
-            "financial_status": record.financial_status,
-            "fulfillment_status": record.fulfillment_status,
-            "cancelled_at": record.cancelled_at,
-            "discount_codes": record.discount_codes,
-            "ship_country": record.ship_country,
-            "ship_region": record.ship_region,
-            "ship_city": record.ship_city,
-            "ship_postal_code": record.ship_postal_code,
-            "utm_source": record.utm_source,
-            "utm_medium": record.utm_medium,
-            "utm_campaign": record.utm_campaign,
-            "utm_content": record.utm_content,
-            "utm_term": record.utm_term,
-            "referrer": record.referrer,
-            "landing_page": record.landing_page,
-            "source_record_id": source_id,
-        }
+        values = {name: getattr(record, name) for name in ORDER_FIELDS}
+        values.update(
+            customer_id=customers.get(email) if email else None,
+            email=email,
+            order_date=business_day(record.ordered_at, self.timezone),
+            source_record_id=source_id,
+        )
+        return values
 
     def _line_values(self, line: Any) -> dict[str, Any]:
-        return {
-            "variant_id": self.variant_id(line.sku),
-            "sku": line.sku,
-            "title": line.title,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
-            "discount": line.discount,
-            "tax": line.tax,
-        }
+        values = {name: getattr(line, name) for name in LINE_FIELDS}
+        values["variant_id"] = self.variant_id(line.sku)
+        return values
 
     def _customers(self, records: Iterable[OrderRecord]) -> dict[str, int]:
         """Customers by lower-cased email; new buyers are created with their first order's channel."""
@@ -428,6 +490,9 @@ class Upserter:
                     "price": item.price,
                     "currency": item.currency,
                     "weight_grams": item.weight_grams,
+                    # Every source of products (the CSV export, the API) carries the cost when the
+                    # store has one, so None means it has none (or removed it).
+                    "unit_cost": item.unit_cost,
                     "is_active": item.is_active,
                     "source_record_id": source_id,
                 }
@@ -443,7 +508,16 @@ class Upserter:
 
     def payouts(self, records: Sequence[PayoutRecord]) -> None:
         source_ids = self.source_record_ids([record.source for record in records])
+        # Every line's raw record in one go: a year of transactions is tens of thousands of lines.
+        all_line_sources = self.source_record_ids(
+            [line.source for record in records for line in record.lines]
+        )
+        emptied: set[int] = set()
+        written: set[int] = set()
+        offset = 0
         for record, source_id in zip(records, source_ids, strict=True):
+            line_sources = all_line_sources[offset : offset + len(record.lines)]
+            offset += len(record.lines)
             channel_id = self.channel_id(record.channel, record.currency) if record.channel else None
             payout = self.session.scalar(
                 select(m.Payout).where(
@@ -460,47 +534,145 @@ class Upserter:
                 "status": record.status,
                 "source_record_id": source_id,
             }
-            if payout is None:
-                payout = m.Payout(provider=record.provider, external_id=record.external_id, **values)
-                self.session.add(payout)
-                self.session.flush()
-                result = "created"
+            if record.lines_are_complete:
+                if payout is None:
+                    payout = m.Payout(provider=record.provider, external_id=record.external_id, **values)
+                    self.session.add(payout)
+                    self.session.flush()
+                    result = "created"
+                else:
+                    result = "updated" if _apply(payout, values) else "unchanged"
+                if record.lines and self._replace_payout_lines(payout, record, line_sources):
+                    result = "updated" if result == "unchanged" else result
             else:
-                result = "updated" if _apply(payout, values) else "unchanged"
-            if record.lines:
-                line_sources = self.source_record_ids([line.source for line in record.lines])
-                wanted = [
-                    {
-                        "kind": line.kind,
-                        "fee_type": line.fee_type,
-                        "order_id": self.order_id(line.order_channel, line.order_number)
-                        if line.order_channel and line.order_number
-                        else None,
-                        "occurred_at": line.occurred_at,
-                        "amount": line.amount,
-                        "currency": line.currency,
-                        "description": line.description,
-                        "source_record_id": line_source,
-                    }
-                    for line, line_source in zip(record.lines, line_sources, strict=True)
-                ]
-                current = list(
-                    self.session.scalars(
-                        select(m.PayoutLine)
-                        .where(m.PayoutLine.payout_id == payout.id)
-                        .order_by(m.PayoutLine.id)
+                result = self._merge_payout(payout, record, values, line_sources, emptied)
+                payout = self.session.scalar(
+                    select(m.Payout).where(
+                        m.Payout.provider == record.provider, m.Payout.external_id == record.external_id
                     )
                 )
-                same = len(current) == len(wanted) and all(
-                    all(getattr(old, k) == v for k, v in new.items())
-                    for old, new in zip(current, wanted, strict=True)
-                )
-                if not same:
-                    for old in current:
-                        self.session.delete(old)
-                    self.session.add_all(m.PayoutLine(payout_id=payout.id, **line) for line in wanted)
-                    result = "updated" if result == "unchanged" else result
+                assert payout is not None
+            written.add(payout.id)
             self.outcome.add("payout", result)
+        self.session.flush()
+        self._drop_emptied_forecasts(emptied - written)
+
+    def _payout_line_values(self, line: PayoutLineRecord, source_id: int) -> dict[str, Any]:
+        return {
+            "kind": line.kind,
+            "fee_type": line.fee_type,
+            "order_id": self.order_id(line.order_channel, line.order_number)
+            if line.order_channel and line.order_number
+            else None,
+            "occurred_at": line.occurred_at,
+            "amount": line.amount,
+            "currency": line.currency,
+            "description": line.description,
+            "source_record_id": source_id,
+        }
+
+    def _replace_payout_lines(self, payout: m.Payout, record: PayoutRecord, line_sources: list[int]) -> bool:
+        """Make the payout's lines exactly the record's (a settlement names all of them); return
+        whether they changed."""
+        wanted = [
+            self._payout_line_values(line, line_source)
+            for line, line_source in zip(record.lines, line_sources, strict=True)
+        ]
+        current = list(
+            self.session.scalars(
+                select(m.PayoutLine).where(m.PayoutLine.payout_id == payout.id).order_by(m.PayoutLine.id)
+            )
+        )
+        same = len(current) == len(wanted) and all(
+            all(getattr(old, k) == v for k, v in new.items())
+            for old, new in zip(current, wanted, strict=True)
+        )
+        if not same:
+            for old in current:
+                self.session.delete(old)
+            self.session.add_all(m.PayoutLine(payout_id=payout.id, **line) for line in wanted)
+        return not same
+
+    def _merge_payout(
+        self,
+        payout: m.Payout | None,
+        record: PayoutRecord,
+        values: dict[str, Any],
+        line_sources: list[int],
+        emptied: set[int],
+    ) -> str:
+        """Upsert a payout from a file that may hold only some of its lines (lines_are_complete=False).
+
+        Lines are matched by their raw record (the platform's natural key), wherever they were
+        stored: a transaction first seen under a pending payout moves to the payout that paid it.
+        Lines the record does not name are kept. Return created, updated or unchanged.
+        """
+        result = "unchanged"
+        if payout is None:
+            payout = m.Payout(provider=record.provider, external_id=record.external_id, **values)
+            self.session.add(payout)
+            self.session.flush()
+            result = "created"
+        # The payout's own values are only the record's when the record speaks for the deposit, or
+        # when no other source wrote the payout; a deposit summary's amount and day stand otherwise.
+        written_by_other = payout.source_record_id not in (None, values["source_record_id"])
+        if not record.amount_is_deposit and written_by_other:
+            values = {"status": record.status, "channel_id": values["channel_id"] or payout.channel_id}
+        stored: dict[int | None, m.PayoutLine] = {}
+        for chunk in range(0, len(line_sources), 500):
+            for line in self.session.scalars(
+                select(m.PayoutLine).where(
+                    m.PayoutLine.source_record_id.in_(line_sources[chunk : chunk + 500])
+                )
+            ):
+                stored[line.source_record_id] = line
+        lines_changed = False
+        for line, line_source in zip(record.lines, line_sources, strict=True):
+            line_values = {"payout_id": payout.id, **self._payout_line_values(line, line_source)}
+            old = stored.get(line_source)
+            if old is None:
+                self.session.add(m.PayoutLine(**line_values))
+                lines_changed = True
+            else:
+                if old.payout_id != payout.id:
+                    emptied.add(old.payout_id)
+                lines_changed = _apply(old, line_values) or lines_changed
+        self.session.flush()
+        all_lines = list(
+            self.session.execute(
+                select(m.PayoutLine.occurred_at, m.PayoutLine.amount).where(
+                    m.PayoutLine.payout_id == payout.id
+                )
+            )
+        )
+        if all_lines:
+            values["period_start"] = min(occurred_at for occurred_at, _ in all_lines)
+            values["period_end"] = max(occurred_at for occurred_at, _ in all_lines)
+            if not record.amount_is_deposit and not written_by_other:
+                values["amount"] = sum((amount for _, amount in all_lines), Decimal(0))
+        payout_changed = _apply(payout, values)
+        if result == "created":
+            return result
+        return "updated" if payout_changed or lines_changed else "unchanged"
+
+    def _drop_emptied_forecasts(self, payout_ids: set[int]) -> None:
+        """Delete payouts that are not paid yet and lost all their lines to the payout that paid them
+        (a pending payout was only Shopify's forecast); paid payouts are facts and stay."""
+        for payout_id in sorted(payout_ids):
+            payout = self.session.get(m.Payout, payout_id)
+            if payout is None or payout.status == "paid":
+                continue
+            has_lines = self.session.scalar(
+                select(func.count()).select_from(m.PayoutLine).where(m.PayoutLine.payout_id == payout_id)
+            )
+            matched = self.session.scalar(
+                select(func.count())
+                .select_from(m.BankTransaction)
+                .where(m.BankTransaction.payout_id == payout_id)
+            )
+            if not has_lines and not matched:
+                self.session.delete(payout)
+                self.outcome.add("payout", "updated")
         self.session.flush()
 
     def refunds(self, records: Sequence[RefundRecord]) -> None:

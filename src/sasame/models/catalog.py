@@ -39,6 +39,9 @@ class Variant(Base):
     price: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = currency_column()
     weight_grams: Mapped[int | None] = mapped_column(Integer, default=None)
+    unit_cost: Mapped[Decimal | None] = mapped_column(Amount, default=None)
+    """What one unit costs the store, in the variant's currency, as the platform records it
+    (Shopify's 'Cost per item'); None when the platform has none. Supplier prices live in supply."""
     is_bundle: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     launched_on: Mapped[date | None] = mapped_column(Date, default=None)

@@ -53,7 +53,7 @@ def document(
     }
 
 
-def parsed(
+def parse_file(
     file_format: FileFormat, path: Path, context: ParseContext, *, typed: bool = False
 ) -> dict[str, Any]:
     """The golden document of a file, parsed as a source named by the file's name."""

@@ -8,12 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
+from connector_support import import_into, refused_unchanged
 from sqlalchemy import func, select
 
 from sasame import models as m
 from sasame.connectors.records import OrderRecord, SourceRef
-from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
 from sasame.ingest.upsert import Upserter
@@ -38,8 +37,7 @@ def state(engine) -> tuple[int, int, Decimal, dict[str, Decimal]]:
 
 def test_v2_settlement_imports_once_and_again_unchanged(engine):
     path = FIXTURES / "settlement_v2_us.txt"
-    with transaction(engine) as session:
-        first = import_file(session, path, now=NOW)
+    first = import_into(engine, path, NOW)
     assert first.format == "amazon.settlement_v2"
     assert first.rows_read == 20
     assert first.records == {
@@ -62,20 +60,17 @@ def test_v2_settlement_imports_once_and_again_unchanged(engine):
             "other": Decimal("-1.05"),
         },
     )
-    with transaction(engine) as session:
-        again = import_file(session, path, now=NOW)
+    again = import_into(engine, path, NOW)
     assert again.records == {"payout": {"created": 0, "updated": 0, "unchanged": 1}}
     assert state(engine)[:3] == (1, 19, Decimal("17.25"))
 
 
 def test_a_redownload_and_the_other_settlements_add_no_duplicates(engine, tmp_path):
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "settlement_v1_ca_36.txt", now=NOW)
+    import_into(engine, FIXTURES / "settlement_v1_ca_36.txt", NOW)
     # The same settlement downloaded again (another name, Unix line ends) is the same payout.
     again = tmp_path / "50011020300.txt"
     again.write_bytes((FIXTURES / "settlement_v1_ca_36.txt").read_bytes().replace(b"\r\n", b"\n"))
-    with transaction(engine) as session:
-        second = import_file(session, again, now=NOW)
+    second = import_into(engine, again, NOW)
     assert second.records == {"payout": {"created": 0, "updated": 0, "unchanged": 1}}
     with transaction(engine) as session:
         third = import_file(session, FIXTURES / "settlement_v1_ca_33.txt", now=NOW)
@@ -125,11 +120,9 @@ def corrupted(tmp_path: Path) -> Path:
 
 
 def test_a_corrupted_cell_imports_nothing_and_says_where(engine, tmp_path):
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "settlement_v2_de.txt", now=NOW)
-    before = state(engine)
+    import_into(engine, FIXTURES / "settlement_v2_de.txt", NOW)
     bad = corrupted(tmp_path)
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 12, column 'amount': '-4.7S' is not an amount"
-    assert state(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, state)
+        == f"{bad}, row 12, column 'amount': '-4.7S' is not an amount"
+    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from connector_support import import_into
 from sqlalchemy import func, select
 
 from sasame import models as m
@@ -37,8 +38,7 @@ def state(engine) -> tuple[int, int, Decimal, int, Decimal, int]:
 
 
 def test_orders_from_the_report_and_money_from_the_settlement(engine):
-    with transaction(engine) as session:
-        report = import_file(session, REPORT, now=NOW)
+    report = import_into(engine, REPORT, NOW)
     assert report.format == "amazon.transaction_report"
     assert report.rows_read == 6
     assert report.records == {
@@ -46,27 +46,23 @@ def test_orders_from_the_report_and_money_from_the_settlement(engine):
         "order": {"created": 2, "updated": 0, "unchanged": 0},
     }
     assert report.money == {"order_total": {"USD": Decimal("1185.61")}}
-    with transaction(engine) as session:
-        settlement = import_file(session, FIXTURES / "settlement_v2_us.txt", now=NOW)
+    settlement = import_into(engine, FIXTURES / "settlement_v2_us.txt", NOW)
     assert settlement.records == {"payout": {"created": 1, "updated": 0, "unchanged": 0}}
     # 10 lines of order 111-… and 4 of order 112-… find their orders; the money is counted once.
     assert state(engine) == (2, 3, Decimal("1185.61"), 1, Decimal("17.25"), 14)
 
 
 def test_reimport_and_an_overlapping_range_add_no_duplicates(engine, tmp_path: Path):
-    with transaction(engine) as session:
-        import_file(session, REPORT, now=NOW)
+    import_into(engine, REPORT, NOW)
     before = state(engine)
-    with transaction(engine) as session:
-        again = import_file(session, REPORT, now=NOW)
+    again = import_into(engine, REPORT, NOW)
     assert again.records == {"order": {"created": 0, "updated": 0, "unchanged": 2}}
     # A later range that starts inside this one: its first order is the same, one is new.
     lines = REPORT.read_text(encoding="utf-8").splitlines()
     new_order = lines[4].replace("112-0001112-2223334", "113-9990001-0001111").replace("Mar 8,", "Mar 20,")
     overlap = tmp_path / "later.csv"
     overlap.write_text("\n".join([*lines[:3], lines[4], lines[5], new_order]) + "\n", encoding="utf-8")
-    with transaction(engine) as session:
-        later = import_file(session, overlap, now=NOW)
+    later = import_into(engine, overlap, NOW)
     assert later.records["order"] == {"created": 1, "updated": 0, "unchanged": 1}
     assert state(engine)[:3] == (before[0] + 1, before[1] + 1, before[2] + Decimal("24.00"))
 

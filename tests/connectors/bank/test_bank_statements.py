@@ -4,9 +4,7 @@ same-day lines kept apart, overlapping statements, one bad cell changes nothing)
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,7 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import check_golden, count, import_into, parse_file, refused_unchanged, scalars, total
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from sasame import models as m
@@ -27,7 +26,7 @@ from sasame.connectors.bank.mappings import list_bank_mappings, save_bank_mappin
 from sasame.connectors.bank.ofx import OfxStatement
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
-from sasame.core.errors import InputError, UserError
+from sasame.core.errors import UserError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
 
@@ -46,38 +45,13 @@ def no_saved_mappings() -> Iterator[None]:
     SAVED_LAYOUTS.reset(token)
 
 
-def as_json(value: Any) -> Any:
-    """Records as plain JSON: money and days as strings, raw payloads left out (they are the input)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "payload"
-        }
-    if isinstance(value, tuple | list):
-        return [as_json(item) for item in value]
-    if isinstance(value, Decimal | date | datetime):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    return value
-
-
 def parsed(path: Path) -> dict[str, Any]:
-    file_format = FORMATS[path.suffix]
-    context = ParseContext(timezone=ZoneInfo("UTC"), currency="USD")
-    records = as_json(list(file_format.parse(SourceFile(name=path.name, data=path.read_bytes()), context)))
-    return {
-        "format": file_format.name,
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": records,
-    }
+    return parse_file(FORMATS[path.suffix], path, ParseContext(timezone=ZoneInfo("UTC"), currency="USD"))
 
 
 @pytest.mark.parametrize("name", VALID)
 def test_golden_file(name: str) -> None:
-    expected_path = FIXTURES / f"{name}.expected.json"
-    actual = parsed(FIXTURES / name)
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(parsed(FIXTURES / name), FIXTURES / name)
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -87,22 +61,16 @@ def test_detected_by_content_as_one_format_only(name: str) -> None:
 
 
 def bank_totals(engine) -> tuple[int, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.BankTransaction)),
-            session.scalar(select(func.coalesce(func.sum(m.BankTransaction.amount), 0))),
-        )
+    return scalars(engine, count(m.BankTransaction), total(m.BankTransaction.amount))  # type: ignore[return-value]
 
 
 def test_ofx_import_is_exact_idempotent_and_overlaps_by_fitid(engine, tmp_path) -> None:
     path = FIXTURES / "checking_ofx1_sgml.ofx"
-    with transaction(engine) as session:
-        first = import_file(session, path, now=NOW)
+    first = import_into(engine, path, NOW)
     assert (first.format, first.rows_read) == ("bank.ofx", 4)
     assert first.records["bank_transaction"] == {"created": 4, "updated": 0, "unchanged": 0}
     assert first.money == {"bank": {"USD": Decimal("2170.34")}}
-    with transaction(engine) as session:
-        again = import_file(session, path, now=NOW)
+    again = import_into(engine, path, NOW)
     assert again.records["bank_transaction"] == {"created": 0, "updated": 0, "unchanged": 4}
     # The next statement repeats the 9th (FITID 202401090001, memo now complete) and adds one line.
     text = path.read_bytes().decode("cp1252")
@@ -113,8 +81,7 @@ def test_ofx_import_is_exact_idempotent_and_overlaps_by_fitid(engine, tmp_path) 
     )
     overlapping = tmp_path / "later.qfx"
     overlapping.write_bytes(later.encode("cp1252"))
-    with transaction(engine) as session:
-        third = import_file(session, overlapping, now=NOW)
+    third = import_into(engine, overlapping, NOW)
     assert third.records["bank_transaction"] == {"created": 1, "updated": 1, "unchanged": 3}
     assert bank_totals(engine) == (5, Decimal("2150.35"))
     with transaction(engine) as session:
@@ -126,20 +93,17 @@ def test_ofx_import_is_exact_idempotent_and_overlaps_by_fitid(engine, tmp_path) 
 
 def test_csv_import_keeps_identical_same_day_lines_and_is_idempotent(engine, tmp_path) -> None:
     path = FIXTURES / "chase_checking.csv"
-    with transaction(engine) as session:
-        first = import_file(session, path, now=NOW)
+    first = import_into(engine, path, NOW)
     assert first.records["bank_transaction"] == {"created": 5, "updated": 0, "unchanged": 0}
     assert first.money == {"bank": {"USD": Decimal("2163.74")}}
-    with transaction(engine) as session:
-        again = import_file(session, path, now=NOW)
+    again = import_into(engine, path, NOW)
     assert again.records["bank_transaction"] == {"created": 0, "updated": 0, "unchanged": 5}
     lines = path.read_text().splitlines()
     overlapping = tmp_path / "chase_jan_5_12.csv"  # the 5th whole (both coffees) again, then a new day
     overlapping.write_text(
         "\n".join([*lines[:4], 'DEBIT,01/12/2024,"USPS",-9.10,DEBIT_CARD,5361.64,,']) + "\n"
     )
-    with transaction(engine) as session:
-        third = import_file(session, overlapping, now=NOW)
+    third = import_into(engine, overlapping, NOW)
     assert third.records["bank_transaction"] == {"created": 1, "updated": 0, "unchanged": 3}
     assert bank_totals(engine) == (6, Decimal("2154.64"))
 
@@ -152,14 +116,9 @@ def test_csv_import_keeps_identical_same_day_lines_and_is_idempotent(engine, tmp
     ],
 )
 def test_a_corrupted_cell_names_file_row_column_and_changes_nothing(engine, name: str, message: str) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "wells_fargo.csv", now=NOW)
-    before = bank_totals(engine)
+    import_into(engine, FIXTURES / "wells_fargo.csv", NOW)
     bad = FIXTURES / name
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, {message}"
-    assert bank_totals(engine) == before
+    assert refused_unchanged(engine, bad, NOW, bank_totals) == f"{bad}, {message}"
 
 
 # -- saved mappings --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from connector_support import check_golden, parsed
+from connector_support import check_golden, parse_file
 
 from sasame.connectors.base import ParseContext
 from sasame.connectors.etsy.orders import SoldOrderItems, SoldOrders
@@ -28,5 +28,5 @@ GOLDEN = [
 def test_fixture_parses_to_its_expected_records(file_format, name):
     path = FIXTURES / name
     check_golden(
-        parsed(file_format, path, ParseContext(timezone=STORE_ZONE, currency="USD"), typed=True), path
+        parse_file(file_format, path, ParseContext(timezone=STORE_ZONE, currency="USD"), typed=True), path
     )

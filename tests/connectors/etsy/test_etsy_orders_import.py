@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
+from connector_support import import_into, refused_unchanged
 from sqlalchemy import func, select
 
 from sasame import models as m
-from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.ingest.service import import_file
 
@@ -57,16 +56,14 @@ def normalized(expected: dict[str, tuple]) -> dict[str, tuple]:
 
 
 def test_items_then_orders(engine):
-    with transaction(engine) as session:
-        items = import_file(session, ITEMS, now=NOW)
+    items = import_into(engine, ITEMS, NOW)
     assert items.format == "etsy.sold_order_items"
     assert items.records == {
         "channel": {"created": 1, "updated": 0, "unchanged": 0},
         "order": {"created": 2, "updated": 0, "unchanged": 0},
     }
     assert items.money == {"order_total": {"USD": Decimal("18.82")}}
-    with transaction(engine) as session:
-        sold = import_file(session, ORDERS, now=NOW)
+    sold = import_into(engine, ORDERS, NOW)
     assert sold.format == "etsy.sold_orders"
     assert sold.records == {"order": {"created": 1, "updated": 2, "unchanged": 0}}
     assert sold.money == {"order_total": {"USD": Decimal("45.87")}}
@@ -74,10 +71,8 @@ def test_items_then_orders(engine):
 
 
 def test_orders_then_items_gives_the_same_orders(engine):
-    with transaction(engine) as session:
-        import_file(session, ORDERS, now=NOW)
-    with transaction(engine) as session:
-        items = import_file(session, ITEMS, now=NOW)
+    import_into(engine, ORDERS, NOW)
+    items = import_into(engine, ITEMS, NOW)
     # The items add lines but leave the totals Sold Orders gave (with the tax Etsy collected).
     assert items.records == {"order": {"created": 0, "updated": 2, "unchanged": 0}}
     assert orders(engine) == normalized(EXPECTED_ORDERS)
@@ -85,11 +80,9 @@ def test_orders_then_items_gives_the_same_orders(engine):
 
 def test_reimports_change_nothing(engine):
     for path in (ITEMS, ORDERS):
-        with transaction(engine) as session:
-            import_file(session, path, now=NOW)
+        import_into(engine, path, NOW)
     for path, count in ((ITEMS, 2), (ORDERS, 3)):
-        with transaction(engine) as session:
-            again = import_file(session, path, now=NOW)
+        again = import_into(engine, path, NOW)
         assert again.records == {"order": {"created": 0, "updated": 0, "unchanged": count}}
     assert orders(engine) == normalized(EXPECTED_ORDERS)
 
@@ -108,12 +101,10 @@ def test_en_gb_files_read_like_en_us(engine):
 
 
 def test_a_corrupted_cell_imports_nothing_and_says_where(engine, tmp_path: Path):
-    with transaction(engine) as session:
-        import_file(session, ORDERS, now=NOW)
-    before = orders(engine)
+    import_into(engine, ORDERS, NOW)
     bad = tmp_path / "EtsySoldOrderItems2020.csv"
     bad.write_text(ITEMS.read_text(encoding="utf-8").replace(",3.75,", ",3.7.5,", 1), encoding="utf-8")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 4, column 'Price': '3.7.5' is not an amount"
-    assert orders(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, orders)
+        == f"{bad}, row 4, column 'Price': '3.7.5' is not an amount"
+    )

@@ -7,13 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
+from connector_support import import_into, refused_unchanged
 from sqlalchemy import func, select
 
 from sasame import models as m
-from sasame.core.errors import InputError
 from sasame.db import transaction
-from sasame.ingest.service import import_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -57,8 +55,7 @@ EXPECTED = {
 
 
 def test_deposits_become_payouts_that_add_up(engine):
-    with transaction(engine) as session:
-        first = import_file(session, STATEMENT, now=NOW)
+    first = import_into(engine, STATEMENT, NOW)
     assert first.format == "etsy.statement"
     assert first.rows_read == 19
     assert first.records == {
@@ -74,32 +71,27 @@ def test_deposits_become_payouts_that_add_up(engine):
         "offsite_ads": Decimal("-192.00"),
         "vat_on_fees": Decimal("-10.24"),
     }
-    with transaction(engine) as session:
-        again = import_file(session, STATEMENT, now=NOW)
+    again = import_into(engine, STATEMENT, NOW)
     assert again.records == {"payout": {"created": 0, "updated": 0, "unchanged": 2}}
     assert payouts(engine) == EXPECTED
 
 
 def test_a_reexport_with_the_tax_details_column_changes_nothing(engine, tmp_path: Path):
-    with transaction(engine) as session:
-        import_file(session, STATEMENT, now=NOW)
+    import_into(engine, STATEMENT, NOW)
     lines = STATEMENT.read_text(encoding="utf-8-sig").splitlines()
     reexport = tmp_path / "statement.csv"
     reexport.write_text("\n".join([lines[0] + ",Tax Details", *(line + ",--" for line in lines[1:])]) + "\n")
-    with transaction(engine) as session:
-        again = import_file(session, reexport, now=NOW)
+    again = import_into(engine, reexport, NOW)
     assert again.records == {"payout": {"created": 0, "updated": 0, "unchanged": 2}}
     assert payouts(engine) == EXPECTED
 
 
 def test_a_corrupted_cell_imports_nothing_and_says_where(engine, tmp_path: Path):
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "etsy_statement_usd_2026_09.csv", now=NOW)
-    before = payouts(engine)
+    import_into(engine, FIXTURES / "etsy_statement_usd_2026_09.csv", NOW)
     bad = tmp_path / "etsy_statement_2022_1.csv"
     text = STATEMENT.read_text(encoding="utf-8-sig")
     bad.write_text(text.replace("€ 45.00,--,€ 45.00", "€ 45.00,--,€ 4S.00"), encoding="utf-8")
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 3, column 'Net': '€ 4S.00' is not an amount"
-    assert payouts(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, payouts)
+        == f"{bad}, row 3, column 'Net': '€ 4S.00' is not an amount"
+    )

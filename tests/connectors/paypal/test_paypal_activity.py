@@ -3,17 +3,14 @@ headers, a custom column subset), and the import path on both databases."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import check_golden, import_into, parse_file, payout_totals, refused_unchanged
 
 from sasame import models as m
 from sasame.connectors import REGISTRY
@@ -22,7 +19,6 @@ from sasame.connectors.files import SourceFile
 from sasame.connectors.paypal.activity import PayPalActivity, zone_of
 from sasame.core.errors import InputError
 from sasame.db import transaction
-from sasame.ingest.service import import_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -30,39 +26,16 @@ FORMAT = PayPalActivity()
 VALID = sorted(p.name for p in FIXTURES.glob("*.csv") if "corrupt" not in p.name)
 
 
-def as_json(value: Any) -> Any:
-    """Records as plain JSON: money and instants as strings, raw payloads left out (they are the input)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "payload"
-        }
-    if isinstance(value, tuple | list):
-        return [as_json(item) for item in value]
-    if isinstance(value, Decimal | date | datetime):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    return value
-
-
 def parsed(name: str) -> dict[str, Any]:
     # A store in Los Angeles: business days are Pacific days whatever zone the account writes.
-    context = ParseContext(timezone=ZoneInfo("America/Los_Angeles"), currency="USD")
-    file = SourceFile(name=name, data=(FIXTURES / name).read_bytes())
-    records = as_json(list(FORMAT.parse(file, context)))
-    return {
-        "format": FORMAT.name,
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": records,
-    }
+    return parse_file(
+        FORMAT, FIXTURES / name, ParseContext(timezone=ZoneInfo("America/Los_Angeles"), currency="USD")
+    )
 
 
 @pytest.mark.parametrize("name", VALID)
 def test_golden_file(name: str) -> None:
-    expected_path = FIXTURES / f"{name}.expected.json"
-    actual = parsed(name)
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(parsed(name), FIXTURES / name)
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -90,53 +63,38 @@ def test_withdrawals_are_what_the_bank_receives() -> None:
     assert usd_activity == Decimal("1188.21")  # the balance the withdrawal emptied
 
 
-def totals(engine) -> tuple[int, int, Decimal, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.Payout)),
-            session.scalar(select(func.count()).select_from(m.PayoutLine)),
-            session.scalar(select(func.coalesce(func.sum(m.Payout.amount), 0))),
-            session.scalar(select(func.coalesce(func.sum(m.PayoutLine.amount), 0))),
-        )
-
-
 def test_import_is_exact_idempotent_and_overlaps_without_duplicates(engine, tmp_path) -> None:
     path = FIXTURES / "activity_us_2018.csv"
     with transaction(engine) as session:
         session.add(
             m.BusinessSetting(name="S", currency="USD", timezone="America/Los_Angeles", created_at=NOW)
         )
-    with transaction(engine) as session:
-        first = import_file(session, path, now=NOW)
+    first = import_into(engine, path, NOW)
     assert (first.format, first.rows_read) == (FORMAT.name, 10)
     assert first.records["payout"] == {"created": 5, "updated": 0, "unchanged": 0}
     assert first.money == {"payouts": {"EUR": Decimal("41.50"), "USD": Decimal("2376.42")}}
     assert len(first.warnings) == 2
     expected = (5, 11, Decimal("2417.92"), Decimal("1229.71"))
-    assert totals(engine) == expected
-    with transaction(engine) as session:
-        again = import_file(session, path, now=NOW)
+    assert payout_totals(engine) == expected
+    again = import_into(engine, path, NOW)
     assert again.records["payout"] == {"created": 0, "updated": 0, "unchanged": 5}
     lines = path.read_text(encoding="utf-8").splitlines()
     overlapping = tmp_path / "january_4_5.csv"  # the last two days again, one partner tax corrected
     overlapping.write_text(
         "\n".join([lines[0], *lines[6:]]).replace('"-3.10","0.00","-3.10"', '"-3.00","0.00","-3.00"')
     )
-    with transaction(engine) as session:
-        third = import_file(session, overlapping, now=NOW)
+    third = import_into(engine, overlapping, NOW)
     assert third.records["payout"] == {"created": 0, "updated": 1, "unchanged": 2}
-    assert totals(engine) == (5, 11, Decimal("2418.02"), Decimal("1229.81"))
+    assert payout_totals(engine) == (5, 11, Decimal("2418.02"), Decimal("1229.81"))
 
 
 def test_a_corrupted_cell_names_file_row_column_and_changes_nothing(engine) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "activity_eu_decimal_comma.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "activity_eu_decimal_comma.csv", NOW)
     bad = FIXTURES / "activity_us_2018_corrupt.csv"
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 3, column 'Net': '1,213.4S' is not an amount"
-    assert totals(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, payout_totals)
+        == f"{bad}, row 3, column 'Net': '1,213.4S' is not an amount"
+    )
 
 
 def test_an_unknown_time_zone_is_named() -> None:

@@ -3,9 +3,6 @@ databases (exact counts and totals, idempotence, overlapping exports, one bad ce
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from connector_support import check_golden, import_into, parse_file, payout_totals, refused_unchanged
+from sqlalchemy import select
 
 from sasame import models as m
 from sasame.connectors import REGISTRY
@@ -22,7 +20,6 @@ from sasame.connectors.files import SourceFile
 from sasame.connectors.stripe.balance import StripeBalanceTransactions
 from sasame.core.errors import InputError
 from sasame.db import transaction
-from sasame.ingest.service import import_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -30,38 +27,13 @@ FORMAT = StripeBalanceTransactions()
 VALID = sorted(p.name for p in FIXTURES.glob("*.csv") if "corrupt" not in p.name)
 
 
-def as_json(value: Any) -> Any:
-    """Records as plain JSON: money and instants as strings, raw payloads left out (they are the input)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "payload"
-        }
-    if isinstance(value, tuple | list):
-        return [as_json(item) for item in value]
-    if isinstance(value, Decimal | date | datetime):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    return value
-
-
 def parsed(name: str) -> dict[str, Any]:
-    context = ParseContext(timezone=ZoneInfo("UTC"), currency="USD")
-    file = SourceFile(name=name, data=(FIXTURES / name).read_bytes())
-    records = as_json(list(FORMAT.parse(file, context)))
-    return {
-        "format": FORMAT.name,
-        "rows_read": context.rows_read,
-        "warnings": context.warnings,
-        "records": records,
-    }
+    return parse_file(FORMAT, FIXTURES / name, ParseContext(timezone=ZoneInfo("UTC"), currency="USD"))
 
 
 @pytest.mark.parametrize("name", VALID)
 def test_golden_file(name: str) -> None:
-    expected_path = FIXTURES / f"{name}.expected.json"
-    actual = parsed(name)
-    if os.environ.get("SASAME_UPDATE_GOLDEN") == "1":
-        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check_golden(parsed(name), FIXTURES / name)
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -82,20 +54,9 @@ def test_lines_sum_to_each_payout_and_fees_are_negative() -> None:
             )  # 2016 refunds returned fees
 
 
-def totals(engine) -> tuple[int, int, Decimal, Decimal]:
-    with transaction(engine) as session:
-        return (
-            session.scalar(select(func.count()).select_from(m.Payout)),
-            session.scalar(select(func.count()).select_from(m.PayoutLine)),
-            session.scalar(select(func.coalesce(func.sum(m.Payout.amount), 0))),
-            session.scalar(select(func.coalesce(func.sum(m.PayoutLine.amount), 0))),
-        )
-
-
 def test_import_payout_reconciliation_is_exact_and_idempotent(engine) -> None:
     path = FIXTURES / "payout_reconciliation.csv"
-    with transaction(engine) as session:
-        first = import_file(session, path, now=NOW)
+    first = import_into(engine, path, NOW)
     assert first.format == FORMAT.name
     assert first.rows_read == 7
     assert first.records["payout"] == {"created": 2, "updated": 0, "unchanged": 0}
@@ -103,11 +64,10 @@ def test_import_payout_reconciliation_is_exact_and_idempotent(engine) -> None:
     assert first.warnings == [
         f"{path}: 1 row(s) of unknown Stripe category 'climate_order_purchase' kept as 'other'"
     ]
-    assert totals(engine) == (2, 11, Decimal("1264.45"), Decimal("1264.45"))
-    with transaction(engine) as session:
-        again = import_file(session, path, now=NOW)
+    assert payout_totals(engine) == (2, 11, Decimal("1264.45"), Decimal("1264.45"))
+    again = import_into(engine, path, NOW)
     assert again.records["payout"] == {"created": 0, "updated": 0, "unchanged": 2}
-    assert totals(engine) == (2, 11, Decimal("1264.45"), Decimal("1264.45"))
+    assert payout_totals(engine) == (2, 11, Decimal("1264.45"), Decimal("1264.45"))
     with transaction(engine) as session:
         payout = session.scalar(select(m.Payout).where(m.Payout.external_id == "po_1OaA02"))
         kinds = sorted(
@@ -131,24 +91,20 @@ def test_overlapping_and_corrected_exports_update_without_duplicates(engine, tmp
     first.write_text("\n".join([header, *rows[:4]]) + "\n", encoding="utf-8")
     overlapping = tmp_path / "february_2_3.csv"  # days 2-3 again, with day 2 in full, a fee corrected
     overlapping.write_text("\n".join([header, *rows[2:]]).replace('"2.65","77.35"', '"2.60","77.40"') + "\n")
-    with transaction(engine) as session:
-        one = import_file(session, first, now=NOW)
+    one = import_into(engine, first, NOW)
     assert one.records["payout"] == {"created": 3, "updated": 0, "unchanged": 0}
-    with transaction(engine) as session:
-        two = import_file(session, overlapping, now=NOW)
+    two = import_into(engine, overlapping, NOW)
     assert two.records["payout"] == {"created": 1, "updated": 1, "unchanged": 1}
-    assert totals(engine) == (4, 7, Decimal("148.58"), Decimal("105.49"))
+    assert payout_totals(engine) == (4, 7, Decimal("148.58"), Decimal("105.49"))
 
 
 def test_a_corrupted_cell_names_file_row_column_and_changes_nothing(engine) -> None:
-    with transaction(engine) as session:
-        import_file(session, FIXTURES / "legacy_balance_export_2017.csv", now=NOW)
-    before = totals(engine)
+    import_into(engine, FIXTURES / "legacy_balance_export_2017.csv", NOW)
     bad = FIXTURES / "balance_change_itemized_corrupt.csv"
-    with pytest.raises(InputError) as caught, transaction(engine) as session:
-        import_file(session, bad, now=NOW)
-    assert str(caught.value) == f"{bad}, row 3, column 'net': '14.2O' is not an amount"
-    assert totals(engine) == before
+    assert (
+        refused_unchanged(engine, bad, NOW, payout_totals)
+        == f"{bad}, row 3, column 'net': '14.2O' is not an amount"
+    )
 
 
 def test_net_that_is_not_gross_minus_fee_is_refused() -> None:

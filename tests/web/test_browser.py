@@ -19,6 +19,7 @@ import uvicorn
 from web_store import NOW, OWNER_EMAIL, OWNER_PASSWORD, add_everything
 
 from sasame.config import Settings
+from sasame.connectors import REGISTRY
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
 from sasame.web.app import create_app
@@ -147,6 +148,18 @@ def test_log_in_and_see_the_overview_chart(chromium: Path, live_server: str):
                 assert page.locator("h1").inner_text() == area.capitalize()
                 if shots:
                     page.screenshot(path=f"{shots}/{area}.png", full_page=True)
+
+            # The Imports page: the upload form (token first) and the formats sasame reads.
+            page.click("nav >> text=Imports")
+            page.wait_for_url(f"{live_server}/imports")
+            form = page.locator("form#upload-form")
+            assert form.get_attribute("enctype") == "multipart/form-data"
+            assert form.locator("input[name=csrf_token]").count() == 1
+            assert form.locator("input[type=file][name=files][multiple]").count() == 1
+            assert page.locator("#supported-formats tbody tr").count() == len(REGISTRY)
+            assert page.locator("select#format option").count() == len(REGISTRY) + 1
+            if shots:
+                page.screenshot(path=f"{shots}/imports.png", full_page=True)
         finally:
             browser.close()
     assert problems == []

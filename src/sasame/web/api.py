@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from sasame.business.service import store_settings
+from sasame.core.errors import UserError
+from sasame.ingest import queries as ingest_queries
 from sasame.overview import queries
-from sasame.web import presenters, schemas
+from sasame.web import presenters, schemas, uploads
 from sasame.web.deps import api_user, db_session, now
 
 public = APIRouter(prefix="/api", tags=["health"])
@@ -92,3 +95,65 @@ def marketing(session: SessionDep, instant: NowDep) -> dict[str, Any]:
 def operations(session: SessionDep, instant: NowDep) -> dict[str, Any]:
     """Return orders unfulfilled for more than 3 days and the open alerts."""
     return presenters.operations_json(queries.operations_overview(session, instant))
+
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [uploads.FILES_FIELD],
+                    "properties": {
+                        uploads.FILES_FIELD: {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": f"Up to {uploads.MAX_FILES} export files, "
+                            f"{uploads.MAX_FILE_BYTES // uploads.MIB} MiB each",
+                        },
+                        uploads.FORMAT_FIELD: {
+                            "type": "string",
+                            "enum": [f.name for f in ingest_queries.supported_formats()],
+                            "description": "Read every file as this format instead of detecting it",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@api.get("/imports", tags=["imports"], response_model=schemas.ImportedFiles)
+def imported_files(
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Return the imported files, newest first, with how many raw rows point to each."""
+    return presenters.imported_files_json(ingest_queries.imported_files(session, page, per_page))
+
+
+@api.post("/imports", tags=["imports"], response_model=schemas.ImportResults, openapi_extra=UPLOAD_BODY)
+async def upload_imports(request: Request, instant: NowDep) -> dict[str, Any]:
+    """Import the uploaded export files like `sasame import`: each in its own transaction, so a
+    file with an error writes nothing and does not stop the others. Send the session's CSRF token
+    in the `X-CSRF-Token` header."""
+    try:
+        upload, files = await uploads.read_upload_form(request)
+    except UserError as error:
+        raise HTTPException(status_code=400, detail=str(error)) from error
+    try:
+        sessions = request.app.state.sessions
+        results = await run_in_threadpool(uploads.import_uploads, sessions, upload, now=instant)
+    finally:
+        for file in files:
+            await file.close()
+    titles = ingest_queries.format_titles()
+    return {
+        "results": [
+            presenters.import_result_json(r.file, r.summary.as_json() if r.summary else None, r.error, titles)
+            for r in results
+        ]
+    }

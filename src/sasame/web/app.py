@@ -102,6 +102,7 @@ def _templates() -> Jinja2Templates:
     env.filters["local_time"] = _local_time
     env.filters["day"] = _day
     env.filters["ratio"] = _ratio
+    env.filters["money_label"] = presenters.money_label
     env.globals["change_class"] = _change_class
     env.globals["window_text"] = _window_text
     return templates

@@ -8,13 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from sasame.accounts import authenticate
 from sasame.business.service import store_settings
+from sasame.core.errors import UserError
+from sasame.ingest import queries as ingest_queries
 from sasame.models import User
 from sasame.overview import queries
-from sasame.web import presenters
+from sasame.web import presenters, uploads
 from sasame.web.deps import db_session, now, page_user
 from sasame.web.security import SESSION_USER, csrf_token
 
@@ -186,3 +189,55 @@ def operations(request: Request, session: SessionDep, user: UserDep, instant: No
     return render(
         request, "operations.html", {"user": user, "store": profile, "data": data, "active": "operations"}
     )
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+IMPORTED_FILES_PER_PAGE = 25
+
+
+def _imports_context(sessions: sessionmaker[Session], user: User, page: int, **extra: Any) -> dict[str, Any]:
+    with sessions() as session:
+        profile = store_settings(session)
+        files = ingest_queries.imported_files(session, page, IMPORTED_FILES_PER_PAGE)
+        rejected = ingest_queries.rejected_webhooks(session)
+    return {
+        "user": user,
+        "store": profile,
+        "files": files,
+        "rejected": rejected,
+        "formats": ingest_queries.supported_formats(),
+        "format_titles": ingest_queries.format_titles(),
+        "max_file_mib": uploads.MAX_FILE_BYTES // uploads.MIB,
+        "max_files": uploads.MAX_FILES,
+        "results": None,
+        "form_error": None,
+        "chosen_format": "",
+        "active": "imports",
+        **extra,
+    }
+
+
+@pages.get("/imports")
+def imports(request: Request, user: UserDep, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    return render(request, "imports.html", _imports_context(request.app.state.sessions, user, page))
+
+
+@pages.post("/imports")
+async def upload_imports(request: Request, user: UserDep, instant: NowDep) -> Response:
+    """Import the uploaded files, each in its own transaction, and show what happened to each."""
+    sessions = request.app.state.sessions
+    try:
+        upload, files = await uploads.read_upload_form(request)
+    except UserError as error:
+        context = await run_in_threadpool(_imports_context, sessions, user, 1, form_error=str(error))
+        return render(request, "imports.html", context, status_code=400)
+    try:
+        results = await run_in_threadpool(uploads.import_uploads, sessions, upload, now=instant)
+    finally:
+        for file in files:
+            await file.close()
+    context = await run_in_threadpool(
+        _imports_context, sessions, user, 1, results=results, chosen_format=upload.format_name or ""
+    )
+    return render(request, "imports.html", context)

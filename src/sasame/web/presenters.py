@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sasame.core.money import round_money
+from sasame.ingest.queries import ImportedFiles
 from sasame.overview.queries import (
     Headline,
     MarketingOverview,
@@ -21,6 +22,16 @@ from sasame.overview.queries import (
     StockRow,
     SupportOverview,
 )
+
+MONEY_LABELS = {
+    "order_total": "Order totals",
+    "payouts": "Payouts",
+    "refunds": "Refunds",
+    "bank": "Bank transactions",
+    "ad_spend": "Ad spend",
+    "email_revenue": "Email revenue",
+}
+"""Page names of the money totals an import summary carries (ingest.service.money_totals)."""
 
 _SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -253,4 +264,46 @@ def operations_json(overview: OperationsOverview) -> dict[str, Any]:
             }
             for a in overview.open_alerts
         ],
+    }
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+
+def money_label(label: str) -> str:
+    return MONEY_LABELS.get(label, label.replace("_", " ").capitalize())
+
+
+def imported_files_json(files: ImportedFiles) -> dict[str, Any]:
+    return {
+        "total": files.total,
+        "page": files.page,
+        "per_page": files.per_page,
+        "files": [
+            {
+                "id": f.id,
+                "name": f.name,
+                "format": f.format,
+                "format_title": f.format_title,
+                "size_bytes": f.size_bytes,
+                "imported_at": _instant(f.imported_at),
+                "source_records": f.source_records,
+            }
+            for f in files.rows
+        ],
+    }
+
+
+def import_result_json(
+    file: str, summary: dict[str, Any] | None, error: str | None, format_titles: dict[str, str]
+) -> dict[str, Any]:
+    """One uploaded file's outcome: the `sasame import --json` summary, or the reason it was refused."""
+    if summary is None:
+        return {"file": file, "status": "failed", "error": error}
+    return {
+        "status": "imported",
+        "error": None,
+        **summary,
+        "file": file,
+        "format_title": format_titles.get(summary["format"], summary["format"]),
     }

@@ -179,3 +179,46 @@ class Operations(BaseModel):
     late_order_count: int
     late_orders: list[LateOrder]
     open_alerts: list[AlertRow]
+
+
+class ImportedFile(BaseModel):
+    id: int
+    name: str = Field(description="The file's name as uploaded or given to `sasame import`")
+    format: str = Field(examples=["shopify.orders_csv"])
+    format_title: str = Field(examples=["Shopify orders export (CSV)"])
+    size_bytes: int
+    imported_at: str = Field(description="UTC instant of its first import (ISO 8601)")
+    source_records: int = Field(description="Raw rows kept for drill-down that point to this file")
+
+
+class ImportedFiles(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    files: list[ImportedFile] = Field(description="Newest first")
+
+
+class RecordCounts(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportResult(BaseModel):
+    file: str
+    status: str = Field(description="'imported', or 'failed' when nothing of the file was written")
+    error: str | None = Field(description="One line naming file, row and column; null when imported")
+    format: str | None = None
+    format_title: str | None = None
+    rows_read: int | None = None
+    records: dict[str, RecordCounts] | None = Field(default=None, description="Per entity, e.g. 'order'")
+    money: dict[str, dict[str, str]] | None = Field(
+        default=None,
+        description="Totals per kind (order_total, payouts, refunds, bank, ad_spend, email_revenue) "
+        "and currency, as exact decimal strings",
+    )
+    warnings: list[str] | None = None
+
+
+class ImportResults(BaseModel):
+    results: list[ImportResult] = Field(description="One per uploaded file, in upload order")

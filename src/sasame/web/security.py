@@ -10,15 +10,20 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sasame.config import Settings, secret_key_file
 from sasame.core.clock import Clock
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -30,6 +35,14 @@ SIGNED_PATHS = ("/webhooks/",)
 so no CSRF token; the signature is checked by the route instead."""
 MAX_FORM_BYTES = 64 * 1024
 """Dashboard forms are a few fields; a bigger body on an unsafe request is refused unread."""
+UPLOAD_PATHS = frozenset({"/imports", "/api/imports"})
+"""Routes that take files (web/uploads.py): their multipart bodies stream through unbuffered."""
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+"""All the files of one upload together (each file may be at most 50 MiB, see web/uploads.py)."""
+UPLOAD_TOO_LARGE = (
+    "upload too large: at most 200 MiB in one upload and 50 MiB per file; "
+    "import bigger exports with `sasame import`"
+)
 
 
 def resolve_secret_key(settings: Settings) -> str:
@@ -79,6 +92,9 @@ class CSRFMiddleware:
     per-route dependency, no POST route can forget the check. The token comes from the
     ``X-CSRF-Token`` header (scripts, htmx) or the ``csrf_token`` field of a urlencoded form; the
     body is buffered to find it and then replayed unchanged to the application.
+
+    Uploads (multipart bodies to UPLOAD_PATHS) are not buffered: the token comes in the header or
+    as the form's first field, which is read alone; the files after it stream on to the route.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -96,18 +112,47 @@ class CSRFMiddleware:
         if not _same_origin(scope, headers):
             await _refuse(scope, "cross-origin request refused")(scope, receive, send)
             return
+        is_multipart = headers.get("content-type", "").startswith("multipart/form-data")
+        if scope["path"] in UPLOAD_PATHS and is_multipart:
+            await self._upload(scope, receive, send, headers)
+            return
         body, complete = await _read_body(receive)
         if not complete:
             await _refuse(scope, "request body too large", status=413)(scope, receive, send)
             return
         expected = scope.get("session", {}).get(SESSION_CSRF)
         offered = headers.get(CSRF_HEADER) or _form_token(headers, body)
-        if not expected or not offered or not hmac.compare_digest(str(expected), offered):
+        if not _tokens_match(expected, offered):
             await _refuse(scope, "missing or invalid CSRF token; reload the page and try again")(
                 scope, receive, send
             )
             return
         await self.app(scope, _replay(body), send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: Headers) -> None:
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES):
+            await _refuse(scope, UPLOAD_TOO_LARGE, status=413)(scope, receive, send)
+            return
+        expected = scope.get("session", {}).get(SESSION_CSRF)
+        offered = headers.get(CSRF_HEADER)
+        read: list[bytes] = []
+        ended = False
+        if not offered:
+            offered, read, ended = await _leading_form_token(headers, receive)
+        if not _tokens_match(expected, offered):
+            await _refuse(scope, "missing or invalid CSRF token; reload the page and try again")(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, _continue(read, ended, receive), send)
+
+
+def _tokens_match(expected: object, offered: str | None) -> bool:
+    """Compare in constant time, as bytes: a token with non-ASCII characters is simply wrong."""
+    if not expected or not offered:
+        return False
+    return hmac.compare_digest(str(expected).encode(), offered.encode("utf-8", "replace"))
 
 
 def _same_origin(scope: Scope, headers: Headers) -> bool:
@@ -146,6 +191,112 @@ def _form_token(headers: Headers, body: bytes) -> str | None:
         return None
     values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(CSRF_FIELD)
     return values[0] if values else None
+
+
+class _TokenField:
+    """Multipart parser callbacks that keep the csrf_token field and note where the files begin."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.files_began = False
+        self._header_name = b""
+        self._header_value = b""
+        self._disposition = b""
+        self._data = bytearray()
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value_part,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+
+    def _part_begin(self) -> None:
+        self._disposition, self._data = b"", bytearray()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value_part(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header_name.lower() == b"content-disposition":
+            self._disposition = self._header_value
+        self._header_name, self._header_value = b"", b""
+
+    def _headers_finished(self) -> None:
+        if b"filename" in parse_options_header(self._disposition)[1]:
+            self.files_began = True
+
+    def _is_token(self) -> bool:
+        return parse_options_header(self._disposition)[1].get(b"name") == CSRF_FIELD.encode()
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._is_token() and len(self._data) < 1024:
+            self._data.extend(data[start:end])
+
+    def _part_end(self) -> None:
+        # Only a token ahead of every file counts, however the body happened to be chunked.
+        if self.token is None and not self.files_began and self._is_token():
+            self.token = self._data.decode("latin-1")
+
+
+async def _leading_form_token(headers: Headers, receive: Receive) -> tuple[str | None, list[bytes], bool]:
+    """Read a multipart body only as far as its csrf_token field, which must come before any file.
+
+    Returns the token (or None), the chunks read so far, and whether that was the whole body.
+    """
+    boundary = parse_options_header(headers.get("content-type", ""))[1].get(b"boundary")
+    chunks: list[bytes] = []
+    if not boundary:
+        return None, chunks, False
+    field = _TokenField()
+    parser = MultipartParser(boundary, field.callbacks())
+    size = 0
+    while field.token is None and not field.files_began and size <= MAX_FORM_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None, chunks, True
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        try:
+            parser.write(chunk)
+        except FormParserError:
+            return None, chunks, False
+        if not message.get("more_body", False):
+            return field.token, chunks, True
+    return field.token, chunks, False
+
+
+def _continue(read: list[bytes], ended: bool, receive: Receive) -> Callable[[], Awaitable[Message]]:
+    """Hand the application the chunks already read, then the rest of the body as it arrives.
+
+    A body without a declared length that outgrows MAX_UPLOAD_BYTES is cut off (a disconnect).
+    """
+    pending: bytes | None = b"".join(read)
+    total = sum(len(chunk) for chunk in read)
+
+    async def receive_rest() -> Message:
+        nonlocal pending, total
+        if pending is not None:
+            body, pending = pending, None
+            return {"type": "http.request", "body": body, "more_body": not ended}
+        if ended:
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.request":
+            total += len(message.get("body", b""))
+            if total > MAX_UPLOAD_BYTES:
+                return {"type": "http.disconnect"}
+        return message
+
+    return receive_rest
 
 
 def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:

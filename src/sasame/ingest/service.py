@@ -3,10 +3,12 @@ transaction, so that a file with an error changes nothing."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -83,6 +85,29 @@ def import_file(
     session: Session, path: Path, *, now: datetime, format_name: str | None = None
 ) -> ImportSummary:
     """Import one file in the caller's transaction; any error leaves the caller to roll back everything."""
+    with paused_garbage_collector():
+        return _import_file(session, path, now=now, format_name=format_name)
+
+
+@contextmanager
+def paused_garbage_collector() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one import.
+
+    A big export becomes millions of short-lived acyclic objects (cells, records, column values);
+    every few thousand allocations the collector would walk all of them again, which on a 300k-row
+    file costs more than the parse and the writes together. Reference counting still frees them;
+    the collector resumes (as it was) when the import ends, successfully or not.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_file(session: Session, path: Path, *, now: datetime, format_name: str | None) -> ImportSummary:
     file = SourceFile.read(path)
     use_saved_mappings(session)  # bank CSV layouts the owner saved are detected like presets
     if format_name:
@@ -160,7 +185,9 @@ def _keep_file(session: Session, file: SourceFile, format_name: str, now: dateti
             format=format_name,
             digest=digest,
             size_bytes=len(file.data),
-            content=zlib.compress(file.data, 6),
+            # Level 1: several times faster than the default on a 100 MB export, and still a
+            # few times smaller than the file (CSV compresses well at any level).
+            content=zlib.compress(file.data, 1),
             imported_at=now,
         )
         session.add(kept)

@@ -620,12 +620,12 @@ class Upserter:
             values = {"status": record.status, "channel_id": values["channel_id"] or payout.channel_id}
         stored: dict[int | None, m.PayoutLine] = {}
         for chunk in range(0, len(line_sources), 500):
-            for line in self.session.scalars(
+            for stored_line in self.session.scalars(
                 select(m.PayoutLine).where(
                     m.PayoutLine.source_record_id.in_(line_sources[chunk : chunk + 500])
                 )
             ):
-                stored[line.source_record_id] = line
+                stored[stored_line.source_record_id] = stored_line
         lines_changed = False
         for line, line_source in zip(record.lines, line_sources, strict=True):
             line_values = {"payout_id": payout.id, **self._payout_line_values(line, line_source)}

@@ -2,5 +2,12 @@
 
 from sasame.connectors.base import FileFormat
 from sasame.connectors.shopify.orders_csv import ShopifyOrdersCsv
+from sasame.connectors.shopify.payments import ShopifyPaymentsTransactionsCsv, ShopifyPayoutsCsv
+from sasame.connectors.shopify.products_csv import ShopifyProductsCsv
 
-FORMATS: list[FileFormat] = [ShopifyOrdersCsv()]
+FORMATS: list[FileFormat] = [
+    ShopifyOrdersCsv(),
+    ShopifyProductsCsv(),
+    ShopifyPaymentsTransactionsCsv(),
+    ShopifyPayoutsCsv(),
+]

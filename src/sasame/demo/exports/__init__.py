@@ -40,6 +40,7 @@ def export_demo_files(engine: Engine, folder: Path) -> list[Path]:
             *marketing.write_google(connection, settings, folder / "google_ads"),
             *marketing.write_klaviyo(connection, settings, folder / "klaviyo"),
         ]
+        connection.info.pop("sasame.demo.exports.order_books", None)
     return paths
 
 

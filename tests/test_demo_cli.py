@@ -41,3 +41,19 @@ def test_demo_refuses_a_database_that_already_holds_a_store(tmp_path):
     assert again.exit_code != 0
     replaced = runner.invoke(app, ["demo", "--no-serve", "--replace", "--db", url, *small])
     assert replaced.exit_code == 0, replaced.output
+
+
+def test_demo_writes_export_files_the_import_path_recognises(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    small = ["--weeks", "10", "--orders-per-week", "30", "--skus", "20", "--end", "2026-11-27"]
+    result = runner.invoke(
+        app, ["demo", "--no-serve", "--db", url, "--exports", str(tmp_path / "exports"), *small]
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(p for p in (tmp_path / "exports").rglob("*") if p.is_file())
+    assert f"Wrote {len(files)} export files to {tmp_path / 'exports'}" in result.output
+    from sasame.connectors.files import SourceFile
+    from sasame.ingest.service import detect_format
+
+    platforms = {detect_format(SourceFile.read(path)).name.split(".")[0] for path in files}
+    assert platforms == {"shopify", "amazon", "etsy", "meta_ads", "google_ads", "klaviyo"}

@@ -103,6 +103,10 @@ def demo(
         str | None, typer.Option(help="Day after the last day of history, YYYY-MM-DD (default: today).")
     ] = None,
     replace: Annotated[bool, typer.Option(help="Delete an existing SQLite demo file first.")] = False,
+    exports: Annotated[
+        Path | None,
+        typer.Option("--exports", help="Also write the store's history as platform export files into DIR."),
+    ] = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the dashboard afterwards.")] = True,
 ) -> None:
     """Generate a realistic demo store (deterministic for a seed) and serve the dashboard."""
@@ -139,6 +143,11 @@ def demo(
     if failed:
         raise UserError(f"demo store generated, but pipeline steps failed: {', '.join(failed)}")
     console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
+    if exports is not None:
+        from sasame.demo.exports import export_demo_files
+
+        paths = export_demo_files(engine, exports)
+        console.print(f"Wrote {len(paths)} export files to {exports}", soft_wrap=True)
     if serve:
         _serve(settings, engine, demo_login=True)
     else:

@@ -191,6 +191,15 @@ class Upserter:
             )
         return self._order_numbers[channel].get(number)
 
+    def required_order_id(self, record: RefundRecord | ShipmentRecord, what: str) -> int:
+        """The order a refund or shipment belongs to; it must have been imported first."""
+        order_id = self.order_id(record.order_channel, record.order_number)
+        if order_id is None:
+            raise InputError(
+                f"{what}: order {record.order_number} is not imported yet", row=record.source.row_number
+            )
+        return order_id
+
     def source_record_ids(self, refs: Sequence[SourceRef]) -> list[int]:
         """Upsert the raw records (one query per origin to load, bulk insert for new ones)."""
         ids: list[int] = [0] * len(refs)
@@ -678,12 +687,7 @@ class Upserter:
     def refunds(self, records: Sequence[RefundRecord]) -> None:
         source_ids = self.source_record_ids([record.source for record in records])
         for record, source_id in zip(records, source_ids, strict=True):
-            order_id = self.order_id(record.order_channel, record.order_number)
-            if order_id is None:
-                raise InputError(
-                    f"refund {record.external_id}: order {record.order_number} is not imported yet",
-                    row=record.source.row_number,
-                )
+            order_id = self.required_order_id(record, f"refund {record.external_id}")
             refund = self.session.scalar(
                 select(m.Refund).where(
                     m.Refund.order_id == order_id, m.Refund.external_id == record.external_id
@@ -834,12 +838,7 @@ class Upserter:
     def shipments(self, records: Sequence[ShipmentRecord]) -> None:
         source_ids = self.source_record_ids([record.source for record in records])
         for record, source_id in zip(records, source_ids, strict=True):
-            order_id = self.order_id(record.order_channel, record.order_number)
-            if order_id is None:
-                raise InputError(
-                    f"shipment {record.tracking_number}: order {record.order_number} is not imported yet",
-                    row=record.source.row_number,
-                )
+            order_id = self.required_order_id(record, f"shipment {record.tracking_number}")
             shipment = self.session.scalar(
                 select(m.Shipment).where(
                     m.Shipment.order_id == order_id, m.Shipment.tracking_number == record.tracking_number

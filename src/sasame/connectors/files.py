@@ -12,10 +12,9 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sasame.core.errors import InputError
 
@@ -203,7 +202,7 @@ class Row:
         column: str,
         *,
         formats: Iterable[str] = (),
-        timezone: ZoneInfo | None = None,
+        timezone: tzinfo | None = None,
         required: bool = False,
     ) -> datetime | None:
         value = self.text(column, required=required)
@@ -259,7 +258,7 @@ def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
     return -amount if negative else amount
 
 
-def parse_instant(text: str, *, formats: Iterable[str] = (), timezone: ZoneInfo | None = None) -> datetime:
+def parse_instant(text: str, *, formats: Iterable[str] = (), timezone: tzinfo | None = None) -> datetime:
     """Parse an instant: ISO 8601 or one of the formats; a time without offset needs `timezone`."""
     parsed: datetime | None = None
     for pattern in formats:

@@ -71,8 +71,8 @@ class _Settlement(FileFormat):
         currency = summary.required_text("currency").upper()
         if len(currency) != 3 or not currency.isalpha():
             raise summary.error("currency", f"{currency!r} is not a currency code such as USD")
-        period_start = _instant(summary, "settlement-start-date", required=True)
-        period_end = _instant(summary, "settlement-end-date", required=True)
+        period_start = _required_instant(summary, "settlement-start-date")
+        period_end = _required_instant(summary, "settlement-end-date")
         deposited_at = _instant(summary, "deposit-date") or period_end
         total = summary.required_money("total-amount", decimal_comma=decimal_comma)
 
@@ -232,6 +232,12 @@ class SettlementV1(_Settlement):
 
 def _instant(row: Row, column: str, *, required: bool = False) -> datetime | None:
     return row.instant(column, formats=INSTANT_FORMATS, timezone=UTC, required=required)
+
+
+def _required_instant(row: Row, column: str) -> datetime:
+    value = _instant(row, column, required=True)
+    assert value is not None  # required=True raises an InputError instead of returning None
+    return value
 
 
 def _payload(row: Row) -> dict[str, str]:

@@ -140,9 +140,10 @@ class EtsyStatement(FileFormat):
                 deposits.append(_Deposit(row, day, amount, key, pending))
                 pending = []
                 continue
-            amount = self._movement_amount(row)
-            if amount is None:
+            movement = self._movement_amount(row)
+            if movement is None:
                 continue
+            amount = movement
             title = row.text("Title") or ""
             found = classify(movement_type, title)
             if not found.is_known:

@@ -130,7 +130,8 @@ class GoogleAdsReport(FileFormat):
         table = file.table(skip_lines=skip)
         language = _language(table.header)
         table.rename({**ENGLISH_ALIASES, **ALIASES_BY_LANGUAGE.get(language, {})})
-        data, totals = [], []
+        data: list[Row] = []
+        totals: list[Row] = []
         for row in table.rows:
             first = next((value for value in row.values.values() if value and value.strip()), "")
             (totals if TOTAL_ROW.match(first) else data).append(row)

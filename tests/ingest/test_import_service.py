@@ -129,3 +129,13 @@ def test_unrecognised_content_is_refused_whatever_the_name(engine, tmp_path):
     path.write_text("Something,Else\n1,2\n")
     with pytest.raises(InputError, match="is not a format sasame recognises"), transaction(engine) as session:
         import_file(session, path, now=NOW)
+
+
+def test_a_value_the_database_cannot_store_is_an_input_error(postgres_engine, tmp_path, monkeypatch):
+    # No parser bounds every field; the net turns PostgreSQL's refusal into the one-line error.
+    path = write(tmp_path / "export.csv", ROWS)
+    monkeypatch.setattr(TinyOrders, "name", "test." + "x" * 100)  # origin longer than its column
+    with pytest.raises(InputError) as caught, transaction(postgres_engine) as session:
+        import_file(session, path, now=NOW)
+    assert str(caught.value).startswith(f"{path}: holds a value the database cannot store (value too long")
+    assert counts(postgres_engine) == (0, 0, 0, Decimal(0))

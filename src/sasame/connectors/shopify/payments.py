@@ -13,6 +13,7 @@ export turns 'paid'.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ class ShopifyPaymentsTransactionsCsv(FileFormat):
             occurred_at = instant(row, "Transaction Date", context, required=True)
             assert occurred_at is not None
             currency = _currency(row, context)
-            status = (row.text("Payout Status") or "pending").lower().replace(" ", "_")
+            status = _payout_status(row, "Payout Status", default="pending")
             day = (
                 _day(row, "Payout Date")
                 or _day(row, "Available On")
@@ -270,7 +271,7 @@ class ShopifyPayoutsCsv(FileFormat):
                 paid_on=day,
                 amount=total,
                 currency=currency,
-                status=(row.text("Status", required=True) or "").lower().replace(" ", "_"),
+                status=_payout_status(row, "Status"),
                 lines=(),
                 lines_are_complete=False,
                 amount_is_deposit=True,
@@ -317,3 +318,12 @@ def _transaction_key(row: Cells, currency: str) -> str:
     parts += [str(money(row, column) or Decimal(0)) for column in ("Amount", "Fee")]
     digest = hashlib.sha256("\x1f".join([*parts, currency]).encode("utf-8")).hexdigest()
     return f"tx:{digest[:20]}"
+
+
+def _payout_status(row: Cells, column: str, *, default: str | None = None) -> str:
+    """A payout status as Shopify writes it ('paid', 'in transit'), as one lower-case word."""
+    text = row.text(column, required=default is None) or default or ""
+    status = text.lower().replace(" ", "_")
+    if not re.fullmatch(r"[a-z][a-z_]{0,19}", status):
+        raise row.error(column, f"{text!r} is not a payout status (paid, pending, in transit, ...)")
+    return status

@@ -146,8 +146,12 @@ def _convert(column_type: Any, values: Column, dialect: str) -> list[Any]:
             return [None if flag is None else int(bool(flag)) for flag in flags]
         return [None if flag is None else bool(flag) for flag in flags]
     if isinstance(column_type, JSON):
-        return [None if value is None else json.dumps(value, sort_keys=True) for value in values]
+        encode = _JSON_ENCODER.encode  # json.dumps(value, sort_keys=True), one encoder for the chunk
+        return [None if value is None else encode(value) for value in values]
     return _plain(values)
+
+
+_JSON_ENCODER = json.JSONEncoder(sort_keys=True)
 
 
 def _plain(values: Column) -> list[Any]:
@@ -169,8 +173,13 @@ def _instants(values: Column, dialect: str) -> list[Any]:
         # Datetimes format themselves in the same storage form several times faster than numpy
         # converts a list of objects to datetime64.
         suffix = "" if dialect == "sqlite" else "+00"
+        # An instant already in UTC (what parsers give) formats as is, without its '+00:00'.
         return [
-            None if value is None else _utc_naive(value).isoformat(" ", "microseconds") + suffix
+            None
+            if value is None
+            else value.isoformat(" ", "microseconds")[:-6] + suffix
+            if value.tzinfo is UTC
+            else _utc_naive(value).isoformat(" ", "microseconds") + suffix
             for value in values
         ]
     if values.dtype.kind != "M":

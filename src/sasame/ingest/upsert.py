@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,14 +81,23 @@ def _money_as_units(table: Table, columns: dict[str, list[Any]]) -> dict[str, An
     amounts, and converting them here is several times faster than one to_units call each."""
     converted: dict[str, Any] = dict(columns)
     for name, values in columns.items():
-        if isinstance(table.c[name].type, Amount) and None not in values:
+        # `None in values` would compare None with every Decimal (slow); identity is enough.
+        if isinstance(table.c[name].type, Amount) and not any(map(is_, values, repeat(None))):
             converted[name] = np.array(_units_of(values), dtype=np.int64)
     return converted
 
 
 def _units_of(values: list[Decimal]) -> list[int]:
-    """Stored units of many amounts, exactly: scaleb(4) and int() run as C loops over the list, and
-    one list comparison (int == Decimal is exact) proves no amount had a fifth decimal place."""
+    """Stored units of many amounts, exactly, each distinct amount converted once: an export's
+    amounts repeat (prices, shipping, zero discounts) and a Decimal keeps its hash, so a dict
+    look-up is several times cheaper than scaleb and int. Equal amounts have equal units."""
+    units: dict[Decimal, int] = {}
+    try:
+        return [
+            units[value] if value in units else units.setdefault(value, _units(value)) for value in values
+        ]
+    except (TypeError, AttributeError):  # not a Decimal, or unhashable: the C loops below say what is wrong
+        pass
     scaled = list(map(Decimal.scaleb, values, repeat(4)))
     whole = list(map(int, scaled))
     if whole == scaled:
@@ -216,7 +225,7 @@ class Upserter:
                     select(table.c.natural_key, table.c.id).where(table.c.origin == origin)
                 ).all()
             )
-            new_rows: dict[str, list[Any]] = defaultdict(list)
+            new_refs: list[SourceRef] = []
             updates = []
             first = next_id(connection, table)
             for index in indexes:
@@ -233,18 +242,24 @@ class Upserter:
                         }
                     )
                     continue
-                ids[index] = existing[ref.natural_key] = first + len(new_rows["id"])
-                for column, value in (
-                    ("id", ids[index]),
-                    ("origin", origin),
-                    ("natural_key", ref.natural_key),
-                    ("file_name", file_name),
-                    ("source_file_id", file_id),
-                    ("row_number", ref.row_number),
-                    ("payload", ref.payload),
-                    ("received_at", self.now),
-                ):
-                    new_rows[column].append(value)
+                ids[index] = existing[ref.natural_key] = first + len(new_refs)
+                new_refs.append(ref)
+            # New records (all of them on a first import) are written column by column.
+            count = len(new_refs)
+            new_rows: dict[str, list[Any]] = (
+                {
+                    "id": list(range(first, first + count)),
+                    "origin": [origin] * count,
+                    "natural_key": [ref.natural_key for ref in new_refs],
+                    "file_name": [file_name] * count,
+                    "source_file_id": [file_id] * count,
+                    "row_number": [ref.row_number for ref in new_refs],
+                    "payload": [ref.payload for ref in new_refs],
+                    "received_at": [self.now] * count,
+                }
+                if count
+                else {}
+            )
             if new_rows:
                 write_rows(connection, table, new_rows)
             if updates:
@@ -443,28 +458,34 @@ class Upserter:
         known = dict(
             connection.execute(select(table.c.email, table.c.id).where(table.c.email.is_not(None))).all()
         )
-        new: dict[str, list[Any]] = defaultdict(list)
         first = next_id(connection, table)
-        for record in sorted(records, key=lambda r: r.ordered_at):
+        new: list[tuple[str, OrderRecord]] = []  # buyers not stored yet, by their first order
+        for record in sorted(records, key=attrgetter("ordered_at")):
             email = record.email.lower() if record.email else None
             if not email or email in known:
                 continue
-            known[email] = first + len(new["id"])
-            for column, value in (
-                ("id", known[email]),
-                ("email", email),
-                ("name", record.customer_name),
-                ("first_seen_at", record.ordered_at),
-                ("acquisition_channel_id", self.channel_id(record.channel, record.currency)),
-                ("acquisition_source", record.utm_source),
-                ("accepts_marketing", record.accepts_marketing),
-                ("is_vip", False),
-                ("country", record.ship_country),
-            ):
-                new[column].append(value)
+            known[email] = first + len(new)
+            new.append((email, record))
         if new:
-            write_rows(connection, table, new)
-            self.outcome.add("customer", "created", len(new["id"]))
+            news = [record for _, record in new]
+            write_rows(
+                connection,
+                table,
+                {
+                    "id": list(range(first, first + len(new))),
+                    "email": [email for email, _ in new],
+                    "name": [record.customer_name for record in news],
+                    "first_seen_at": [record.ordered_at for record in news],
+                    # in the same order as one customer at a time: a new channel takes the
+                    # currency of the first new buyer's order
+                    "acquisition_channel_id": [self.channel_id(r.channel, r.currency) for r in news],
+                    "acquisition_source": [record.utm_source for record in news],
+                    "accepts_marketing": [record.accepts_marketing for record in news],
+                    "is_vip": [False] * len(new),
+                    "country": [record.ship_country for record in news],
+                },
+            )
+            self.outcome.add("customer", "created", len(new))
         return known
 
     # -- records that come in thousands: ORM with caches --------------------------------------

@@ -102,6 +102,22 @@ def read_table(
 ) -> tuple[list[str], list[Cells]]:
     """The header (in Shopify's spelling where it differs only by case, spacing or an older name)
     and the non-blank data rows, each numbered by the file line it starts on (1 = the header)."""
+    header, positions, numbers, rows = read_cells(file, known, aliases=aliases, required=required)
+    name = file.name
+    return header, [
+        Cells(name, number, cells, positions) for number, cells in zip(numbers, rows, strict=True)
+    ]
+
+
+def read_cells(
+    file: SourceFile,
+    known: Iterable[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    required: Iterable[str] = (),
+) -> tuple[list[str], dict[str, int], list[int], list[list[str]]]:
+    """Like read_table, without a Cells object per row: the header, each column's position, and the
+    non-blank data rows as cell lists with their file line numbers (for the biggest exports)."""
     text = file.text
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
@@ -121,7 +137,8 @@ def read_table(
         if column not in positions:
             raise InputError(f"has no column {column!r}, which this format needs", file=file.name, row=1)
     width = len(header)
-    rows: list[Cells] = []
+    rows: list[list[str]] = []
+    numbers: list[int] = []
     ended = reader.line_num
     number = 1
     try:
@@ -134,10 +151,11 @@ def read_table(
                 raise InputError(
                     f"has {len(cells)} cells but the header has {width} columns", file=file.name, row=number
                 )
-            rows.append(Cells(file.name, number, cells, positions))
+            rows.append(cells)
+            numbers.append(number)
     except csv.Error as error:
         raise InputError(f"is not a readable CSV file ({error})", file=file.name, row=number) from error
-    return header, rows
+    return header, positions, numbers, rows
 
 
 def money(row: Cells, column: str, *, required: bool = False) -> Decimal | None:

@@ -7,21 +7,24 @@ values are taken from the order's first row, and `Total` is never summed across 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
-from sasame.connectors.files import SourceFile
-from sasame.connectors.records import OrderLineRecord, OrderRecord, SourceRef
+from sasame.connectors.files import EMPTY_MARKERS, SourceFile
+from sasame.connectors.records import OrderLineRecord, OrderRecord, SourceRef, record_factory
 from sasame.connectors.shopify.common import (
     Cells,
     fold,
     instant,
     money,
     paused_garbage_collector,
-    read_table,
+    read_cells,
     warn_once,
 )
+from sasame.core.errors import InputError
 
 COLUMNS = (  # noqa: SIM905 (the header as the export writes it, easy to compare)
     "Name, Email, Financial Status, Paid at, Fulfillment Status, Fulfilled at, Accepts Marketing, "
@@ -95,20 +98,37 @@ class ShopifyOrdersCsv(FileFormat):
         yield from records
 
     def _records(self, file: SourceFile, context: ParseContext) -> list[OrderRecord]:
-        _, rows = read_table(file, COLUMNS, aliases=ALIASES, required=REQUIRED)
+        header, positions, numbers, rows = read_cells(file, COLUMNS, aliases=ALIASES, required=REQUIRED)
         context.rows_read = len(rows)
-        orders: dict[str, list[Cells]] = {}
-        for row in rows:
-            name = row.get("Name").strip()
+        width = len(header)
+        # Cells by position, not by name: a column this export lacks reads the blank cell appended
+        # to every row at `width`, exactly as a missing column or a short row reads '' by name.
+        at = {column: positions.get(column, width) for column in COLUMNS}
+        name_at = at["Name"]
+        orders: dict[str, list[int]] = {}
+        blank = [""]
+        for index, cells in enumerate(rows):
+            if len(cells) != width:
+                cells = rows[index] = (cells + blank * width)[:width]
+            cells.append("")
+            name = cells[name_at].strip()
             if not name:
-                raise row.error("Name", "is empty but every row of an order names it")
+                raise InputError(
+                    "is empty but every row of an order names it",
+                    file=file.name,
+                    row=numbers[index],
+                    column="Name",
+                )
             group = orders.get(name)
             if group is None:
-                orders[name] = [row]
+                orders[name] = [index]
             else:
-                group.append(row)
+                group.append(index)
         refunded: dict[str, Decimal] = {}
-        records = [self._order(name, rows, context, refunded) for name, rows in orders.items()]
+        order = _order_reader(file.name, positions, at, context)
+        records = [
+            order(name, [(numbers[i], rows[i]) for i in group], refunded) for name, group in orders.items()
+        ]
         if refunded:
             totals = ", ".join(f"{amount} {currency}" for currency, amount in sorted(refunded.items()))
             context.warn(
@@ -118,48 +138,254 @@ class ShopifyOrdersCsv(FileFormat):
             )
         return records
 
-    def _order(
-        self, name: str, rows: list[Cells], context: ParseContext, refunded: dict[str, Decimal]
-    ) -> OrderRecord:
-        first = rows[0]
-        currency = (first.text("Currency") or context.currency).upper()
-        ordered_at = instant(first, "Created at", context, required=True)
-        assert ordered_at is not None
-        total = money(first, "Total", required=True)
-        assert total is not None
-        after_discount = money(first, "Subtotal") or Decimal(0)
-        shipping = money(first, "Shipping") or Decimal(0)
-        taxes = money(first, "Taxes") or Decimal(0)
-        duties = money(first, "Duties") or Decimal(0)
-        discount = money(first, "Discount Amount") or Decimal(0)
+
+_ZERO = Decimal(0)
+_SLOW = object()
+"""A cache's answer for a cell the fast path does not read: the general reader must see it."""
+_make_order = record_factory(OrderRecord)
+_make_line = record_factory(OrderLineRecord)
+_make_source = record_factory(SourceRef)
+
+
+class _Texts(dict[str, str | None]):
+    """Cells.text of each distinct cell text (stripped, apostrophe protection removed, empty
+    markers as None), computed on first sight: countries, statuses and SKUs repeat all file long."""
+
+    def __missing__(self, raw: str) -> str | None:
+        value: str | None = raw.strip()
+        if value[:1] == "'":  # type: ignore[index]
+            value = value[1:]  # type: ignore[index]
+        if value in EMPTY_MARKERS:
+            value = None
+        self[raw] = value
+        return value
+
+
+class _Amounts(dict[str, Any]):  # Decimal, None or _SLOW
+    """common.money's fast path per distinct cell text: '' is None, a plain amount ('184.76',
+    '-0.50') its Decimal; anything else _SLOW (not kept), for the general reader and its errors."""
+
+    def __missing__(self, raw: str) -> Any:
+        if not raw:
+            value = None
+        elif raw[0] in "-0123456789" and raw[-1].isdigit() and "e" not in raw and "E" not in raw:
+            try:
+                value = Decimal(raw)
+            except ArithmeticError:
+                return _SLOW
+            if not value.is_finite():
+                return _SLOW
+        else:
+            return _SLOW
+        self[raw] = value
+        return value
+
+
+class _Instants(dict[str, Any]):  # datetime, None or _SLOW
+    """common.instant's fast path per distinct cell text: '' is None, Shopify's
+    'YYYY-MM-DD HH:MM:SS ±HHMM' its UTC instant; anything else _SLOW (a spreadsheet-damaged date
+    must warn, a broken one must fail, through the general reader)."""
+
+    def __missing__(self, raw: str) -> Any:
+        if not raw:
+            value = None
+        elif len(raw) == 25 and raw[19] == " " and raw[20] in "+-":
+            try:
+                value = datetime.fromisoformat(f"{raw[:19]}{raw[20:23]}:{raw[23:]}").astimezone(UTC)
+            except ValueError:
+                return _SLOW
+        else:
+            return _SLOW
+        self[raw] = value
+        return value
+
+
+def _order_reader(
+    file: str, positions: dict[str, int], at: dict[str, int], context: ParseContext
+) -> Callable[[str, list[tuple[int, list[str]]], dict[str, Decimal]], OrderRecord]:
+    """A function that turns one order's rows into its record, reading cells by position.
+
+    The values that repeat across hundreds of thousands of cells (amounts, statuses, countries,
+    SKUs, dates, note attributes) are converted once per distinct cell text. Any cell the fast path
+    does not take as plain (a symbol in an amount, a spreadsheet-damaged date, an unknown status,
+    a required cell left empty) goes through the general readers in `common` on a `Cells` view of
+    the row, so the values, warnings and errors (file, row, column) are the same as reading every
+    cell by name, in the same order.
+    """
+    texts, amounts, instants = _Texts(), _Amounts(), _Instants()
+    notes: dict[str | None, dict[str, str]] = {}
+    statuses: dict[tuple[str, str], str] = {}
+
+    def view(number: int, cells: list[str]) -> Cells:
+        return Cells(file, number, cells, positions)
+
+    def slow_money(number: int, cells: list[str], column: str, required: bool = False) -> Decimal | None:
+        return money(view(number, cells), column, required=required)
+
+    def slow_instant(number: int, cells: list[str], column: str, required: bool = False) -> datetime | None:
+        return instant(view(number, cells), column, context, required=required)
+
+    def status(number: int, cells: list[str], column: str, vocabulary: dict[str, str], default: str) -> str:
+        raw = cells[at[column]]
+        known = statuses.get((column, raw))
+        if known is None:
+            known = _status(view(number, cells), column, vocabulary, default, context)
+            value = texts[raw]
+            if value is None or value.lower().replace(" ", "_") in vocabulary:
+                statuses[(column, raw)] = known  # an unknown status warns (once) on the slow path
+        return known
+
+    (
+        currency_at,
+        created_at,
+        total_at,
+        subtotal_at,
+        shipping_at,
+        taxes_at,
+        duties_at,
+        discount_at,
+        refunded_at,
+        cancelled_at_at,
+        notes_at,
+        shipping_country_at,
+        billing_country_at,
+        id_at,
+        email_at,
+        billing_name_at,
+        shipping_name_at,
+        marketing_at,
+        code_at,
+        quantity_at,
+        price_at,
+        title_at,
+        sku_at,
+        line_discount_at,
+    ) = (
+        at[column]
+        for column in (
+            "Currency",
+            "Created at",
+            "Total",
+            "Subtotal",
+            "Shipping",
+            "Taxes",
+            "Duties",
+            "Discount Amount",
+            "Refunded Amount",
+            "Cancelled at",
+            "Note Attributes",
+            "Shipping Country",
+            "Billing Country",
+            "Id",
+            "Email",
+            "Billing Name",
+            "Shipping Name",
+            "Accepts Marketing",
+            "Discount Code",
+            "Lineitem quantity",
+            "Lineitem price",
+            "Lineitem name",
+            "Lineitem sku",
+            "Lineitem discount",
+        )
+    )
+    address_at = {
+        prefix: (at[f"{prefix} Zip"], at[f"{prefix} Province"], at[f"{prefix} City"])
+        for prefix in ("Shipping", "Billing")
+    }
+    origin = ShopifyOrdersCsv.name
+    store_currency = context.currency
+
+    def order(name: str, rows: list[tuple[int, list[str]]], refunded: dict[str, Decimal]) -> OrderRecord:
+        number, first = rows[0]
+        currency = (texts[first[currency_at]] or store_currency).upper()
+        ordered_at = instants[first[created_at]]
+        if ordered_at is None or ordered_at is _SLOW:
+            ordered_at = slow_instant(number, first, "Created at", True)
+            assert ordered_at is not None
+        total = amounts[first[total_at]]
+        if total is None or total is _SLOW:
+            total = slow_money(number, first, "Total", True)
+            assert total is not None
+        values: list[Decimal] = []
+        for column, position in (
+            ("Subtotal", subtotal_at),
+            ("Shipping", shipping_at),
+            ("Taxes", taxes_at),
+            ("Duties", duties_at),
+            ("Discount Amount", discount_at),
+        ):
+            value = amounts[first[position]]
+            if value is _SLOW:
+                value = slow_money(number, first, column)
+            values.append(value or _ZERO)
+        after_discount, shipping, taxes, duties, discount = values
         # Shopify's Subtotal is after discounts; sasame's is before them (line prices × quantities).
         subtotal = after_discount + discount
-        pricing = _pricing(name, first, after_discount, shipping, taxes, duties, total, context)
+        if after_discount + shipping + duties + taxes == total:  # _pricing's common case
+            pricing = TAX_EXCLUSIVE
+        else:
+            pricing = _pricing(
+                name, view(number, first), after_discount, shipping, taxes, duties, total, context
+            )
         if pricing == TAX_INCLUSIVE:
             # Prices already contain the tax: take it out of the subtotal so that
             # subtotal − discount + shipping + tax is exactly the Total the buyer paid.
             subtotal -= taxes
-        refund = money(first, "Refunded Amount")
+        refund = amounts[first[refunded_at]]
+        if refund is _SLOW:
+            refund = slow_money(number, first, "Refunded Amount")
         if refund:
-            refunded[currency] = refunded.get(currency, Decimal(0)) + refund
-        cancelled_at = instant(first, "Cancelled at", context)
-        fulfillment = _status(first, "Fulfillment Status", FULFILLMENT_STATUSES, "unfulfilled", context)
+            refunded[currency] = refunded.get(currency, _ZERO) + refund
+        cancelled_at = instants[first[cancelled_at_at]]
+        if cancelled_at is _SLOW:
+            cancelled_at = slow_instant(number, first, "Cancelled at")
+        fulfillment = status(number, first, "Fulfillment Status", FULFILLMENT_STATUSES, "unfulfilled")
         if cancelled_at is not None and fulfillment != "fulfilled":
             fulfillment = "cancelled"
-        attributes = note_attributes(first.text("Note Attributes"))
-        country = first.text("Shipping Country") or first.text("Billing Country")
-        has_shipping_address = first.text("Shipping Country") is not None
-        prefix = "Shipping" if has_shipping_address else "Billing"
-        external_id = first.text("Id") or name
-        postal_code = first.text(f"{prefix} Zip")
+        note = texts[first[notes_at]]
+        attributes = notes.get(note)
+        if attributes is None:
+            attributes = notes[note] = note_attributes(note)
+        shipping_country = texts[first[shipping_country_at]]
+        country = shipping_country or texts[first[billing_country_at]]
+        zip_at, province_at, city_at = address_at["Shipping" if shipping_country is not None else "Billing"]
+        external_id = texts[first[id_at]] or name
+        postal_code = texts[first[zip_at]]
         if country == "US" and postal_code and postal_code.isdigit() and len(postal_code) < 5:
             warn_once(
                 context,
-                f"{first.file}: US ZIP codes shorter than 5 digits",
-                f" (first {postal_code!r}, row {first.number}) look stripped of their leading zero by a"
+                f"{file}: US ZIP codes shorter than 5 digits",
+                f" (first {postal_code!r}, row {number}) look stripped of their leading zero by a"
                 " spreadsheet; they were kept as they are",
             )
-        return OrderRecord(
+        financial_status = status(number, first, "Financial Status", FINANCIAL_STATUSES, "pending")
+        lines = []
+        for line_number, cells in rows:
+            raw = cells[quantity_at]
+            quantity: int | None
+            if raw.isdigit():
+                quantity = int(raw)
+            else:
+                quantity = view(line_number, cells).integer("Lineitem quantity", required=True)
+            price = amounts[cells[price_at]]
+            if price is None or price is _SLOW:
+                price = slow_money(line_number, cells, "Lineitem price", True)
+            assert quantity is not None and price is not None
+            title = cells[title_at].strip() or "(untitled item)"
+            line_discount = amounts[cells[line_discount_at]]
+            if line_discount is _SLOW:
+                line_discount = slow_money(line_number, cells, "Lineitem discount")
+            lines.append(
+                _make_line(
+                    title=title,
+                    quantity=quantity,
+                    unit_price=price,
+                    sku=texts[cells[sku_at]],
+                    discount=line_discount or _ZERO,
+                )
+            )
+        return _make_order(
             channel="shopify",
             external_id=external_id,
             number=name,
@@ -167,20 +393,20 @@ class ShopifyOrdersCsv(FileFormat):
             currency=currency,
             subtotal=subtotal,
             total=total,
-            financial_status=_status(first, "Financial Status", FINANCIAL_STATUSES, "pending", context),
+            financial_status=financial_status,
             fulfillment_status=fulfillment,
-            lines=tuple(_line(row) for row in rows),
+            lines=tuple(lines),
             discount_total=discount,
             shipping_total=shipping,
             tax_total=taxes + duties,  # duties are paid on to customs like taxes, never revenue
-            email=first.text("Email"),
-            customer_name=first.text("Billing Name") or first.text("Shipping Name"),
-            accepts_marketing=(first.text("Accepts Marketing") or "").lower() in ("yes", "true"),
+            email=texts[first[email_at]],
+            customer_name=texts[first[billing_name_at]] or texts[first[shipping_name_at]],
+            accepts_marketing=(texts[first[marketing_at]] or "").lower() in ("yes", "true"),
             cancelled_at=cancelled_at,
-            discount_codes=first.text("Discount Code"),
+            discount_codes=texts[first[code_at]],
             ship_country=country.upper() if country and len(country) == 2 else None,
-            ship_region=first.text(f"{prefix} Province"),
-            ship_city=first.text(f"{prefix} City"),
+            ship_region=texts[first[province_at]],
+            ship_city=texts[first[city_at]],
             ship_postal_code=postal_code,
             utm_source=attributes.get("utm_source"),
             utm_medium=attributes.get("utm_medium"),
@@ -189,28 +415,17 @@ class ShopifyOrdersCsv(FileFormat):
             utm_term=attributes.get("utm_term"),
             referrer=attributes.get("referrer"),
             landing_page=attributes.get("landing_page"),
-            source=SourceRef(
-                ShopifyOrdersCsv.name,
-                external_id,
-                first.number,
+            source=_make_source(
+                origin=origin,
+                natural_key=external_id,
+                row_number=number,
                 # The file itself is kept (by digest) with the import, so the row numbers are
                 # enough to show the raw rows again; copying ~80 cells per row would double it.
-                {"pricing": pricing, "rows": [row.number for row in rows]},
+                payload={"pricing": pricing, "rows": [line_number for line_number, _ in rows]},
             ),
         )
 
-
-def _line(row: Cells) -> OrderLineRecord:
-    quantity = row.integer("Lineitem quantity", required=True)
-    price = money(row, "Lineitem price", required=True)
-    assert quantity is not None and price is not None
-    return OrderLineRecord(
-        title=row.get("Lineitem name").strip() or "(untitled item)",
-        quantity=quantity,
-        unit_price=price,
-        sku=row.text("Lineitem sku"),
-        discount=money(row, "Lineitem discount") or Decimal(0),
-    )
+    return order
 
 
 def _pricing(

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sasame.connectors.base import ParseContext
-from sasame.connectors.files import Row, derived_id
+from sasame.connectors.files import Row, derived_id, parse_amount
 from sasame.connectors.records import AdSpendRecord, SourceRef
 from sasame.core.errors import InputError
 
@@ -185,6 +185,29 @@ class AdSpendDays:
                 "they are rounded to whole conversions, the conversion value is kept exact"
             )
         return records
+
+
+def number_or_zero(row: Row, column: str, decimal_comma: bool) -> Decimal:
+    """A report's count or amount cell, exactly; an empty cell (or '--') counts as zero."""
+    value = row.text(column)
+    if value is None:
+        return Decimal(0)
+    try:
+        return parse_amount(value, decimal_comma=decimal_comma)
+    except ValueError:
+        raise row.error(column, f"{value!r} is not a number") from None
+
+
+def row_day(row: Row, day_column: str, start_column: str, end_column: str, formats: tuple[str, ...]) -> date:
+    """The row's day: its day column when the report is broken down by day, else a one-day range."""
+    if row.text(day_column) is not None:
+        day = row.day(day_column, formats=formats, required=True)
+        assert day is not None
+        return day
+    starts = row.day(start_column, formats=formats, required=True)
+    ends = row.day(end_column, formats=formats, required=True)
+    assert starts is not None and ends is not None
+    return single_day(row, starts, ends, start_column)
 
 
 def single_day(row: Row, starts: date, ends: date, start_column: str) -> date:

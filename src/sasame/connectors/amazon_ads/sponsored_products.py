@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 
-from sasame.connectors.ad_reports import AdPath, AdSpendDays, currency_code, currency_of, single_day
+from sasame.connectors.ad_reports import (
+    AdPath,
+    AdSpendDays,
+    currency_code,
+    currency_of,
+    number_or_zero,
+    row_day,
+)
 from sasame.connectors.base import FileFormat, ParseContext
-from sasame.connectors.files import Row, SourceFile, header_index, parse_amount, uses_decimal_comma
+from sasame.connectors.files import Row, SourceFile, header_index, uses_decimal_comma
 from sasame.connectors.records import AdSpendRecord
 from sasame.core.errors import InputError
 
@@ -85,12 +91,12 @@ class AmazonSponsoredProducts(FileFormat):
                     ad_set_name=row.text("Ad Group Name"),
                     **self._advertised_product(row),
                 ),
-                self._day(row),
+                row_day(row, "Date", "Start Date", "End Date", DAY_FORMATS),
                 currency=currency_code(row, "Currency", currency_of(spend_cell, context.currency)),
                 spend=row.money("Spend", decimal_comma=decimal_comma) or Decimal(0),
                 impressions=row.integer("Impressions", decimal_comma=decimal_comma) or 0,
                 clicks=row.integer("Clicks", decimal_comma=decimal_comma) or 0,
-                conversions=self._number(row, "7 Day Total Orders (#)", decimal_comma),
+                conversions=number_or_zero(row, "7 Day Total Orders (#)", decimal_comma),
                 conversion_value=row.money("7 Day Total Sales", decimal_comma=decimal_comma) or Decimal(0),
             )
         yield from days.records(context)
@@ -104,24 +110,3 @@ class AmazonSponsoredProducts(FileFormat):
         if sku:
             return {"ad_id": f"sku:{sku}", "ad_name": sku}
         return {}
-
-    @staticmethod
-    def _day(row: Row) -> date:
-        if "Date" in row.values:
-            day = row.day("Date", formats=DAY_FORMATS, required=True)
-            assert day is not None
-            return day
-        starts = row.day("Start Date", formats=DAY_FORMATS, required=True)
-        ends = row.day("End Date", formats=DAY_FORMATS, required=True)
-        assert starts is not None and ends is not None
-        return single_day(row, starts, ends, "Start Date")
-
-    @staticmethod
-    def _number(row: Row, column: str, decimal_comma: bool) -> Decimal:
-        value = row.text(column)
-        if value is None:
-            return Decimal(0)
-        try:
-            return parse_amount(value, decimal_comma=decimal_comma)
-        except ValueError:
-            raise row.error(column, f"{value!r} is not a number") from None

@@ -13,9 +13,16 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from sasame.connectors.ad_reports import AdPath, AdSpendDays, currency_code, currency_of, single_day
+from sasame.connectors.ad_reports import (
+    AdPath,
+    AdSpendDays,
+    currency_code,
+    currency_of,
+    number_or_zero,
+    single_day,
+)
 from sasame.connectors.base import FileFormat, ParseContext
-from sasame.connectors.files import Row, SourceFile, header_index, parse_amount, uses_decimal_comma
+from sasame.connectors.files import Row, SourceFile, header_index, uses_decimal_comma
 from sasame.connectors.records import AdSpendRecord
 from sasame.core.errors import InputError
 
@@ -136,9 +143,7 @@ class GoogleAdsReport(FileFormat):
             first = next((value for value in row.values.values() if value and value.strip()), "")
             (totals if TOTAL_ROW.match(first) else data).append(row)
         context.rows_read = len(data)
-        decimal_comma = uses_decimal_comma(
-            (row.values.get("Cost") for row in data), default=language != "en"
-        )
+        decimal_comma = uses_decimal_comma((row.values.get("Cost") for row in data), default=language != "en")
         report_range = _report_range(preamble)
         days = AdSpendDays("google", self.name)
         for row in data:
@@ -159,7 +164,7 @@ class GoogleAdsReport(FileFormat):
                 spend=row.money("Cost", decimal_comma=decimal_comma) or Decimal(0),
                 impressions=row.integer("Impr.", decimal_comma=decimal_comma) or 0,
                 clicks=row.integer("Clicks", decimal_comma=decimal_comma) or 0,
-                conversions=self._number(row, "Conversions", decimal_comma),
+                conversions=number_or_zero(row, "Conversions", decimal_comma),
                 conversion_value=row.money("Conv. value", decimal_comma=decimal_comma) or Decimal(0),
             )
         records = days.records(context)
@@ -178,16 +183,6 @@ class GoogleAdsReport(FileFormat):
                 "download it segmented by day (Segment → Time → Day)",
             )
         return single_day(row, *report_range, "Day")
-
-    @staticmethod
-    def _number(row: Row, column: str, decimal_comma: bool) -> Decimal:
-        value = row.text(column)
-        if value is None:
-            return Decimal(0)
-        try:
-            return parse_amount(value, decimal_comma=decimal_comma)
-        except ValueError:
-            raise row.error(column, f"{value!r} is not a number") from None
 
     @staticmethod
     def _check_account_total(

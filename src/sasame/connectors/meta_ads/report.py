@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 
-from sasame.connectors.ad_reports import AdPath, AdSpendDays, single_day
+from sasame.connectors.ad_reports import AdPath, AdSpendDays, number_or_zero, row_day
 from sasame.connectors.base import FileFormat, ParseContext, header_line
-from sasame.connectors.files import CsvTable, Row, SourceFile, parse_amount, uses_decimal_comma
+from sasame.connectors.files import CsvTable, Row, SourceFile, uses_decimal_comma
 from sasame.connectors.records import AdSpendRecord
 from sasame.core.errors import InputError
 
@@ -156,7 +155,7 @@ class MetaAdsReport(FileFormat):
                     ad_id=row.text("Ad ID"),
                     ad_name=row.text("Ad name"),
                 ),
-                self._day(row),
+                row_day(row, "Day", "Reporting starts", "Reporting ends", DAY_FORMATS),
                 currency=currency,
                 spend=row.money(spend_column, decimal_comma=decimal_comma) or Decimal(0),
                 impressions=row.integer("Impressions", decimal_comma=decimal_comma) or 0,
@@ -183,39 +182,18 @@ class MetaAdsReport(FileFormat):
         )
 
     @staticmethod
-    def _day(row: Row) -> date:
-        if row.text("Day") is not None:
-            day = row.day("Day", formats=DAY_FORMATS, required=True)
-            assert day is not None
-            return day
-        starts = row.day("Reporting starts", formats=DAY_FORMATS, required=True)
-        ends = row.day("Reporting ends", formats=DAY_FORMATS, required=True)
-        assert starts is not None and ends is not None
-        return single_day(row, starts, ends, "Reporting starts")
-
-    @staticmethod
     def _clicks(row: Row, decimal_comma: bool) -> int:
         """Link clicks (what a visit to the shop needs); 'Clicks (all)' when the export lacks them."""
         column = "Link clicks" if "Link clicks" in row.values else "Clicks (all)"
         return row.integer(column, decimal_comma=decimal_comma) or 0
 
-    @staticmethod
-    def _number(row: Row, column: str, decimal_comma: bool) -> Decimal:
-        value = row.text(column)
-        if value is None:
-            return Decimal(0)
-        try:
-            return parse_amount(value, decimal_comma=decimal_comma)
-        except ValueError:
-            raise row.error(column, f"{value!r} is not a number") from None
-
     def _conversions(self, row: Row, decimal_comma: bool) -> tuple[Decimal, Decimal, int]:
         """Purchases and their value; Results only where the indicator says they are purchases."""
         if "Purchases" in row.values:
-            purchases = self._number(row, "Purchases", decimal_comma)
+            purchases = number_or_zero(row, "Purchases", decimal_comma)
             value = row.money("Purchases conversion value", decimal_comma=decimal_comma) or Decimal(0)
             return purchases, value, 0
-        results = self._number(row, "Results", decimal_comma)
+        results = number_or_zero(row, "Results", decimal_comma)
         if not results:
             return Decimal(0), Decimal(0), 0
         if not _is_purchase(row.text("Result indicator")):

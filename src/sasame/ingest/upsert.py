@@ -488,6 +488,17 @@ class Upserter:
             self.outcome.add("customer", "created", len(new))
         return known
 
+    def _keep(self, entity: str, cache: dict[Any, Any], key: Any, make: Any, values: dict[str, Any]) -> Any:
+        """Create the row for a natural key, or apply the values to the one stored; count which."""
+        current = cache.get(key)
+        if current is None:
+            cache[key] = current = make(**values)
+            self.session.add(current)
+            self.outcome.add(entity, "created")
+        else:
+            self.outcome.add(entity, "updated" if _apply(current, values) else "unchanged")
+        return current
+
     # -- records that come in thousands: ORM with caches --------------------------------------
 
     def products(self, records: Sequence[ProductRecord]) -> None:
@@ -746,15 +757,9 @@ class Upserter:
                 "description": record.description,
                 "source_record_id": source_id,
             }
-            current = known.get((record.account, record.external_id))
-            if current is None:
-                known[(record.account, record.external_id)] = transaction = m.BankTransaction(
-                    account=record.account, external_id=record.external_id, **values
-                )
-                self.session.add(transaction)
-                self.outcome.add("bank_transaction", "created")
-            else:
-                self.outcome.add("bank_transaction", "updated" if _apply(current, values) else "unchanged")
+            key = (record.account, record.external_id)
+            values.update(account=record.account, external_id=record.external_id)
+            self._keep("bank_transaction", known, key, m.BankTransaction, values)
         self.session.flush()
 
     def ad_spend(self, records: Sequence[AdSpendRecord]) -> None:
@@ -800,15 +805,8 @@ class Upserter:
                 "conversion_value": record.conversion_value,
                 "source_record_id": source_id,
             }
-            day = days.get((ad.id, record.spend_date))
-            if day is None:
-                days[(ad.id, record.spend_date)] = day = m.AdSpendDay(
-                    ad_id=ad.id, spend_date=record.spend_date, **values
-                )
-                self.session.add(day)
-                self.outcome.add("ad_spend_day", "created")
-            else:
-                self.outcome.add("ad_spend_day", "updated" if _apply(day, values) else "unchanged")
+            values.update(ad_id=ad.id, spend_date=record.spend_date)
+            self._keep("ad_spend_day", days, (ad.id, record.spend_date), m.AdSpendDay, values)
         self.session.flush()
 
     def email_performance(self, records: Sequence[EmailPerformanceRecord]) -> None:
@@ -845,15 +843,9 @@ class Upserter:
                 "currency": record.currency,
                 "source_record_id": source_id,
             }
-            day = days.get((campaign.id, record.performance_date))
-            if day is None:
-                days[(campaign.id, record.performance_date)] = day = m.EmailPerformanceDay(
-                    email_campaign_id=campaign.id, performance_date=record.performance_date, **values
-                )
-                self.session.add(day)
-                self.outcome.add("email_performance_day", "created")
-            else:
-                self.outcome.add("email_performance_day", "updated" if _apply(day, values) else "unchanged")
+            values.update(email_campaign_id=campaign.id, performance_date=record.performance_date)
+            key = (campaign.id, record.performance_date)
+            self._keep("email_performance_day", days, key, m.EmailPerformanceDay, values)
         self.session.flush()
 
     def shipments(self, records: Sequence[ShipmentRecord]) -> None:

@@ -23,6 +23,7 @@ from sasame.db import make_engine, transaction, upgrade
 from sasame.demo.context import DemoScale
 from sasame.demo.exports import export_demo_files
 from sasame.demo.exports.amazon import settlement_id
+from sasame.demo.exports.shopify_payments import transaction_part
 from sasame.demo.service import generate_demo_store
 from sasame.ingest.service import ImportSummary, import_file
 
@@ -166,6 +167,55 @@ def test_amazon_settlements_come_back_line_kind_by_line_kind(trip: RoundTrip) ->
         assert (back.paid_on, back.amount) == (payout.paid_on, payout.amount)
         assert sum(line.amount for line in back_lines) == back.amount
         assert _by_kind(back_lines) == _by_kind(lines)
+
+
+# The Shopify Payments transactions export has one row per payment: a charge's Amount is the whole
+# payment (the demo's principal, shipping and tax lines) and its Fee the processing fee. The
+# chargeback fee is the chargeback row's Fee, which the export cannot tell from a processing fee.
+SHOPIFY_CHARGE = {"shipping": "principal", "tax": "principal"}
+SHOPIFY_FEE_TYPES = {"chargeback": "processing"}
+SHOPIFY_KINDS = ("principal", "shipping", "tax", "fee", "refund", "chargeback")
+
+
+def _shopify_by_kind(lines: list[Any]) -> dict[tuple[str, str | None], Decimal]:
+    sums: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    for line in lines:
+        fee_type = SHOPIFY_FEE_TYPES.get(line.fee_type, line.fee_type) if line.fee_type else None
+        sums[(SHOPIFY_CHARGE.get(line.kind, line.kind), fee_type)] += line.amount
+    return dict(sums)
+
+
+def test_shopify_payments_payouts_come_back_line_kind_by_line_kind(trip: RoundTrip) -> None:
+    generated = _payouts(trip.store, "shopify_payments")
+    # Every kind of line the demo gives a Shopify payout has a transaction type (it holds no
+    # reserves on Shopify); this small store may have no chargeback.
+    kinds = {line.kind for _, lines in generated for line in lines}
+    assert {"principal", "shipping", "tax", "fee", "refund"} <= kinds <= {*SHOPIFY_KINDS}
+    # A payout is known by its payout date and currency (the 2025 export has no payout id).
+    imported = {
+        payout.paid_on: (payout, lines) for payout, lines in _payouts(trip.imported, "shopify_payments")
+    }
+    assert len(imported) == len(generated) > 0
+    assert {payout.status for payout, _ in generated} == {"paid", "in_transit"}
+    for payout, lines in generated:
+        back, back_lines = imported[payout.paid_on]
+        assert back.external_id == f"{payout.paid_on.isoformat()} USD"
+        assert (back.paid_on, back.amount, back.status) == (payout.paid_on, payout.amount, payout.status)
+        assert sum(line.amount for line in back_lines) == back.amount
+        assert _shopify_by_kind(back_lines) == _shopify_by_kind(lines), payout.paid_on
+
+
+def test_every_shopify_payments_line_kind_has_a_transaction_row() -> None:
+    # The round-trip store is too small for chargebacks; their rows are checked here.
+    assert [transaction_part(kind, fee_type, amount) for kind, fee_type, amount in (
+        ("principal", None, 1), ("shipping", None, 1), ("tax", None, 1), ("fee", "processing", -1),
+        ("refund", None, -1), ("chargeback", None, -1), ("fee", "chargeback", -1), ("chargeback", None, 1),
+    )] == [
+        ("charge", "amount"), ("charge", "amount"), ("charge", "amount"), ("charge", "fee"),
+        ("refund", "amount"), ("chargeback", "amount"), ("chargeback", "fee"), ("chargeback_won", "amount"),
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="reserve"):
+        transaction_part("reserve", None, -1)
 
 
 # The Etsy statement's Sale row is the whole payment (items, shipping and the sales tax Etsy
@@ -332,6 +382,8 @@ def test_import_summaries_add_up_to_the_stores_sql_sums(trip: RoundTrip) -> None
             ("etsy.sold_orders", "order_total"): order_total("etsy"),
             ("etsy.sold_order_items", "order_total"): order_total("etsy"),
             ("amazon.settlement_v2", "payouts"): payouts("amazon"),
+            # Transactions of payouts still in transit are in the export too (Payout Status 'in transit').
+            ("shopify.payments_transactions_csv", "payouts"): payouts("shopify_payments"),
             # The statement shows deposits sent; a payout still in transit is not one yet.
             ("etsy.statement", "payouts"): payouts("etsy", paid_only=True),
             ("google_ads.report", "ad_spend"): spend("google"),

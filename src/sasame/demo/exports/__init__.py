@@ -3,6 +3,7 @@
 `export_demo_files(engine, folder)` reads a generated store and writes, under `folder`:
 
     shopify/orders_export_<YYYY-MM>.csv            Shopify orders export, 79 columns
+    shopify/payment_transactions_export_<YYYY-MM>.csv  Shopify Payments transactions export
     amazon/settlements/<settlement-id>.txt         Amazon settlement report, flat file V2
     amazon/<YYYY-MM>MonthlyTransaction.csv         Amazon date range transaction report (orders)
     etsy/EtsySoldOrderItems<YEAR>.csv              Etsy Sold Order Items
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sasame.demo.exports import amazon, etsy, marketing, shopify
+from sasame.demo.exports import amazon, etsy, marketing, shopify, shopify_payments
 from sasame.demo.exports.common import store
 
 
@@ -32,6 +33,7 @@ def export_demo_files(engine: Engine, folder: Path) -> list[Path]:
         settings = store(connection)
         paths = [
             *shopify.write_orders(connection, settings, folder / "shopify"),
+            *shopify_payments.write_transactions(connection, settings, folder / "shopify"),
             *amazon.write_transaction_reports(connection, settings, folder / "amazon"),
             *amazon.write_settlements(connection, settings, folder / "amazon"),
             *etsy.write_orders(connection, settings, folder / "etsy"),

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from sasame.cli_options import DbOption, JsonOption, describe_changes
 from sasame.config import Settings
 from sasame.connectors.bank.cli import app as bank_app
 from sasame.connectors.sync_cli import sync_app
@@ -38,11 +39,6 @@ app.add_typer(sync_app, name="sync")
 console = Console()
 errors = Console(stderr=True)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: $SASAME_DATABASE_URL, else sqlite:///sasame.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 DEMO_LOGIN = (DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
 
@@ -253,10 +249,7 @@ def import_files(
         print(json.dumps([summary.as_json() for summary in summaries], indent=2))
         return
     for summary in summaries:
-        changes = ", ".join(
-            f"{entity} +{counts['created']} ~{counts['updated']} ={counts['unchanged']}"
-            for entity, counts in summary.records.items()
-        )
+        changes = describe_changes(summary.records)
         console.print(f"[green]{summary.file}[/] ({summary.format}, {summary.rows_read:,} rows): {changes}")
         for warning in summary.warnings:
             console.print(f"  [yellow]warning:[/] {warning}", highlight=False)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from sasame.cli_options import DbOption, JsonOption, describe_changes
 from sasame.core.clock import system_clock
 from sasame.core.errors import ConfigError, UserError
 from sasame.ingest.sync import SyncSummary
@@ -20,12 +21,6 @@ from sasame.ingest.sync import SyncSummary
 sync_app = typer.Typer(
     help="Sync live platform APIs (Shopify Admin GraphQL, Stripe, carrier tracking).", no_args_is_help=True
 )
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: $SASAME_DATABASE_URL, else sqlite:///sasame.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
 
 
 def _setting(name: str) -> str:
@@ -104,10 +99,7 @@ def sync_tracking_command(db: DbOption = None, as_json: JsonOption = False) -> N
     if as_json:
         print(json.dumps(summary.as_json(), indent=2))
         return
-    changes = ", ".join(
-        f"{entity} +{counts['created']} ~{counts['updated']} ={counts['unchanged']}"
-        for entity, counts in summary.records.items()
-    )
+    changes = describe_changes(summary.records)
     typer.echo(f"{summary.service}: checked {summary.checked:,} shipments; {changes or 'nothing changed'}")
     for number in summary.not_found:
         typer.echo(f"  not found at the carrier: {number}")
@@ -120,10 +112,7 @@ def _report(summary: SyncSummary, as_json: bool) -> None:
         print(json.dumps(summary.as_json(), indent=2))
         return
     fetched = ", ".join(f"{stream} {count:,}" for stream, count in summary.fetched.items())
-    changes = ", ".join(
-        f"{entity} +{counts['created']} ~{counts['updated']} ={counts['unchanged']}"
-        for entity, counts in summary.records.items()
-    )
+    changes = describe_changes(summary.records)
     typer.echo(f"{summary.platform}: fetched {fetched}; {changes or 'nothing changed'}")
     for warning in summary.warnings:
         typer.echo(f"  warning: {warning}")

@@ -8,14 +8,11 @@ from typing import Annotated
 
 import typer
 
+from sasame.cli_options import DbOption
+
 app = typer.Typer(help="Bank statements: saved CSV column mappings.", no_args_is_help=True)
 mapping_app = typer.Typer(help="Column mappings for bank CSV files no preset knows.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: $SASAME_DATABASE_URL, else sqlite:///sasame.db)."),
-]
 
 
 @mapping_app.command("add")

@@ -14,16 +14,18 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
-from sasame.cli_options import DbOption, JsonOption, describe_changes
+from sasame.cli_options import DbOption, JsonOption, describe_changes, open_database
 from sasame.config import Settings
 from sasame.connectors.bank.cli import app as bank_app
 from sasame.connectors.sync_cli import sync_app
 from sasame.core.clock import system_clock
-from sasame.core.errors import ConfigError, UserError
-from sasame.db import current_revision, head_revision, make_engine, transaction, upgrade
+from sasame.core.errors import UserError
+from sasame.db import current_revision, transaction
 from sasame.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
+from sasame.finance.cli import register as register_finance
+from sasame.inventory.cli import app as inventory_app
+from sasame.support.cli import app as support_app
 
 app = typer.Typer(
     help="sasame: operations for small e-commerce sellers (support, inventory, finance, marketing, ops).",
@@ -35,34 +37,15 @@ user_app = typer.Typer(help="Manage who may log in to the dashboard.", no_args_i
 app.add_typer(user_app, name="user")
 app.add_typer(bank_app, name="bank")
 app.add_typer(sync_app, name="sync")
+app.add_typer(support_app, name="support")
+app.add_typer(inventory_app, name="inventory")
+register_finance(app)
 
 console = Console()
 errors = Console(stderr=True)
 
 
 DEMO_LOGIN = (DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
-
-
-def open_database(db: str | None, *, migrate: bool = True) -> tuple[Settings, Engine]:
-    """Resolve settings, connect, and (by default) create or upgrade the schema."""
-    settings = Settings.from_env(db)
-    engine = make_engine(settings.database_url)
-    database = make_url(engine.url).database
-    if not migrate and engine.dialect.name == "sqlite" and database and not Path(database).exists():
-        raise ConfigError(f"database file {database} does not exist: run `sasame init --db ...` first")
-    shown = make_url(engine.url).render_as_string(hide_password=True)
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as error:
-        raise ConfigError(f"database URL {shown}: cannot connect ({str(error.orig).strip()})") from error
-    if migrate:
-        upgrade(engine)
-    elif current_revision(engine) != head_revision():
-        raise ConfigError(
-            f"database {shown} is not initialised or is out of date: run `sasame init --db ...`"
-        )
-    return settings, engine
 
 
 @app.command()

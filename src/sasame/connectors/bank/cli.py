@@ -44,7 +44,7 @@ def mapping_add(
     db: DbOption = None,
 ) -> None:
     """Save (or replace) the mapping NAME; files whose header has its columns are then detected."""
-    from sasame.cli import open_database
+    from sasame.cli_options import open_database
     from sasame.connectors.bank.mappings import save_bank_mapping
     from sasame.core.clock import system_clock
     from sasame.db import transaction
@@ -76,7 +76,7 @@ def mapping_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
 ) -> None:
     """List the saved mappings."""
-    from sasame.cli import open_database
+    from sasame.cli_options import open_database
     from sasame.connectors.bank.mappings import list_bank_mappings
     from sasame.db import transaction
 

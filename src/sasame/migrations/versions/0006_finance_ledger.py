@@ -1,4 +1,4 @@
-"""finance: the ledger, cost layers and operating expenses (filled by the finance work)
+"""finance: the chart of accounts, journal entries, postings and cost layers (filled by the finance work)
 
 Revision ID: 0006
 Revises: 0005

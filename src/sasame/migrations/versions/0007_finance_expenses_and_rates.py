@@ -1,4 +1,4 @@
-"""support: policy, threads and decisions (filled by the support work)
+"""finance: operating expenses, exchange rates and reconciliation matches (filled by the finance reports work)
 
 Revision ID: 0007
 Revises: 0006

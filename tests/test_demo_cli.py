@@ -26,8 +26,9 @@ def test_demo_populates_every_entity_group(tmp_path):
         for table, rows in tables.items()
         if not rows
     ]
-    # The demo writes rows directly; imported files (source_file) come with the import path.
-    assert empty == ["sources.source_file"]
+    # The demo's sales, payouts and marketing come through the import path, with their files.
+    assert empty == []
+    assert (tmp_path / "demo-exports" / "shopify").is_dir()
     assert all(report["group_totals"].values())
     assert report["order_dates"]["last"] == "2026-11-26"
     assert set(report["money"]["order_total"]) == {"USD"}
@@ -51,9 +52,20 @@ def test_demo_writes_export_files_the_import_path_recognises(tmp_path):
     )
     assert result.exit_code == 0, result.output
     files = sorted(p for p in (tmp_path / "exports").rglob("*") if p.is_file())
-    assert f"Wrote {len(files)} export files to {tmp_path / 'exports'}" in result.output
+    assert f"from {len(files)} export files in {tmp_path / 'exports'}" in result.output.replace("\n", "")
     from sasame.connectors.files import SourceFile
     from sasame.ingest.service import detect_format
 
     platforms = {detect_format(SourceFile.read(path)).name.split(".")[0] for path in files}
     assert platforms == {"shopify", "amazon", "etsy", "meta_ads", "google_ads", "klaviyo"}
+
+
+def test_demo_direct_writes_rows_without_the_import_path(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    small = ["--weeks", "10", "--orders-per-week", "20", "--skus", "20", "--end", "2026-11-27"]
+    result = runner.invoke(app, ["demo", "--no-serve", "--direct", "--db", url, *small])
+    assert result.exit_code == 0, result.output
+    report = json.loads(runner.invoke(app, ["status", "--db", url, "--json"]).output)
+    assert report["counts"]["sources"]["source_file"] == 0
+    assert report["counts"]["orders"]["order"] > 0
+    assert not (tmp_path / "demo-exports").exists()

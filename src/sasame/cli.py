@@ -84,13 +84,27 @@ def demo(
     replace: Annotated[bool, typer.Option(help="Delete an existing SQLite demo file first.")] = False,
     exports: Annotated[
         Path | None,
-        typer.Option("--exports", help="Also write the store's history as platform export files into DIR."),
+        typer.Option(
+            "--exports",
+            help="Folder for the platform export files the store is loaded from "
+            "(default: demo-exports/ next to the SQLite file).",
+        ),
     ] = None,
+    direct: Annotated[
+        bool,
+        typer.Option(
+            "--direct",
+            help="Write the generated rows straight into the database instead of importing the "
+            "export files (the 100x benchmark's mode; --exports then only writes the files).",
+        ),
+    ] = False,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the dashboard afterwards.")] = True,
 ) -> None:
-    """Generate a realistic demo store (deterministic for a seed) and serve the dashboard."""
+    """Generate a realistic demo store (deterministic for a seed), load it through the import path, and
+    serve the dashboard."""
     from sasame.accounts.service import create_user
     from sasame.demo.context import DemoScale
+    from sasame.demo.load import default_exports_folder, load_demo_store
     from sasame.demo.service import generate_demo_store
     from sasame.jobs.pipeline import run_pipeline
 
@@ -107,14 +121,17 @@ def demo(
         def report(step: str, fraction: float) -> None:
             progress.update(task, description=step, completed=fraction)
 
-        summary = generate_demo_store(
-            engine,
-            seed=seed,
-            scale=DemoScale(weeks=weeks, orders_per_week=orders_per_week, skus=skus),
-            end=end_day,
-            now=now,
-            progress=report,
-        )
+        scale = DemoScale(weeks=weeks, orders_per_week=orders_per_week, skus=skus)
+        if direct:
+            summary = generate_demo_store(
+                engine, seed=seed, scale=scale, end=end_day, now=now, progress=report
+            )
+        else:
+            if exports is None:
+                exports = default_exports_folder(settings.database_url)
+            summary = load_demo_store(
+                engine, exports, seed=seed, scale=scale, end=end_day, now=now, progress=report
+            )
     with transaction(engine) as session:
         create_user(session, DEMO_LOGIN[0], DEMO_LOGIN[1], now)
     # Run the daily pipeline once so the store opens as it would stand after this morning's run.
@@ -122,11 +139,16 @@ def demo(
     if failed:
         raise UserError(f"demo store generated, but pipeline steps failed: {', '.join(failed)}")
     console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
-    if exports is not None:
+    if direct and exports is not None:
         from sasame.demo.exports import export_demo_files
 
         paths = export_demo_files(engine, exports)
         console.print(f"Wrote {len(paths)} export files to {exports}", soft_wrap=True)
+    elif not direct:
+        console.print(
+            f"Loaded through the import path from {summary['export_files']} export files in {exports}",
+            soft_wrap=True,
+        )
     if serve:
         _serve(settings, engine, demo_login=True)
     else:

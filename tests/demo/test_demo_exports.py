@@ -1,6 +1,8 @@
-"""The demo round trip: the store written as platform export files and imported through `import_file`
-(one transaction per file, as `sasame import` does) into a fresh database gives back every order,
-unit and cent of the exported channels, payouts, ad spend and email performance.
+"""The demo itself: `load_demo_store` (what `sasame demo` runs) writes the store as platform export
+files and loads it through `import_file` (one transaction per file, as `sasame import` does). The
+loaded store holds every order, line, unit and cent the generator made for the exported channels,
+their payouts, ad spend and email performance; the generator's own store (the same seed written
+directly) is the truth it is compared with.
 
 Fields a format cannot carry are left out of a comparison by name, with the format's reason.
 """
@@ -18,12 +20,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from sasame import models as m
-from sasame.business.service import configure_business
 from sasame.db import make_engine, transaction, upgrade
 from sasame.demo.context import DemoScale
-from sasame.demo.exports import export_demo_files
 from sasame.demo.exports.amazon import settlement_id
 from sasame.demo.exports.shopify_payments import transaction_part
+from sasame.demo.load import load_demo_store
 from sasame.demo.service import generate_demo_store
 from sasame.ingest.service import ImportSummary, import_file
 
@@ -51,21 +52,21 @@ def _import_all(engine: Engine, files: list[Path]) -> list[ImportSummary]:
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoundTrip]:
-    folder = tmp_path_factory.mktemp("exports")
-    store = make_engine(f"sqlite:///{folder / 'store.db'}")
+    folder = tmp_path_factory.mktemp("demo")
+    store = make_engine(f"sqlite:///{folder / 'generated.db'}")
     upgrade(store)
     generate_demo_store(store, seed=11, scale=SCALE, end=END, now=NOW)
-    files = export_demo_files(store, folder / "files")
-    imported = make_engine(f"sqlite:///{folder / 'imported.db'}")
-    upgrade(imported)
-    with transaction(imported) as session:
-        configure_business(session, name="Fresh", currency="USD", timezone="America/New_York", now=NOW)
-    result = RoundTrip(store, imported, files)
-    result.first = _import_all(imported, files)
-    result.second = _import_all(imported, files)
+    loaded = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    summaries: list[ImportSummary] = []
+    load_demo_store(loaded, folder / "exports", seed=11, scale=SCALE, end=END, now=NOW, summaries=summaries)
+    files = [Path(summary.file) for summary in summaries]
+    assert files and all(folder / "exports" in file.parents for file in files)
+    result = RoundTrip(store, loaded, files)
+    result.first = summaries
+    result.second = _import_all(loaded, files)
     yield result
     store.dispose()
-    imported.dispose()
+    loaded.dispose()
 
 
 def _orders(engine: Engine) -> dict[tuple[str, str], Any]:

@@ -142,6 +142,15 @@ LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax")
 """Order line columns stored exactly as the record holds them (variant_id is looked up by SKU)."""
 
 
+IN_CHUNK = 500
+"""Values per `IN (...)` look-up: well under SQLite's bound-parameter limit."""
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _columns(items: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
     """The named attributes of many objects as columns (attrgetter and zip run in C)."""
     if not items:
@@ -220,11 +229,16 @@ class Upserter:
         file_id = self.source_file.id if self.source_file else None
         file_name = self.source_file.name if self.source_file else None
         for origin, indexes in by_origin.items():
-            existing = dict(
-                connection.execute(
-                    select(table.c.natural_key, table.c.id).where(table.c.origin == origin)
-                ).all()
-            )
+            # Only this batch's keys are looked up, so a file costs the same in a store of any size.
+            existing: dict[str, int] = {}
+            for chunk in _chunks(sorted({refs[index].natural_key for index in indexes})):
+                existing.update(
+                    connection.execute(
+                        select(table.c.natural_key, table.c.id).where(
+                            table.c.origin == origin, table.c.natural_key.in_(chunk)
+                        )
+                    ).all()
+                )
             new_refs: list[SourceRef] = []
             updates = []
             first = next_id(connection, table)
@@ -290,16 +304,22 @@ class Upserter:
         compared = [c for c in order_table.c if c.name not in ("id", "channel_id", "external_id")]
         existing: dict[tuple[int, str], dict[str, Any]] = {}
         channel_ids = {record.channel: self.channel_id(record.channel, record.currency) for record in records}
-        for row in connection.execute(
-            select(order_table).where(order_table.c.channel_id.in_(set(channel_ids.values())))
-        ).mappings():
-            existing[(row["channel_id"], row["external_id"])] = dict(row)
+        # Only the stored orders this file names are read (in chunks of their external ids): a
+        # month's export into a store with years of orders reads that month, not the years.
+        external_ids = sorted({record.external_id for record in records})
+        for chunk in _chunks(external_ids):
+            for row in connection.execute(
+                select(order_table).where(
+                    order_table.c.channel_id.in_(set(channel_ids.values())),
+                    order_table.c.external_id.in_(chunk),
+                )
+            ).mappings():
+                existing[(row["channel_id"], row["external_id"])] = dict(row)
         existing_lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        if existing:
+        for chunk in _chunks(sorted(row["id"] for row in existing.values())):
             for row in connection.execute(
                 select(line_table)
-                .join(order_table, order_table.c.id == line_table.c.order_id)
-                .where(order_table.c.channel_id.in_(set(channel_ids.values())))
+                .where(line_table.c.order_id.in_(chunk))
                 .order_by(line_table.c.order_id, line_table.c.id)
             ).mappings():
                 existing_lines[row["order_id"]].append(dict(row))
@@ -455,9 +475,11 @@ class Upserter:
         """Customers by lower-cased email; new buyers are created with their first order's channel."""
         connection = self.session.connection()
         table: Table = m.Customer.__table__  # type: ignore[assignment]
-        known = dict(
-            connection.execute(select(table.c.email, table.c.id).where(table.c.email.is_not(None))).all()
-        )
+        known: dict[str, int] = {}
+        for chunk in _chunks(sorted({record.email.lower() for record in records if record.email})):
+            known.update(
+                connection.execute(select(table.c.email, table.c.id).where(table.c.email.in_(chunk))).all()
+            )
         first = next_id(connection, table)
         new: list[tuple[str, OrderRecord]] = []  # buyers not stored yet, by their first order
         for record in sorted(records, key=attrgetter("ordered_at")):
@@ -548,6 +570,32 @@ class Upserter:
         self._variants = None
 
     def payouts(self, records: Sequence[PayoutRecord]) -> None:
+        if not records:
+            return
+        # The orders the lines name, looked up by number once (not every order of the channel).
+        self._order_numbers.clear()
+        self.session.flush()
+        named: dict[str, set[str]] = defaultdict(set)
+        for record in records:
+            for line in record.lines:
+                if line.order_channel and line.order_number:
+                    named[line.order_channel].add(line.order_number)
+        for channel, numbers in named.items():
+            found = self._order_numbers[channel] = {}
+            for chunk in _chunks(sorted(numbers)):
+                found.update(
+                    self.session.execute(
+                        select(m.Order.number, m.Order.id)
+                        .join(m.Channel, m.Channel.id == m.Order.channel_id)
+                        .where(m.Channel.code == channel, m.Order.number.in_(chunk))
+                    ).all()
+                )
+        try:
+            self._payouts(records)
+        finally:
+            self._order_numbers.clear()
+
+    def _payouts(self, records: Sequence[PayoutRecord]) -> None:
         source_ids = self.source_record_ids([record.source for record in records])
         # Every line's raw record in one go: a year of transactions is tens of thousands of lines.
         all_line_sources = self.source_record_ids(
@@ -624,6 +672,13 @@ class Upserter:
                 select(m.PayoutLine).where(m.PayoutLine.payout_id == payout.id).order_by(m.PayoutLine.id)
             )
         )
+        if not current:  # a new payout (every one on a first import): its lines in one bulk insert
+            self.session.flush()
+            columns = {name: [line[name] for line in wanted] for name in wanted[0]} if wanted else {}
+            if columns:
+                columns["payout_id"] = [payout.id] * len(wanted)
+                write_rows(self.session.connection(), m.PayoutLine.__table__, columns)  # type: ignore[arg-type]
+            return bool(wanted)
         same = len(current) == len(wanted) and all(
             all(getattr(old, k) == v for k, v in new.items())
             for old, new in zip(current, wanted, strict=True)
@@ -668,17 +723,24 @@ class Upserter:
             ):
                 stored[stored_line.source_record_id] = stored_line
         lines_changed = False
+        new_lines: list[dict[str, Any]] = []
         for line, line_source in zip(record.lines, line_sources, strict=True):
             line_values = {"payout_id": payout.id, **self._payout_line_values(line, line_source)}
             old = stored.get(line_source)
             if old is None:
-                self.session.add(m.PayoutLine(**line_values))
+                new_lines.append(line_values)
                 lines_changed = True
             else:
                 if old.payout_id != payout.id:
                     emptied.add(old.payout_id)
                 lines_changed = _apply(old, line_values) or lines_changed
         self.session.flush()
+        if new_lines:  # lines not stored anywhere yet (all of them on a first import): one bulk insert
+            write_rows(
+                self.session.connection(),
+                m.PayoutLine.__table__,  # type: ignore[arg-type]
+                {name: [values[name] for values in new_lines] for name in new_lines[0]},
+            )
         all_lines = list(
             self.session.execute(
                 select(m.PayoutLine.occurred_at, m.PayoutLine.amount).where(
@@ -763,11 +825,26 @@ class Upserter:
         self.session.flush()
 
     def ad_spend(self, records: Sequence[AdSpendRecord]) -> None:
+        if not records:
+            return
         source_ids = self.source_record_ids([record.source for record in records])
         campaigns = {(c.platform, c.external_id): c for c in self.session.scalars(select(m.AdCampaign))}
         ad_sets = {(s.campaign_id, s.external_id): s for s in self.session.scalars(select(m.AdSet))}
         ads = {(a.ad_set_id, a.external_id): a for a in self.session.scalars(select(m.Ad))}
-        days = {(d.ad_id, d.spend_date): d for d in self.session.scalars(select(m.AdSpendDay))}
+        days = (
+            {
+                (d.ad_id, d.spend_date): d
+                for d in self.session.scalars(
+                    select(m.AdSpendDay).where(
+                        m.AdSpendDay.spend_date.between(
+                            min(r.spend_date for r in records), max(r.spend_date for r in records)
+                        )
+                    )
+                )
+            }
+            if records
+            else {}
+        )
         for record, source_id in zip(records, source_ids, strict=True):
             campaign = campaigns.get((record.platform, record.campaign_external_id))
             if campaign is None:
@@ -810,12 +887,24 @@ class Upserter:
         self.session.flush()
 
     def email_performance(self, records: Sequence[EmailPerformanceRecord]) -> None:
+        if not records:
+            return
         source_ids = self.source_record_ids([record.source for record in records])
         campaigns = {(c.platform, c.external_id): c for c in self.session.scalars(select(m.EmailCampaign))}
-        days = {
-            (d.email_campaign_id, d.performance_date): d
-            for d in self.session.scalars(select(m.EmailPerformanceDay))
-        }
+        days = (
+            {
+                (d.email_campaign_id, d.performance_date): d
+                for d in self.session.scalars(
+                    select(m.EmailPerformanceDay).where(
+                        m.EmailPerformanceDay.performance_date.between(
+                            min(r.performance_date for r in records), max(r.performance_date for r in records)
+                        )
+                    )
+                )
+            }
+            if records
+            else {}
+        )
         for record, source_id in zip(records, source_ids, strict=True):
             campaign = campaigns.get((record.platform, record.external_id))
             campaign_values = {

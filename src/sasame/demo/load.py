@@ -35,7 +35,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, make_url, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    make_url,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.types import NullType
 
 from sasame import models as m
 from sasame.core.errors import UserError
@@ -43,7 +55,7 @@ from sasame.db import current_revision, head_revision, make_engine, transaction,
 from sasame.demo.context import DemoScale
 from sasame.demo.exports import export_demo_files
 from sasame.demo.service import generate_demo_store
-from sasame.ingest.bulk import next_id, reset_sequences, table_of, write_rows
+from sasame.ingest.bulk import next_id, reset_sequences, table_of, write_rows, write_stored_rows
 from sasame.ingest.service import ImportSummary, import_file
 
 IMPORTED_CHANNELS = ("shopify", "amazon", "etsy")
@@ -175,10 +187,8 @@ def _copy(
     fresh_ids: bool = False,
 ) -> dict[int, int]:
     """Copy a table's rows (or those `where` selects), remapping foreign keys; return old id → new id."""
-    query = select(table).order_by(*table.primary_key.columns)
-    if where is not None:
-        query = query.where(where)
-    rows = source.execute(query).all()
+    raw = _both_sqlite(source, target)
+    rows = source.execute(_select_all(table, raw=raw, where=where)).all()
     if not rows:
         return {}
     names = [column.name for column in table.c]
@@ -200,8 +210,27 @@ def _copy(
         columns["id"] = [ids[old] for old in columns["id"]]
     elif "id" in columns:
         ids = {old: old for old in columns["id"]}
-    write_rows(target, table, columns)
+    _write(target, table, columns, raw=raw)
     return ids
+
+
+def _both_sqlite(*connections: Connection) -> bool:
+    return all(connection.dialect.name == "sqlite" for connection in connections)
+
+
+def _select_all(table: Table, *, raw: bool, where: Any = None) -> Any:
+    """Every column of a table in id order; `raw` reads the stored values without type conversion
+    (SQLite to SQLite: the stored form is the same, and converting 100k rows twice costs seconds)."""
+    columns = [type_coerce(column, NullType()) if raw else column for column in table.c]
+    query = select(*columns).order_by(*table.primary_key.columns)
+    return query if where is None else query.where(where)
+
+
+def _write(target: Connection, table: Table, columns: dict[str, list[Any]], *, raw: bool) -> None:
+    if raw:
+        write_stored_rows(target, table, columns)
+    else:
+        write_rows(target, table, columns)
 
 
 def _mapped(mapping: dict[int, int], value: int, table: Table, column: str) -> int:
@@ -339,13 +368,22 @@ def _take_generator_order_ids(source: Connection, target: Connection) -> None:
     order_rows["id"] = [order_ids.get(i, i) for i in order_rows["id"]]
     line_rows["id"] = [line_ids.get(i, i) for i in line_rows["id"]]
     line_rows["order_id"] = [order_ids.get(i, i) for i in line_rows["order_id"]]
-    write_rows(target, order, order_rows)
-    write_rows(target, line, line_rows)
+    raw = _both_sqlite(target)
+    _write(target, order, order_rows, raw=raw)
+    _write(target, line, line_rows, raw=raw)
     for table, column, pairs in references:
-        target.execute(
-            update(table).where(table.c.id == bindparam("row_id")).values({column: bindparam("new_value")}),
-            [{"row_id": row_id, "new_value": value} for row_id, value in pairs],
-        )
+        if raw:
+            target.exec_driver_sql(
+                f'UPDATE "{table.name}" SET "{column}" = ? WHERE id = ?',
+                [(value, row_id) for row_id, value in pairs],
+            )
+        else:
+            target.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({column: bindparam("new_value")}),
+                [{"row_id": row_id, "new_value": value} for row_id, value in pairs],
+            )
 
 
 def _orders_by_key(connection: Connection) -> dict[tuple[str, str], tuple[int, list[int]]]:
@@ -387,7 +425,7 @@ def _references(
 
 def _rows(connection: Connection, table: Table) -> dict[str, list[Any]]:
     names = [column.name for column in table.c]
-    rows: Sequence[Any] = connection.execute(select(table).order_by(table.c.id)).all()
+    rows: Sequence[Any] = connection.execute(_select_all(table, raw=_both_sqlite(connection))).all()
     if not rows:
         return {name: [] for name in names}
     return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}

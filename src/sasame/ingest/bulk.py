@@ -73,6 +73,19 @@ def write_rows(
     return count
 
 
+def write_stored_rows(
+    connection: Connection, target: Table | type, columns: Mapping[str, Sequence[Any]]
+) -> int:
+    """Insert columns already in SQLite's stored form (read raw from another SQLite table) unconverted."""
+    if connection.dialect.name != "sqlite":
+        raise NotImplementedError("stored-form rows are SQLite's; use write_rows")
+    names = list(columns)
+    rows = list(zip(*(columns[name] for name in names), strict=True))
+    if rows:
+        _sqlite_insert(connection.connection.driver_connection, table_of(target).name, names, rows)
+    return len(rows)
+
+
 def reset_sequences(connection: Connection, targets: Iterable[Table | type]) -> None:
     """Move PostgreSQL id sequences past explicitly inserted ids; nothing to do on SQLite."""
     if connection.dialect.name != "postgresql":
@@ -230,4 +243,12 @@ def units_from_cents(cents: np.ndarray) -> np.ndarray:
     return cents.astype(np.int64) * 100
 
 
-__all__ = ["deferred_indexes", "next_id", "reset_sequences", "table_of", "units_from_cents", "write_rows"]
+__all__ = [
+    "deferred_indexes",
+    "next_id",
+    "reset_sequences",
+    "table_of",
+    "units_from_cents",
+    "write_rows",
+    "write_stored_rows",
+]

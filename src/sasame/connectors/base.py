@@ -37,6 +37,9 @@ class FileFormat(ABC):
     """Stable id, '<platform>.<export>': 'shopify.orders_csv', 'amazon.settlement_v2'."""
     title: ClassVar[str]
     """What the seller calls it: 'Shopify orders export (CSV)'."""
+    streams_orders: ClassVar[bool] = False
+    """True when `parse` yields orders one at a time as it builds them (and nothing else that
+    refers to them): the import then writes them in batches while the rest is still parsed."""
 
     @abstractmethod
     def detect(self, file: SourceFile) -> bool:

@@ -7,8 +7,8 @@ import gc
 import hashlib
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -126,11 +126,18 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         # (hashlib and zlib release the GIL): the same values, a second less on a 100 MB export.
         with ThreadPoolExecutor(max_workers=1) as pool:
             packed = pool.submit(_pack, file.data)
-            records = list(file_format.parse(file, context))
-            digest, content = packed.result()
-        source_file = _keep_file(session, file, file_format.name, now, digest, content)
-        upserter = Upserter(session, now=now, timezone=context.timezone, source_file=source_file)
-        write(upserter, records)
+
+            def start() -> Upserter:
+                digest, content = packed.result()
+                source_file = _keep_file(session, file, file_format.name, now, digest, content)
+                return Upserter(session, now=now, timezone=context.timezone, source_file=source_file)
+
+            if file_format.streams_orders:
+                records, upserter = _stream(file_format.parse(file, context), start)
+            else:
+                records = list(file_format.parse(file, context))
+                upserter = start()
+                write(upserter, records)
     except InputError as error:
         if error.file is None:  # errors found while writing know the row, not the file
             raise InputError(error.reason, file=file.name, row=error.row, column=error.column) from error
@@ -162,6 +169,50 @@ def write(upserter: Upserter, records: Iterable[Record]) -> None:
     upserter.bank_transactions(grouped[BankTransactionRecord])
     upserter.ad_spend(grouped[AdSpendRecord])
     upserter.email_performance(grouped[EmailPerformanceRecord])
+
+
+STREAM_BATCH = 20_000
+"""Orders per batch when a format streams them: big enough that a batch's fixed queries are
+noise, small enough that the first batch is written while most of the file is still parsed."""
+
+
+def _stream(records: Iterable[Record], start: Callable[[], Upserter]) -> tuple[list[Record], Upserter]:
+    """Write orders in batches on a second thread while the parser builds the next batch.
+
+    SQLite and PostgreSQL drivers release the GIL while the database works, so the inserts of one
+    batch run on the other core during the parse of the next. Only one thread uses the session at
+    a time: the parser touches no database, and each batch waits for the previous one. The same
+    writes happen in the same order as one `write` of the whole file would do them (customers
+    first seen in a later batch are dated by their earliest order all the same), and any error,
+    in either thread, reaches the caller, whose transaction then changes nothing.
+    """
+    everything: list[Record] = []
+    others: list[Record] = []
+    batch: list[OrderRecord] = []
+    upserter: Upserter | None = None
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[None] | None = None
+        for record in records:
+            everything.append(record)
+            if not isinstance(record, OrderRecord):
+                others.append(record)
+                continue
+            batch.append(record)
+            if len(batch) >= STREAM_BATCH:
+                if pending is not None:
+                    pending.result()
+                if upserter is None:
+                    upserter = start()
+                pending = writer.submit(upserter.orders, batch)
+                batch = []
+        if pending is not None:
+            pending.result()
+    if upserter is None:
+        upserter = start()
+    if batch:
+        upserter.orders(batch)
+    write(upserter, others)
+    return everything, upserter
 
 
 def money_totals(records: Iterable[Record]) -> dict[str, dict[str, Decimal]]:

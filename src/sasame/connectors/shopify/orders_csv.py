@@ -92,12 +92,13 @@ class ShopifyOrdersCsv(FileFormat):
         header = {fold(cell) for cell in header_line(file)}
         return {"name", "financial status", "lineitem name", "lineitem quantity"} <= header
 
+    streams_orders = True
+
     def parse(self, file: SourceFile, context: ParseContext) -> Iterator[OrderRecord]:
         with paused_garbage_collector():
-            records = self._records(file, context)
-        yield from records
+            yield from self._records(file, context)
 
-    def _records(self, file: SourceFile, context: ParseContext) -> list[OrderRecord]:
+    def _records(self, file: SourceFile, context: ParseContext) -> Iterator[OrderRecord]:
         header, positions, numbers, rows = read_cells(file, COLUMNS, aliases=ALIASES, required=REQUIRED)
         context.rows_read = len(rows)
         width = len(header)
@@ -126,9 +127,8 @@ class ShopifyOrdersCsv(FileFormat):
                 group.append(index)
         refunded: dict[str, Decimal] = {}
         order = _order_reader(file.name, positions, at, context)
-        records = [
-            order(name, [(numbers[i], rows[i]) for i in group], refunded) for name, group in orders.items()
-        ]
+        for name, group in orders.items():
+            yield order(name, [(numbers[i], rows[i]) for i in group], refunded)
         if refunded:
             totals = ", ".join(f"{amount} {currency}" for currency, amount in sorted(refunded.items()))
             context.warn(
@@ -136,7 +136,6 @@ class ShopifyOrdersCsv(FileFormat):
                 "dates, so refunds are taken from the Shopify Payments transactions export (or the API), "
                 "not from 'Refunded Amount'"
             )
-        return records
 
 
 _ZERO = Decimal(0)

@@ -1,0 +1,146 @@
+"""Orders written in batches while the file is still parsed (`streams_orders`) end exactly as one
+write of the whole file: same orders, lines, customers (dated by their first order, wherever in the
+file it is) and counts; a duplicate order in a later batch still fails the whole file."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from sasame import models as m
+from sasame.connectors.shopify.orders_csv import COLUMNS
+from sasame.core.errors import InputError
+from sasame.db import make_engine, transaction, upgrade
+from sasame.ingest import service
+from sasame.ingest.service import import_file
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+START = datetime(2026, 1, 5, 15, tzinfo=UTC)
+
+
+def _export(path: Path, orders: int, *, duplicate_of: int | None = None) -> Path:
+    """Newest order first, as Shopify exports: a repeat buyer's first order is in a later batch."""
+    index = {name: position for position, name in enumerate(COLUMNS)}
+    rows = []
+    for number in reversed(range(orders)):
+        created = (START + timedelta(hours=7 * number)).strftime("%Y-%m-%d %H:%M:%S +0000")
+        lines = [(f"SKU-{(number * 7 + k) % 5}", Decimal(10 + k), 1 + k % 2) for k in range(1 + number % 3)]
+        subtotal = sum((price * quantity for _, price, quantity in lines), Decimal(0))
+        shipping = Decimal("5.00") if number % 2 else Decimal("0.00")
+        for position, (sku, price, quantity) in enumerate(lines):
+            cells = [""] * len(COLUMNS)
+            values: dict[str, Any] = {
+                "Name": f"#{1001 + number}",
+                "Email": f"buyer{number % 4}@example.com",
+                "Created at": created,
+                "Lineitem quantity": quantity,
+                "Lineitem name": f"Item {sku}",
+                "Lineitem price": price,
+                "Lineitem sku": sku,
+            }
+            if position == 0:
+                values |= {
+                    "Financial Status": "paid",
+                    "Currency": "USD",
+                    "Subtotal": subtotal,
+                    "Shipping": shipping,
+                    "Taxes": "0.00",
+                    "Total": subtotal + shipping,
+                    "Billing Name": f"Buyer {number}",
+                    "Shipping Country": "US",
+                    "Accepts Marketing": "yes" if number % 3 else "no",
+                    "Note Attributes": f"utm_source: source{number}",
+                    "Id": 7_000_000 + (duplicate_of if number == 0 and duplicate_of is not None else number),
+                }
+            for column, value in values.items():
+                cells[index[column]] = str(value)
+            rows.append(cells)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
+def _state(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as connection:
+        orders = connection.execute(
+            select(
+                m.Order.external_id,
+                m.Order.number,
+                m.Order.ordered_at,
+                m.Order.total,
+                m.Order.utm_source,
+                m.Customer.email,
+            )
+            .join(m.Customer, m.Customer.id == m.Order.customer_id)
+            .order_by(m.Order.id)
+        ).all()
+        lines = connection.execute(
+            select(m.Order.number, m.OrderLine.sku, m.OrderLine.quantity, m.OrderLine.unit_price)
+            .join(m.Order, m.Order.id == m.OrderLine.order_id)
+            .order_by(m.OrderLine.id)
+        ).all()
+        customers = connection.execute(
+            select(
+                m.Customer.email,
+                m.Customer.name,
+                m.Customer.first_seen_at,
+                m.Customer.acquisition_source,
+                m.Customer.accepts_marketing,
+                m.Customer.country,
+            ).order_by(m.Customer.email)
+        ).all()
+        sources = connection.scalar(select(func.count()).select_from(m.SourceRecord))
+    return {
+        "orders": [tuple(row) for row in orders],
+        "lines": [tuple(row) for row in lines],
+        "customers": [tuple(row) for row in customers],
+        "sources": sources,
+    }
+
+
+def _import(engine: Engine, path: Path) -> service.ImportSummary:
+    with transaction(engine) as session:
+        return import_file(session, path, now=NOW)
+
+
+def test_batches_end_exactly_as_one_write(engine: Engine, tmp_path: Path, monkeypatch) -> None:
+    export = _export(tmp_path / "orders_export.csv", 23)
+    whole = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    upgrade(whole)
+    monkeypatch.setattr(service, "STREAM_BATCH", 10**9)
+    once = _import(whole, export)
+    monkeypatch.setattr(service, "STREAM_BATCH", 4)
+    batched = _import(engine, export)
+    assert batched.records == once.records
+    assert batched.records["order"] == {"created": 23, "updated": 0, "unchanged": 0}
+    assert batched.records["customer"]["created"] == 4
+    assert batched.money == once.money and batched.warnings == once.warnings
+    state = _state(engine)
+    assert state == _state(whole)
+    # buyer3's first order (#1004, in the last batch of a newest-first file) dates the customer.
+    first_seen = {email: (name, seen, source) for email, name, seen, source, _, _ in state["customers"]}
+    assert first_seen["buyer3@example.com"] == ("Buyer 3", START + timedelta(hours=21), "source3")
+    again = _import(engine, export)
+    assert again.records["order"] == {"created": 0, "updated": 0, "unchanged": 23}
+    assert _state(engine) == state
+    whole.dispose()
+
+
+def test_a_duplicate_order_in_a_later_batch_fails_the_whole_file(
+    engine: Engine, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(service, "STREAM_BATCH", 3)
+    export = _export(tmp_path / "orders_export.csv", 11, duplicate_of=9)
+    with pytest.raises(InputError, match="appears twice in the file"):
+        _import(engine, export)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(m.Order)) == 0
+        assert connection.scalar(select(func.count()).select_from(m.Customer)) == 0

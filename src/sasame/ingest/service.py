@@ -161,14 +161,19 @@ def write(upserter: Upserter, records: Iterable[Record]) -> None:
     grouped: dict[type, list[Any]] = defaultdict(list)
     for record in records:
         grouped[type(record)].append(record)
-    upserter.products(grouped[ProductRecord])
-    upserter.orders(grouped[OrderRecord])
-    upserter.refunds(grouped[RefundRecord])
-    upserter.shipments(grouped[ShipmentRecord])
-    upserter.payouts(grouped[PayoutRecord])
-    upserter.bank_transactions(grouped[BankTransactionRecord])
-    upserter.ad_spend(grouped[AdSpendRecord])
-    upserter.email_performance(grouped[EmailPerformanceRecord])
+    # A kind the file does not hold is skipped: its look-ups would read the store for nothing.
+    for kind, upsert in (
+        (ProductRecord, upserter.products),
+        (OrderRecord, upserter.orders),
+        (RefundRecord, upserter.refunds),
+        (ShipmentRecord, upserter.shipments),
+        (PayoutRecord, upserter.payouts),
+        (BankTransactionRecord, upserter.bank_transactions),
+        (AdSpendRecord, upserter.ad_spend),
+        (EmailPerformanceRecord, upserter.email_performance),
+    ):
+        if grouped.get(kind):
+            upsert(grouped[kind])
 
 
 STREAM_BATCH = 20_000

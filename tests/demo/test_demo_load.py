@@ -123,12 +123,13 @@ def test_orders_came_through_the_import_with_lineage(stores) -> None:
 def test_imported_orders_keep_the_generators_ids_so_everything_else_refers_to_them(stores) -> None:
     generated, loaded, _ = stores
 
-    def keys(engine: Engine) -> dict[int, tuple[str, str]]:
+    def keys(engine: Engine) -> dict[int, tuple[str, str, int | None]]:
+        # The customer too: Amazon and Etsy exports name no buyer, the generator's is kept.
         with engine.connect() as connection:
             return {
-                row.id: (row.code, row.external_id)
+                row.id: (row.code, row.external_id, row.customer_id)
                 for row in connection.execute(
-                    select(m.Order.id, m.Channel.code, m.Order.external_id).join(
+                    select(m.Order.id, m.Channel.code, m.Order.external_id, m.Order.customer_id).join(
                         m.Channel, m.Channel.id == m.Order.channel_id
                     )
                 )

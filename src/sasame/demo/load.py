@@ -366,6 +366,14 @@ def _take_generator_order_ids(source: Connection, target: Connection) -> None:
     target.execute(delete(line))
     target.execute(delete(order))
     order_rows["id"] = [order_ids.get(i, i) for i in order_rows["id"]]
+    # Amazon's and Etsy's exports name no buyer (no e-mail), so their orders come back without a
+    # customer; which customer placed them is kept from the generator, like everything else no
+    # export carries.
+    buyers = dict(source.execute(select(order.c.id, order.c.customer_id)).all())
+    order_rows["customer_id"] = [
+        buyers.get(order_id) if customer_id is None else customer_id
+        for order_id, customer_id in zip(order_rows["id"], order_rows["customer_id"], strict=True)
+    ]
     line_rows["id"] = [line_ids.get(i, i) for i in line_rows["id"]]
     line_rows["order_id"] = [order_ids.get(i, i) for i in line_rows["order_id"]]
     raw = _both_sqlite(target)

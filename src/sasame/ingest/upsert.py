@@ -362,6 +362,10 @@ class Upserter:
                 continue
             source_id = source_ids[index]
             values = self._order_values(record, customers, source_id)
+            if values["email"] is None:
+                # An export that names no buyer (Amazon's, Etsy's) leaves the customer another
+                # source linked the order to.
+                values["customer_id"] = current["customer_id"]
             lines = [self._line_values(line) for line in record.lines or ()]
             order_id = current["id"]
             # An export with only derived order values leaves an order another export stored alone.

@@ -6,6 +6,7 @@ import csv
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,9 @@ class ParseContext:
     warnings: list[str] = field(default_factory=list)
     rows_read: int = 0
     """Data rows (or API objects) the parser read; set by the parser for the import summary."""
+    now: datetime | None = None
+    """When the import runs: the moment of a count a file gives without its own date (the stock
+    in a products export). Without it such counts are not read."""
 
     def warn(self, message: str) -> None:
         """Record something the user should know (a damaged date, an unknown fee type kept as other)."""

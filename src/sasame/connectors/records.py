@@ -282,18 +282,6 @@ def record_factory(cls: type[_R]) -> Callable[..., _R]:
     return make
 
 
-Record = (
-    OrderRecord
-    | ProductRecord
-    | PayoutRecord
-    | RefundRecord
-    | BankTransactionRecord
-    | AdSpendRecord
-    | EmailPerformanceRecord
-    | ShipmentRecord
-)
-
-
 def as_plain(value: Any) -> Any:
     """A record as JSON-ready data (money as exact strings, dates ISO), for golden files and dumps."""
     if is_dataclass(value) and not isinstance(value, type):
@@ -324,3 +312,16 @@ class StockLevelRecord:
     """Units promised to open orders (Shopify's 'committed')."""
     counted_at: datetime
     source: SourceRef
+
+
+Record = (
+    OrderRecord
+    | ProductRecord
+    | PayoutRecord
+    | RefundRecord
+    | BankTransactionRecord
+    | AdSpendRecord
+    | EmailPerformanceRecord
+    | ShipmentRecord
+    | StockLevelRecord
+)

@@ -36,11 +36,12 @@ from sasame.connectors.records import (
     Record,
     RefundRecord,
     ShipmentRecord,
+    StockLevelRecord,
 )
 from sasame.core.clock import zone
 from sasame.core.errors import InputError, UserError
 from sasame.core.money import round_money
-from sasame.ingest.upsert import Upserter
+from sasame.ingest.upsert import Upserter, upsert_stock_levels
 
 
 @dataclass
@@ -120,7 +121,7 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
     else:
         file_format = detect_format(file)
     settings = store_settings(session)
-    context = ParseContext(timezone=zone(settings.timezone), currency=settings.currency)
+    context = ParseContext(timezone=zone(settings.timezone), currency=settings.currency, now=now)
     try:
         # The file's digest and compressed copy are worked out on another core while it is parsed
         # (hashlib and zlib release the GIL): the same values, a second less on a 100 MB export.
@@ -164,6 +165,7 @@ def write(upserter: Upserter, records: Iterable[Record]) -> None:
     # A kind the file does not hold is skipped: its look-ups would read the store for nothing.
     for kind, upsert in (
         (ProductRecord, upserter.products),
+        (StockLevelRecord, lambda levels: upsert_stock_levels(upserter, levels)),
         (OrderRecord, upserter.orders),
         (RefundRecord, upserter.refunds),
         (ShipmentRecord, upserter.shipments),

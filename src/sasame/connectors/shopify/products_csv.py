@@ -8,11 +8,12 @@ the following rows of the same handle carry the variant fields, and extra image 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
 from sasame.connectors.files import SourceFile
-from sasame.connectors.records import ProductRecord, SourceRef, VariantRecord
+from sasame.connectors.records import ProductRecord, SourceRef, StockLevelRecord, VariantRecord
 from sasame.connectors.shopify.common import Cells, fold, money, read_table, warn_once
 
 COLUMNS = (  # noqa: SIM905 (the core header as the 2025 export writes it, easy to compare)
@@ -42,6 +43,9 @@ DEFAULT_TITLE = "Default Title"
 
 INACTIVE_STATUSES = frozenset({"draft", "archived"})
 
+EXPORT_LOCATION = ("shopify-export", "Shopify (products export)")
+"""Where the products export's stock counts are kept: it names no location."""
+
 LIMITS = {"Handle": 200, "Title": 300, "Vendor": 200, "Variant SKU": 100, "Variant Barcode": 40}
 """What the database keeps of these cells; a longer value is damage, refused by row and column."""
 
@@ -54,7 +58,7 @@ class ShopifyProductsCsv(FileFormat):
         header = {fold(cell) for cell in header_line(file)}
         return {"handle", "variant price", "option1 value"} <= header
 
-    def parse(self, file: SourceFile, context: ParseContext) -> Iterator[ProductRecord]:
+    def parse(self, file: SourceFile, context: ParseContext) -> Iterator[ProductRecord | StockLevelRecord]:
         _, rows = read_table(file, COLUMNS, required=REQUIRED)
         context.rows_read = len(rows)
         by_handle: dict[str, list[Cells]] = {}
@@ -63,11 +67,38 @@ class ShopifyProductsCsv(FileFormat):
             assert handle is not None
             by_handle.setdefault(handle, []).append(row)
         skus: dict[str, int] = {}
+        counted: list[tuple[str, Cells]] = []
         for handle, group in by_handle.items():
-            yield self._product(handle, group, context, skus)
+            yield self._product(handle, group, context, skus, counted)
+        if context.now is not None:
+            for sku, row in counted:
+                yield self._stock_level(sku, row, context.now)
+
+    def _stock_level(self, sku: str, row: Cells, now: datetime) -> StockLevelRecord:
+        """`Variant Inventory Qty` of a tracked variant: its count at the store's one location
+        (exports of stores with several locations leave the column out)."""
+        raw = row.get("Variant Inventory Qty").strip()
+        try:
+            quantity = int(raw)
+        except ValueError:
+            raise row.error("Variant Inventory Qty", f"is {raw!r}, not a whole number of units") from None
+        return StockLevelRecord(
+            sku=sku,
+            location_code=EXPORT_LOCATION[0],
+            location_name=EXPORT_LOCATION[1],
+            on_hand=quantity,
+            reserved=0,
+            counted_at=now,
+            source=SourceRef(f"{self.name}.stock", sku, row.number, {"Variant Inventory Qty": raw}),
+        )
 
     def _product(
-        self, handle: str, rows: list[Cells], context: ParseContext, skus: dict[str, int]
+        self,
+        handle: str,
+        rows: list[Cells],
+        context: ParseContext,
+        skus: dict[str, int],
+        counted: list[tuple[str, Cells]],
     ) -> ProductRecord:
         first = rows[0]
         title = self._text(first, "Title", required=True)
@@ -93,6 +124,8 @@ class ShopifyProductsCsv(FileFormat):
                 continue
             skus[variant.sku] = row.number
             variants.append(variant)
+            if row.text("Variant Inventory Tracker") and row.text("Variant Inventory Qty") is not None:
+                counted.append((variant.sku, row))  # tracked, and the export has the column
         category = first.text("Type") or _last_part(first.text("Product Category")) or "Uncategorized"
         return ProductRecord(
             handle=handle,

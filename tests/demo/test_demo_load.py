@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from sasame import models as m
+from sasame.business.service import configure_business
 from sasame.core.errors import UserError
-from sasame.db import make_engine, upgrade
+from sasame.db import make_engine, transaction, upgrade
 from sasame.demo.context import DemoScale
 from sasame.demo.load import default_exports_folder, load_demo_store
 from sasame.demo.service import generate_demo_store
@@ -190,6 +191,8 @@ def test_default_exports_folder_is_next_to_the_sqlite_file(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_loads_on_both_databases(engine: Engine, tmp_path: Path) -> None:
     scale = DemoScale(weeks=8, orders_per_week=20, skus=20)
+    with transaction(engine) as session:  # as after `sasame init`: the settings row exists
+        configure_business(session, name="Mine", currency="USD", timezone="America/Chicago", now=NOW)
     summary = load_demo_store(engine, tmp_path / "exports", seed=3, scale=scale, end=END, now=NOW)
     with engine.connect() as connection:
         orders = connection.scalar(select(func.count()).select_from(m.Order))
@@ -198,6 +201,7 @@ def test_loads_on_both_databases(engine: Engine, tmp_path: Path) -> None:
             select(func.count()).select_from(m.Order).where(m.Order.source_record_id.is_not(None))
         )
         next_order = connection.scalar(select(func.max(m.Order.id)))
+        settings = connection.execute(select(m.BusinessSetting.name, m.BusinessSetting.timezone)).all()
     reference = make_engine(f"sqlite:///{tmp_path / 'generated.db'}")
     upgrade(reference)
     generate_demo_store(reference, seed=3, scale=scale, end=END, now=NOW)
@@ -207,3 +211,4 @@ def test_loads_on_both_databases(engine: Engine, tmp_path: Path) -> None:
     assert orders == summary["orders"] and 0 < lineage < orders
     assert total == expected_total
     assert next_order == orders
+    assert settings == [("Sasame Goods Co.", "America/New_York")]

@@ -145,8 +145,11 @@ def load_demo_store(
             report("export files", 0.5)
             paths = export_demo_files(scratch, exports)
             with scratch.connect() as source, engine.begin() as target:
-                for dimension in DIMENSIONS:
+                _keep_settings(source, target)
+                for dimension in DIMENSIONS[1:]:
                     _copy(source, target, table_of(dimension))
+                # PostgreSQL: rows the import creates take ids after the copied ones.
+                reset_sequences(target, [table_of(dimension) for dimension in DIMENSIONS])
             imported: list[ImportSummary] = []
             for index, path in enumerate(paths):
                 report(f"import {path.parent.name}/", 0.6 + 0.3 * index / max(len(paths), 1))
@@ -175,6 +178,21 @@ def load_demo_store(
 
 
 # -- copying -------------------------------------------------------------------------------------
+
+
+def _keep_settings(source: Connection, target: Connection) -> None:
+    """The store's settings row: copied, or (after `sasame init`) the existing one takes its values."""
+    settings = table_of(m.BusinessSetting)
+    existing = target.scalar(select(settings.c.id).order_by(settings.c.id).limit(1))
+    if existing is None:
+        _copy(source, target, settings)
+        return
+    generated = source.execute(select(settings).order_by(settings.c.id).limit(1)).one()
+    target.execute(
+        update(settings)
+        .where(settings.c.id == existing)
+        .values(name=generated.name, currency=generated.currency, timezone=generated.timezone)
+    )
 
 
 def _copy(

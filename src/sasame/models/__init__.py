@@ -8,6 +8,7 @@ from sasame.models.catalog import BundleComponent, Product, Variant
 from sasame.models.customers import Customer
 from sasame.models.fulfilment import Shipment, TrackingEvent
 from sasame.models.ground_truth import GroundTruth
+from sasame.models.ledger import CostLayer, JournalEntry, LedgerAccount, Posting
 from sasame.models.marketing import (
     Ad,
     AdCampaign,
@@ -42,16 +43,20 @@ __all__ = [
     "BusinessSetting",
     "Channel",
     "Chargeback",
+    "CostLayer",
     "Customer",
     "EmailCampaign",
     "EmailPerformanceDay",
     "GroundTruth",
+    "JournalEntry",
+    "LedgerAccount",
     "Location",
     "MarketingTouchpoint",
     "Order",
     "OrderLine",
     "Payout",
     "PayoutLine",
+    "Posting",
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -6,6 +6,7 @@ from sasame.models.base import Amount, Base, UTCDateTime
 from sasame.models.business import BusinessSetting, Channel, Location
 from sasame.models.catalog import BundleComponent, Product, Variant
 from sasame.models.customers import Customer
+from sasame.models.finance_reports import ExchangeRate, OperatingExpense, PnlDay, ReconciliationException
 from sasame.models.fulfilment import Shipment, TrackingEvent
 from sasame.models.ground_truth import GroundTruth
 from sasame.models.ledger import CostLayer, JournalEntry, LedgerAccount, Posting
@@ -47,19 +48,23 @@ __all__ = [
     "Customer",
     "EmailCampaign",
     "EmailPerformanceDay",
+    "ExchangeRate",
     "GroundTruth",
     "JournalEntry",
     "LedgerAccount",
     "Location",
     "MarketingTouchpoint",
+    "OperatingExpense",
     "Order",
     "OrderLine",
     "Payout",
     "PayoutLine",
+    "PnlDay",
     "Posting",
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "ReconciliationException",
     "Refund",
     "Return",
     "ReturnLine",

@@ -106,6 +106,9 @@ class CostLayer(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     quantity: Mapped[int] = mapped_column(Integer)
     remaining: Mapped[int] = mapped_column(Integer)
+    """Units still on the shelf; negative for a shortfall sold before its receipt arrived."""
+    remaining_value: Mapped[Decimal] = mapped_column(Amount)
+    """Exact cost of the remaining units; the inventory account's balance is the sum of these."""
     unit_cost: Mapped[Decimal] = mapped_column(Amount)
     """Landed cost of one unit (price + allocated freight and duty), in the store currency."""
     currency: Mapped[str] = currency_column()

@@ -103,6 +103,7 @@ def upgrade() -> None:
         sa.Column("opened_at", sasame.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("remaining", sa.Integer(), nullable=False),
+        sa.Column("remaining_value", sasame.models.base.Amount(), nullable=False),
         sa.Column("unit_cost", sasame.models.base.Amount(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("purchase_order_line_id", sa.Integer(), nullable=True),

@@ -39,6 +39,12 @@ class StepResult:
     error: str | None = None
 
 
+def _post_ledger(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.finance.service import post_ledger
+
+    return post_ledger(session, now)
+
+
 def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
     from sasame.ops.service import refresh_alerts
 
@@ -46,6 +52,7 @@ def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
 
 
 STEPS: list[PipelineStep] = [
+    PipelineStep("finance.post", _post_ledger, "post new and changed business events to the ledger"),
     PipelineStep("ops.alerts", _refresh_alerts, "raise alerts for late POs and unshipped orders"),
 ]
 """Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""

@@ -1,0 +1,262 @@
+"""Balanced journal entries: the one builder and the one writer of the ledger tables.
+
+An entry is built with `EntryDraft.add` (signed: debit positive, credit negative); every amount is
+rounded to its currency's minor unit as it is added (a posting is a named rounding point), and
+`write_entries` refuses, before writing anything, a draft whose postings do not sum to zero per
+currency. Nothing else in sasame inserts into ``journal_entry`` or ``posting``, so an unbalanced
+entry cannot exist.
+
+Writes are set-wise (`sasame.ingest.bulk.write_rows`: executemany on SQLite, COPY on
+PostgreSQL) so posting a store of a million orders does not build an ORM object per posting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sasame import models as m
+from sasame.core.errors import UserError
+from sasame.core.money import round_money
+from sasame.ingest.bulk import next_id, reset_sequences, write_rows
+
+Converter = Callable[[Decimal, str, date], Decimal]
+"""Converts an amount in a currency on a business day into the store currency (rounded)."""
+
+DELETE_CHUNK = 900
+"""Ids per DELETE ... IN (...): below SQLite's default limit of host parameters."""
+
+
+class UnbalancedEntryError(ValueError):
+    """A journal entry whose postings do not sum to zero: a bug in the code that built it."""
+
+
+class EntryDraft:
+    """A journal entry being built: its header and signed postings (debit +, credit -)."""
+
+    __slots__ = (
+        "business_day",
+        "cause",
+        "cause_id",
+        "channel_id",
+        "currency",
+        "fingerprint",
+        "kind",
+        "lines",
+        "memo",
+        "occurred_at",
+        "source_record_id",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        occurred_at: datetime,
+        business_day: date,
+        cause: str,
+        cause_id: int,
+        currency: str,
+        memo: str | None = None,
+        channel_id: int | None = None,
+        source_record_id: int | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.occurred_at = occurred_at
+        self.business_day = business_day
+        self.cause = cause
+        self.cause_id = cause_id
+        self.currency = currency
+        self.memo = memo
+        self.channel_id = channel_id
+        self.source_record_id = source_record_id
+        self.fingerprint = fingerprint
+        self.lines: list[tuple[int, Decimal, str, int | None, int | None]] = []
+        """(account_id, signed amount, currency, order_id, variant_id)."""
+
+    def add(
+        self,
+        account_id: int,
+        amount: Decimal,
+        *,
+        order_id: int | None = None,
+        variant_id: int | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """Post a signed amount (debit positive) rounded to the currency's minor unit; zero is skipped."""
+        code = currency or self.currency
+        rounded = round_money(amount, code)
+        if rounded:
+            self.lines.append((account_id, rounded, code, order_id, variant_id))
+
+    def balance_to(
+        self, account_id: int, *, order_id: int | None = None, variant_id: int | None = None
+    ) -> Decimal:
+        """Post whatever makes the entry's currency sum to zero to one account; return that amount."""
+        rest = -sum((line[1] for line in self.lines if line[2] == self.currency), Decimal(0))
+        self.add(account_id, rest, order_id=order_id, variant_id=variant_id)
+        return rest
+
+    def imbalance(self) -> dict[str, Decimal]:
+        """Return the non-zero sums per currency (an empty dict for a balanced entry)."""
+        sums: dict[str, Decimal] = {}
+        for _account, amount, code, _order, _variant in self.lines:
+            sums[code] = sums.get(code, Decimal(0)) + amount
+        return {code: total for code, total in sums.items() if total}
+
+    def check(self) -> None:
+        """Raise UnbalancedEntryError unless the postings sum to zero per currency."""
+        off = self.imbalance()
+        if off:
+            raise UnbalancedEntryError(
+                f"{self.kind} entry for {self.cause} {self.cause_id} does not balance: "
+                + ", ".join(f"{total} {code}" for code, total in sorted(off.items()))
+            )
+
+
+def identity_converter(store_currency: str) -> Converter:
+    """Return a converter for a store whose amounts are all in its own currency."""
+
+    def convert(amount: Decimal, currency: str, day: date) -> Decimal:
+        if currency != store_currency:
+            raise UserError(f"no exchange rate {currency}->{store_currency} on or before {day.isoformat()}")
+        return amount
+
+    return convert
+
+
+def store_amounts(draft: EntryDraft, convert: Converter, store_currency: str) -> list[Decimal]:
+    """Convert each posting to the store currency; the largest converted one absorbs the rounding
+    so the entry balances in the store currency too (store-currency postings are never changed)."""
+    converted = [
+        amount if code == store_currency else convert(amount, code, draft.business_day)
+        for _a, amount, code, _o, _v in draft.lines
+    ]
+    off = sum(converted, Decimal(0))
+    if off:
+        foreign = [i for i, line in enumerate(draft.lines) if line[2] != store_currency]
+        largest = max(foreign, key=lambda i: abs(converted[i]))
+        converted[largest] -= off
+    return converted
+
+
+def write_entries(
+    session: Session, drafts: Sequence[EntryDraft], convert: Converter, store_currency: str
+) -> tuple[int, int, list[EntryDraft]]:
+    """Check and insert drafts with their postings; return (entries, postings, drafts without a rate).
+
+    Every draft is checked before anything is written, so one unbalanced draft leaves the
+    database unchanged (and is a bug: the exception names it). A draft whose amounts cannot be
+    converted to the store currency yet (no exchange rate) is not written and is returned.
+    """
+    for draft in drafts:
+        if not draft.lines:
+            raise UnbalancedEntryError(
+                f"{draft.kind} entry for {draft.cause} {draft.cause_id} has no postings"
+            )
+        draft.check()
+    session.flush()
+    connection = session.connection()
+    ready: list[tuple[EntryDraft, list[Decimal]]] = []
+    waiting: list[EntryDraft] = []
+    for draft in drafts:
+        try:
+            ready.append((draft, store_amounts(draft, convert, store_currency)))
+        except UserError:
+            waiting.append(draft)
+    if not ready:
+        return 0, 0, waiting
+    first_entry = next_id(connection, m.JournalEntry)
+    first_posting = next_id(connection, m.Posting)
+    entry_columns: dict[str, list[object]] = {
+        name: []
+        for name in (
+            "id",
+            "kind",
+            "occurred_at",
+            "business_day",
+            "cause",
+            "cause_id",
+            "memo",
+            "currency",
+            "channel_id",
+            "fingerprint",
+            "source_record_id",
+        )
+    }
+    posting_columns: dict[str, list[object]] = {
+        name: []
+        for name in (
+            "id",
+            "entry_id",
+            "account_id",
+            "amount",
+            "currency",
+            "store_amount",
+            "business_day",
+            "channel_id",
+            "order_id",
+            "variant_id",
+        )
+    }
+    posting_id = first_posting
+    for offset, (draft, converted) in enumerate(ready):
+        entry_id = first_entry + offset
+        entry_columns["id"].append(entry_id)
+        entry_columns["kind"].append(draft.kind)
+        entry_columns["occurred_at"].append(draft.occurred_at)
+        entry_columns["business_day"].append(draft.business_day)
+        entry_columns["cause"].append(draft.cause)
+        entry_columns["cause_id"].append(draft.cause_id)
+        entry_columns["memo"].append(draft.memo)
+        entry_columns["currency"].append(draft.currency)
+        entry_columns["channel_id"].append(draft.channel_id)
+        entry_columns["fingerprint"].append(draft.fingerprint)
+        entry_columns["source_record_id"].append(draft.source_record_id)
+        for (account_id, amount, code, order_id, variant_id), store_amount in zip(
+            draft.lines, converted, strict=True
+        ):
+            posting_columns["id"].append(posting_id)
+            posting_columns["entry_id"].append(entry_id)
+            posting_columns["account_id"].append(account_id)
+            posting_columns["amount"].append(amount)
+            posting_columns["currency"].append(code)
+            posting_columns["store_amount"].append(store_amount)
+            posting_columns["business_day"].append(draft.business_day)
+            posting_columns["channel_id"].append(draft.channel_id)
+            posting_columns["order_id"].append(order_id)
+            posting_columns["variant_id"].append(variant_id)
+            posting_id += 1
+    write_rows(connection, m.JournalEntry, entry_columns)
+    postings = write_rows(connection, m.Posting, posting_columns)
+    reset_sequences(connection, [m.JournalEntry, m.Posting])
+    return len(ready), postings, waiting
+
+
+def delete_entries(session: Session, entry_ids: Iterable[int]) -> int:
+    """Delete entries and their postings (to re-post a cause that changed); return the count."""
+    ids = sorted(set(entry_ids))
+    for start in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[start : start + DELETE_CHUNK]
+        session.execute(delete(m.Posting).where(m.Posting.entry_id.in_(chunk)))
+        session.execute(delete(m.JournalEntry).where(m.JournalEntry.id.in_(chunk)))
+    return len(ids)
+
+
+def posted_fingerprints(
+    session: Session, cause: str, kinds: Iterable[str] | None = None
+) -> dict[tuple[int, str], tuple[int, str | None]]:
+    """Return {(cause_id, kind): (entry id, fingerprint)} of the entries a cause already has."""
+    query = select(
+        m.JournalEntry.cause_id, m.JournalEntry.kind, m.JournalEntry.id, m.JournalEntry.fingerprint
+    ).where(m.JournalEntry.cause == cause)
+    if kinds is not None:
+        query = query.where(m.JournalEntry.kind.in_(list(kinds)))
+    return {
+        (cause_id, kind): (entry_id, print_) for cause_id, kind, entry_id, print_ in session.execute(query)
+    }

@@ -274,14 +274,15 @@ def beancount_ledger(
             balances[account_id] += amount
         lines.append("")
     if journals:
-        # Balance assertions make bean-check prove the file sums to the ledger's balances.
+        # Balance assertions make bean-check prove the file sums to the ledger's balances; the
+        # explicit tolerance below a cent makes them exact (beancount's default lets 0.01 pass).
         closing = max(journal.day for journal in journals) + timedelta(days=1)
         for account_id in used:
             account = accounts[account_id]
             if account.kind in ("asset", "liability", "equity"):
                 lines.append(
                     f"{closing.isoformat()} balance {beancount_account(account)}  "
-                    f"{_amount(balances[account_id])} {currency}"
+                    f"{_amount(balances[account_id])} ~ 0.001 {currency}"
                 )
     return "\n".join(lines) + "\n"
 

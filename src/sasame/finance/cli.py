@@ -49,7 +49,7 @@ def pnl(
     """The P&L from gross sales to net operating income, by period, channel, product or SKU."""
     from sasame.db import transaction
     from sasame.finance.pnl import FIGURES, LABELS
-    from sasame.finance.reporting import default_range, pnl_report
+    from sasame.finance.service import default_range, pnl_report
 
     _, engine = open_database(db)
     with transaction(engine) as session:
@@ -105,7 +105,7 @@ def reconcile(
     """Match payouts to bank deposits, check every payout and clearing account, explain profit vs cash."""
     from sasame.core.clock import system_clock
     from sasame.db import transaction
-    from sasame.finance.reporting import reconcile_books
+    from sasame.finance.service import reconcile_books
 
     first, last = _day(from_, "--from"), _day(to, "--to")
     _, engine = open_database(db)

@@ -5,13 +5,17 @@ Services take a session and never commit; the CLI command, request or pipeline j
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sasame import models as m
+from sasame.core.errors import UserError
 from sasame.finance.cogs import METHODS, Method
+from sasame.finance.pnl import PnlReport, compute_pnl, refresh_pnl_days
 from sasame.finance.posting import post_everything
+from sasame.finance.reconcile import Reconciliation, reconcile
 
 DEFAULT_COST_METHOD: Method = "fifo"
 
@@ -28,3 +32,35 @@ def post_ledger(session: Session, now: datetime, method: str = DEFAULT_COST_METH
         raise ConfigError(f"cost method: {method!r} is not one of {', '.join(METHODS)}")
     chosen: Method = "average" if method == "average" else "fifo"
     return post_everything(session, now, method=chosen)
+
+
+# --- Finance reports (P&L, reconciliation, rollup): the use cases the CLI, web and pipeline call.
+
+
+def default_range(session: Session) -> tuple[date, date]:
+    """Return the last 30 business days that have postings (first, last inclusive)."""
+    from sqlalchemy import func, select
+
+    last = session.scalar(select(func.max(m.Posting.business_day)))
+    if last is None:
+        raise UserError("the ledger is empty: run `sasame run` (or `sasame demo`) to post it first")
+    return last - timedelta(days=29), last
+
+
+def pnl_report(session: Session, first: date, last_exclusive: date, by: str = "day") -> PnlReport:
+    """The P&L of a range of business days, by day/week/month/channel/product/sku."""
+    return compute_pnl(session, first, last_exclusive, by)
+
+
+def reconcile_books(
+    session: Session, now: datetime, first: date | None = None, last_exclusive: date | None = None
+) -> Reconciliation:
+    """Match deposits, check payouts and clearing accounts, keep the exceptions; return the report."""
+    return reconcile(session, now, first, last_exclusive)
+
+
+def refresh_reports(session: Session, now: datetime) -> dict[str, Any]:
+    """Pipeline step: rebuild the daily P&L rollup from the postings and reconcile the payouts."""
+    rows = refresh_pnl_days(session)
+    report = reconcile(session, now)
+    return {"pnl_day_rows": rows, "reconciled_payouts": report.reconciled, "exceptions": len(report.issues)}

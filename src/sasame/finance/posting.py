@@ -762,7 +762,10 @@ def _stock_entries(p: Posting) -> None:
     def items() -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
         for movement_id, events in costed.items():
             movement = movements[movement_id]
-            info = line_info.get(movement.order_line_id) if movement.order_line_id else None
+            order_line = movement.order_line_id
+            if order_line is None and movement.return_line_id is not None:
+                order_line = return_line_order_line.get(movement.return_line_id)
+            info = line_info.get(order_line) if order_line is not None else None
             facts = (
                 movement.kind,
                 movement.variant_id,
@@ -840,15 +843,19 @@ def _landed_unit_values(p: Posting) -> dict[int, tuple[Decimal, int]]:
 
 
 def _order_line_info(p: Posting) -> dict[int, tuple[int, int, int | None]]:
-    """Return {order line id: (order id, channel id, variant sold)} for lines stock moved for."""
+    """Return {order line id: (order id, channel id, variant sold)} for lines stock moved for
+    (sold, or returned through a return line)."""
     line, order = m.OrderLine, m.Order
-    moved = select(m.StockMovement.order_line_id).where(m.StockMovement.order_line_id.is_not(None))
+    sold = select(m.StockMovement.order_line_id).where(m.StockMovement.order_line_id.is_not(None))
+    returned = select(m.ReturnLine.order_line_id).join(
+        m.StockMovement, m.StockMovement.return_line_id == m.ReturnLine.id
+    )
     return {
         line_id: (order_id, channel_id, variant_id)
         for line_id, order_id, channel_id, variant_id in p.session.execute(
             select(line.id, line.order_id, order.channel_id, line.variant_id)
             .join(order, order.id == line.order_id)
-            .where(line.id.in_(moved))
+            .where(line.id.in_(sold) | line.id.in_(returned))
         )
     }
 

@@ -11,7 +11,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
+from sasame.business.service import store_settings
 from sasame.core.errors import UserError
+from sasame.core.money import round_money
 from sasame.finance.pnl import FULFILMENT_LINES, LINES, REVENUE_LINES
 from sasame.ingest.bulk import table_of
 from sasame.models.base import Amount
@@ -156,9 +158,10 @@ def drill_down(session: Session, wanted: DrillFilter, *, limit: int = 200, offse
         .limit(limit)
         .offset(offset)
     ).all()
+    currency = store_settings(session).currency
     return Drill(
         wanted,
-        -(total or Decimal(0)),
+        round_money(-(total or Decimal(0)), currency),
         int(count),
         [PostingRow(*tuple(row)) for row in rows],
     )

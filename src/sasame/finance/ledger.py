@@ -14,18 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.core.errors import UserError
-from sasame.core.money import round_money
+from sasame.core.money import SCALE, minor_units
 from sasame.ingest.bulk import next_id, reset_sequences, write_rows
 
 Converter = Callable[[Decimal, str, date], Decimal]
 """Converts an amount in a currency on a business day into the store currency (rounded)."""
+
+_QUANTUM: dict[str, Decimal] = {}
+"""The minor unit of each currency seen, e.g. Decimal('0.01') for USD: posting rounds to it."""
 
 DELETE_CHUNK = 900
 """Ids per DELETE ... IN (...): below SQLite's default limit of host parameters."""
@@ -45,6 +50,7 @@ class EntryDraft:
         "channel_id",
         "currency",
         "fingerprint",
+        "is_mixed",
         "kind",
         "lines",
         "memo",
@@ -76,6 +82,8 @@ class EntryDraft:
         self.channel_id = channel_id
         self.source_record_id = source_record_id
         self.fingerprint = fingerprint
+        self.is_mixed = False
+        """Whether a posting is in another currency than the entry's."""
         self.lines: list[tuple[int, Decimal, str, int | None, int | None]] = []
         """(account_id, signed amount, currency, order_id, variant_id)."""
 
@@ -90,7 +98,12 @@ class EntryDraft:
     ) -> None:
         """Post a signed amount (debit positive) rounded to the currency's minor unit; zero is skipped."""
         code = currency or self.currency
-        rounded = round_money(amount, code)
+        if code != self.currency:
+            self.is_mixed = True
+        quantum = _QUANTUM.get(code)
+        if quantum is None:
+            quantum = _QUANTUM[code] = Decimal(1).scaleb(-minor_units(code))
+        rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
         if rounded:
             self.lines.append((account_id, rounded, code, order_id, variant_id))
 
@@ -133,6 +146,8 @@ def identity_converter(store_currency: str) -> Converter:
 def store_amounts(draft: EntryDraft, convert: Converter, store_currency: str) -> list[Decimal]:
     """Convert each posting to the store currency; the largest converted one absorbs the rounding
     so the entry balances in the store currency too (store-currency postings are never changed)."""
+    if draft.currency == store_currency and not draft.is_mixed:
+        return [line[1] for line in draft.lines]
     converted = [
         amount if code == store_currency else convert(amount, code, draft.business_day)
         for _a, amount, code, _o, _v in draft.lines
@@ -173,69 +188,78 @@ def write_entries(
         return 0, 0, waiting
     first_entry = next_id(connection, m.JournalEntry)
     first_posting = next_id(connection, m.Posting)
-    entry_columns: dict[str, list[object]] = {
-        name: []
-        for name in (
-            "id",
-            "kind",
-            "occurred_at",
-            "business_day",
-            "cause",
-            "cause_id",
-            "memo",
-            "currency",
-            "channel_id",
-            "fingerprint",
-            "source_record_id",
+    entries = [
+        (
+            first_entry + offset,
+            draft.kind,
+            draft.occurred_at,
+            draft.business_day,
+            draft.cause,
+            draft.cause_id,
+            draft.memo,
+            draft.currency,
+            draft.channel_id,
+            draft.fingerprint,
+            draft.source_record_id,
         )
-    }
-    posting_columns: dict[str, list[object]] = {
-        name: []
-        for name in (
-            "id",
-            "entry_id",
-            "account_id",
-            "amount",
-            "currency",
-            "store_amount",
-            "business_day",
-            "channel_id",
-            "order_id",
-            "variant_id",
-        )
-    }
-    posting_id = first_posting
+        for offset, (draft, _converted) in enumerate(ready)
+    ]
+    postings: list[tuple[object, ...]] = []
+    append = postings.append
     for offset, (draft, converted) in enumerate(ready):
         entry_id = first_entry + offset
-        entry_columns["id"].append(entry_id)
-        entry_columns["kind"].append(draft.kind)
-        entry_columns["occurred_at"].append(draft.occurred_at)
-        entry_columns["business_day"].append(draft.business_day)
-        entry_columns["cause"].append(draft.cause)
-        entry_columns["cause_id"].append(draft.cause_id)
-        entry_columns["memo"].append(draft.memo)
-        entry_columns["currency"].append(draft.currency)
-        entry_columns["channel_id"].append(draft.channel_id)
-        entry_columns["fingerprint"].append(draft.fingerprint)
-        entry_columns["source_record_id"].append(draft.source_record_id)
+        day = draft.business_day.isoformat()
+        channel_id = draft.channel_id
         for (account_id, amount, code, order_id, variant_id), store_amount in zip(
             draft.lines, converted, strict=True
         ):
-            posting_columns["id"].append(posting_id)
-            posting_columns["entry_id"].append(entry_id)
-            posting_columns["account_id"].append(account_id)
-            posting_columns["amount"].append(amount)
-            posting_columns["currency"].append(code)
-            posting_columns["store_amount"].append(store_amount)
-            posting_columns["business_day"].append(draft.business_day)
-            posting_columns["channel_id"].append(draft.channel_id)
-            posting_columns["order_id"].append(order_id)
-            posting_columns["variant_id"].append(variant_id)
-            posting_id += 1
+            # Amounts are rounded to at most four places: whole stored units, sent as integers.
+            append(
+                (
+                    entry_id,
+                    account_id,
+                    int(amount * SCALE),
+                    code,
+                    int(store_amount * SCALE),
+                    day,
+                    channel_id,
+                    order_id,
+                    variant_id,
+                )
+            )
+    entry_names = (
+        "id",
+        "kind",
+        "occurred_at",
+        "business_day",
+        "cause",
+        "cause_id",
+        "memo",
+        "currency",
+        "channel_id",
+        "fingerprint",
+        "source_record_id",
+    )
+    posting_names = (
+        "entry_id",
+        "account_id",
+        "amount",
+        "currency",
+        "store_amount",
+        "business_day",
+        "channel_id",
+        "order_id",
+        "variant_id",
+    )
+    entry_columns = dict(zip(entry_names, zip(*entries, strict=True), strict=True))
+    posting_columns: dict[str, Any] = dict(zip(posting_names, zip(*postings, strict=True), strict=True))
+    posting_columns["id"] = np.arange(first_posting, first_posting + len(postings), dtype=np.int64)
+    posting_columns["amount"] = np.array(posting_columns["amount"], dtype=np.int64)
+    posting_columns["store_amount"] = np.array(posting_columns["store_amount"], dtype=np.int64)
     write_rows(connection, m.JournalEntry, entry_columns)
-    postings = write_rows(connection, m.Posting, posting_columns)
+    written = write_rows(connection, m.Posting, posting_columns)
     reset_sequences(connection, [m.JournalEntry, m.Posting])
-    return len(ready), postings, waiting
+    return len(ready), written, waiting
 
 
 def delete_entries(session: Session, entry_ids: Iterable[int]) -> int:

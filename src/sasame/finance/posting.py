@@ -728,7 +728,7 @@ def _stock_entries(p: Posting) -> None:
     engine = CostEngine(p.method, p.currency, components)
     movements: dict[int, _Movement] = {}
     costed: dict[int, list[CostedEvent]] = {}
-    seen_variants: set[int] = set()
+    seen_variants: set[tuple[int, int | None]] = set()
     sv = m.StockMovement
     query = select(
         sv.id,
@@ -749,7 +749,7 @@ def _stock_entries(p: Posting) -> None:
         event = _stock_event(
             p, movement, landed, variant_cost, sale_of_line, return_line_order_line, seen_variants
         )
-        seen_variants.add(movement.variant_id)
+        seen_variants.add((movement.variant_id, movement.location_id))
         if event is None:
             continue
         movements[movement.id] = movement
@@ -787,7 +787,7 @@ def _stock_event(
     variant_cost: dict[int, Decimal | None],
     sale_of_line: dict[tuple[int, int], int],
     return_line_order_line: dict[int, int],
-    seen_variants: set[int],
+    seen_variants: set[tuple[int, int | None]],
 ) -> StockEvent | None:
     """Translate a movement into the cost engine's event; transfers and zero moves carry no value."""
     quantity = abs(movement.quantity)
@@ -810,9 +810,10 @@ def _stock_event(
         sale = sale_of_line.get((order_line, variant)) if order_line is not None else None
         return StockEvent(key, variant, "return", quantity, None, sale, fallback)
     if movement.quantity > 0:
-        # Units counted in a SKU's first movement are its opening balance, at the recorded cost;
-        # units found later are valued at the SKU's current cost.
-        if variant not in seen_variants:
+        # Units counted in a SKU's first movement at a location are its opening balance there, at
+        # the recorded cost (a store starts with stock in its warehouse and at FBA alike); units
+        # found later are valued at the SKU's current cost.
+        if (variant, movement.location_id) not in seen_variants:
             value = round_money(quantity * (fallback or Decimal(0)), p.currency)
             return StockEvent(key, variant, "opening", quantity, value, None, fallback)
         return StockEvent(key, variant, "found", quantity, None, None, fallback)

@@ -48,7 +48,7 @@ def pnl(
 ) -> None:
     """The P&L from gross sales to net operating income, by period, channel, product or SKU."""
     from sasame.db import transaction
-    from sasame.finance.pnl import FIGURES, LABELS
+    from sasame.finance.pnl import FIGURES
     from sasame.finance.service import default_range, pnl_report
 
     _, engine = open_database(db)
@@ -72,22 +72,18 @@ def pnl(
             )
         typer.echo(out.getvalue(), nl=False)
         return
-    shown = (
-        "gross_sales",
-        "net_revenue",
-        "cogs",
-        "gross_margin",
-        "contribution_after_fulfilment",
-        "advertising",
-        "contribution_after_marketing",
-        "operating_expenses",
-        "net_operating_income",
-    )
+    # The table keeps to a terminal's width: the layers' subtotals; --json and --csv have every line.
+    shown = {
+        "net_revenue": "Net\nrevenue",
+        "gross_margin": "Gross\nmargin",
+        "contribution_after_fulfilment": "After\nfulfilment",
+        "net_operating_income": "Net op.\nincome",
+    }
     table = Table(title=f"P&L {report.first} to {last} by {by} ({report.currency})")
-    table.add_column(by.capitalize())
-    for name in shown:
-        table.add_column(LABELS[name], justify="right")
-    table.add_column("Break-even ROAS", justify="right")
+    table.add_column(by.capitalize(), overflow="fold", min_width=12)
+    for label in shown.values():
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column("Break-even\nROAS", justify="right", no_wrap=True)
     for row in [*report.rows, report.total]:
         roas = row.break_even_roas
         table.add_row(

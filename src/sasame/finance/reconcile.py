@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.errors import UserError
+from sasame.core.money import round_money
 from sasame.finance.fx import RateBook, record_payout_rate
 from sasame.finance.pnl import pairs
 from sasame.models.base import Amount
@@ -52,7 +53,7 @@ class ReconciliationIssue:
     reason: str
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "amount": str(self.amount)}
+        return {**self.__dict__, "amount": str(round_money(self.amount, self.currency))}
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,11 @@ class PayoutCheck:
             **self.__dict__,
             "paid_on": self.paid_on.isoformat(),
             "bank_posted_on": self.bank_posted_on.isoformat() if self.bank_posted_on else None,
-            "amount": str(self.amount),
-            "lines_total": str(self.lines_total),
-            "bank_amount": None if self.bank_amount is None else str(self.bank_amount),
+            "amount": str(round_money(self.amount, self.currency)),
+            "lines_total": str(round_money(self.lines_total, self.currency)),
+            "bank_amount": None
+            if self.bank_amount is None
+            else str(round_money(self.bank_amount, self.currency)),
         }
 
 
@@ -93,7 +96,10 @@ class ClearingCheck:
     unexplained: Decimal
 
     def as_json(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.__dict__.items()}
+        return {
+            k: (str(v.quantize(Decimal("0.01"))) if isinstance(v, Decimal) else v)
+            for k, v in self.__dict__.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -421,8 +427,11 @@ def profit_vs_cash(session: Session, first: date, last_exclusive: date) -> Profi
         .where(m.Posting.business_day >= first, m.Posting.business_day < last_exclusive)
         .group_by(account.code, account.platform, account.pnl_line)
     ).all()
-    net_income = -sum((amount for _, _, line, amount in rows if line is not None), Decimal(0))
-    cash = sum((amount for code, _, line, amount in rows if code == BANK), Decimal(0))
+    currency = store_settings(session).currency
+    net_income = round_money(
+        -sum((amount for _, _, line, amount in rows if line is not None), Decimal(0)), currency
+    )
+    cash = round_money(sum((amount for code, _, line, amount in rows if code == BANK), Decimal(0)), currency)
     items = []
     for code, platform, line, amount in sorted(rows, key=lambda row: row[0]):
         if line is not None or code == BANK or not amount:
@@ -430,7 +439,7 @@ def profit_vs_cash(session: Session, first: date, last_exclusive: date) -> Profi
         family = code.split(".")[0]
         label = LABELS.get(family, "{code}").format(platform=platform or "", code=code)
         # An asset that grew absorbed cash (minus); a liability that grew (credit) kept cash (plus).
-        items.append(ReconcilingItem(label, code, -amount))
+        items.append(ReconcilingItem(label, code, round_money(-amount, currency)))
     return ProfitVsCash(first, last_exclusive, net_income, cash, items)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.business.service import store_settings
+from sasame.core.clock import business_day
 from sasame.core.errors import UserError
 from sasame.core.money import round_money
 from sasame.finance.fx import RateBook, record_payout_rate
@@ -346,7 +347,8 @@ def check_clearing(session: Session) -> tuple[list[ClearingCheck], list[Reconcil
     ).all()
     checks: list[ClearingCheck] = []
     issues: list[ReconciliationIssue] = []
-    currency = store_settings(session).currency
+    settings = store_settings(session)
+    currency, timezone = settings.currency, settings.timezone
     for account_id, code, name, provider in clearing_accounts:
         balance = session.scalar(
             select(func.sum(m.Posting.store_amount, type_=Amount)).where(m.Posting.account_id == account_id)
@@ -356,13 +358,11 @@ def check_clearing(session: Session) -> tuple[list[ClearingCheck], list[Reconcil
             .join(m.Payout, m.Payout.id == m.PayoutLine.payout_id)
             .where(m.Payout.provider == provider, m.Payout.status != "paid")
         ) or Decimal(0)
-        booked = pairs(
-            session.execute(
-                select(m.Posting.order_id, func.sum(m.Posting.store_amount, type_=Amount))
-                .where(m.Posting.account_id == account_id, m.Posting.order_id.is_not(None))
-                .group_by(m.Posting.order_id)
-            )
-        )
+        # The provider has paid out everything that happened before its last payout period ended;
+        # what the books hold from that day on (or for orders no payout has touched yet, such as
+        # unpaid invoices) simply awaits the next payout.
+        last_end = session.scalar(select(func.max(m.Payout.period_end)).where(m.Payout.provider == provider))
+        cutoff = business_day(last_end, timezone) if last_end is not None else None
         settled = pairs(
             session.execute(
                 select(m.PayoutLine.order_id, func.sum(m.PayoutLine.amount, type_=Amount))
@@ -371,16 +371,24 @@ def check_clearing(session: Session) -> tuple[list[ClearingCheck], list[Reconcil
                 .group_by(m.PayoutLine.order_id)
             )
         )
-        awaiting = sum((amount for order, amount in booked.items() if order not in settled), Decimal(0))
-        # Booked vs settled per order: the ledger books orders from order data and fees from payout
-        # lines, so a difference on an order some payout included is a fee or refund the payout
-        # settled differently (or not yet).
-        differs = {
-            order: booked.get(order, Decimal(0)) - settled_amount
-            for order, settled_amount in settled.items()
-            if order in booked
-        }
-        changed = sum(differs.values(), Decimal(0))
+        awaiting = Decimal(0)
+        booked_before: dict[int, Decimal] = defaultdict(Decimal)
+        for order_id, day, amount in session.execute(
+            select(m.Posting.order_id, m.Posting.business_day, func.sum(m.Posting.store_amount, type_=Amount))
+            .join(m.JournalEntry, m.JournalEntry.id == m.Posting.entry_id)
+            .where(m.Posting.account_id == account_id, m.JournalEntry.cause != "payout")
+            .group_by(m.Posting.order_id, m.Posting.business_day)
+        ):
+            if (order_id is not None and order_id not in settled) or cutoff is None or day >= cutoff:
+                awaiting += amount
+            elif order_id is not None:
+                booked_before[order_id] += amount
+        # An order some payout settled, booked (before the cutoff) at another amount than its lines:
+        # the payout took a different fee, or a refund or chargeback it has not settled.
+        changed = sum(
+            (amount - settled.get(order, Decimal(0)) for order, amount in booked_before.items()),
+            Decimal(0),
+        )
         unexplained = balance - in_transit - awaiting
         checks.append(ClearingCheck(code, name, balance, in_transit, awaiting, unexplained))
         if unexplained != 0:

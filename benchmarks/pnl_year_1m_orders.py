@@ -2,11 +2,12 @@
 
 Run: .venv/bin/python benchmarks/pnl_year_1m_orders.py [--weeks 104] [--orders-per-week 10000]
 
-The store is built once with the real CLI (`sasame demo --no-serve`, which also runs the daily
-pipeline: `finance.post` posts the ledger and `finance.reports` builds the daily P&L rollup) and
-cached in /tmp, so later runs only time the report. The timed call is the service the CLI and
-dashboard use, `compute_pnl(session, first, last_exclusive, "day")`, over the last 365 days; the
-same figures straight from the postings (no rollup) are timed too, for comparison.
+The store is generated once (`generate_demo_store`, seed 7, the same generator as `sasame demo`)
+and its ledger posted once by the daily pipeline's finance steps (`finance.post` posts the
+ledger, `finance.reports` builds the daily P&L rollup and reconciles); both are cached in /tmp,
+so later runs only time the report. The timed call is the service the CLI and the dashboard use,
+`compute_pnl(session, first, last_exclusive, "day")`, over the last 365 days; the same figures
+straight from the postings (no rollup) are timed too, for comparison.
 """
 
 from __future__ import annotations
@@ -14,41 +15,17 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sqlite3
-import subprocess
-import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sasame.db import make_engine, transaction
+from sasame.db import make_engine, transaction, upgrade
+from sasame.demo.context import DemoScale
+from sasame.demo.service import generate_demo_store
 from sasame.finance.pnl import compute_pnl, pnl_from_postings
-
-
-def build(database: Path, weeks: int, orders_per_week: int, end: str) -> float:
-    sasame = Path(sys.executable).with_name("sasame")
-    command = [
-        str(sasame),
-        "demo",
-        "--no-serve",
-        "--db",
-        f"sqlite:///{database}",
-        "--seed",
-        "7",
-        "--weeks",
-        str(weeks),
-        "--orders-per-week",
-        str(orders_per_week),
-        "--end",
-        end,
-    ]
-    print(" ".join(command[1:]), flush=True)
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        database.unlink(missing_ok=True)
-        sys.exit(f"demo failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
-    return time.perf_counter() - started
+from sasame.jobs.pipeline import run_pipeline
 
 
 def main() -> None:
@@ -58,38 +35,58 @@ def main() -> None:
     parser.add_argument("--end", default="2026-11-02", help="fixed end day so runs are comparable")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    database = Path(f"/tmp/sasame_bench_pnl_{args.weeks}w_{args.orders_per_week}.db")
-    if database.exists():
-        print(f"reusing {database}")
+    end = date.fromisoformat(args.end)
+    now = datetime(end.year, end.month, end.day, 12, tzinfo=UTC)
+    name = f"{args.weeks}w_{args.orders_per_week}"
+    base = Path(f"/tmp/sasame_bench_pnl_base_{name}.db")
+    posted = Path(f"/tmp/sasame_bench_pnl_posted_{name}.db")
+    if not posted.exists():
+        if not base.exists():
+            engine = make_engine(f"sqlite:///{base}")
+            upgrade(engine)
+            started = time.perf_counter()
+            scale = DemoScale(weeks=args.weeks, orders_per_week=args.orders_per_week)
+            generate_demo_store(engine, seed=7, scale=scale, end=end, now=now)
+            engine.dispose()
+            print(f"generated the store in {time.perf_counter() - started:.1f} s", flush=True)
+        work = posted.with_suffix(".partial.db")
+        shutil.copyfile(base, work)
+        engine = make_engine(f"sqlite:///{work}")
+        for result in run_pipeline(engine, now, only=["finance.post", "finance.reports"]):
+            print(
+                f"  {result.name}: {result.seconds:.1f} s {result.summary} {result.error or ''}", flush=True
+            )
+            if not result.succeeded:
+                raise SystemExit(f"{result.name} failed: {result.error}")
+        engine.dispose()
+        work.rename(posted)
     else:
-        seconds = build(database, args.weeks, args.orders_per_week, args.end)
-        print(f"built the store and posted its ledger in {seconds:.1f} s")
-    with sqlite3.connect(database) as connection:
+        print(f"reusing {posted}")
+    with sqlite3.connect(posted) as connection:
         counts = {
             table: connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
             for table in ("order", "journal_entry", "posting", "pnl_day")
         }
     for table, count in counts.items():
         print(f"  {table:14s} {count:>12,}")
-    engine = make_engine(f"sqlite:///{database}")
-    last_exclusive = date.fromisoformat(args.end)
-    first = last_exclusive - timedelta(days=365)
+    engine = make_engine(f"sqlite:///{posted}")
+    first = end - timedelta(days=365)
     timings, raw = [], []
     for _ in range(args.repeat):
         with transaction(engine) as session:
             started = time.perf_counter()
-            report = compute_pnl(session, first, last_exclusive, "day")
+            report = compute_pnl(session, first, end, "day")
             timings.append(time.perf_counter() - started)
         with transaction(engine) as session:
             started = time.perf_counter()
-            pnl_from_postings(session, first, last_exclusive)
+            pnl_from_postings(session, first, end)
             raw.append(time.perf_counter() - started)
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
+        f"SQLite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"year {first} to {last_exclusive - timedelta(days=1)}: {len(report.rows)} days, "
+        f"year {first} to {end - timedelta(days=1)}: {len(report.rows)} days, "
         f"net revenue {report.total.figures['net_revenue']} {report.currency}, "
         f"net income {report.total.figures['net_income']}"
     )

@@ -84,7 +84,13 @@ def _report(session: Session, span: Range, by: str) -> PnlReport:
 
 
 def _sorted(rows: list[PnlRow], sort: str) -> list[PnlRow]:
-    """Worst first: lowest margin (no revenue last), lowest contribution, or lowest revenue."""
+    """Worst first: lowest margin (no revenue last), lowest contribution, or lowest revenue; what has
+    no channel or product ("not assigned") always comes last, since it is not a thing to fix."""
+    assigned = [row for row in rows if row.key != ""]
+    return _sorted_assigned(assigned, sort) + [row for row in rows if row.key == ""]
+
+
+def _sorted_assigned(rows: list[PnlRow], sort: str) -> list[PnlRow]:
     if sort == "name":
         return sorted(rows, key=lambda row: row.label)
     if sort == "revenue":

@@ -284,3 +284,129 @@ def posted_fingerprints(
     return {
         (cause_id, kind): (entry_id, print_) for cause_id, kind, entry_id, print_ in session.execute(query)
     }
+
+
+class EntryColumns:
+    """Many entries of one cause in the store currency, column-wise, for the vectorised writer.
+
+    Entries are rows ``0..n-1``; postings point at their entry by index (``entry``, ascending) and
+    carry integer stored units (1/10,000) already rounded to the currency's minor unit.
+    """
+
+    def __init__(
+        self,
+        *,
+        cause: str,
+        currency: str,
+        kind: Sequence[str],
+        cause_id: Sequence[int],
+        occurred_at: Sequence[datetime],
+        business_day: Sequence[date],
+        channel_id: Sequence[int | None],
+        memo: Sequence[str | None],
+        fingerprint: Sequence[str],
+        source_record_id: Sequence[int | None],
+        entry: np.ndarray,
+        account_id: np.ndarray,
+        units: np.ndarray,
+        order_id: np.ndarray,
+        variant_id: np.ndarray,
+    ) -> None:
+        self.cause, self.currency = cause, currency
+        self.kind, self.cause_id, self.occurred_at = kind, cause_id, occurred_at
+        self.business_day, self.channel_id, self.memo = business_day, channel_id, memo
+        self.fingerprint, self.source_record_id = fingerprint, source_record_id
+        self.entry, self.account_id, self.units = entry, account_id, units
+        self.order_id = order_id
+        """-1 where a posting has no order."""
+        self.variant_id = variant_id
+        """-1 where a posting has no SKU."""
+
+    def __len__(self) -> int:
+        return len(self.cause_id)
+
+    def check(self) -> None:
+        """Raise UnbalancedEntryError unless every entry has postings that sum to zero."""
+        count = len(self)
+        if count == 0:
+            return
+        if len(self.entry) == 0 or np.any(np.diff(self.entry) < 0):
+            raise UnbalancedEntryError(f"{self.cause} entries: postings are missing or out of order")
+        starts = np.searchsorted(self.entry, np.arange(count))
+        present = np.zeros(count, dtype=bool)
+        present[self.entry] = True
+        if not present.all():
+            missing = int(np.flatnonzero(~present)[0])
+            raise UnbalancedEntryError(
+                f"{self.kind[missing]} entry for {self.cause} {self.cause_id[missing]} has no postings"
+            )
+        sums = np.add.reduceat(self.units.astype(np.int64), starts)
+        if sums.any():
+            bad = int(np.flatnonzero(sums)[0])
+            raise UnbalancedEntryError(
+                f"{self.kind[bad]} entry for {self.cause} {self.cause_id[bad]} does not balance: "
+                f"{Decimal(int(sums[bad])) / SCALE} {self.currency}"
+            )
+
+
+def write_entry_columns(session: Session, columns: EntryColumns, store_currency: str) -> tuple[int, int]:
+    """Check and insert column-wise entries in the store currency; return (entries, postings)."""
+    if columns.currency != store_currency:
+        raise ValueError(f"column-wise entries must be in the store currency {store_currency}")
+    columns.check()
+    count = len(columns)
+    if count == 0:
+        return 0, 0
+    session.flush()
+    connection = session.connection()
+    first_entry = next_id(connection, m.JournalEntry)
+    first_posting = next_id(connection, m.Posting)
+    entry_ids = np.arange(first_entry, first_entry + count, dtype=np.int64)
+    days = np.array([day.isoformat() for day in columns.business_day], dtype=object)
+    channels = np.array([-1 if c is None else c for c in columns.channel_id], dtype=np.int64)
+    write_rows(
+        connection,
+        m.JournalEntry,
+        {
+            "id": entry_ids,
+            "kind": columns.kind,
+            "occurred_at": columns.occurred_at,
+            "business_day": days,
+            "cause": [columns.cause] * count,
+            "cause_id": columns.cause_id,
+            "memo": columns.memo,
+            "currency": [columns.currency] * count,
+            "channel_id": np.ma.masked_array(channels, mask=channels < 0),
+            "fingerprint": columns.fingerprint,
+            "source_record_id": columns.source_record_id,
+        },
+    )
+    postings = len(columns.entry)
+    posting_channels = channels[columns.entry]
+    written = write_rows(
+        connection,
+        m.Posting,
+        {
+            "id": np.arange(first_posting, first_posting + postings, dtype=np.int64),
+            "entry_id": entry_ids[columns.entry],
+            "account_id": columns.account_id.astype(np.int64),
+            "amount": columns.units.astype(np.int64),
+            "currency": [columns.currency] * postings,
+            "store_amount": columns.units.astype(np.int64),
+            "business_day": days[columns.entry],
+            "channel_id": np.ma.masked_array(posting_channels, mask=posting_channels < 0),
+            "order_id": np.ma.masked_array(columns.order_id, mask=columns.order_id < 0),
+            "variant_id": np.ma.masked_array(columns.variant_id, mask=columns.variant_id < 0),
+        },
+    )
+    reset_sequences(connection, [m.JournalEntry, m.Posting])
+    return count, written
+
+
+def round_units(units: np.ndarray, currency: str) -> np.ndarray:
+    """Round integer stored units to the currency's minor unit, half away from zero (ROUND_HALF_UP)."""
+    quantum = 10 ** (4 - minor_units(currency))
+    if quantum <= 1:
+        return units.astype(np.int64)
+    values = units.astype(np.int64)
+    return np.sign(values) * ((np.abs(values) + quantum // 2) // quantum) * quantum

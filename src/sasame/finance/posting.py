@@ -37,24 +37,34 @@ How the money flows (debit +, credit -):
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+import numpy as np
+from sqlalchemy import BigInteger, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import day_start, ensure_utc, zone
-from sasame.core.money import Money, round_money
+from sasame.core.money import SCALE, Money, round_money
 from sasame.finance import accounts as a
 from sasame.finance.cogs import CostedEvent, CostEngine, Method, StockEvent, landed_line_values
-from sasame.finance.ledger import Converter, EntryDraft, delete_entries, write_entries
+from sasame.finance.ledger import (
+    Converter,
+    EntryColumns,
+    EntryDraft,
+    delete_entries,
+    round_units,
+    write_entries,
+    write_entry_columns,
+)
 from sasame.ingest.bulk import deferred_indexes, next_id, reset_sequences, write_rows
 
 RULES_VERSION = "1"
@@ -109,6 +119,7 @@ class Posting:
     channel_provider: dict[int, str] = field(default_factory=dict)
     amazon_ads_in_settlement: bool = False
     pending: list[EntryDraft] = field(default_factory=list)
+    pending_columns: list[EntryColumns] = field(default_factory=list)
     stale: list[int] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     waiting: list[EntryDraft] = field(default_factory=list)
@@ -122,6 +133,11 @@ class Posting:
         if self.stale:
             self.counts["entries_deleted"] += delete_entries(self.session, self.stale)
             self.stale = []
+        for columns in self.pending_columns:
+            entries, postings = write_entry_columns(self.session, columns, self.currency)
+            self.counts["entries_written"] += entries
+            self.counts["postings_written"] += postings
+        self.pending_columns = []
         if self.pending:
             entries, postings, waiting = write_entries(
                 self.session, self.pending, self.convert, self.currency
@@ -159,6 +175,40 @@ class Posting:
             self.stale.extend(entry for entry, _old in known)
         self.flush()
 
+    def sync_bulk(self, cause: str, chunks: Iterable[BulkChunk]) -> None:
+        """Like `sync`, for causes read and built column-wise a chunk at a time."""
+        existing = self._existing(cause)
+        for cause_ids, prints, build in chunks:
+            selected = np.zeros(len(cause_ids), dtype=bool)
+            for position, (cause_id, print_) in enumerate(zip(cause_ids, prints, strict=True)):
+                known = existing.pop(cause_id, None)
+                if known and all(old == print_ for _entry, old in known):
+                    self.counts["unchanged"] += 1
+                    continue
+                if known:
+                    self.stale.extend(entry for entry, _old in known)
+                    self.counts[f"{cause}_reposted"] += 1
+                selected[position] = True
+            if selected.any():
+                columns, drafts = build(selected)
+                self.pending_columns.append(columns)
+                self.pending.extend(drafts)
+                self.counts[f"{cause}_posted"] += len(columns) + len(drafts)
+                self.flush()
+        for known in existing.values():
+            self.stale.extend(entry for entry, _old in known)
+        self.flush()
+
+    def _existing(self, cause: str) -> dict[int, list[tuple[int, str | None]]]:
+        existing: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+        for cause_id, entry_id, print_ in self.session.execute(
+            select(m.JournalEntry.cause_id, m.JournalEntry.id, m.JournalEntry.fingerprint).where(
+                m.JournalEntry.cause == cause
+            )
+        ):
+            existing[cause_id].append((entry_id, print_))
+        return existing
+
     def draft(
         self,
         kind: str,
@@ -195,39 +245,6 @@ def _chunks(session: Session, model: Any, size: int = CHUNK) -> Iterator[tuple[i
 
 
 # -- orders ---------------------------------------------------------------------------------------
-
-
-def _order_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
-    o, line = m.Order, m.OrderLine
-    for low, high in _chunks(p.session, o):
-        lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for line_row in p.session.execute(
-            select(line.order_id, line.id, line.variant_id, line.quantity, line.unit_price, line.discount)
-            .where(line.order_id >= low, line.order_id < high)
-            .order_by(line.order_id, line.id)
-        ):
-            lines[line_row[0]].append(tuple(line_row[1:]))
-        for row in p.session.execute(
-            select(
-                o.id,
-                o.channel_id,
-                o.ordered_at,
-                o.order_date,
-                o.currency,
-                o.subtotal,
-                o.discount_total,
-                o.shipping_total,
-                o.tax_total,
-                o.financial_status,
-                o.number,
-                o.source_record_id,
-            )
-            .where(o.id >= low, o.id < high, o.financial_status != "voided")
-            .order_by(o.id)
-        ):
-            order_lines = lines.get(row[0], [])
-            facts = (*row[1:10], row[11], p.channel_provider.get(row[1]), order_lines)
-            yield row[0], fingerprint(facts), _order_builder(p, tuple(row), order_lines)
 
 
 def _order_builder(
@@ -272,6 +289,387 @@ def _order_builder(
 def _sales_spec(p: Posting, channel_id: int) -> a.AccountSpec:
     code, name = p.channel_names[channel_id]
     return a.sales_spec(code, name, channel_id)
+
+
+# -- column-wise posting of the high-volume causes ------------------------------------------------
+
+BulkChunk = tuple[list[int], list[str], Callable[[np.ndarray], tuple[EntryColumns, list[EntryDraft]]]]
+"""(cause ids, their fingerprints, build(selected rows) -> (store-currency columns, other drafts))."""
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _mix(digest: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Fold a column of integers into per-row 64-bit FNV-style digests (wrapping arithmetic)."""
+    return (digest ^ values.astype(np.int64).view(np.uint64)) * _FNV_PRIME
+
+
+def _digest(*columns: np.ndarray) -> np.ndarray:
+    digest = np.full(len(columns[0]), _FNV_OFFSET, dtype=np.uint64)
+    for column in columns:
+        digest = _mix(digest, column)
+    return digest
+
+
+def _text_codes(values: Iterable[str | None]) -> np.ndarray:
+    return np.array([0 if v is None else zlib.crc32(v.encode()) + 1 for v in values], dtype=np.int64)
+
+
+def _instant_codes(values: Iterable[datetime]) -> np.ndarray:
+    return np.array([(ensure_utc(v) - _EPOCH) // _MICROSECOND for v in values], dtype=np.int64)
+
+
+def _ids(values: Iterable[int | None]) -> np.ndarray:
+    return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+
+
+def _prints(prefix: str, digests: np.ndarray) -> list[str]:
+    return [f"{prefix}{value:016x}" for value in digests.tolist()]
+
+
+def _units(column: Any) -> Any:
+    """Read a money column as its stored integer units (no Decimal per value)."""
+    return type_coerce(column, BigInteger)
+
+
+def _decimal(units: int) -> Decimal:
+    return Decimal(units) / SCALE
+
+
+class _Pieces:
+    """Postings gathered piece by piece for column-wise entries, then ordered by entry."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(
+        self,
+        entry: np.ndarray,
+        account: np.ndarray | int,
+        units: np.ndarray,
+        order: np.ndarray | int,
+        variant: np.ndarray | int = -1,
+    ) -> None:
+        size = len(entry)
+        self.parts.append(
+            (
+                entry,
+                np.broadcast_to(np.asarray(account, dtype=np.int64), (size,)),
+                units.astype(np.int64),
+                np.broadcast_to(np.asarray(order, dtype=np.int64), (size,)),
+                np.broadcast_to(np.asarray(variant, dtype=np.int64), (size,)),
+            )
+        )
+
+    def sum_by_entry(self, count: int) -> np.ndarray:
+        total = np.zeros(count, dtype=np.int64)
+        for entry, _account, units, _order, _variant in self.parts:
+            np.add.at(total, entry, units)
+        return total
+
+    def columns(
+        self, count: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return (entries kept, entry, account, units, order, variant): zero postings dropped,
+        entries left without postings dropped and the rest renumbered, postings in entry order."""
+        entry, account, units, order, variant = (
+            np.concatenate(parts) for parts in zip(*self.parts, strict=True)
+        )
+        nonzero = units != 0
+        entry, account, units, order, variant = (a[nonzero] for a in (entry, account, units, order, variant))
+        ordering = np.argsort(entry, kind="stable")
+        entry, account, units, order, variant = (a[ordering] for a in (entry, account, units, order, variant))
+        kept = np.zeros(count, dtype=bool)
+        kept[entry] = True
+        renumber = np.cumsum(kept) - 1
+        return kept, renumber[entry], account, units, order, variant
+
+
+def _order_chunks(p: Posting) -> Iterator[BulkChunk]:
+    o, line = m.Order, m.OrderLine
+    session = p.session
+    provider_code = {name: i for i, name in enumerate(sorted(set(p.channel_provider.values())))}
+    kind_code = {name: i for i, name in enumerate(sorted(set(p.channel_kind.values())))}
+    for low, high in _chunks(session, o):
+        rows = session.execute(
+            select(
+                o.id,
+                o.channel_id,
+                o.ordered_at,
+                o.order_date,
+                o.currency,
+                _units(o.subtotal),
+                _units(o.discount_total),
+                _units(o.shipping_total),
+                _units(o.tax_total),
+                o.number,
+                o.source_record_id,
+            )
+            .where(o.id >= low, o.id < high, o.financial_status != "voided")
+            .order_by(o.id)
+        ).all()
+        if not rows:
+            continue
+        lines = session.execute(
+            select(
+                line.order_id,
+                line.id,
+                line.variant_id,
+                line.quantity,
+                _units(line.unit_price),
+                _units(line.discount),
+            )
+            .where(line.order_id >= low, line.order_id < high)
+            .order_by(line.order_id, line.id)
+        ).all()
+        yield _order_chunk(p, rows, lines, provider_code, kind_code)
+
+
+def _order_chunk(
+    p: Posting,
+    rows: Sequence[Any],
+    lines: Sequence[Any],
+    provider_code: dict[str, int],
+    kind_code: dict[str, int],
+) -> BulkChunk:
+    order_id, channel, ordered_at, order_date, currency, subtotal, discount, shipping, tax, number, source = (
+        list(column) for column in zip(*rows, strict=True)
+    )
+    ids = np.array(order_id, dtype=np.int64)
+    channels = np.array(channel, dtype=np.int64)
+    amounts = np.array([subtotal, discount, shipping, tax], dtype=np.int64)
+    if lines:
+        line_order, line_id, line_variant, line_quantity, line_price, line_discount = (
+            np.array([-1 if v is None else v for v in column], dtype=np.int64)
+            for column in zip(*lines, strict=True)
+        )
+    else:
+        line_order = line_id = line_variant = line_quantity = line_price = line_discount = np.zeros(
+            0, dtype=np.int64
+        )
+    position = np.searchsorted(ids, line_order)
+    position = np.minimum(position, len(ids) - 1)
+    valid = ids[position] == line_order  # lines of voided orders have no order row here
+    line_order, line_id, line_variant, line_quantity, line_price, line_discount, position = (
+        a[valid]
+        for a in (line_order, line_id, line_variant, line_quantity, line_price, line_discount, position)
+    )
+    line_digest = np.zeros(len(ids), dtype=np.uint64)
+    np.add.at(line_digest, position, _digest(line_id, line_variant, line_quantity, line_price, line_discount))
+    digest = _digest(
+        channels,
+        _instant_codes(ordered_at),
+        np.array([d.toordinal() for d in order_date], dtype=np.int64),
+        _text_codes(currency),
+        *amounts,
+        _text_codes(number),
+        _ids(source),
+        np.array(
+            [provider_code.get(p.channel_provider.get(c, "other"), -1) for c in channel], dtype=np.int64
+        ),
+        np.array([kind_code.get(p.channel_kind.get(c, ""), -1) for c in channel], dtype=np.int64),
+        line_digest,
+        np.bincount(position, minlength=len(ids)).astype(np.int64),
+    )
+    prints = _prints(f"o{RULES_VERSION}:", digest)
+
+    def build(selected: np.ndarray) -> tuple[EntryColumns, list[EntryDraft]]:
+        in_store = np.array([c == p.currency for c in currency], dtype=bool)
+        drafts: list[EntryDraft] = []
+        for i in np.flatnonzero(selected & ~in_store).tolist():
+            row = (
+                order_id[i], channel[i], ordered_at[i], order_date[i], currency[i],
+                *(_decimal(int(v)) for v in amounts[:, i]), None, number[i], source[i],
+            )  # fmt: skip
+            chosen = position == i
+            order_lines = [
+                (int(lid), None if v < 0 else int(v), int(q), _decimal(int(pr)), _decimal(int(d)))
+                for lid, v, q, pr, d in zip(
+                    line_id[chosen], line_variant[chosen], line_quantity[chosen], line_price[chosen],
+                    line_discount[chosen], strict=True,
+                )
+            ]  # fmt: skip
+            for draft in _order_builder(p, row, order_lines)():
+                draft.fingerprint = prints[i]
+                drafts.append(draft)
+        chosen_rows = np.flatnonzero(selected & in_store)
+        count = len(chosen_rows)
+        entry_of = np.full(len(ids), -1, dtype=np.int64)
+        entry_of[chosen_rows] = np.arange(count)
+        store = p.currency
+        sales = np.array([p.chart.id_of(_sales_spec(p, c)) for c in channel], dtype=np.int64)
+        clearing = np.array([p.clearing(c) for c in channel], dtype=np.int64)
+        remits_tax = np.array(
+            [p.channel_kind.get(c) in FACILITATOR_CHANNEL_KINDS for c in channel], dtype=bool
+        )
+        discounts = p.chart.code_id(a.DISCOUNTS)
+        line_entry = entry_of[position]
+        mine = line_entry >= 0
+        gross = round_units(line_price[mine] * line_quantity[mine], store)
+        line_cut = round_units(line_discount[mine], store)
+        entries = line_entry[mine]
+        pieces = _Pieces()
+        pieces.add(entries, sales[position[mine]], -gross, line_order[mine], line_variant[mine])
+        pieces.add(entries, discounts, line_cut, line_order[mine], line_variant[mine])
+        gross_of = np.zeros(count, dtype=np.int64)
+        np.add.at(gross_of, entries, gross)
+        cut_of = np.zeros(count, dtype=np.int64)
+        np.add.at(cut_of, entries, line_cut)
+        every = np.arange(count)
+        subtotal_r, discount_r, shipping_r, tax_r = (round_units(v[chosen_rows], store) for v in amounts)
+        # Order-level figures win over lines: what lines do not explain is posted without a SKU.
+        pieces.add(every, sales[chosen_rows], -(subtotal_r - gross_of), ids[chosen_rows])
+        pieces.add(every, discounts, discount_r - cut_of, ids[chosen_rows])
+        pieces.add(every, p.chart.code_id(a.SHIPPING_INCOME), -shipping_r, ids[chosen_rows])
+        pieces.add(
+            every, p.chart.code_id(a.SALES_TAX_PAYABLE), -tax_r * ~remits_tax[chosen_rows], ids[chosen_rows]
+        )
+        pieces.add(every, clearing[chosen_rows], -pieces.sum_by_entry(count), ids[chosen_rows])
+        kept, entry, account, units, order, variant = pieces.columns(count)
+        rows_kept = chosen_rows[kept].tolist()
+        columns = EntryColumns(
+            cause="order",
+            currency=store,
+            kind=["sale"] * len(rows_kept),
+            cause_id=[order_id[i] for i in rows_kept],
+            occurred_at=[ordered_at[i] for i in rows_kept],
+            business_day=[order_date[i] for i in rows_kept],
+            channel_id=[channel[i] for i in rows_kept],
+            memo=[f"Order {number[i]}" for i in rows_kept],
+            fingerprint=[prints[i] for i in rows_kept],
+            source_record_id=[source[i] for i in rows_kept],
+            entry=entry,
+            account_id=account,
+            units=units,
+            order_id=order,
+            variant_id=variant,
+        )
+        return columns, drafts
+
+    return order_id, prints, build
+
+
+def _payout_line_chunks(p: Posting) -> Iterator[BulkChunk]:
+    line, payout = m.PayoutLine, m.Payout
+    session = p.session
+    accounts: dict[tuple[str, str | None, str], int | None] = {}
+    for low, high in _chunks(session, line):
+        rows = []
+        for row in session.execute(
+            select(
+                line.id,
+                line.kind,
+                line.fee_type,
+                line.order_id,
+                line.occurred_at,
+                _units(line.amount),
+                line.currency,
+                line.description,
+                line.source_record_id,
+                payout.provider,
+                payout.channel_id,
+                payout.external_id,
+            )
+            .join(payout, payout.id == line.payout_id)
+            .where(line.id >= low, line.id < high, line.kind.not_in(sorted(SETTLEMENT_KINDS)))
+            .order_by(line.id)
+        ):
+            key = (row[1], row[2], row[9])
+            if key not in accounts:
+                spec = _payout_line_account(p, *key)
+                accounts[key] = None if spec is None else p.chart.id_of(spec)
+            if accounts[key] is not None:
+                rows.append(row)
+        if rows:
+            yield _payout_line_chunk(p, rows, accounts)
+
+
+def _payout_line_chunk(
+    p: Posting, rows: Sequence[Any], accounts: dict[tuple[str, str | None, str], int | None]
+) -> BulkChunk:
+    (
+        line_id,
+        kind,
+        fee_type,
+        order_id,
+        occurred_at,
+        amount,
+        currency,
+        description,
+        source,
+        provider,
+        channel,
+        external,
+    ) = (list(column) for column in zip(*rows, strict=True))
+    units = np.array(amount, dtype=np.int64)
+    digest = _digest(
+        _text_codes(kind),
+        _text_codes(fee_type),
+        _ids(order_id),
+        _instant_codes(occurred_at),
+        units,
+        _text_codes(currency),
+        _text_codes(description),
+        _ids(source),
+        _text_codes(provider),
+        _ids(channel),
+        _text_codes(external),
+        np.full(len(rows), int(p.amazon_ads_in_settlement), dtype=np.int64),
+    )
+    prints = _prints(f"l{RULES_VERSION}:", digest)
+
+    def build(selected: np.ndarray) -> tuple[EntryColumns, list[EntryDraft]]:
+        in_store = np.array([c == p.currency for c in currency], dtype=bool)
+        drafts: list[EntryDraft] = []
+        for i in np.flatnonzero(selected & ~in_store).tolist():
+            row = (
+                line_id[i], kind[i], fee_type[i], order_id[i], occurred_at[i], _decimal(amount[i]),
+                currency[i], description[i], source[i], provider[i], channel[i], external[i],
+            )  # fmt: skip
+            for draft in _payout_line_builder(p, row)():
+                draft.fingerprint = prints[i]
+                drafts.append(draft)
+        chosen = np.flatnonzero(selected & in_store)
+        count = len(chosen)
+        every = np.arange(count)
+        rounded = round_units(units[chosen], p.currency)
+        orders = _ids(order_id)[chosen]
+        account = np.array(
+            [accounts[(kind[i], fee_type[i], provider[i])] for i in chosen.tolist()], dtype=np.int64
+        )
+        clearing = np.array([p.clearing(channel[i], provider[i]) for i in chosen.tolist()], dtype=np.int64)
+        pieces = _Pieces()
+        # Money to the seller is positive on the line: the account takes the opposite sign.
+        pieces.add(every, account, -rounded, orders)
+        pieces.add(every, clearing, rounded, orders)
+        kept, entry, accounts_of, posted, order, variant = pieces.columns(count)
+        rows_kept = chosen[kept].tolist()
+        columns = EntryColumns(
+            cause="payout_line",
+            currency=p.currency,
+            kind=["fee" if kind[i] == "fee" else kind[i] for i in rows_kept],
+            cause_id=[line_id[i] for i in rows_kept],
+            occurred_at=[occurred_at[i] for i in rows_kept],
+            business_day=[p.days.day(occurred_at[i]) for i in rows_kept],
+            channel_id=[channel[i] for i in rows_kept],
+            memo=[
+                f"{provider[i]} {external[i]}: {description[i] or fee_type[i] or kind[i]}"[:300]
+                for i in rows_kept
+            ],
+            fingerprint=[prints[i] for i in rows_kept],
+            source_record_id=[source[i] for i in rows_kept],
+            entry=entry,
+            account_id=accounts_of,
+            units=posted,
+            order_id=order,
+            variant_id=variant,
+        )
+        return columns, drafts
+
+    return line_id, prints, build
 
 
 # -- refunds and chargebacks ----------------------------------------------------------------------
@@ -412,37 +810,6 @@ def _chargeback_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[E
 # -- payouts --------------------------------------------------------------------------------------
 
 
-def _payout_line_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
-    line, payout = m.PayoutLine, m.Payout
-    for low, high in _chunks(p.session, line):
-        for row in p.session.execute(
-            select(
-                line.id,
-                line.kind,
-                line.fee_type,
-                line.order_id,
-                line.occurred_at,
-                line.amount,
-                line.currency,
-                line.description,
-                line.source_record_id,
-                payout.provider,
-                payout.channel_id,
-                payout.external_id,
-            )
-            .join(payout, payout.id == line.payout_id)
-            .where(line.id >= low, line.id < high)
-            .order_by(line.id)
-        ):
-            if _payout_line_account(p, row[1], row[2], row[9]) is None:
-                continue
-            yield (
-                row[0],
-                fingerprint(row[1:], p.amazon_ads_in_settlement),
-                _payout_line_builder(p, tuple(row)),
-            )
-
-
 def _payout_line_account(p: Posting, kind: str, fee_type: str | None, provider: str) -> a.AccountSpec | None:
     """Return the account a payout line posts to, or None for lines that only settle clearing."""
     if kind in SETTLEMENT_KINDS:
@@ -529,15 +896,15 @@ def _payout_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[Entry
 # -- labels and ads -------------------------------------------------------------------------------
 
 
-def _shipment_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
+def _shipment_chunks(p: Posting) -> Iterator[BulkChunk]:
     s, o = m.Shipment, m.Order
     for low, high in _chunks(p.session, s):
-        for row in p.session.execute(
+        rows = p.session.execute(
             select(
                 s.id,
                 s.order_id,
                 s.shipped_at,
-                s.label_cost,
+                _units(s.label_cost),
                 s.currency,
                 s.carrier,
                 s.source_record_id,
@@ -546,8 +913,67 @@ def _shipment_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[En
             .join(o, o.id == s.order_id)
             .where(s.id >= low, s.id < high, s.label_cost != 0)
             .order_by(s.id)
-        ):
-            yield row[0], fingerprint(row[1:]), _label_builder(p, "shipment", a.SHIPPING_LABELS, tuple(row))
+        ).all()
+        if rows:
+            yield _shipment_chunk(p, rows)
+
+
+def _shipment_chunk(p: Posting, rows: Sequence[Any]) -> BulkChunk:
+    shipment_id, order_id, shipped_at, cost, currency, carrier, source, channel = (
+        list(column) for column in zip(*rows, strict=True)
+    )
+    units = np.array(cost, dtype=np.int64)
+    digest = _digest(
+        _ids(order_id),
+        _instant_codes(shipped_at),
+        units,
+        _text_codes(currency),
+        _text_codes(carrier),
+        _ids(source),
+        _ids(channel),
+    )
+    prints = _prints(f"h{RULES_VERSION}:", digest)
+
+    def build(selected: np.ndarray) -> tuple[EntryColumns, list[EntryDraft]]:
+        in_store = np.array([c == p.currency for c in currency], dtype=bool)
+        drafts: list[EntryDraft] = []
+        for i in np.flatnonzero(selected & ~in_store).tolist():
+            row = (
+                shipment_id[i], order_id[i], shipped_at[i], _decimal(cost[i]), currency[i], carrier[i],
+                source[i], channel[i],
+            )  # fmt: skip
+            for draft in _label_builder(p, "shipment", a.SHIPPING_LABELS, row)():
+                draft.fingerprint = prints[i]
+                drafts.append(draft)
+        chosen = np.flatnonzero(selected & in_store)
+        every = np.arange(len(chosen))
+        rounded = round_units(units[chosen], p.currency)
+        orders = _ids(order_id)[chosen]
+        pieces = _Pieces()
+        pieces.add(every, p.chart.code_id(a.SHIPPING_LABELS), rounded, orders)
+        pieces.add(every, p.chart.code_id(a.CARD_PAYABLE), -rounded, orders)
+        kept, entry, account, posted, order, variant = pieces.columns(len(chosen))
+        kept_rows = chosen[kept].tolist()
+        columns = EntryColumns(
+            cause="shipment",
+            currency=p.currency,
+            kind=["shipping_label"] * len(kept_rows),
+            cause_id=[shipment_id[i] for i in kept_rows],
+            occurred_at=[shipped_at[i] for i in kept_rows],
+            business_day=[p.days.day(shipped_at[i]) for i in kept_rows],
+            channel_id=[channel[i] for i in kept_rows],
+            memo=[f"Shipping label ({carrier[i]})" for i in kept_rows],
+            fingerprint=[prints[i] for i in kept_rows],
+            source_record_id=[source[i] for i in kept_rows],
+            entry=entry,
+            account_id=account,
+            units=posted,
+            order_id=order,
+            variant_id=variant,
+        )
+        return columns, drafts
+
+    return shipment_id, prints, build
 
 
 def _return_label_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
@@ -759,25 +1185,115 @@ def _stock_entries(p: Posting) -> None:
         if any(c.provisional for c in costed[movement.id]):
             p.counts["provisional_costs"] += 1
 
-    def items() -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
-        for movement_id, events in costed.items():
-            movement = movements[movement_id]
-            order_line = movement.order_line_id
-            if order_line is None and movement.return_line_id is not None:
-                order_line = return_line_order_line.get(movement.return_line_id)
-            info = line_info.get(order_line) if order_line is not None else None
-            facts = (
-                movement.kind,
-                movement.variant_id,
-                movement.moved_at,
-                movement.source_record_id,
-                info,
-                [(c.kind, c.variant, c.quantity, c.value, c.true_up) for c in events],
-            )
-            yield movement_id, fingerprint(facts), _movement_builder(p, movement, events, info)
+    def order_line_of(movement: _Movement) -> int | None:
+        if movement.order_line_id is None and movement.return_line_id is not None:
+            return return_line_order_line.get(movement.return_line_id)
+        return movement.order_line_id
 
-    p.sync("stock_movement", items())
+    ids = list(costed)
+    p.sync_bulk(
+        "stock_movement",
+        (
+            _movement_chunk(
+                p, [movements[i] for i in ids[start : start + CHUNK]], costed, line_info, order_line_of
+            )
+            for start in range(0, len(ids), CHUNK)
+        ),
+    )
     _write_layers(p, engine, movements)
+
+
+_EVENT_CODES = {"receipt": 1, "opening": 2, "found": 3, "sale": 4, "return": 5, "write_off": 6}
+
+
+def _movement_chunk(
+    p: Posting,
+    chunk: list[_Movement],
+    costed: dict[int, list[CostedEvent]],
+    line_info: dict[int, tuple[int, int, int | None]],
+    order_line_of: Callable[[_Movement], int | None],
+) -> BulkChunk:
+    """Column-wise entries of costed movements: inventory against the other side of each event."""
+    infos = [line_info.get(line) if (line := order_line_of(mv)) is not None else None for mv in chunk]
+    owner: list[int] = []
+    event_columns: list[tuple[int, int, int, int, int]] = []
+    for position, movement in enumerate(chunk):
+        for event in costed[movement.id]:
+            owner.append(position)
+            event_columns.append(
+                (
+                    _EVENT_CODES[event.kind],
+                    event.variant,
+                    event.quantity,
+                    int(event.value * SCALE),
+                    int(event.true_up * SCALE),
+                )
+            )
+    event_of = np.array(owner, dtype=np.int64)
+    code, variant, quantity, value, true_up = (
+        np.array(c, dtype=np.int64) for c in zip(*event_columns, strict=True)
+    )
+    event_digest = np.zeros(len(chunk), dtype=np.uint64)
+    np.add.at(event_digest, event_of, _digest(code, variant, quantity, value, true_up))
+    order = np.array([-1 if info is None else info[0] for info in infos], dtype=np.int64)
+    channel = np.array([-1 if info is None else info[1] for info in infos], dtype=np.int64)
+    sold = np.array([-1 if info is None or info[2] is None else info[2] for info in infos], dtype=np.int64)
+    digest = _digest(
+        _text_codes([mv.kind for mv in chunk]),
+        _ids([mv.variant_id for mv in chunk]),
+        _instant_codes([mv.moved_at for mv in chunk]),
+        _ids([mv.source_record_id for mv in chunk]),
+        order,
+        channel,
+        sold,
+        event_digest,
+    )
+    prints = _prints(f"s{RULES_VERSION}:", digest)
+
+    def build(selected: np.ndarray) -> tuple[EntryColumns, list[EntryDraft]]:
+        chosen = np.flatnonzero(selected)
+        entry_of = np.full(len(chunk), -1, dtype=np.int64)
+        entry_of[chosen] = np.arange(len(chosen))
+        mine = entry_of[event_of] >= 0
+        entry = entry_of[event_of[mine]]
+        first_kind = {i: costed[chunk[i].id][0].kind for i in chosen.tolist()}
+        other_codes = {kind: p.chart.code_id(other) for kind, (_entry_kind, other) in MOVEMENT_ENTRY.items()}
+        other = np.array([other_codes[first_kind[i]] for i in event_of[mine].tolist()], dtype=np.int64)
+        outbound = np.isin(code[mine], [_EVENT_CODES["sale"], _EVENT_CODES["write_off"]])
+        signed = np.where(outbound, -value[mine], value[mine])
+        orders = order[event_of[mine]]
+        # COGS and returns carry the SKU that was sold (a bundle), inventory the one that moved.
+        sold_of = sold[event_of[mine]]
+        is_sale_side = np.isin(code[mine], [_EVENT_CODES["sale"], _EVENT_CODES["return"]]) & (sold_of >= 0)
+        shown = np.where(is_sale_side, sold_of, variant[mine])
+        inventory = p.chart.code_id(a.INVENTORY)
+        pieces = _Pieces()
+        pieces.add(entry, inventory, signed, orders, variant[mine])
+        pieces.add(entry, other, -signed, orders, shown)
+        pieces.add(entry, p.chart.code_id(a.COGS), true_up[mine], -1, variant[mine])
+        pieces.add(entry, inventory, -true_up[mine], -1, variant[mine])
+        kept, entry_index, account, units, posting_order, posting_variant = pieces.columns(len(chosen))
+        rows = chosen[kept].tolist()
+        columns = EntryColumns(
+            cause="stock_movement",
+            currency=p.currency,
+            kind=[MOVEMENT_ENTRY[first_kind[i]][0] for i in rows],
+            cause_id=[chunk[i].id for i in rows],
+            occurred_at=[chunk[i].moved_at for i in rows],
+            business_day=[p.days.day(chunk[i].moved_at) for i in rows],
+            channel_id=[None if channel[i] < 0 else int(channel[i]) for i in rows],
+            memo=[f"{chunk[i].kind} of {abs(chunk[i].quantity)} units" for i in rows],
+            fingerprint=[prints[i] for i in rows],
+            source_record_id=[chunk[i].source_record_id for i in rows],
+            entry=entry_index,
+            account_id=account,
+            units=units,
+            order_id=posting_order,
+            variant_id=posting_variant,
+        )
+        return columns, []
+
+    return [mv.id for mv in chunk], prints, build
 
 
 def _stock_event(
@@ -870,44 +1386,6 @@ MOVEMENT_ENTRY = {
     "write_off": ("write_off", a.INVENTORY_WRITE_OFFS),
 }
 """Engine event kind -> (entry kind, the account on the other side of inventory)."""
-
-
-def _movement_builder(
-    p: Posting, movement: _Movement, events: list[CostedEvent], info: tuple[int, int, int | None] | None
-) -> Callable[[], list[EntryDraft]]:
-    def build() -> list[EntryDraft]:
-        kind, other_code = MOVEMENT_ENTRY[events[0].kind]
-        order_id, channel_id, sold_variant = info if info else (None, None, None)
-        draft = p.draft(
-            kind,
-            "stock_movement",
-            movement.id,
-            occurred_at=movement.moved_at,
-            currency=p.currency,
-            channel_id=channel_id,
-            source_record_id=movement.source_record_id,
-            memo=f"{movement.kind} of {abs(movement.quantity)} units",
-        )
-        inventory = p.chart.code_id(a.INVENTORY)
-        other = p.chart.code_id(other_code)
-        cogs = p.chart.code_id(a.COGS)
-        outbound = events[0].kind in {"sale", "write_off"}
-        for event in events:
-            # COGS and returns carry the SKU that was sold (a bundle), inventory the one that moved.
-            shown = (
-                sold_variant
-                if sold_variant is not None and event.kind in {"sale", "return"}
-                else event.variant
-            )
-            signed = -event.value if outbound else event.value
-            draft.add(inventory, signed, order_id=order_id, variant_id=event.variant)
-            draft.add(other, -signed, order_id=order_id, variant_id=shown)
-            if event.true_up:
-                draft.add(cogs, event.true_up, variant_id=event.variant)
-                draft.add(inventory, -event.true_up, variant_id=event.variant)
-        return [draft] if draft.lines else []
-
-    return build
 
 
 def _write_layers(p: Posting, engine: CostEngine, movements: dict[int, _Movement]) -> None:
@@ -1028,12 +1506,12 @@ def post_everything(
 
 
 def _post_all(p: Posting, now: datetime) -> None:
-    p.sync("order", _order_items(p))
+    p.sync_bulk("order", _order_chunks(p))
     p.sync("refund", _refund_items(p))
     p.sync("chargeback", _chargeback_items(p))
-    p.sync("payout_line", _payout_line_items(p))
+    p.sync_bulk("payout_line", _payout_line_chunks(p))
     p.sync("payout", _payout_items(p))
-    p.sync("shipment", _shipment_items(p))
+    p.sync_bulk("shipment", _shipment_chunks(p))
     p.sync("return", _return_label_items(p))
     p.sync("ad_spend_day", _ad_spend_items(p))
     if _expenses_available():

@@ -471,3 +471,59 @@ def test_demo_store_gross_sales_match_the_ground_truth_to_the_cent(engine):
             )
         )
         assert s.scalar(select(func.sum(m.CostLayer.remaining))) == units
+
+
+def test_foreign_currency_orders_convert_at_the_rate_or_wait_for_one(engine):
+    ids = build_store(engine)
+    with transaction(engine) as s:
+        amazon = s.scalar(select(m.Channel.id).where(m.Channel.code == "amazon"))
+        s.add(
+            m.ExchangeRate(
+                day=DAY1, from_currency="CAD", to_currency="USD", rate=D("0.7500"), source="imported"
+            )
+        )
+        for number, currency in (("CA-1", "CAD"), ("EU-1", "EUR")):
+            order = m.Order(
+                channel_id=amazon,
+                external_id=number,
+                number=number,
+                ordered_at=at(DAY2, 12),
+                order_date=DAY2,
+                currency=currency,
+                subtotal=D("40.00"),
+                total=D("40.00"),
+                financial_status="paid",
+                fulfillment_status="fulfilled",
+            )
+            s.add(order)
+            s.flush()
+            s.add(
+                m.OrderLine(
+                    order_id=order.id, variant_id=ids["a"], title="Mug A", quantity=2, unit_price=D("20.00")
+                )
+            )
+    with transaction(engine) as s:
+        summary = post_ledger(s, NOW)
+        rows = s.execute(
+            select(m.LedgerAccount.code, m.Posting.amount, m.Posting.currency, m.Posting.store_amount)
+            .join(m.LedgerAccount, m.LedgerAccount.id == m.Posting.account_id)
+            .where(m.Posting.currency == "CAD")
+            .order_by(m.Posting.id)
+        ).all()
+    # The CAD order is booked at the table's rate (the latest on or before its day); the EUR one
+    # waits for a rate and is posted by the first run after one is imported.
+    assert [tuple(row) for row in rows] == [
+        ("4000.amazon", D("-40.00"), "CAD", D("-30.00")),
+        ("1100.amazon", D("40.00"), "CAD", D("30.00")),
+    ]
+    assert summary["waiting_for_exchange_rate"] == 1
+    with transaction(engine) as s:
+        s.add(
+            m.ExchangeRate(
+                day=DAY2, from_currency="EUR", to_currency="USD", rate=D("1.1000"), source="imported"
+            )
+        )
+    with transaction(engine) as s:
+        again = post_ledger(s, NOW)
+    assert (again["entries_written"], again["waiting_for_exchange_rate"]) == (1, 0)
+    assert balances(engine)["4000.amazon"] == D("-25.00") - D("30.00") - D("44.00")

@@ -90,14 +90,26 @@ def _payout_of_entries(session: Session) -> dict[int, int]:
         select(entry.id, entry.cause_id).where(entry.cause == "payout")
     ):
         owner[entry_id] = payout_id
-    # An order belongs to the first payout that settled any of its lines.
-    order_payout = pairs(
-        session.execute(
-            select(m.PayoutLine.order_id, func.min(m.PayoutLine.payout_id))
-            .where(m.PayoutLine.order_id.is_not(None))
-            .group_by(m.PayoutLine.order_id)
+
+    # An order belongs to the first payout that settled its sale; a refund or chargeback to the
+    # first payout that carried a line of that kind for its order (else the order's payout).
+    def first_payout(kinds: tuple[str, ...]) -> dict[int, int]:
+        return pairs(
+            session.execute(
+                select(m.PayoutLine.order_id, func.min(m.PayoutLine.payout_id))
+                .where(m.PayoutLine.order_id.is_not(None), m.PayoutLine.kind.in_(kinds))
+                .group_by(m.PayoutLine.order_id)
+            )
         )
+
+    any_line = first_payout(
+        ("principal", "shipping", "tax", "fee", "refund", "chargeback", "adjustment", "other")
     )
+    settled_by = {
+        "order": first_payout(("principal", "shipping", "tax")),
+        "refund": first_payout(("refund",)),
+        "chargeback": first_payout(("chargeback",)),
+    }
     for cause, table in (("order", None), ("refund", m.Refund), ("chargeback", m.Chargeback)):
         if table is None:
             rows = session.execute(select(entry.id, entry.cause_id).where(entry.cause == cause))
@@ -107,9 +119,11 @@ def _payout_of_entries(session: Session) -> dict[int, int]:
                 .join(table, table.id == entry.cause_id)
                 .where(entry.cause == cause)
             )
+        chosen = settled_by[cause]
         for entry_id, order_id in rows:
-            if order_id in order_payout and entry_id not in owner:
-                owner[entry_id] = order_payout[order_id]
+            settled_in = chosen.get(order_id, any_line.get(order_id))
+            if settled_in is not None and entry_id not in owner:
+                owner[entry_id] = settled_in
     return owner
 
 

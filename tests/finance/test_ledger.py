@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -12,11 +13,13 @@ from sasame import models as m
 from sasame.db import transaction
 from sasame.finance import accounts as a
 from sasame.finance.ledger import (
+    EntryColumns,
     EntryDraft,
     UnbalancedEntryError,
     delete_entries,
     identity_converter,
     write_entries,
+    write_entry_columns,
 )
 
 DAY = date(2026, 2, 2)
@@ -144,3 +147,45 @@ def test_an_entry_without_an_exchange_rate_waits_and_delete_removes_postings(eng
         entry_id = session.scalar(select(m.JournalEntry.id))
         assert delete_entries(session, [entry_id]) == 1
         assert session.scalar(select(func.count()).select_from(m.Posting)) == 0
+
+
+def _columns(units: list[int], entry: list[int]) -> EntryColumns:
+    count = max(entry) + 1
+    return EntryColumns(
+        cause="order",
+        currency="USD",
+        kind=["sale"] * count,
+        cause_id=list(range(1, count + 1)),
+        occurred_at=[AT] * count,
+        business_day=[DAY] * count,
+        channel_id=[None] * count,
+        memo=[None] * count,
+        fingerprint=["f"] * count,
+        source_record_id=[None] * count,
+        entry=np.array(entry),
+        account_id=np.ones(len(units), dtype=np.int64),
+        units=np.array(units),
+        order_id=np.full(len(units), -1),
+        variant_id=np.full(len(units), -1),
+    )
+
+
+def test_column_wise_entries_are_checked_like_drafts(engine):
+    _columns([100, -100, 50, -50], [0, 0, 1, 1]).check()
+    with pytest.raises(UnbalancedEntryError, match=r"sale entry for order 2 does not balance: 0.01 USD"):
+        _columns([100, -100, 150, -50], [0, 0, 1, 1]).check()
+    with pytest.raises(UnbalancedEntryError, match="sale entry for order 2 has no postings"):
+        _columns([100, -100, 0], [0, 0, 2]).check()
+    with transaction(engine) as session:
+        _store(session)
+        chart = a.ensure_chart(session)
+        columns = _columns([500, -500], [0, 0])
+        columns.account_id = np.array([chart.code_id(a.BANK), chart.code_id(a.OTHER_INCOME)])
+        assert write_entry_columns(session, columns, "USD") == (1, 2)
+        with pytest.raises(UnbalancedEntryError):
+            write_entry_columns(session, _columns([500, -400], [0, 0]), "USD")
+        rows = session.execute(select(m.Posting.amount, m.Posting.store_amount).order_by(m.Posting.id)).all()
+        assert [tuple(row) for row in rows] == [
+            (Decimal("0.05"), Decimal("0.05")),
+            (Decimal("-0.05"), Decimal("-0.05")),
+        ]

@@ -527,3 +527,40 @@ def test_foreign_currency_orders_convert_at_the_rate_or_wait_for_one(engine):
         again = post_ledger(s, NOW)
     assert (again["entries_written"], again["waiting_for_exchange_rate"]) == (1, 0)
     assert balances(engine)["4000.amazon"] == D("-25.00") - D("30.00") - D("44.00")
+
+
+def test_operating_expenses_post_one_entry_per_occurrence_up_to_today(engine):
+    build_store(engine)
+    with transaction(engine) as s:
+        s.add(
+            m.OperatingExpense(
+                name="Warehouse rent",
+                category="rent",
+                amount=D("2400.00"),
+                currency="USD",
+                starts_on=date(2025, 12, 1),
+                recurrence="monthly",
+                created_at=NOW,
+            )
+        )
+    with transaction(engine) as s:
+        summary = post_ledger(s, NOW)  # 2026-02-10: December, January and February have fallen due
+        kinds = s.scalars(
+            select(m.JournalEntry.kind)
+            .where(m.JournalEntry.cause == "operating_expense")
+            .order_by(m.JournalEntry.business_day)
+        ).all()
+    assert summary["operating_expense_posted"] == 1
+    assert kinds == ["expense:2025-12-01", "expense:2026-01-01", "expense:2026-02-01"]
+    totals = balances(engine)
+    assert totals["7000.rent"] == D("7200.00")
+    assert totals["2000"] == D("-165.00") - D("7200.00")
+    with transaction(engine) as s:
+        later = post_ledger(s, datetime(2026, 3, 2, 15, tzinfo=UTC))
+    # March's rent falls due: the expense is re-posted with its four occurrences.
+    assert (later["operating_expense_reposted"], later["entries_deleted"], later["entries_written"]) == (
+        1,
+        3,
+        4,
+    )
+    assert balances(engine)["7000.rent"] == D("9600.00")

@@ -6,6 +6,11 @@ rows behind it. Each entry carries a fingerprint of the facts it was built from:
 causes, re-posts causes whose facts changed (old entries deleted, new ones written), deletes the
 entries of causes that disappeared (a voided order), and leaves everything else alone.
 
+The high-volume causes (orders, payout lines, shipments, costed stock movements) are read in
+chunks and built column-wise with numpy (`sync_bulk`, `EntryColumns`); amounts in another
+currency than the store's fall back to the per-entry builder, which converts them. The rest use
+the per-entry builder (`sync`, `EntryDraft`). Both writers refuse an unbalanced entry.
+
 How the money flows (debit +, credit -):
 
 - **order** (kind sale, on the order's business day): gross sales by channel per line (credit,

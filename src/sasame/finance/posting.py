@@ -155,7 +155,7 @@ class Posting:
     def sync(self, cause: str, items: Iterable[tuple[int, str, Callable[[], list[EntryDraft]]]]) -> None:
         """Post what is new or changed among (cause_id, fingerprint, build) items; drop the rest."""
         existing: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
-        for cause_id, entry_id, print_ in self.session.execute(
+        for cause_id, entry_id, print_ in self.session.connection().execute(
             select(m.JournalEntry.cause_id, m.JournalEntry.id, m.JournalEntry.fingerprint).where(
                 m.JournalEntry.cause == cause
             )
@@ -206,7 +206,7 @@ class Posting:
 
     def _existing(self, cause: str) -> dict[int, list[tuple[int, str | None]]]:
         existing: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
-        for cause_id, entry_id, print_ in self.session.execute(
+        for cause_id, entry_id, print_ in self.session.connection().execute(
             select(m.JournalEntry.cause_id, m.JournalEntry.id, m.JournalEntry.fingerprint).where(
                 m.JournalEntry.cause == cause
             )
@@ -399,37 +399,45 @@ def _order_chunks(p: Posting) -> Iterator[BulkChunk]:
     provider_code = {name: i for i, name in enumerate(sorted(set(p.channel_provider.values())))}
     kind_code = {name: i for i, name in enumerate(sorted(set(p.channel_kind.values())))}
     for low, high in _chunks(session, o):
-        rows = session.execute(
-            select(
-                o.id,
-                o.channel_id,
-                o.ordered_at,
-                o.order_date,
-                o.currency,
-                _units(o.subtotal),
-                _units(o.discount_total),
-                _units(o.shipping_total),
-                _units(o.tax_total),
-                o.number,
-                o.source_record_id,
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    o.id,
+                    o.channel_id,
+                    o.ordered_at,
+                    o.order_date,
+                    o.currency,
+                    _units(o.subtotal),
+                    _units(o.discount_total),
+                    _units(o.shipping_total),
+                    _units(o.tax_total),
+                    o.number,
+                    o.source_record_id,
+                )
+                .where(o.id >= low, o.id < high, o.financial_status != "voided")
+                .order_by(o.id)
             )
-            .where(o.id >= low, o.id < high, o.financial_status != "voided")
-            .order_by(o.id)
-        ).all()
+            .all()
+        )
         if not rows:
             continue
-        lines = session.execute(
-            select(
-                line.order_id,
-                line.id,
-                line.variant_id,
-                line.quantity,
-                _units(line.unit_price),
-                _units(line.discount),
+        lines = (
+            session.connection()
+            .execute(
+                select(
+                    line.order_id,
+                    line.id,
+                    line.variant_id,
+                    line.quantity,
+                    _units(line.unit_price),
+                    _units(line.discount),
+                )
+                .where(line.order_id >= low, line.order_id < high)
+                .order_by(line.order_id, line.id)
             )
-            .where(line.order_id >= low, line.order_id < high)
-            .order_by(line.order_id, line.id)
-        ).all()
+            .all()
+        )
         yield _order_chunk(p, rows, lines, provider_code, kind_code)
 
 
@@ -563,7 +571,7 @@ def _payout_line_chunks(p: Posting) -> Iterator[BulkChunk]:
     accounts: dict[tuple[str, str | None, str], int | None] = {}
     for low, high in _chunks(session, line):
         rows = []
-        for row in session.execute(
+        for row in session.connection().execute(
             select(
                 line.id,
                 line.kind,
@@ -904,21 +912,25 @@ def _payout_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[Entry
 def _shipment_chunks(p: Posting) -> Iterator[BulkChunk]:
     s, o = m.Shipment, m.Order
     for low, high in _chunks(p.session, s):
-        rows = p.session.execute(
-            select(
-                s.id,
-                s.order_id,
-                s.shipped_at,
-                _units(s.label_cost),
-                s.currency,
-                s.carrier,
-                s.source_record_id,
-                o.channel_id,
+        rows = (
+            p.session.connection()
+            .execute(
+                select(
+                    s.id,
+                    s.order_id,
+                    s.shipped_at,
+                    _units(s.label_cost),
+                    s.currency,
+                    s.carrier,
+                    s.source_record_id,
+                    o.channel_id,
+                )
+                .join(o, o.id == s.order_id)
+                .where(s.id >= low, s.id < high, s.label_cost != 0)
+                .order_by(s.id)
             )
-            .join(o, o.id == s.order_id)
-            .where(s.id >= low, s.id < high, s.label_cost != 0)
-            .order_by(s.id)
-        ).all()
+            .all()
+        )
         if rows:
             yield _shipment_chunk(p, rows)
 
@@ -1175,7 +1187,7 @@ def _stock_entries(p: Posting) -> None:
         sv.return_line_id,
         sv.source_record_id,
     ).order_by(sv.moved_at, sv.id)
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         movement = _Movement(*row)  # type: ignore[call-arg]
         event = _stock_event(
             p, movement, landed, variant_cost, sale_of_line, return_line_order_line, seen_variants
@@ -1374,7 +1386,7 @@ def _order_line_info(p: Posting) -> dict[int, tuple[int, int, int | None]]:
     )
     return {
         line_id: (order_id, channel_id, variant_id)
-        for line_id, order_id, channel_id, variant_id in p.session.execute(
+        for line_id, order_id, channel_id, variant_id in p.session.connection().execute(
             select(line.id, line.order_id, order.channel_id, line.variant_id)
             .join(order, order.id == line.order_id)
             .where(line.id.in_(sold) | line.id.in_(returned))
@@ -1498,6 +1510,8 @@ def post_everything(
     session: Session, now: datetime, *, method: Method = "fifo", convert: Converter | None = None
 ) -> dict[str, Any]:
     """Post every cause that is new or changed since the last run; return what happened."""
+    # Reads below go through the connection (no ORM row loading), which does not autoflush.
+    session.flush()
     p = start(session, convert, method)
     empty = session.scalar(select(m.JournalEntry.id).limit(1)) is None
     # A first run writes the whole history: building the ledger's indexes once afterwards is

@@ -206,6 +206,53 @@ def test_clearing_accounts_explain_their_balance(engine, statement):
     )
 
 
+def test_clearing_exception_names_refunds_after_payout_and_changed_fees(engine, statement):
+    books, _ = statement
+    with transaction(engine) as session:
+        # A later Shopify payout moves the cutoff past everything order 1 booked; it also charges
+        # order 1 a fee of 1.00 the books do not have.
+        later = m.Payout(
+            provider="shopify_payments",
+            external_id="SP-9",
+            period_start=at(date(2025, 3, 10), 0),
+            period_end=at(date(2025, 3, 11), 23),
+            paid_on=date(2025, 3, 12),
+            amount=Decimal("4.00"),
+            currency="USD",
+            status="paid",
+        )
+        session.add(later)
+        session.flush()
+        for kind, value, order_id in (
+            ("principal", Decimal("5.00"), None),
+            ("fee", Decimal("-1.00"), books.order_1),
+        ):
+            session.add(
+                m.PayoutLine(
+                    payout_id=later.id,
+                    kind=kind,
+                    order_id=order_id,
+                    occurred_at=at(date(2025, 3, 11)),
+                    amount=value,
+                    currency="USD",
+                )
+            )
+        session.flush()
+        report = reconcile(session, NOW)
+    shopify = {check.account_code: check for check in report.clearing}["1100.shopify_payments"]
+    assert (shopify.balance, shopify.in_transit, shopify.awaiting_payout, shopify.unexplained) == (
+        Decimal("29.80"),
+        Decimal("9.50"),
+        Decimal("0"),
+        Decimal("20.30"),
+    )
+    issue = next(i for i in report.issues if i.kind == "clearing_open" and "shopify" in i.reason)
+    # Booked 29.80 for order 1; its payouts settled 98.80: the refund (45) and chargeback (25) came
+    # after its payout and no payout has taken them back, and a payout charged 1.00 more in fees.
+    assert "-70.00 USD refunds or chargebacks after payout that no payout has taken back yet" in issue.reason
+    assert "1.00 USD on orders a payout settled at another amount (a changed fee)" in issue.reason
+
+
 def test_profit_and_cash_differ_by_balance_sheet_changes(engine, statement):
     with transaction(engine) as session:
         comparison = profit_vs_cash(session, D1, date(2025, 3, 17))

@@ -42,6 +42,8 @@ DEPOSIT_WINDOW_AFTER = timedelta(days=5)
 FX_TOLERANCE = Decimal("0.05")
 """A cross-currency deposit may differ from the converted payout by up to 5% (rate spread, timing)."""
 BANK = "1000"
+TAKEN_BACK = ("refund", "chargeback")
+"""Causes (and payout line kinds) by which money an order brought in is taken back."""
 
 
 @dataclass(frozen=True)
@@ -373,25 +375,62 @@ def check_clearing(session: Session) -> tuple[list[ClearingCheck], list[Reconcil
         )
         awaiting = Decimal(0)
         booked_before: dict[int, Decimal] = defaultdict(Decimal)
-        for order_id, day, amount in session.execute(
-            select(m.Posting.order_id, m.Posting.business_day, func.sum(m.Posting.store_amount, type_=Amount))
+        taken_back_before: dict[int, Decimal] = defaultdict(Decimal)
+        for order_id, day, cause, amount in session.execute(
+            select(
+                m.Posting.order_id,
+                m.Posting.business_day,
+                m.JournalEntry.cause,
+                func.sum(m.Posting.store_amount, type_=Amount),
+            )
             .join(m.JournalEntry, m.JournalEntry.id == m.Posting.entry_id)
             .where(m.Posting.account_id == account_id, m.JournalEntry.cause != "payout")
-            .group_by(m.Posting.order_id, m.Posting.business_day)
+            .group_by(m.Posting.order_id, m.Posting.business_day, m.JournalEntry.cause)
         ):
             if (order_id is not None and order_id not in settled) or cutoff is None or day >= cutoff:
                 awaiting += amount
             elif order_id is not None:
                 booked_before[order_id] += amount
-        # An order some payout settled, booked (before the cutoff) at another amount than its lines:
-        # the payout took a different fee, or a refund or chargeback it has not settled.
-        changed = sum(
-            (amount - settled.get(order, Decimal(0)) for order, amount in booked_before.items()),
-            Decimal(0),
+                if cause in TAKEN_BACK:
+                    taken_back_before[order_id] += amount
+        taken_back_settled = pairs(
+            session.execute(
+                select(m.PayoutLine.order_id, func.sum(m.PayoutLine.amount, type_=Amount))
+                .join(m.Payout, m.Payout.id == m.PayoutLine.payout_id)
+                .where(
+                    m.Payout.provider == provider,
+                    m.PayoutLine.order_id.is_not(None),
+                    m.PayoutLine.kind.in_(TAKEN_BACK),
+                )
+                .group_by(m.PayoutLine.order_id)
+            )
         )
+        # An order some payout settled, booked (before the cutoff) at another amount than its lines:
+        # a refund or chargeback the books took back that no payout has (refund after payout), or
+        # a payout that settled the order itself differently (a changed fee).
+        after_payout = changed_fee = Decimal(0)
+        for order, amount in booked_before.items():
+            difference = amount - settled.get(order, Decimal(0))
+            if difference:
+                taken_back = taken_back_before.get(order, Decimal(0)) - taken_back_settled.get(
+                    order, Decimal(0)
+                )
+                after_payout += taken_back
+                changed_fee += difference - taken_back
         unexplained = balance - in_transit - awaiting
         checks.append(ClearingCheck(code, name, balance, in_transit, awaiting, unexplained))
         if unexplained != 0:
+            parts = []
+            if after_payout:
+                parts.append(
+                    f"{_money(after_payout, currency)} refunds or chargebacks after payout "
+                    "that no payout has taken back yet"
+                )
+            if changed_fee:
+                parts.append(
+                    f"{_money(changed_fee, currency)} on orders a payout settled at another amount "
+                    "(a changed fee)"
+                )
             issues.append(
                 ReconciliationIssue(
                     "clearing_open",
@@ -402,12 +441,7 @@ def check_clearing(session: Session) -> tuple[list[ClearingCheck], list[Reconcil
                     f"{name} holds {_money(balance, currency)}: {_money(in_transit, currency)} is in payouts "
                     f"not yet deposited and {_money(awaiting, currency)} awaits a payout; the other "
                     f"{_money(unexplained, currency)} is unexplained"
-                    + (
-                        f" ({_money(changed, currency)} of it on orders whose payout settled a different "
-                        "amount: a changed fee or a refund after payout)"
-                        if changed
-                        else ""
-                    ),
+                    + (f" ({'; '.join(parts)})" if parts else ""),
                 )
             )
     return checks, issues

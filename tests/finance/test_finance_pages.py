@@ -141,3 +141,22 @@ def test_finance_pages_need_a_login(books_engine: Engine):
     with TestClient(app) as client:
         assert client.get("/finance", follow_redirects=False).status_code == 303
         assert client.get("/api/finance/pnl").status_code == 401
+
+
+def test_without_a_ledger_the_page_shows_the_30_days_up_to_today(tmp_path: Path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade(engine)
+    with transaction(engine) as session:
+        session.add(
+            m.BusinessSetting(name="New Co", currency="USD", timezone="America/New_York", created_at=NOW)
+        )
+        create_user(session, EMAIL, PASSWORD, NOW)
+    app = create_app(engine, Settings(database_url="sqlite://", secret_key="test-secret"), fixed_clock(NOW))
+    with TestClient(app) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+        html = client.get("/finance").text
+        assert "Feb 11 – Mar 12, 2025" in html
+        assert "No exceptions" in html and "No postings in these days." in html
+        assert client.get("/api/finance/pnl").json()["total"]["net_income"] == "0.00"
+    engine.dispose()

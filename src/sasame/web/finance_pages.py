@@ -5,7 +5,7 @@ and source rows. Routes parse the request, call the finance services, and render
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -15,18 +15,20 @@ from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.business.service import store_settings
+from sasame.core.clock import business_day
 from sasame.core.errors import UserError
 from sasame.core.money import round_money
 from sasame.finance.pnl import LABELS, PnlReport, PnlRow, compute_pnl
 from sasame.finance.queries import DrillFilter, drill_down, entry_detail
 from sasame.overview import queries as overview_queries
-from sasame.web.deps import api_user, db_session, page_user
+from sasame.web.deps import api_user, db_session, now, page_user
 from sasame.web.pages import render
 
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 api = APIRouter(prefix="/api/finance", tags=["finance"], dependencies=[Depends(api_user)])
 
 SessionDep = Annotated[Session, Depends(db_session)]
+NowDep = Annotated[datetime, Depends(now)]
 DEFAULT_DAYS = 30
 MARGIN_SORTS = ("margin", "contribution", "revenue", "name")
 TABLE_FIGURES = (
@@ -61,19 +63,23 @@ def _parse_day(value: str | None, name: str) -> date | None:
         ) from error
 
 
-def _range(session: Session, first: str | None, last: str | None) -> Range:
-    """The requested days, or the last 30 days that have postings (today's date without a ledger)."""
+def _range(session: Session, first: str | None, last: str | None, today: date) -> Range:
+    """The requested days, or the last 30 days that have postings (up to today without a ledger)."""
     start, end = _parse_day(first, "from"), _parse_day(last, "to")
     if end is None:
         end = session.scalar(select(func.max(m.PnlDay.business_day))) or session.scalar(
             select(func.max(m.Posting.business_day))
         )
-        end = end or date.today()
+        end = end or today
     if start is None:
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise HTTPException(status_code=400, detail=f"to {end} is before from {start}")
     return Range(start, end)
+
+
+def _today(session: Session, instant: datetime) -> date:
+    return business_day(instant, store_settings(session).timezone)
 
 
 def _report(session: Session, span: Range, by: str) -> PnlReport:
@@ -130,13 +136,14 @@ def _chart(report: PnlReport) -> dict[str, Any]:
 def finance(
     request: Request,
     session: SessionDep,
+    instant: NowDep,
     user: Annotated[m.User, Depends(page_user)],
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
     sort: Annotated[str, Query()] = "margin",
 ) -> Response:
     profile = store_settings(session)
-    span = _range(session, first, last)
+    span = _range(session, first, last, _today(session, instant))
     sort = sort if sort in MARGIN_SORTS else "margin"
     daily = _report(session, span, "day")
     channels = _report(session, span, "channel")
@@ -193,6 +200,7 @@ def _drill_filter(
 def finance_drill(
     request: Request,
     session: SessionDep,
+    instant: NowDep,
     user: Annotated[m.User, Depends(page_user)],
     figure: Annotated[str, Query()],
     first: Annotated[str | None, Query(alias="from")] = None,
@@ -204,7 +212,7 @@ def finance_drill(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     profile = store_settings(session)
-    span = _range(session, first, last)
+    span = _range(session, first, last, _today(session, instant))
     wanted = _drill_filter(figure, span, channel_id, variant_id, product_id, unassigned)
     try:
         drill = drill_down(session, wanted, limit=100, offset=(page - 1) * 100)
@@ -249,18 +257,20 @@ def finance_entry(
 @api.get("/pnl")
 def api_pnl(
     session: SessionDep,
+    instant: NowDep,
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
     by: Annotated[str, Query()] = "day",
 ) -> dict[str, Any]:
     """Return the P&L of the days from..to (inclusive) by day, week, month, channel, product or sku.
     Every figure is a profit effect in the store currency, as a decimal string."""
-    return _report(session, _range(session, first, last), by).as_json()
+    return _report(session, _range(session, first, last, _today(session, instant)), by).as_json()
 
 
 @api.get("/drill")
 def api_drill(
     session: SessionDep,
+    instant: NowDep,
     figure: Annotated[str, Query()],
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
@@ -271,7 +281,7 @@ def api_drill(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     """Return the postings behind a figure (largest first), with what caused each."""
-    span = _range(session, first, last)
+    span = _range(session, first, last, _today(session, instant))
     try:
         drill = drill_down(
             session, _drill_filter(figure, span, channel_id, variant_id, product_id, unassigned), limit=limit

@@ -564,3 +564,13 @@ def test_operating_expenses_post_one_entry_per_occurrence_up_to_today(engine):
         4,
     )
     assert balances(engine)["7000.rent"] == D("9600.00")
+
+
+def test_the_cost_method_is_a_setting():
+    from sasame.core.errors import ConfigError
+    from sasame.finance.service import configured_cost_method
+
+    assert configured_cost_method({}) == "fifo"
+    assert configured_cost_method({"SASAME_COST_METHOD": " Average "}) == "average"
+    with pytest.raises(ConfigError, match="SASAME_COST_METHOD: 'lifo' is not one of fifo, average"):
+        configured_cost_method({"SASAME_COST_METHOD": "lifo"})

@@ -5,6 +5,8 @@ Services take a session and never commit; the CLI command, request or pipeline j
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,6 +34,23 @@ def post_ledger(session: Session, now: datetime, method: str = DEFAULT_COST_METH
         raise ConfigError(f"cost method: {method!r} is not one of {', '.join(METHODS)}")
     chosen: Method = "average" if method == "average" else "fifo"
     return post_everything(session, now, method=chosen)
+
+
+COST_METHOD_SETTING = "SASAME_COST_METHOD"
+
+
+def configured_cost_method(environ: Mapping[str, str] | None = None) -> str:
+    """Return the cost method the owner chose (SASAME_COST_METHOD: fifo or average; fifo if unset).
+
+    Changing it re-costs every stock movement on the next posting run.
+    """
+    value = (os.environ if environ is None else environ).get(COST_METHOD_SETTING, DEFAULT_COST_METHOD)
+    method = value.strip().lower() or DEFAULT_COST_METHOD
+    if method not in METHODS:
+        from sasame.core.errors import ConfigError
+
+        raise ConfigError(f"{COST_METHOD_SETTING}: {value!r} is not one of {', '.join(METHODS)}")
+    return method
 
 
 # --- Finance reports (P&L, reconciliation, rollup): the use cases the CLI, web and pipeline call.

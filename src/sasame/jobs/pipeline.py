@@ -40,9 +40,9 @@ class StepResult:
 
 
 def _post_ledger(session: Session, now: datetime) -> dict[str, Any]:
-    from sasame.finance.service import post_ledger
+    from sasame.finance.service import configured_cost_method, post_ledger
 
-    return post_ledger(session, now)
+    return post_ledger(session, now, method=configured_cost_method())
 
 
 def _finance_reports(session: Session, now: datetime) -> dict[str, Any]:

@@ -670,3 +670,25 @@ def test_the_cost_method_is_a_setting():
     assert configured_cost_method({"SASAME_COST_METHOD": " Average "}) == "average"
     with pytest.raises(ConfigError, match="SASAME_COST_METHOD: 'lifo' is not one of fifo, average"):
         configured_cost_method({"SASAME_COST_METHOD": "lifo"})
+
+
+def test_marketplace_reimbursements_for_lost_stock_offset_the_write_off(engine):
+    build_store(engine)
+    with transaction(engine) as s:
+        payout = s.scalar(select(m.Payout.id).where(m.Payout.external_id == "AMZ-1"))
+        s.add(
+            m.PayoutLine(
+                payout_id=payout,
+                kind="adjustment",
+                fee_type="FBA_Reimbursement",
+                occurred_at=at(DAY3, 20),
+                amount=D("12.00"),
+                currency="USD",
+                description="Lost inventory reimbursement",
+            )
+        )
+    with transaction(engine) as s:
+        post_ledger(s, NOW)
+    totals = balances(engine)
+    assert totals["5100"] == D("11.00") - D("12.00")  # the damaged mug, less what Amazon paid back
+    assert totals["1100.amazon"] == D("17.03") + D("12.00")

@@ -692,3 +692,57 @@ def test_marketplace_reimbursements_for_lost_stock_offset_the_write_off(engine):
     totals = balances(engine)
     assert totals["5100"] == D("11.00") - D("12.00")  # the damaged mug, less what Amazon paid back
     assert totals["1100.amazon"] == D("17.03") + D("12.00")
+
+
+def test_amazon_ads_paid_from_the_settlement_and_a_payout_that_lands(engine):
+    build_store(engine)
+    with transaction(engine) as s:
+        payout = s.scalar(select(m.Payout).where(m.Payout.external_id == "AMZ-1"))
+        campaign = m.AdCampaign(platform="amazon_ads", external_id="sp1", name="Sponsored mugs")
+        s.add(campaign)
+        s.flush()
+        ad_set = m.AdSet(campaign_id=campaign.id, external_id="g1", name="Mugs")
+        s.add(ad_set)
+        s.flush()
+        ad = m.Ad(ad_set_id=ad_set.id, external_id="k1", name="mug keyword")
+        s.add(ad)
+        s.flush()
+        s.add(
+            m.AdSpendDay(
+                ad_id=ad.id,
+                spend_date=DAY2,
+                spend=D("8.00"),
+                currency="USD",
+                impressions=300,
+                clicks=9,
+                conversions=1,
+                conversion_value=D(25),
+            )
+        )
+        # Amazon takes the ad bill out of the settlement: the line settles what the ad spend owes.
+        s.add(
+            m.PayoutLine(
+                payout_id=payout.id,
+                kind="fee",
+                fee_type="cost_of_advertising",
+                occurred_at=at(DAY3, 20),
+                amount=D("-8.00"),
+                currency="USD",
+            )
+        )
+        payout.amount = D("9.03")
+    with transaction(engine) as s:
+        post_ledger(s, NOW)
+    totals = balances(engine)
+    assert totals["6300.amazon_ads"] == D("8.00")
+    assert totals["1100.amazon"] == D("9.03")  # 17.03 - 8.00 of ads: exactly the payout in transit
+    assert totals["2050"] == D("-30.10")  # the Amazon ads never touch the card
+
+    with transaction(engine) as s:
+        s.execute(update(m.Payout).where(m.Payout.external_id == "AMZ-1").values(status="paid"))
+    with transaction(engine) as s:
+        landed = post_ledger(s, NOW)
+    assert (landed["payout_posted"], landed["entries_written"]) == (1, 1)
+    totals = balances(engine)
+    assert "1100.amazon" not in totals
+    assert totals["1000"] == D("54.54") + D("9.03")

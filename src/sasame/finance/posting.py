@@ -154,13 +154,7 @@ class Posting:
 
     def sync(self, cause: str, items: Iterable[tuple[int, str, Callable[[], list[EntryDraft]]]]) -> None:
         """Post what is new or changed among (cause_id, fingerprint, build) items; drop the rest."""
-        existing: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
-        for cause_id, entry_id, print_ in self.session.connection().execute(
-            select(m.JournalEntry.cause_id, m.JournalEntry.id, m.JournalEntry.fingerprint).where(
-                m.JournalEntry.cause == cause
-            )
-        ):
-            existing[cause_id].append((entry_id, print_))
+        existing = self._existing(cause)
         for cause_id, print_, build in items:
             known = existing.pop(cause_id, None)
             if known and all(old == print_ for _entry, old in known):
@@ -205,6 +199,7 @@ class Posting:
         self.flush()
 
     def _existing(self, cause: str) -> dict[int, list[tuple[int, str | None]]]:
+        """Return {cause_id: [(entry id, fingerprint)]} of what a cause already has in the ledger."""
         existing: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
         for cause_id, entry_id, print_ in self.session.connection().execute(
             select(m.JournalEntry.cause_id, m.JournalEntry.id, m.JournalEntry.fingerprint).where(

@@ -3,7 +3,10 @@
 An entry is built with `EntryDraft.add` (signed: debit positive, credit negative); every amount is
 rounded to its currency's minor unit as it is added (a posting is a named rounding point), and
 `write_entries` refuses, before writing anything, a draft whose postings do not sum to zero per
-currency. Nothing else in sasame inserts into ``journal_entry`` or ``posting``, so an unbalanced
+currency, or whose store-currency amounts do not sum to zero. A leg may carry an explicit
+store-currency amount (a deposit's bank leg is what the bank really received, not a conversion);
+that is how a payout in another currency posts its FX gain or loss and still balances twice.
+Nothing else in sasame inserts into ``journal_entry`` or ``posting``, so an unbalanced
 entry cannot exist.
 
 Writes are set-wise (`sasame.ingest.bulk.write_rows`: executemany on SQLite, COPY on
@@ -50,6 +53,7 @@ class EntryDraft:
         "channel_id",
         "currency",
         "fingerprint",
+        "fixed_store",
         "is_mixed",
         "kind",
         "lines",
@@ -86,6 +90,8 @@ class EntryDraft:
         """Whether a posting is in another currency than the entry's."""
         self.lines: list[tuple[int, Decimal, str, int | None, int | None]] = []
         """(account_id, signed amount, currency, order_id, variant_id)."""
+        self.fixed_store: dict[int, Decimal] = {}
+        """Line index -> its explicit store-currency amount (not converted by the writer)."""
 
     def add(
         self,
@@ -95,8 +101,14 @@ class EntryDraft:
         order_id: int | None = None,
         variant_id: int | None = None,
         currency: str | None = None,
+        store_amount: Decimal | None = None,
     ) -> None:
-        """Post a signed amount (debit positive) rounded to the currency's minor unit; zero is skipped."""
+        """Post a signed amount (debit positive) rounded to the currency's minor unit; zero is skipped.
+
+        ``store_amount`` (already rounded to the store currency's minor unit) fixes the leg's value
+        in the store currency instead of converting it; a leg with a zero amount and a non-zero
+        store amount exists only in the store currency (an FX gain or loss).
+        """
         code = currency or self.currency
         if code != self.currency:
             self.is_mixed = True
@@ -104,7 +116,9 @@ class EntryDraft:
         if quantum is None:
             quantum = _QUANTUM[code] = Decimal(1).scaleb(-minor_units(code))
         rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
-        if rounded:
+        if rounded or store_amount:
+            if store_amount is not None:
+                self.fixed_store[len(self.lines)] = store_amount
             self.lines.append((account_id, rounded, code, order_id, variant_id))
 
     def balance_to(
@@ -123,12 +137,24 @@ class EntryDraft:
         return {code: total for code, total in sums.items() if total}
 
     def check(self) -> None:
-        """Raise UnbalancedEntryError unless the postings sum to zero per currency."""
+        """Raise UnbalancedEntryError unless the postings sum to zero per currency (and, when every
+        leg has an explicit store amount, in the store currency too)."""
         off = self.imbalance()
         if off:
             raise UnbalancedEntryError(
                 f"{self.kind} entry for {self.cause} {self.cause_id} does not balance: "
                 + ", ".join(f"{total} {code}" for code, total in sorted(off.items()))
+            )
+        if self.fixed_store and len(self.fixed_store) == len(self.lines):
+            self.check_store(list(self.fixed_store.values()))
+
+    def check_store(self, store_amounts: Sequence[Decimal]) -> None:
+        """Raise UnbalancedEntryError unless the legs' store-currency amounts sum to zero."""
+        off = sum(store_amounts, Decimal(0))
+        if off:
+            raise UnbalancedEntryError(
+                f"{self.kind} entry for {self.cause} {self.cause_id} does not balance "
+                f"in the store currency: {off}"
             )
 
 
@@ -145,16 +171,20 @@ def identity_converter(store_currency: str) -> Converter:
 
 def store_amounts(draft: EntryDraft, convert: Converter, store_currency: str) -> list[Decimal]:
     """Convert each posting to the store currency; the largest converted one absorbs the rounding
-    so the entry balances in the store currency too (store-currency postings are never changed)."""
-    if draft.currency == store_currency and not draft.is_mixed:
+    so the entry balances in the store currency too (store-currency postings and legs with an
+    explicit store amount are never changed; an entry with nothing to absorb it is refused)."""
+    fixed, day = draft.fixed_store, draft.business_day
+    if draft.currency == store_currency and not draft.is_mixed and not fixed:
         return [line[1] for line in draft.lines]
     converted = [
-        amount if code == store_currency else convert(amount, code, draft.business_day)
-        for _a, amount, code, _o, _v in draft.lines
+        fixed[i] if i in fixed else amount if code == store_currency else convert(amount, code, day)
+        for i, (_a, amount, code, _o, _v) in enumerate(draft.lines)
     ]
     off = sum(converted, Decimal(0))
     if off:
-        foreign = [i for i, line in enumerate(draft.lines) if line[2] != store_currency]
+        foreign = [i for i, line in enumerate(draft.lines) if line[2] != store_currency and i not in fixed]
+        if not foreign:
+            draft.check_store(converted)
         largest = max(foreign, key=lambda i: abs(converted[i]))
         converted[largest] -= off
     return converted

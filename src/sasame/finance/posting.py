@@ -25,7 +25,9 @@ How the money flows (debit +, credit -):
   to marketplace fees by type or payment processing, reserves to the reserve account, marketplace
   reimbursements for lost/damaged stock against inventory write-offs, other adjustments to
   marketplace adjustments, each against clearing.
-- **payout** (kind payout, on paid_on, once paid): the deposit, clearing -> bank.
+- **payout** (kind payout, on paid_on, once paid): the deposit, clearing -> bank. A payout in
+  another currency than the store's posts the bank leg at what the bank received, the clearing
+  leg at what clearing carried for it, and the difference to FX gain/loss (7900).
 - **shipment** / **return**: label costs (shipping labels, return labels) against card payable.
 - **ad_spend_day**: advertising by platform against card payable; Amazon Ads against the Amazon
   clearing account instead when Amazon settlements carry advertising fee lines (then those lines
@@ -58,6 +60,7 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import day_start, ensure_utc, zone
+from sasame.core.errors import UserError
 from sasame.core.money import SCALE, Money, round_money
 from sasame.finance import accounts as a
 from sasame.finance.cogs import CostedEvent, CostEngine, Method, StockEvent, landed_line_values
@@ -71,6 +74,7 @@ from sasame.finance.ledger import (
     write_entry_columns,
 )
 from sasame.ingest.bulk import deferred_indexes, next_id, reset_sequences, write_rows
+from sasame.models.base import Amount
 
 RULES_VERSION = "1"
 """Part of every fingerprint: bump it when posting rules change so every entry is re-posted."""
@@ -863,6 +867,7 @@ def _payout_line_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[
 
 def _payout_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
     payout = m.Payout
+    deposits = _matched_deposits(p)
     for row in p.session.execute(
         select(
             payout.id,
@@ -877,10 +882,116 @@ def _payout_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[Entr
         .where(payout.status == "paid")
         .order_by(payout.id)
     ):
-        yield row[0], fingerprint(row[1:]), _payout_builder(p, tuple(row))
+        if row[6] == p.currency:
+            # Same currency as the store: the deposit is the payout, there is no FX to realise.
+            yield row[0], fingerprint(row[1:]), _payout_builder(p, tuple(row))
+            continue
+        try:
+            deposit = deposits.get(row[0])
+            values: tuple[Decimal, Decimal] | None = _foreign_payout_values(p, tuple(row), deposit)
+        except UserError:
+            values = None  # a rate is missing: the plain entry waits for it (write_entries)
+        yield row[0], fingerprint(row[1:], values), _payout_builder(p, tuple(row), values)
 
 
-def _payout_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[EntryDraft]]:
+def _matched_deposits(p: Posting) -> dict[int | None, tuple[Decimal, str]]:
+    """Return {payout id: (amount, currency)} of the bank lines the reconciliation matched."""
+    bank = m.BankTransaction
+    return {
+        payout_id: (amount, currency)
+        for payout_id, amount, currency in p.session.connection().execute(
+            select(bank.payout_id, bank.amount, bank.currency).where(bank.payout_id.is_not(None))
+        )
+    }
+
+
+SETTLED_CAUSE = {
+    "principal": "order",
+    "shipping": "order",
+    "tax": "order",
+    "refund": "refund",
+    "chargeback": "chargeback",
+}
+"""The cause whose clearing posting a settlement line of each kind empties."""
+
+
+def _foreign_payout_values(
+    p: Posting, row: tuple[Any, ...], deposit: tuple[Decimal, str] | None
+) -> tuple[Decimal, Decimal]:
+    """Return (deposited, carried) in the store currency for a payout in another currency.
+
+    ``deposited`` is what reached the bank: the matched bank line when it is in the store currency,
+    else the payout converted on its day. ``carried`` is the store-currency value at which the
+    clearing account holds what the payout empties: the clearing legs of the entries its own lines
+    posted (fees, reserves, adjustments), plus, for each order it settles, the store value the
+    order's sale, refund or chargeback put in clearing (pro rata when it settles part of it), plus
+    whatever no posting carried, converted on the payout's day. The difference is the FX result.
+    """
+    payout_id, provider, channel_id, _external_id, paid_on, amount, currency, _source = row
+    clearing_id = p.clearing(channel_id, provider)
+    connection = p.session.connection()
+    posting, entry, line = m.Posting, m.JournalEntry, m.PayoutLine
+    own_units, own_store = connection.execute(
+        select(func.sum(posting.amount, type_=Amount), func.sum(posting.store_amount, type_=Amount))
+        .join(entry, entry.id == posting.entry_id)
+        .join(line, line.id == entry.cause_id)
+        .where(
+            entry.cause == "payout_line",
+            line.payout_id == payout_id,
+            posting.account_id == clearing_id,
+            posting.currency == currency,
+        )
+    ).one()
+    carried = own_store or Decimal(0)
+    remaining = amount - (own_units or Decimal(0))
+    settled: dict[tuple[int | None, str], Decimal] = defaultdict(Decimal)
+    for kind, order_id, total in connection.execute(
+        select(line.kind, line.order_id, func.sum(line.amount, type_=Amount))
+        .where(line.payout_id == payout_id, line.order_id.is_not(None), line.kind.in_(sorted(SETTLED_CAUSE)))
+        .group_by(line.kind, line.order_id)
+    ):
+        settled[(order_id, SETTLED_CAUSE[kind])] += total
+    if settled:
+        orders = select(line.order_id).where(line.payout_id == payout_id, line.order_id.is_not(None))
+        booked = {
+            (order_id, cause): (units, store)
+            for order_id, cause, units, store in connection.execute(
+                select(
+                    posting.order_id,
+                    entry.cause,
+                    func.sum(posting.amount, type_=Amount),
+                    func.sum(posting.store_amount, type_=Amount),
+                )
+                .join(entry, entry.id == posting.entry_id)
+                .where(
+                    posting.account_id == clearing_id,
+                    posting.currency == currency,
+                    posting.order_id.in_(orders),
+                    entry.cause.in_(sorted(set(SETTLED_CAUSE.values()))),
+                )
+                .group_by(posting.order_id, entry.cause)
+            )
+        }
+        for key, settled_units in settled.items():
+            units, store = booked.get(key, (Decimal(0), Decimal(0)))
+            if not units:
+                continue  # nothing booked to settle: converted with the remainder below
+            remaining -= settled_units
+            # Settled as booked: exactly the carried value; in part: at the rate it was carried at.
+            share = store if settled_units == units else settled_units * store / units
+            carried += round_money(share, p.currency)
+    if remaining:
+        carried += p.convert(remaining, currency, paid_on)
+    if deposit is not None and deposit[1] == p.currency:
+        deposited = deposit[0]
+    else:
+        deposited = p.convert(amount, currency, paid_on)
+    return deposited, carried
+
+
+def _payout_builder(
+    p: Posting, row: tuple[Any, ...], values: tuple[Decimal, Decimal] | None = None
+) -> Callable[[], list[EntryDraft]]:
     def build() -> list[EntryDraft]:
         payout_id, provider, channel_id, external_id, paid_on, amount, currency, source_id = row
         draft = p.draft(
@@ -894,8 +1005,17 @@ def _payout_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[Entry
             source_record_id=source_id,
             memo=f"{provider} payout {external_id} deposited",
         )
-        draft.add(p.chart.code_id(a.BANK), amount)
-        draft.balance_to(p.clearing(channel_id, provider))
+        if values is None:
+            draft.add(p.chart.code_id(a.BANK), amount)
+            draft.balance_to(p.clearing(channel_id, provider))
+            return [draft] if draft.lines else []
+        # In the payout's currency the deposit moves clearing to the bank one for one; in the store
+        # currency the bank gets what it received, clearing gives up what it carried, and the
+        # difference is realised FX (a loss is a debit, a gain a credit): balanced both ways.
+        deposited, carried = values
+        draft.add(p.chart.code_id(a.BANK), amount, store_amount=deposited)
+        draft.add(p.clearing(channel_id, provider), -amount, store_amount=-carried)
+        draft.add(p.chart.code_id(a.FX_GAIN_LOSS), Decimal(0), store_amount=carried - deposited)
         return [draft] if draft.lines else []
 
     return build
@@ -1501,6 +1621,18 @@ def _store_converter(session: Session, currency: str) -> Converter:
     return book.convert
 
 
+def _match_foreign_deposits(p: Posting) -> None:
+    """Match deposits to payouts first when some payout is in another currency than the store's:
+    its entry posts what the bank really received (the reconciliation would match them anyway)."""
+    foreign = p.session.scalar(
+        select(m.Payout.id).where(m.Payout.status == "paid", m.Payout.currency != p.currency).limit(1)
+    )
+    if foreign is not None:
+        from sasame.finance.reconcile import match_deposits
+
+        match_deposits(p.session)
+
+
 def post_everything(
     session: Session, now: datetime, *, method: Method = "fifo", convert: Converter | None = None
 ) -> dict[str, Any]:
@@ -1524,6 +1656,7 @@ def _post_all(p: Posting, now: datetime) -> None:
     p.sync("refund", _refund_items(p))
     p.sync("chargeback", _chargeback_items(p))
     p.sync_bulk("payout_line", _payout_line_chunks(p))
+    _match_foreign_deposits(p)
     p.sync("payout", _payout_items(p))
     p.sync_bulk("shipment", _shipment_chunks(p))
     p.sync("return", _return_label_items(p))

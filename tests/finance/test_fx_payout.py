@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from beancount import loader
+from beancount.core import realization
 from sqlalchemy import Engine, func, select
 
 from sasame import models as m
 from sasame.db import transaction
+from sasame.finance.exports import export_ledger
 from sasame.finance.fx import import_rates, rate_for
 from sasame.finance.ledger import EntryDraft, UnbalancedEntryError, identity_converter, write_entries
 from sasame.finance.service import pnl_report, post_ledger, reconcile_books, refresh_reports
@@ -280,3 +284,26 @@ def test_the_writer_refuses_explicit_store_amounts_that_do_not_balance(engine: E
         with pytest.raises(UnbalancedEntryError, match=r"does not balance in the store currency: -0\.35"):
             write_entries(session, [entry], identity_converter("USD"), "USD")
         assert session.scalar(select(func.count()).select_from(m.Posting)) == 0
+
+
+def test_the_fx_loss_exports_to_a_ledger_bean_check_accepts(store: Engine, tmp_path: Path):
+    with transaction(store) as session:
+        post_ledger(session, NOW)
+        text, _count = export_ledger(session, "beancount")
+    path = tmp_path / "fx.beancount"
+    path.write_text(text)
+    entries, errors, _ = loader.load_file(str(path))
+    assert errors == []
+    real = realization.realize(entries)
+
+    def balance(name: str) -> Decimal:
+        return realization.get(real, name).balance.get_currency_units("USD").number
+
+    # One summary journal per payout holds the sales it settled, its fees and the deposit: clearing
+    # nets to zero inside each (so it never appears), and the FX loss is what is left.
+    assert realization.get(real, "Assets:1100:Amazon") is None
+    assert [balance("Expenses:7900"), balance("Assets:1000"), balance("Income:4000:Amazon-ca")] == [
+        D("0.35"),
+        D("246.70"),
+        D("-221.00"),
+    ]

@@ -307,3 +307,71 @@ def test_the_fx_loss_exports_to_a_ledger_bean_check_accepts(store: Engine, tmp_p
         D("246.70"),
         D("-221.00"),
     ]
+
+
+def _edit_payout(session, refund: bool, ca_2_settled: str) -> None:
+    """Add a refund of CA-1 settled by the payout, and/or settle only part of CA-2."""
+    payout_row = session.scalars(select(m.Payout).where(m.Payout.external_id == "AMZ-CA-1")).one()
+    ca_1, ca_2 = (
+        session.scalar(select(m.Order.id).where(m.Order.number == number)) for number in ("CA-1", "CA-2")
+    )
+    if refund:
+        session.add(m.Refund(order_id=ca_1, refunded_at=at(DAY2), amount=D("20.00"), currency="CAD"))
+        session.add(
+            m.PayoutLine(
+                payout_id=payout_row.id,
+                kind="refund",
+                order_id=ca_1,
+                occurred_at=at(DAY2),
+                amount=D("-20.00"),
+                currency="CAD",
+            )
+        )
+    line = session.scalars(
+        select(m.PayoutLine)
+        .where(m.PayoutLine.payout_id == payout_row.id, m.PayoutLine.order_id == ca_2)
+        .where(m.PayoutLine.kind == "principal")
+    ).one()
+    line.amount = D(ca_2_settled)
+    session.flush()
+    payout_row.amount = session.scalar(
+        select(func.sum(m.PayoutLine.amount)).where(m.PayoutLine.payout_id == payout_row.id)
+    )
+    session.flush()
+
+
+def test_a_refund_the_payout_settles_is_taken_back_at_the_rate_it_was_booked(store: Engine):
+    with transaction(store) as session:
+        _edit_payout(session, refund=True, ca_2_settled="200.00")
+        session.execute(
+            m.BankTransaction.__table__.update()
+            .where(m.BankTransaction.external_id == "DEP-CA")
+            .values(amount=D("183.75"))
+        )
+        post_ledger(session, NOW)
+        # 250.00 CAD deposited as 183.75 USD; clearing carried 73.00 + 148.00 - 22.20 - 14.80
+        # (the refund of 20.00 CAD booked on 03-04 at 0.7400) = 184.00: a loss of 0.25.
+        assert payout_legs(session, "AMZ-CA-1") == [
+            ("1000", D("250.00"), "CAD", D("183.75")),
+            ("1100.amazon", D("-250.00"), "CAD", D("-184.00")),
+            ("7900", D("0.00"), "CAD", D("0.25")),
+        ]
+        assert account_balance(session, "1100.amazon") == (D("0.00"), D("0.00"))
+
+
+def test_an_order_settled_in_part_leaves_the_rest_in_clearing_at_its_own_rate(store: Engine):
+    with transaction(store) as session:
+        _edit_payout(session, refund=False, ca_2_settled="150.00")
+        session.execute(
+            m.BankTransaction.__table__.update()
+            .where(m.BankTransaction.external_id == "DEP-CA")
+            .values(amount=D("161.70"))
+        )
+        post_ledger(session, NOW)
+        # 220.00 CAD deposited as 161.70 USD; clearing carried 73.00 + 150/200 of 148.00 - 22.20
+        # = 161.80: a loss of 0.10, and the unsettled 50.00 CAD stays at 37.00 USD (x 0.7400).
+        assert payout_legs(session, "AMZ-CA-1")[1:] == [
+            ("1100.amazon", D("-220.00"), "CAD", D("-161.80")),
+            ("7900", D("0.00"), "CAD", D("0.10")),
+        ]
+        assert account_balance(session, "1100.amazon") == (D("50.00"), D("37.00"))

@@ -867,7 +867,7 @@ def _payout_line_builder(p: Posting, row: tuple[Any, ...]) -> Callable[[], list[
 
 def _payout_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[EntryDraft]]]]:
     payout = m.Payout
-    deposits = _matched_deposits(p)
+    deposits: dict[int | None, tuple[Decimal, str]] | None = None  # read at the first foreign payout
     for row in p.session.execute(
         select(
             payout.id,
@@ -886,6 +886,8 @@ def _payout_items(p: Posting) -> Iterator[tuple[int, str, Callable[[], list[Entr
             # Same currency as the store: the deposit is the payout, there is no FX to realise.
             yield row[0], fingerprint(row[1:]), _payout_builder(p, tuple(row))
             continue
+        if deposits is None:
+            deposits = _matched_deposits(p)
         try:
             deposit = deposits.get(row[0])
             values: tuple[Decimal, Decimal] | None = _foreign_payout_values(p, tuple(row), deposit)

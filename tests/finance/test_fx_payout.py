@@ -15,6 +15,7 @@ an FX loss of 0.35 USD, and the clearing account is empty in both currencies aft
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +24,10 @@ import pytest
 from beancount import loader
 from beancount.core import realization
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
 from sasame import models as m
+from sasame.cli import app
 from sasame.db import transaction
 from sasame.finance.exports import export_ledger
 from sasame.finance.fx import import_rates, rate_for
@@ -109,6 +112,10 @@ def deposit(session, external_id: str, amount: str) -> None:
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
+    return build_fx_store(engine)
+
+
+def build_fx_store(engine: Engine) -> Engine:
     with transaction(engine) as session:
         session.add(m.BusinessSetting(name="FX Co", currency="USD", timezone="UTC", created_at=NOW))
         amazon_ca = m.Channel(code="amazon_ca", name="Amazon.ca", kind="amazon", currency="CAD")
@@ -375,3 +382,20 @@ def test_an_order_settled_in_part_leaves_the_rest_in_clearing_at_its_own_rate(st
             ("7900", D("0.00"), "CAD", D("0.10")),
         ]
         assert account_balance(session, "1100.amazon") == (D("50.00"), D("37.00"))
+
+
+def test_the_pipeline_and_the_pnl_command_show_the_fx_line(sqlite_engine: Engine):
+    build_fx_store(sqlite_engine)
+    db = str(sqlite_engine.url)
+    runner = CliRunner()
+    for step in ("finance.post", "finance.reports"):
+        ran = runner.invoke(app, ["run", "--db", db, "--step", step])
+        assert ran.exit_code == 0, ran.output
+    shown = runner.invoke(app, ["pnl", "--db", db, "--from", "2025-03-03", "--to", "2025-03-11", "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert {row["key"]: row["fx"] for row in data["rows"]}["2025-03-10"] == "-0.35"
+    assert (data["total"]["fx"], data["total"]["net_income"]) == ("-0.35", "246.70")
+    checked = runner.invoke(app, ["reconcile", "--db", db, "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["issues"] == []

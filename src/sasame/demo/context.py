@@ -36,6 +36,8 @@ class DemoContext:
     currency: str = "USD"
     truth: list[tuple[str, str, dict]] = field(default_factory=list)
     """Ground-truth facts (kind, key, value) collected by the steps, written at the end."""
+    pnl_truth: object | None = None
+    """The generator's own daily P&L (sasame.demo.pnl_truth.PnlTruth), filled by the money steps."""
 
     def rng(self, step: str) -> np.random.Generator:
         """Return a generator seeded by (seed, step), so each step is reproducible on its own."""

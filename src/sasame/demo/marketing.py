@@ -34,6 +34,8 @@ from sqlalchemy import BigInteger, Connection, String, bindparam, case, func, se
 
 from sasame.core.money import SCALE
 from sasame.demo.context import DemoContext
+from sasame.demo.pnl_truth import UNASSIGNED, truth_of
+from sasame.demo.sales import CHANNELS
 from sasame.ingest.bulk import table_of, write_rows
 from sasame.models import (
     Ad,
@@ -824,6 +826,13 @@ def _write_spend(
     reported_value = true_value + extra_value
 
     ad_index, day = np.nonzero((spend_cents > 0) | (true_conversions > 0))
+    amazon_ads = np.array([p.platform == "amazon_ads" for p in plans], dtype=bool)
+    truth_of(ctx, n_days).add(
+        "advertising",
+        np.where(amazon_ads[ad_index], CHANNELS.index("amazon"), UNASSIGNED),
+        day,
+        -spend_cents[ad_index, day],
+    )
     write_rows(
         ctx.connection,
         AdSpendDay,

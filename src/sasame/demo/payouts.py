@@ -14,6 +14,7 @@ import numpy as np
 
 from sasame import models as m
 from sasame.demo.context import DemoContext
+from sasame.demo.pnl_truth import fee_line, truth_of
 from sasame.demo.sales import AMAZON, CHANNELS, ETSY, SHOPIFY, WHOLESALE
 from sasame.demo.timeline import Timeline
 from sasame.ingest.bulk import next_id, units_from_cents, write_rows
@@ -312,6 +313,21 @@ def write_payouts(
         a[keep]
         for a in (line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on)
     )
+    is_fee = kind == "fee"
+    providers = np.array([PROVIDERS[c] for c in range(4)], dtype=object)[line_channel[is_fee]]
+    fee_lines = np.array(
+        [fee_line(str(p), f) for p, f in zip(providers.tolist(), fee_type[is_fee].tolist(), strict=True)],
+        dtype=object,
+    )
+    truth = truth_of(ctx, timeline.count)
+    for name in ("marketplace_fees", "payment_processing"):
+        chosen = fee_lines == name
+        truth.add(
+            name,
+            line_channel[is_fee][chosen],
+            timeline.day_of(occurred[is_fee][chosen]),
+            cents[is_fee][chosen],
+        )
     order = np.lexsort((occurred, key, line_channel))
     line_channel, line_order, occurred, cents, kind, fee_type, description, key, paid_on = (
         a[order]

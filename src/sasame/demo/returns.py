@@ -9,6 +9,7 @@ import numpy as np
 from sasame import models as m
 from sasame.demo.catalog import Catalog
 from sasame.demo.context import DemoContext
+from sasame.demo.pnl_truth import truth_of
 from sasame.demo.sales import AMAZON, ETSY, SHOPIFY, WHOLESALE, group_sum
 from sasame.demo.timeline import Timeline
 from sasame.ingest.bulk import next_id, units_from_cents, write_rows
@@ -216,6 +217,13 @@ def write_returns(
     refund_tax = tax[refund_orders]
     refund_amount = merchandise[refund_orders] + refund_tax + refund_shipping
     refund_ids = next_id(ctx.connection, m.Refund) + np.arange(len(refund_orders))
+    truth = truth_of(ctx, timeline.count)
+    refund_day = timeline.day_of(refunded[refund_rma])
+    truth.add("returns", channel[refund_orders], refund_day, -merchandise[refund_orders])
+    truth.add("shipping_income", channel[refund_orders], refund_day, -refund_shipping)
+    truth.add(
+        "shipping", channel[rma_orders], timeline.day_of(requested[rma_orders]), -np.where(store_paid, 795, 0)
+    )
     write_rows(
         ctx.connection,
         m.Refund,
@@ -245,6 +253,10 @@ def write_returns(
     is_resolved = resolved < cutoff
     won = is_resolved & (rng.random(len(disputed)) < 0.35)
     cb_status = np.where(~is_resolved, "open", np.where(won, "won", "lost"))
+    truth.add("chargebacks", channel[disputed], timeline.day_of(opened), -total_cents[disputed])
+    truth.add(
+        "chargebacks", channel[disputed[won]], timeline.day_of(resolved[won]), total_cents[disputed[won]]
+    )
     cb_ids = next_id(ctx.connection, m.Chargeback) + np.arange(len(disputed))
     write_rows(
         ctx.connection,

@@ -13,7 +13,7 @@ from sasame import models as m
 from sasame.core.clock import business_day, ensure_utc, system_clock, zone
 from sasame.core.errors import UserError
 from sasame.db import current_revision, head_revision, upgrade
-from sasame.demo import truth
+from sasame.demo import pnl_truth, truth
 from sasame.demo.catalog import build_catalog, write_catalog
 from sasame.demo.context import DemoContext, DemoScale
 from sasame.demo.customers import REPEAT_VISIT_SOURCES, names_and_emails
@@ -243,7 +243,16 @@ def _commerce(ctx: DemoContext, report: Progress) -> dict[str, Any]:
         },
     )
 
+    pnl_truth.record_orders(ctx, n_days, channel, day, priced)
     report("shipments and returns", 0.45)
+    shipped_orders = plan.shipped_at[kept_orders] < cutoff
+    pnl_truth.record_labels(
+        ctx,
+        n_days,
+        channel[shipped_orders],
+        timeline.day_of(plan.shipped_at[kept_orders][shipped_orders]),
+        plan.label_cents[kept_orders][shipped_orders],
+    )
     write_shipments(
         ctx,
         timeline,
@@ -373,6 +382,16 @@ def _commerce(ctx: DemoContext, report: Progress) -> dict[str, Any]:
             reserved[WAREHOUSE, part] += int(quantity[waiting].sum()) * count
     run.reserved = reserved  # type: ignore[attr-defined]
     stock_counts = write_movements(ctx, timeline, catalog, run, movements, purchase_line_ids, location_ids)
+    pnl_truth.record_goods(
+        ctx,
+        timeline,
+        movements,
+        line_ids,
+        channel[line_position],
+        money_back.return_line_ids,
+        purchase_line_ids,
+        run,
+    )
 
     report("bank", 0.80)
     other_bank = _other_bank_lines(ctx, timeline, run, catalog)

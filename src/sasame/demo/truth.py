@@ -188,6 +188,10 @@ def collect(
 
 def write(ctx: DemoContext) -> None:
     """Insert every collected fact as a GroundTruth row (one per kind and key)."""
+    from sasame.demo.pnl_truth import PnlTruth
+
+    if isinstance(ctx.pnl_truth, PnlTruth):
+        ctx.truth.extend(ctx.pnl_truth.facts(ctx.start.isoformat(), ctx.currency))
     facts = sorted({(kind, key): value for kind, key, value in ctx.truth}.items())
     write_rows(
         ctx.connection,

@@ -39,6 +39,18 @@ class StepResult:
     error: str | None = None
 
 
+def _post_ledger(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.finance.service import configured_cost_method, post_ledger
+
+    return post_ledger(session, now, method=configured_cost_method())
+
+
+def _finance_reports(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.finance.service import refresh_reports
+
+    return refresh_reports(session, now)
+
+
 def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
     from sasame.ops.service import refresh_alerts
 
@@ -46,6 +58,10 @@ def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
 
 
 STEPS: list[PipelineStep] = [
+    PipelineStep("finance.post", _post_ledger, "post new and changed business events to the ledger"),
+    PipelineStep(
+        "finance.reports", _finance_reports, "roll the P&L up by day and reconcile payouts with the bank"
+    ),
     PipelineStep("ops.alerts", _refresh_alerts, "raise alerts for late POs and unshipped orders"),
 ]
 """Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""

@@ -6,8 +6,10 @@ from sasame.models.base import Amount, Base, UTCDateTime
 from sasame.models.business import BusinessSetting, Channel, Location
 from sasame.models.catalog import BundleComponent, Product, Variant
 from sasame.models.customers import Customer
+from sasame.models.finance_reports import ExchangeRate, OperatingExpense, PnlDay, ReconciliationException
 from sasame.models.fulfilment import Shipment, TrackingEvent
 from sasame.models.ground_truth import GroundTruth
+from sasame.models.ledger import CostLayer, JournalEntry, LedgerAccount, Posting
 from sasame.models.marketing import (
     Ad,
     AdCampaign,
@@ -42,19 +44,27 @@ __all__ = [
     "BusinessSetting",
     "Channel",
     "Chargeback",
+    "CostLayer",
     "Customer",
     "EmailCampaign",
     "EmailPerformanceDay",
+    "ExchangeRate",
     "GroundTruth",
+    "JournalEntry",
+    "LedgerAccount",
     "Location",
     "MarketingTouchpoint",
+    "OperatingExpense",
     "Order",
     "OrderLine",
     "Payout",
     "PayoutLine",
+    "PnlDay",
+    "Posting",
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "ReconciliationException",
     "Refund",
     "Return",
     "ReturnLine",

@@ -164,15 +164,6 @@ def inventory(request: Request, session: SessionDep, user: UserDep) -> Response:
     )
 
 
-@pages.get("/finance")
-def finance(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = store_settings(session)
-    payouts = queries.finance_overview(session)
-    return render(
-        request, "finance.html", {"user": user, "store": profile, "payouts": payouts, "active": "finance"}
-    )
-
-
 @pages.get("/marketing")
 def marketing(request: Request, session: SessionDep, user: UserDep, instant: NowDep) -> Response:
     profile = store_settings(session)

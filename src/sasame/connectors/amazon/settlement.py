@@ -128,7 +128,8 @@ class _Settlement(FileFormat):
             paid_on=business_day(deposited_at, context.timezone),
             amount=total,
             currency=currency,
-            status="paid",
+            # A settlement report is published days before its deposit reaches the bank.
+            status="in_transit" if context.now is not None and deposited_at > context.now else "paid",
             source=SourceRef(self.name, settlement_id, summary.number, _payload(summary)),
             lines=tuple(lines),
         )

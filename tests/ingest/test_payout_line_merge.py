@@ -79,21 +79,21 @@ def test_halves_of_a_payout_merge_and_the_amount_is_the_sum_of_all_lines(engine)
     assert write(engine, first)["payout"] == {"created": 1, "updated": 0, "unchanged": 0}
     assert write(engine, second)["payout"] == {"created": 0, "updated": 1, "unchanged": 0}
     everything = [Decimal("-0.88"), Decimal("-0.59"), Decimal("10.00"), Decimal("20.00")]
-    assert stored(engine) == [("P1", "paid", Decimal("28.53"), 1, everything)]
+    assert stored(engine) == [("P1", "paid", Decimal("28.53"), 0, everything)]
     # Either half again, or both: nothing changes and nothing is duplicated.
     assert write(engine, first)["payout"] == {"created": 0, "updated": 0, "unchanged": 1}
     assert write(engine, second, first)["payout"] == {"created": 0, "updated": 0, "unchanged": 2}
-    assert stored(engine) == [("P1", "paid", Decimal("28.53"), 1, everything)]
+    assert stored(engine) == [("P1", "paid", Decimal("28.53"), 0, everything)]
 
 
 def test_a_deposit_without_lines_keeps_the_lines_and_its_amount_stands(engine):
     write(engine, payout("P1", (line("a", "10.00", 1),)))
     deposit = payout("P1", (), amount="30.00", deposit=True, origin="test.payouts")
     assert write(engine, deposit)["payout"] == {"created": 0, "updated": 1, "unchanged": 0}
-    assert stored(engine) == [("P1", "paid", Decimal("30.00"), 1, [Decimal("10.00")])]
+    assert stored(engine) == [("P1", "paid", Decimal("30.00"), 0, [Decimal("10.00")])]
     # The rest of the transactions arrive later: the deposit's amount is kept, the lines merge.
     write(engine, payout("P1", (line("b", "20.00", 5),)))
-    assert stored(engine) == [("P1", "paid", Decimal("30.00"), 1, [Decimal("10.00"), Decimal("20.00")])]
+    assert stored(engine) == [("P1", "paid", Decimal("30.00"), 0, [Decimal("10.00"), Decimal("20.00")])]
     assert write(engine, deposit)["payout"] == {"created": 0, "updated": 0, "unchanged": 1}
 
 
@@ -101,7 +101,7 @@ def test_a_line_moves_from_a_pending_forecast_to_the_payout_that_paid_it(engine)
     write(engine, payout("pending", (line("a", "10.00", 1),), status="pending"))
     outcome = write(engine, payout("P1", (line("a", "10.00", 1), line("b", "5.00", 2))))
     assert outcome["payout"] == {"created": 1, "updated": 1, "unchanged": 0}  # the forecast is gone
-    assert stored(engine) == [("P1", "paid", Decimal("15.00"), 1, [Decimal("5.00"), Decimal("10.00")])]
+    assert stored(engine) == [("P1", "paid", Decimal("15.00"), 0, [Decimal("5.00"), Decimal("10.00")])]
 
 
 def test_complete_records_still_replace_their_lines(engine):

@@ -796,8 +796,17 @@ class Upserter:
             )
         )
         if all_lines:
-            values["period_start"] = min(occurred_at for occurred_at, _ in all_lines)
-            values["period_end"] = max(occurred_at for occurred_at, _ in all_lines)
+            starts = [occurred_at for occurred_at, _ in all_lines]
+            ends = list(starts)
+            if not record.lines_are_complete:
+                # A payout pieced together from several files covers every period they name.
+                starts.append(record.period_start)
+                ends.append(record.period_end)
+                if result != "created":
+                    starts.append(payout.period_start)
+                    ends.append(payout.period_end)
+            values["period_start"] = min(starts)
+            values["period_end"] = max(ends)
             if not record.amount_is_deposit and not written_by_other:
                 values["amount"] = sum((amount for _, amount in all_lines), Decimal(0))
         payout_changed = _apply(payout, values)

@@ -17,14 +17,14 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
 from sasame.connectors.files import SourceFile
 from sasame.connectors.records import PayoutLineRecord, PayoutRecord, SourceRef
 from sasame.connectors.shopify.common import Cells, fold, instant, money, read_table, warn_once
-from sasame.core.clock import business_day
+from sasame.core.clock import business_day, day_window
 
 PROVIDER = "shopify_payments"
 
@@ -210,12 +210,19 @@ class ShopifyPaymentsTransactionsCsv(FileFormat):
     def _payout(self, payout: _Payout, context: ParseContext) -> PayoutRecord:
         lines = tuple(payout.lines)
         instants = [line.occurred_at for line in lines]
+        # Shopify pays out whole business days of transactions: the period runs from the first
+        # day's midnight to the midnight after the last day (exclusive), as the payouts API says.
+        period_start, period_end = day_window(
+            business_day(min(instants), context.timezone),
+            business_day(max(instants), context.timezone) + timedelta(days=1),
+            context.timezone,
+        )
         return PayoutRecord(
             provider=PROVIDER,
             channel="shopify",
             external_id=payout.key,
-            period_start=min(instants),
-            period_end=max(instants),
+            period_start=period_start,
+            period_end=period_end,
             paid_on=payout.day,
             amount=sum((line.amount for line in lines), Decimal(0)),
             currency=payout.currency,

@@ -1,0 +1,30 @@
+"""Understanding a customer message: intent with calibrated confidence, entities, sentiment, urgency.
+
+Public API::
+
+    understand(subject, body, catalog=None) -> Understanding
+
+Offline by default: the intent model is shipped with the package (``model/``) and loaded once.
+"""
+
+from __future__ import annotations
+
+from sasame.support.understanding.api import INTENTS, Understanding, understand
+from sasame.support.understanding.entities import (
+    Catalog,
+    CatalogMention,
+    CatalogVariant,
+    OrderReference,
+    email_address,
+)
+
+__all__ = [
+    "INTENTS",
+    "Catalog",
+    "CatalogMention",
+    "CatalogVariant",
+    "OrderReference",
+    "Understanding",
+    "email_address",
+    "understand",
+]

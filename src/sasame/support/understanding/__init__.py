@@ -9,6 +9,7 @@ Offline by default: the intent model is shipped with the package (``model/``) an
 
 from __future__ import annotations
 
+from sasame.support.understanding.adaptation import store_memory
 from sasame.support.understanding.api import INTENTS, Understanding, understand
 from sasame.support.understanding.entities import (
     Catalog,
@@ -17,6 +18,7 @@ from sasame.support.understanding.entities import (
     OrderReference,
     email_address,
 )
+from sasame.support.understanding.intents import StoreMemory
 
 __all__ = [
     "INTENTS",
@@ -24,7 +26,9 @@ __all__ = [
     "CatalogMention",
     "CatalogVariant",
     "OrderReference",
+    "StoreMemory",
     "Understanding",
     "email_address",
+    "store_memory",
     "understand",
 ]

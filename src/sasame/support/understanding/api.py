@@ -15,7 +15,7 @@ from sasame.support.understanding.entities import (
     sizes_in,
     urgency,
 )
-from sasame.support.understanding.intents import INTENTS, classify
+from sasame.support.understanding.intents import INTENTS, StoreMemory, classify
 from sasame.support.understanding.text import clean_body, clean_subject
 
 
@@ -35,12 +35,18 @@ class Understanding:
     clean_text: str  # what the classifier read (quotes/signature removed)
 
 
-def understand(subject: str, body: str, catalog: Catalog | None = None) -> Understanding:
-    """Return what a customer email asks, how sure we are, and what it refers to."""
+def understand(
+    subject: str, body: str, catalog: Catalog | None = None, memory: StoreMemory | None = None
+) -> Understanding:
+    """Return what a customer email asks, how sure we are, and what it refers to.
+
+    ``memory`` (optional, from ``adaptation.store_memory(session)``) adapts the shipped model
+    to the store's own handled conversations.
+    """
     subject_text = clean_subject(subject)
     new_text = clean_body(body)
     clean_text = f"{subject_text}\n{new_text}".strip() if subject_text else new_text
-    result = classify(subject_text, new_text)
+    result = classify(subject_text, new_text, memory)
     # Order numbers: the new text and subject first; a quoted earlier mail (the shop's own
     # notification) is a fallback, since customers often reply to it without retyping the number.
     refs = order_references(clean_text)

@@ -1,0 +1,57 @@
+"""Store adaptation: fit a :class:`StoreMemory` on the store's own handled conversations.
+
+The examples are closed tickets whose intent a human gave (the owner's own reading when they
+answered by hand, or a correction made on review: ``reviewed_intent`` wins over ``intent``),
+each represented by its first inbound message. Tickets the engine decided on its own and nobody
+reviewed are left out, so the model never learns from its own unchecked guesses.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sasame.support.understanding.intents import IntentModel, StoreMemory, shipped_model
+from sasame.support.understanding.text import clean_body, clean_subject
+
+MAX_EXAMPLES = 5000
+"""The most recent handled tickets kept in memory (enough for any small store, bounded in time)."""
+
+
+def history_examples(session: Session, limit: int = MAX_EXAMPLES) -> list[tuple[str, str, str]]:
+    """Return (subject, body, intent) of the store's human-labelled closed tickets, newest first."""
+    from sasame.models import SupportMessage, SupportTicket
+
+    label = func.coalesce(SupportTicket.reviewed_intent, SupportTicket.intent)
+    human = (SupportTicket.reviewed_intent.is_not(None)) | (SupportTicket.decision != "auto")
+    first_inbound = (
+        select(SupportMessage.ticket_id, func.min(SupportMessage.id).label("message_id"))
+        .where(SupportMessage.direction == "inbound")
+        .group_by(SupportMessage.ticket_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(SupportMessage.subject, SupportMessage.body, label)
+        .join(first_inbound, first_inbound.c.message_id == SupportMessage.id)
+        .join(SupportTicket, SupportTicket.id == SupportMessage.ticket_id)
+        .where(SupportTicket.status == "closed", label.is_not(None), human)
+        .order_by(SupportTicket.id.desc())
+        .limit(limit)
+    ).all()
+    return [(subject or "", body or "", intent) for subject, body, intent in rows]
+
+
+def memory_from_examples(
+    examples: list[tuple[str, str, str]], model: IntentModel | None = None
+) -> StoreMemory:
+    model = model or shipped_model()
+    texts = [f"{clean_subject(s)}\n{clean_body(b)}".strip() for s, b, _ in examples]
+    return StoreMemory(model, texts, [intent for _, _, intent in examples])
+
+
+def store_memory(session: Session) -> StoreMemory | None:
+    """Return the store's adapted model, or None when it has too little labelled history (< 10)."""
+    examples = history_examples(session)
+    if len(examples) < 10:
+        return None
+    return memory_from_examples(examples)

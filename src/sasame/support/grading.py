@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sasame.support.triage import TriageResult
+from sasame.support.triage import ORDER_INTENTS, TriageResult
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "order_status": ("is_shipped", "tracking_number", "estimated_delivery_on", "delivered_on", "is_late"),
@@ -27,7 +27,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "cancel_order": ("can_modify",),
     "change_address": ("can_modify",),
     "change_order": ("can_modify",),
-    "refund_status": ("is_refunded", "refund_amount", "return_received"),
+    "refund_status": ("is_refunded", "refund_amount"),
     "product_question": ("product",),
     "shipping_question": ("country",),
     "discount_question": ("discount_codes",),
@@ -37,6 +37,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 REQUIRED_WHEN_ASKED: dict[str, tuple[str, ...]] = {
     "product_question": ("sku", "in_stock", "next_arrival_on"),
 }
+"""A reply naming several options satisfies these through its per-SKU ``availability``."""
 """Facts required only when the customer named the variant (the label has its size or colour)."""
 
 
@@ -68,24 +69,41 @@ def grade(result: TriageResult, label: dict[str, Any]) -> Grade:
     if not intent_ok:
         problems.append(f"intent {result.intent} != {label.get('intent')}")
     labelled_order = label.get("order_number")
-    if labelled_order:
+    states_order = bool(result.reply_facts.get("order_number")) or result.intent in ORDER_INTENTS
+    if labelled_order and states_order:
         order_ok = result.order_ref == labelled_order
+    elif labelled_order:
+        # A thank-you or a general answer that names no order is not wrong about the order.
+        order_ok = result.order_ref in (None, labelled_order)
     else:
-        order_ok = result.order_ref is None or not result.reply_facts.get("order_number")
+        order_ok = not result.reply_facts.get("order_number")
     if not order_ok:
         problems.append(f"order {result.order_ref} != {labelled_order}")
     facts: dict[str, Any] = label.get("facts") or {}
     facts_ok = True
     if result.reply is not None and order_ok:
-        for key, stated in result.reply_facts.items():
+        availability = result.reply_facts.get("availability") or {}
+        stated_facts = dict(result.reply_facts)
+        sku = facts.get("sku")
+        if isinstance(sku, str) and sku in availability and "sku" not in stated_facts:
+            # A reply listing several options states the labelled variant's availability among them.
+            stated_facts |= {"sku": sku, **availability[sku]}
+        for key, stated in stated_facts.items():
             if key in facts and not _same(stated, facts[key]):
                 facts_ok = False
                 problems.append(f"fact {key}: reply says {stated!r}, label {facts[key]!r}")
         required = list(REQUIRED.get(result.intent, ()))
         if facts.get("size") or facts.get("colour"):
             required += REQUIRED_WHEN_ASKED.get(result.intent, ())
+        if facts.get("is_refunded") is False:
+            required.append("return_received")
+        if facts.get("is_shipped") is False and "is_late" in required:
+            required.remove("is_late")
+        if facts.get("return_eligible") is False:
+            # Past the window the answer is no; which variant was wanted no longer matters.
+            required = [key for key in required if not key.startswith("wanted_")]
         for key in required:
-            if facts.get(key) is not None and key not in result.reply_facts:
+            if facts.get(key) is not None and key not in stated_facts:
                 facts_ok = False
                 problems.append(f"fact {key} ({facts[key]!r}) is missing from the reply")
     return Grade(intent_ok, order_ok, facts_ok, problems)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import median
@@ -62,6 +62,8 @@ ORDER_INTENTS = {
 }
 """Intents that cannot be answered without knowing the order."""
 RECENT_ORDER_DAYS = 90
+CHASER_CHARACTERS = 160
+"""A follow-up this short (after quotes and signature are removed) adds nothing to the ask."""
 AMAZON_RELAY = "marketplace.amazon.com"
 
 COUNTRIES = {
@@ -295,11 +297,10 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     """Decide what to do with one message; read-only."""
     policy = ctx.policy
     u = understand(message.subject, message.body, ctx.catalog)
-    if message.thread_text and (u.intent == "other" or u.confidence < policy.auto_confidence):
-        # A chaser says little; read it with the message it chases.
-        earlier = understand(message.subject, f"{message.body}\n\n{message.thread_text}", ctx.catalog)
-        if earlier.confidence > u.confidence:
-            u = earlier
+    if message.thread_text and len(u.clean_text) < CHASER_CHARACTERS:
+        # A chaser ("any update?") asks what the message it chases asked: read that one.
+        earlier = understand(message.subject, message.thread_text, ctx.catalog)
+        u = replace(earlier, order_refs=earlier.order_refs or u.order_refs)
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
     decision = _Decision()
@@ -445,6 +446,10 @@ def _resolve_order(
     )
     facts = [queries.order_facts(ctx.session, i, ctx.now) for i in candidates[:20]]
     fitting = [o for o in facts if _fits(intent, o, ctx.now)]
+    if len(fitting) > 1:
+        # Several orders fit: the one holding the product the customer names.
+        named = [o for o in fitting if _names_an_item(o, u)]
+        fitting = named or fitting
     if len(fitting) == 1:
         return fitting[0], None
     if not needs_order:
@@ -452,6 +457,19 @@ def _resolve_order(
     if not fitting:
         return None, "no order number given and none of the sender's recent orders fits"
     return None, f"no order number given and {len(fitting)} of the sender's orders could be meant"
+
+
+def _names_an_item(order: OrderFacts, u: Understanding) -> bool:
+    """Whether the message names one of the order's products (by a catalog match or its title words)."""
+    skus = {mention.sku.lower() for mention in u.mentions}
+    text = u.clean_text.lower()
+    for line in order.lines:
+        if line.sku and line.sku.lower() in skus:
+            return True
+        words = _words(line.product)
+        if words and all(w in text for w in words):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,6 +568,7 @@ class _Answer:
                     else f"{carrier_name(order.carrier)} expects to deliver it by {self.day(estimated)}."
                 )
             else:
+                r.note(is_late=False)
                 r.say(
                     f"{carrier_name(order.carrier)} hasn't given a delivery date yet; the tracking link will "
                     "show it as soon as they do."
@@ -628,14 +647,13 @@ class _Answer:
             )
             self.decision.at_most("draft", "a return asked before delivery")
             return
-        eligible, days = window
+        eligible, _ = window
         assert order.delivered_at is not None
         until = order.delivered_at + timedelta(days=policy.return_window_days)
         r.note(
             return_eligible=eligible,
             return_window_days=policy.return_window_days,
             delivered_on=instant_fact(order.delivered_at),
-            days_since_delivery=days,
         )
         item = self._item(order, need_size=exchange)
         if not eligible:
@@ -977,32 +995,48 @@ class _Answer:
             self.decision.at_most("draft", "the message could mean more than one product")
         sizes = [s for s in self.u.sizes if any(v.size == s for v in variants)]
         colours = [c for c in self.u.colours if any((v.colour or "").lower() == c.lower() for v in variants)]
+        wanted_colours = {c.lower() for c in colours}
         asked = [
             v
             for v in variants
-            if (not sizes or v.size in sizes)
-            and (not colours or (v.colour or "").lower() in {c.lower() for c in colours})
+            if (not sizes or v.size in sizes) and (not colours or (v.colour or "").lower() in wanted_colours)
         ]
+        is_availability = bool(AVAILABILITY.search(self.u.clean_text)) or bool(sizes or colours)
         r.note(product=product)
+        unknown_options = [s for s in self.u.sizes if s not in sizes] + [
+            c for c in self.u.colours if c.lower() not in {x.lower() for x in colours}
+        ]
+        if unknown_options and not (sizes or colours):
+            r.say(
+                f"The {product} doesn't come in {' / '.join(unknown_options)}, sorry - it comes in "
+                f"{_offer_words(variants)}.",
+                offered=_offer_words(variants),
+            )
+            return
         if (sizes or colours) and len(asked) == 1:
             variant = asked[0]
             r.note(size=variant.size if sizes else None, colour=variant.colour if colours else None)
             self._availability_sentence(variant)
-        elif (sizes or colours) and not asked:
-            r.say(f"The {product} doesn't come in {' '.join([*sizes, *colours])}, sorry.")
+            self.reply.note(availability=_availability_map(asked))
+            return
+        r.say(f"Thanks for asking! The {product} comes in {_offer_words(variants)}.", sizes=_sizes(variants))
+        group = asked if (sizes or colours) else variants
+        in_stock = [v for v in group if v.on_hand > 0]
+        sold_out = [v for v in group if v.on_hand <= 0]
+        which = f"In {' / '.join([*colours, *sizes]).lower()}" if (sizes or colours) else "Right now"
+        if not sold_out:
+            r.say(f"{which}, every option is in stock.")
+        elif not in_stock:
+            r.say(f"{which}, it's sold out{_restock_words(sold_out)}.")
         else:
-            in_stock = [v for v in variants if v.on_hand > 0]
-            offered = _offer_words(variants)
-            r.say(f"Thanks for asking! The {product} comes in {offered}.", sizes=_sizes(variants))
-            if in_stock and len(in_stock) < len(variants):
-                r.say(
-                    "In stock right now: " + ", ".join(_variant_words(v, short=True) for v in in_stock) + "."
-                )
-            elif not in_stock:
-                r.say("It's sold out in every option right now.")
-            if not AVAILABILITY.search(self.u.clean_text):
-                r.say("Materials, measurements and care instructions are under Details on the product page.")
-                self.decision.at_most("draft", "a product question the catalog data does not fully answer")
+            r.say(
+                f"{which}, in stock: {', '.join(_variant_words(v, short=True) for v in in_stock)}; sold out: "
+                f"{', '.join(_variant_words(v, short=True) for v in sold_out)}{_restock_words(sold_out)}."
+            )
+        r.note(availability=_availability_map(group))
+        if not is_availability:
+            r.say("Materials, measurements and care instructions are under Details on the product page.")
+            self.decision.at_most("draft", "a product question the catalog data does not fully answer")
 
     def _shipping_question(self) -> None:
         r, ctx = self.reply, self.ctx
@@ -1147,6 +1181,33 @@ def _variant_words(variant: queries.VariantFacts, short: bool = False) -> str:
     if short:
         return " / ".join(options) or variant.sku
     return f"{variant.product} ({' / '.join(options)})" if options else variant.product
+
+
+def _availability_map(variants: Iterable[queries.VariantFacts]) -> dict[str, dict[str, Any]]:
+    return {
+        v.sku: {
+            "in_stock": v.on_hand > 0,
+            "next_arrival_on": v.next_arrival_on.isoformat() if v.on_hand <= 0 and v.next_arrival_on else None,
+        }
+        for v in variants
+    }
+
+
+def _restock_words(sold_out: list[queries.VariantFacts]) -> str:
+    """' (back around 12 March)' when every sold-out option has the same next delivery, else per option."""
+    days = {v.next_arrival_on for v in sold_out}
+    if days == {None}:
+        return " with no restock scheduled yet"
+    if len(days) == 1:
+        (day,) = days
+        assert day is not None
+        return f" (back around {short_day_text(day)})"
+    parts = [
+        f"{_variant_words(v, short=True)} back around {short_day_text(v.next_arrival_on)}"
+        for v in sold_out
+        if v.next_arrival_on
+    ]
+    return " (" + "; ".join(parts) + ")"
 
 
 def _sizes(variants: Iterable[queries.VariantFacts]) -> list[str]:

@@ -423,7 +423,8 @@ def _typo(text: str, rng: random.Random) -> str:
 def compose(template: str, rng: random.Random) -> str:
     slots = {
         "ref": _ref(rng),
-        "item": rng.choice(ITEMS),
+        # Half the time the product is the token understand() puts for a catalog product name.
+        "item": rng.choice(ITEMS) if rng.random() < 0.5 else "_product_",
         "colour": rng.choice(COLOURS),
         "size": rng.choice(SIZES),
         "country": rng.choice(COUNTRIES),

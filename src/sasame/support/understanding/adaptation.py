@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sasame.support.understanding.entities import Catalog
 from sasame.support.understanding.intents import IntentModel, StoreMemory, shipped_model
 from sasame.support.understanding.text import clean_body, clean_subject
 
@@ -42,16 +43,25 @@ def history_examples(session: Session, limit: int = MAX_EXAMPLES) -> list[tuple[
 
 
 def memory_from_examples(
-    examples: list[tuple[str, str, str]], model: IntentModel | None = None
+    examples: list[tuple[str, str, str]], catalog: Catalog | None = None, model: IntentModel | None = None
 ) -> StoreMemory:
+    """Fit the memory on (subject, body, intent) examples, read exactly as ``understand`` reads."""
     model = model or shipped_model()
-    texts = [f"{clean_subject(s)}\n{clean_body(b)}".strip() for s, b, _ in examples]
+    mask = catalog.mask_products if catalog is not None else _unchanged
+    texts = [f"{mask(clean_subject(s))}\n{mask(clean_body(b))}".strip() for s, b, _ in examples]
     return StoreMemory(model, texts, [intent for _, _, intent in examples])
 
 
-def store_memory(session: Session) -> StoreMemory | None:
-    """Return the store's adapted model, or None when it has too little labelled history (< 10)."""
+def store_memory(session: Session, catalog: Catalog | None = None) -> StoreMemory | None:
+    """Return the store's adapted model, or None when it has too little labelled history (< 10).
+
+    Pass the same ``catalog`` that ``understand`` will get (loaded here when omitted).
+    """
     examples = history_examples(session)
     if len(examples) < 10:
         return None
-    return memory_from_examples(examples)
+    return memory_from_examples(examples, catalog if catalog is not None else Catalog.from_session(session))
+
+
+def _unchanged(text: str) -> str:
+    return text

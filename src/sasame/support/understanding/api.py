@@ -32,7 +32,7 @@ class Understanding:
     sentiment: float  # -1..1
     urgency: str  # "low" | "normal" | "high"
     out_of_scope: bool
-    clean_text: str  # what the classifier read (quotes/signature removed)
+    clean_text: str  # what the classifier read: subject + new text (quotes/signature removed)
 
 
 def understand(
@@ -46,7 +46,10 @@ def understand(
     subject_text = clean_subject(subject)
     new_text = clean_body(body)
     clean_text = f"{subject_text}\n{new_text}".strip() if subject_text else new_text
-    result = classify(subject_text, new_text, memory)
+    if catalog is not None:
+        result = classify(catalog.mask_products(subject_text), catalog.mask_products(new_text), memory)
+    else:
+        result = classify(subject_text, new_text, memory)
     # Order numbers: the new text and subject first; a quoted earlier mail (the shop's own
     # notification) is a fallback, since customers often reply to it without retyping the number.
     refs = order_references(clean_text)

@@ -71,6 +71,7 @@ class Catalog:
     colours: tuple[str, ...] = ()
     _by_sku: dict[str, CatalogVariant] = field(default_factory=dict, repr=False)
     _titles: dict[str, list[CatalogVariant]] = field(default_factory=dict, repr=False)
+    _product_pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.sizes:
@@ -82,6 +83,23 @@ class Catalog:
         for variant in self.variants:
             titles.setdefault(_normalise(variant.product_title), []).append(variant)
         self._titles = titles
+        forms: set[str] = set()
+        for title in titles:
+            forms |= {form for form in _title_forms(title) if len(form) >= 4}
+        if forms:
+            patterns = (r"\W+".join(map(re.escape, form.split())) for form in forms)
+            alternatives = sorted(patterns, key=len, reverse=True)
+            self._product_pattern = re.compile(rf"(?i)(?<![a-z0-9])(?:{'|'.join(alternatives)})(?![a-z0-9])")
+
+    def mask_products(self, text: str) -> str:
+        """Replace product names by the token ``_product_``, so the classifier reads "a product".
+
+        A store's product names are words the shipped model never saw ("Ribbed Tank"); as one
+        known token they say what matters for the intent: the customer names a product.
+        """
+        if self._product_pattern is None:
+            return text
+        return self._product_pattern.sub(" _product_ ", text)
 
     @classmethod
     def from_session(cls, session: Session) -> Catalog:
@@ -296,19 +314,22 @@ def _mention(variant: CatalogVariant, score: float) -> CatalogMention:
     return CatalogMention(variant.sku, variant.variant_id, variant.size, variant.colour, score)
 
 
-def _title_score(title: str, words: list[str]) -> float:
-    """Best difflib ratio of the (normalised) title against any window of the text's words.
-
-    Titles are also tried without numbers and shortened to first+last word ("Art Print A3" ->
-    "art print"), which is how customers name products.
-    """
-    title_words = title.split()
+def _title_forms(title: str) -> set[str]:
+    """A normalised title and how customers shorten it: without numbers ("no 2"), and first and
+    last word of a longer name ("Art Print A3" -> "art print", "Enamel Camp Mug" -> "enamel mug")."""
     forms = {title}
-    plain = [w for w in title_words if not any(ch.isdigit() for ch in w)]
-    if len(plain) >= 1:
+    plain = [w for w in title.split() if not any(ch.isdigit() for ch in w) and w != "no"]
+    if plain:
         forms.add(" ".join(plain))
     if len(plain) > 2:
         forms.add(f"{plain[0]} {plain[-1]}")
+    return forms
+
+
+def _title_score(title: str, words: list[str]) -> float:
+    """Best difflib ratio of the (normalised) title, or a short form of it, against any window
+    of the text's words of the same length; a short form scores at most 0.95."""
+    forms = _title_forms(title)
     best = 0.0
     text = " ".join(words)
     for form in forms:

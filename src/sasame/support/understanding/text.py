@@ -91,6 +91,21 @@ def clean_body(body: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_MARKETPLACE_ENVELOPE = re.compile(
+    r"(?i)^\s*(?:inquiry|enquiry|message|question)s?\s+from\s+(?:an?\s+)?(?:amazon|etsy|ebay)?\s*"
+    r"(?:customer|buyer)\b[^(]*?(\((?:order|receipt)[^)]*\))?\s*$"
+)
+
+
 def clean_subject(subject: str) -> str:
-    """Drop reply/forward prefixes ('Re: Fwd: AW:') from a subject."""
-    return re.sub(r"(?i)^(\s*(re|fw|fwd|aw|wg|tr|sv)\s*(\[\d+\])?\s*:\s*)+", "", subject or "").strip()
+    """Drop reply/forward prefixes ('Re: Fwd: AW:') and marketplace envelopes from a subject.
+
+    Amazon's buyer-seller messages arrive as "Inquiry from Amazon customer Ann Lee (Order:
+    112-...)": the words say nothing about the ask (only the order number matters), so the
+    subject keeps just the order part.
+    """
+    text = re.sub(r"(?i)^(\s*(re|fw|fwd|aw|wg|tr|sv)\s*(\[\d+\])?\s*:\s*)+", "", subject or "").strip()
+    envelope = _MARKETPLACE_ENVELOPE.match(text)
+    if envelope:
+        return (envelope.group(1) or "").strip("() ")
+    return text

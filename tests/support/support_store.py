@@ -53,7 +53,11 @@ def build_store(engine: Engine) -> dict[str, int]:
     """Write the store; return the ids the tests refer to."""
     ids: dict[str, int] = {}
     with transaction(engine) as s:
-        s.add(BusinessSetting(name="Tiny Threads", currency="USD", timezone="America/New_York", created_at=utc(2025, 1, 1)))
+        s.add(
+            BusinessSetting(
+                name="Tiny Threads", currency="USD", timezone="America/New_York", created_at=utc(2025, 1, 1)
+            )
+        )
         shop = Channel(code="shop", name="Tiny Threads", kind="shopify", currency="USD")
         warehouse = Location(code="wh", name="Columbus", kind="warehouse")
         shirt = Product(handle="linen-shirt", title="Linen Shirt", category="tops")
@@ -74,24 +78,44 @@ def build_store(engine: Engine) -> dict[str, int]:
                 weight_grams=300,
             )
         variants["PIN"] = Variant(
-            product_id=pin.id, sku="PIN-1", title="Enamel Pin", price=Decimal("12.00"), currency="USD",
-            unit_cost=Decimal("3.00"), weight_grams=20,
+            product_id=pin.id,
+            sku="PIN-1",
+            title="Enamel Pin",
+            price=Decimal("12.00"),
+            currency="USD",
+            unit_cost=Decimal("3.00"),
+            weight_grams=20,
         )
         s.add_all(variants.values())
         s.flush()
         for key, units in (("S", 4), ("M", 0), ("L", 7), ("PIN", 50)):
-            s.add(StockLevel(variant_id=variants[key].id, location_id=warehouse.id, on_hand=units, counted_at=NOW))
+            s.add(
+                StockLevel(
+                    variant_id=variants[key].id, location_id=warehouse.id, on_hand=units, counted_at=NOW
+                )
+            )
         supplier = Supplier(name="Loom Co", currency="USD", quoted_lead_time_days=30)
         s.add(supplier)
         s.flush()
         po = PurchaseOrder(
-            number="PO-7", supplier_id=supplier.id, location_id=warehouse.id, status="sent",
-            ordered_at=utc(2026, 2, 10), expected_on=date(2026, 3, 12), currency="USD",
+            number="PO-7",
+            supplier_id=supplier.id,
+            location_id=warehouse.id,
+            status="sent",
+            ordered_at=utc(2026, 2, 10),
+            expected_on=date(2026, 3, 12),
+            currency="USD",
         )
         s.add(po)
         s.flush()
-        s.add(PurchaseOrderLine(purchase_order_id=po.id, variant_id=variants["M"].id, quantity_ordered=20,
-                                unit_cost=Decimal("22.50")))
+        s.add(
+            PurchaseOrderLine(
+                purchase_order_id=po.id,
+                variant_id=variants["M"].id,
+                quantity_ordered=20,
+                unit_cost=Decimal("22.50"),
+            )
+        )
         jane = Customer(email=JANE, name="Jane Doe", first_seen_at=utc(2025, 6, 1), country="US")
         bob = Customer(email=BOB, name="Bob Vip", first_seen_at=utc(2024, 6, 1), country="US", is_vip=True)
         s.add_all([jane, bob])
@@ -99,55 +123,131 @@ def build_store(engine: Engine) -> dict[str, int]:
         ids |= {"jane": jane.id, "bob": bob.id, "warehouse": warehouse.id}
         ids |= {f"variant_{k}": v.id for k, v in variants.items()}
 
-        def order(number: str, customer: Customer, at: datetime, variant: Variant, price: str, status: str) -> Order:
+        def order(
+            number: str, customer: Customer, at: datetime, variant: Variant, price: str, status: str
+        ) -> Order:
             o = Order(
-                channel_id=shop.id, external_id=number.lstrip("#"), number=number, customer_id=customer.id,
-                email=customer.email, ordered_at=at, order_date=at.date(), currency="USD",
-                subtotal=Decimal(price), total=Decimal(price), financial_status="paid",
-                fulfillment_status=status, ship_country="US", ship_city="Madison", ship_region="WI",
+                channel_id=shop.id,
+                external_id=number.lstrip("#"),
+                number=number,
+                customer_id=customer.id,
+                email=customer.email,
+                ordered_at=at,
+                order_date=at.date(),
+                currency="USD",
+                subtotal=Decimal(price),
+                total=Decimal(price),
+                financial_status="paid",
+                fulfillment_status=status,
+                ship_country="US",
+                ship_city="Madison",
+                ship_region="WI",
                 ship_postal_code="53703",
             )
             s.add(o)
             s.flush()
-            line = OrderLine(order_id=o.id, variant_id=variant.id, sku=variant.sku, title=variant.title, quantity=1,
-                             unit_price=Decimal(price))
+            line = OrderLine(
+                order_id=o.id,
+                variant_id=variant.id,
+                sku=variant.sku,
+                title=variant.title,
+                quantity=1,
+                unit_price=Decimal(price),
+            )
             s.add(line)
             s.flush()
             ids[f"order_{number}"] = o.id
             ids[f"line_{number}"] = line.id
             return o
 
-        def ship(o: Order, carrier: str, tracking: str, shipped: datetime, estimated: datetime,
-                 delivered: datetime | None, events: list[tuple[datetime, str, str]]) -> None:
+        def ship(
+            o: Order,
+            carrier: str,
+            tracking: str,
+            shipped: datetime,
+            estimated: datetime,
+            delivered: datetime | None,
+            events: list[tuple[datetime, str, str]],
+        ) -> None:
             shipment = Shipment(
-                order_id=o.id, carrier=carrier, tracking_number=tracking,
-                status="delivered" if delivered else "in_transit", shipped_at=shipped,
-                estimated_delivery_at=estimated, delivered_at=delivered, label_cost=Decimal("7.40"), currency="USD",
+                order_id=o.id,
+                carrier=carrier,
+                tracking_number=tracking,
+                status="delivered" if delivered else "in_transit",
+                shipped_at=shipped,
+                estimated_delivery_at=estimated,
+                delivered_at=delivered,
+                label_cost=Decimal("7.40"),
+                currency="USD",
             )
             s.add(shipment)
             s.flush()
             for at, status, description in events:
-                s.add(TrackingEvent(shipment_id=shipment.id, occurred_at=at, status=status, description=description))
+                s.add(
+                    TrackingEvent(
+                        shipment_id=shipment.id, occurred_at=at, status=status, description=description
+                    )
+                )
             line_id = ids[f"line_{o.number}"]
             variant_id = s.get(OrderLine, line_id).variant_id  # type: ignore[union-attr]
-            s.add(StockMovement(
-                variant_id=variant_id, location_id=warehouse.id, kind="sale", quantity=-1,
-                unit_cost=Decimal("21.00"), currency="USD", moved_at=shipped, order_line_id=line_id,
-            ))
+            s.add(
+                StockMovement(
+                    variant_id=variant_id,
+                    location_id=warehouse.id,
+                    kind="sale",
+                    quantity=-1,
+                    unit_cost=Decimal("21.00"),
+                    currency="USD",
+                    moved_at=shipped,
+                    order_line_id=line_id,
+                )
+            )
 
         o1 = order("#1001", jane, utc(2026, 2, 20, 14), variants["L"], "60.00", "fulfilled")
-        ship(o1, "usps", "9400111899223344556677", utc(2026, 2, 22, 15), utc(2026, 2, 26, 20), utc(2026, 2, 25, 18),
-             [(utc(2026, 2, 22, 15), "in_transit", "Accepted at USPS origin facility"),
-              (utc(2026, 2, 25, 18), "delivered", "Delivered, front door/porch")])
+        ship(
+            o1,
+            "usps",
+            "9400111899223344556677",
+            utc(2026, 2, 22, 15),
+            utc(2026, 2, 26, 20),
+            utc(2026, 2, 25, 18),
+            [
+                (utc(2026, 2, 22, 15), "in_transit", "Accepted at USPS origin facility"),
+                (utc(2026, 2, 25, 18), "delivered", "Delivered, front door/porch"),
+            ],
+        )
         o2 = order("#1002", jane, utc(2026, 3, 1, 14), variants["S"], "60.00", "fulfilled")
-        ship(o2, "ups", "1Z999AA10123456784", utc(2026, 3, 3, 16), utc(2026, 3, 7, 20), None,
-             [(utc(2026, 3, 3, 16), "label_created", "Shipper created a label"),
-              (utc(2026, 3, 4, 9), "in_transit", "Departed UPS facility, Memphis TN")])
+        ship(
+            o2,
+            "ups",
+            "1Z999AA10123456784",
+            utc(2026, 3, 3, 16),
+            utc(2026, 3, 7, 20),
+            None,
+            [
+                (utc(2026, 3, 3, 16), "label_created", "Shipper created a label"),
+                (utc(2026, 3, 4, 9), "in_transit", "Departed UPS facility, Memphis TN"),
+            ],
+        )
         order("#1003", jane, utc(2026, 3, 5, 10), variants["PIN"], "12.00", "unfulfilled")
         o4 = order("#1004", jane, utc(2026, 1, 5, 14), variants["S"], "60.00", "fulfilled")
-        ship(o4, "usps", "9400111899220000000004", utc(2026, 1, 6, 15), utc(2026, 1, 10, 20), utc(2026, 1, 10, 18),
-             [(utc(2026, 1, 10, 18), "delivered", "Delivered, front door/porch")])
+        ship(
+            o4,
+            "usps",
+            "9400111899220000000004",
+            utc(2026, 1, 6, 15),
+            utc(2026, 1, 10, 20),
+            utc(2026, 1, 10, 18),
+            [(utc(2026, 1, 10, 18), "delivered", "Delivered, front door/porch")],
+        )
         o5 = order("#1005", bob, utc(2026, 3, 1, 15), variants["S"], "60.00", "fulfilled")
-        ship(o5, "ups", "1Z999AA10123450005", utc(2026, 3, 3, 16), utc(2026, 3, 7, 20), None,
-             [(utc(2026, 3, 4, 9), "in_transit", "Departed UPS facility, Memphis TN")])
+        ship(
+            o5,
+            "ups",
+            "1Z999AA10123450005",
+            utc(2026, 3, 3, 16),
+            utc(2026, 3, 7, 20),
+            None,
+            [(utc(2026, 3, 4, 9), "in_transit", "Departed UPS facility, Memphis TN")],
+        )
     return ids

@@ -20,7 +20,9 @@ def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageRe
         return triage(ctx, IncomingMessage(id="m1", sender=sender, subject=subject, body=body))
 
 
-def test_where_is_my_order_answers_with_tracking_and_the_expected_day(engine: Engine, store: dict[str, int]) -> None:
+def test_where_is_my_order_answers_with_tracking_and_the_expected_day(
+    engine: Engine, store: dict[str, int]
+) -> None:
     result = run(engine, "Where is my order?", "Hi, where is order #1002? It's been days.\n\nJane")
     assert (result.intent, result.order_ref, result.decision) == ("order_status", "#1002", "auto")
     assert result.reply is not None
@@ -45,7 +47,9 @@ def test_without_a_number_the_order_is_the_senders_that_fits(engine: Engine, sto
 
 
 def test_return_inside_the_window_opens_an_rma(engine: Engine, store: dict[str, int]) -> None:
-    result = run(engine, "Return", "I'd like to return the linen shirt from order #1001, it's too big. Thanks, Jane")
+    result = run(
+        engine, "Return", "I'd like to return the linen shirt from order #1001, it's too big. Thanks, Jane"
+    )
     assert (result.intent, result.order_ref, result.decision) == ("return_request", "#1001", "auto")
     assert result.reply_facts["return_eligible"] is True
     assert result.reply_facts["item_sku"] == "LIN-WHT-L"
@@ -91,7 +95,9 @@ def test_cancel_a_shipped_order_says_it_is_too_late(engine: Engine, store: dict[
 
 
 def test_product_question_gives_the_next_purchase_order_day(engine: Engine, store: dict[str, int]) -> None:
-    result = run(engine, "size M", "When will the Linen Shirt in size M be back in stock?", sender="new@example.org")
+    result = run(
+        engine, "size M", "When will the Linen Shirt in size M be back in stock?", sender="new@example.org"
+    )
     assert result.intent == "product_question"
     assert result.reply is not None
     assert "sold out right now; it's back around 12 March" in result.reply
@@ -100,7 +106,9 @@ def test_product_question_gives_the_next_purchase_order_day(engine: Engine, stor
 
 
 def test_damaged_item_is_escalated_with_a_costed_resolution(engine: Engine, store: dict[str, int]) -> None:
-    result = run(engine, "broken", "The linen shirt from order #1001 arrived torn and damaged. Very disappointed.")
+    result = run(
+        engine, "broken", "The linen shirt from order #1001 arrived torn and damaged. Very disappointed."
+    )
     assert (result.intent, result.decision) == ("damaged_item", "escalate")
     suggestion = next(a.to_json() for a in result.actions if a.kind == "suggest_resolution")
     # L is in stock: reship at the variant's unit cost plus the outbound label.
@@ -132,8 +140,12 @@ def test_always_escalate_words_and_vips(engine: Engine, store: dict[str, int]) -
     assert "draft: VIP customer" in vip.reasons
 
 
-@pytest.mark.parametrize(("setting", "value"), [("mode.order_status", "draft"), ("max_auto_order_value", "10")])
-def test_the_owners_policy_lowers_autonomy(engine: Engine, store: dict[str, int], setting: str, value: str) -> None:
+@pytest.mark.parametrize(
+    ("setting", "value"), [("mode.order_status", "draft"), ("max_auto_order_value", "10")]
+)
+def test_the_owners_policy_lowers_autonomy(
+    engine: Engine, store: dict[str, int], setting: str, value: str
+) -> None:
     with transaction(engine) as session:
         set_policy(session, setting, value, now=NOW, by="owner")
     status = run(engine, "order", "Where is order #1002?")

@@ -25,7 +25,14 @@ from sasame.support import actions
 from sasame.support.intake.mail import Mail
 from sasame.support.policy import Policy
 from sasame.support.replies import reply_subject
-from sasame.support.triage import IncomingMessage, PlannedAction, TriageContext, TriageResult, triage
+from sasame.support.triage import (
+    LABEL_LINK,
+    IncomingMessage,
+    PlannedAction,
+    TriageContext,
+    TriageResult,
+    triage,
+)
 from sasame.support.understanding import email_address
 
 SYSTEM = "system:support"
@@ -183,7 +190,9 @@ def _perform(
             )
         if "return_id" not in done:
             raise UserError("the return label needs the return to be created first")
-        return actions.buy_return_label(session, return_id=done["return_id"], labels=labels, policy=policy)
+        bought = actions.buy_return_label(session, return_id=done["return_id"], labels=labels, policy=policy)
+        done["label_url"], done["label_tracking"] = bought["label_url"], bought["tracking_number"]
+        return bought
     if planned.kind == "cancel_order":
         return actions.cancel_order(session, order_id=p["order_id"], now=now)
     if planned.kind == "change_address":
@@ -291,10 +300,15 @@ def apply_triage(
             ticket.closed_at = now
         session.flush()
         return decision
+    body = result.reply
+    if "label_url" in done:
+        body = body.replace(
+            LABEL_LINK, f"{done['label_url']} (return tracking number {done['label_tracking']})"
+        )
     payload = {
         "to": message.from_address,
         "subject": reply_subject(message.subject),
-        "body": result.reply,
+        "body": body,
         "facts": {k: v for k, v in result.reply_facts.items()},
         "reasons": reasons,
         "in_reply_to": message.message_id,
@@ -506,6 +520,9 @@ def send_draft(
             outcome=str(outcome),
             actor=by,
         )
+    if "label_url" in done:
+        link = f"{done['label_url']} (return tracking number {done['label_tracking']})"
+        payload["body"] = str(payload["body"]).replace(LABEL_LINK, link)
     sent_id = _send(session, ticket, message, payload, outbox=outbox, now=now)
     proposal.status, proposal.taken_by, proposal.taken_at = "done", by, now
     proposal.payload = payload | {"message_id": sent_id, "edited": edited}

@@ -61,6 +61,8 @@ ORDER_INTENTS = {
     "refund_status",
 }
 """Intents that cannot be answered without knowing the order."""
+LABEL_LINK = "<label link>"
+"""Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
 CHASER_CHARACTERS = 160
 """A follow-up this short (after quotes and signature are removed) adds nothing to the ask."""
@@ -708,7 +710,8 @@ class _Answer:
         if policy.prepaid_return_label:
             self.actions.append(PlannedAction("buy_return_label", {"order": order.number, "rma_number": rma}))
             r.say(
-                "Your prepaid return label is attached; just drop the parcel at any post office.",
+                f"Your prepaid return label: {LABEL_LINK} - print it, stick it on the parcel and drop it at any "
+                "post office.",
                 prepaid_label=True,
             )
         else:
@@ -1187,7 +1190,9 @@ def _availability_map(variants: Iterable[queries.VariantFacts]) -> dict[str, dic
     return {
         v.sku: {
             "in_stock": v.on_hand > 0,
-            "next_arrival_on": v.next_arrival_on.isoformat() if v.on_hand <= 0 and v.next_arrival_on else None,
+            "next_arrival_on": v.next_arrival_on.isoformat()
+            if v.on_hand <= 0 and v.next_arrival_on
+            else None,
         }
         for v in variants
     }

@@ -30,16 +30,16 @@ class StoredMessage:
         self.raw, self.uid, self.flags = raw, uid, flags
         self.parsed: Message = message_from_bytes(raw)
 
-    def getUID(self) -> int:  # noqa: N802 - Twisted's interface names
+    def getUID(self) -> int:
         return self.uid
 
-    def getFlags(self) -> list[str]:  # noqa: N802
+    def getFlags(self) -> list[str]:
         return self.flags
 
-    def getInternalDate(self) -> str:  # noqa: N802
+    def getInternalDate(self) -> str:
         return str(self.parsed.get("Date", "Thu, 05 Mar 2026 15:00:00 +0000"))
 
-    def getHeaders(self, negate: bool, *names: str) -> dict[str, str]:  # noqa: N802
+    def getHeaders(self, negate: bool, *names: str) -> dict[str, str]:
         wanted = {n.lower() for n in names}
         return {
             k.lower(): str(v)
@@ -47,19 +47,19 @@ class StoredMessage:
             if not names or ((k.lower() in wanted) != negate)
         }
 
-    def getBodyFile(self) -> io.BytesIO:  # noqa: N802
-        head, _, body = self.raw.partition(b"\r\n\r\n")
-        if not _:
-            head, _, body = self.raw.partition(b"\n\n")
+    def getBodyFile(self) -> io.BytesIO:
+        _, separator, body = self.raw.partition(b"\r\n\r\n")
+        if not separator:
+            _, _, body = self.raw.partition(b"\n\n")
         return io.BytesIO(body)
 
-    def getSize(self) -> int:  # noqa: N802
+    def getSize(self) -> int:
         return len(self.raw)
 
-    def isMultipart(self) -> bool:  # noqa: N802
+    def isMultipart(self) -> bool:
         return False
 
-    def getSubPart(self, part: int) -> Any:  # noqa: N802
+    def getSubPart(self, part: int) -> Any:
         raise IndexError(part)
 
 
@@ -78,38 +78,38 @@ class MemoryMailbox:
         return uid
 
     # IMailboxInfo
-    def getFlags(self) -> list[str]:  # noqa: N802
+    def getFlags(self) -> list[str]:
         return ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"]
 
-    def getHierarchicalDelimiter(self) -> str:  # noqa: N802
+    def getHierarchicalDelimiter(self) -> str:
         return "/"
 
     # IMailbox
-    def getUIDValidity(self) -> int:  # noqa: N802
+    def getUIDValidity(self) -> int:
         return self.uid_validity
 
-    def getUIDNext(self) -> int:  # noqa: N802
+    def getUIDNext(self) -> int:
         return self.next_uid
 
-    def getUID(self, message: int) -> int:  # noqa: N802
+    def getUID(self, message: int) -> int:
         return self.messages[message - 1].uid
 
-    def getMessageCount(self) -> int:  # noqa: N802
+    def getMessageCount(self) -> int:
         return len(self.messages)
 
-    def getRecentCount(self) -> int:  # noqa: N802
+    def getRecentCount(self) -> int:
         return 0
 
-    def getUnseenCount(self) -> int:  # noqa: N802
+    def getUnseenCount(self) -> int:
         return sum(1 for m in self.messages if "\\Seen" not in m.flags)
 
-    def isWriteable(self) -> bool:  # noqa: N802
+    def isWriteable(self) -> bool:
         return True
 
     def destroy(self) -> None:
         self.messages.clear()
 
-    def requestStatus(self, names: list[str]) -> dict[str, int]:  # noqa: N802
+    def requestStatus(self, names: list[str]) -> dict[str, int]:
         values = {
             "MESSAGES": self.getMessageCount(),
             "RECENT": 0,
@@ -119,13 +119,13 @@ class MemoryMailbox:
         }
         return {name: values[name] for name in names if name in values}
 
-    def addListener(self, listener: Any) -> None:  # noqa: N802
+    def addListener(self, listener: Any) -> None:
         self.listeners.append(listener)
 
-    def removeListener(self, listener: Any) -> None:  # noqa: N802
+    def removeListener(self, listener: Any) -> None:
         self.listeners.remove(listener)
 
-    def addMessage(self, message: Any, flags: Any = (), date: Any = None) -> Any:  # noqa: N802
+    def addMessage(self, message: Any, flags: Any = (), date: Any = None) -> Any:
         from twisted.internet import defer
 
         return defer.succeed(self.deliver(message.read()))
@@ -150,7 +150,7 @@ class Account(imap4.MemoryAccount):
         self.inbox = inbox
         self.addMailbox("INBOX", inbox)
 
-    def _emptyMailbox(self, name: str, id: int) -> MemoryMailbox:  # noqa: N802
+    def _emptyMailbox(self, name: str, id: int) -> MemoryMailbox:
         return MemoryMailbox()
 
 
@@ -159,7 +159,7 @@ class Realm:
     def __init__(self) -> None:
         self.accounts: dict[bytes, Account] = {}
 
-    def requestAvatar(self, avatar_id: bytes, mind: Any, *interfaces: Any) -> Any:  # noqa: N802
+    def requestAvatar(self, avatar_id: bytes, mind: Any, *interfaces: Any) -> Any:
         if imap4.IAccount not in interfaces:
             raise NotImplementedError
         account = self.accounts[avatar_id]
@@ -176,7 +176,7 @@ class ImapServer:
         server_portal = self.portal
 
         class Factory(protocol.Factory):
-            def buildProtocol(self, address: Any) -> imap4.IMAP4Server:  # noqa: N802
+            def buildProtocol(self, address: Any) -> imap4.IMAP4Server:
                 server = imap4.IMAP4Server()
                 server.portal = server_portal
                 server.factory = self
@@ -221,7 +221,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 sink.messages.append(envelope.original_content or envelope.content)
                 return "250 Message accepted for delivery"
 

@@ -63,7 +63,8 @@ def test_email_in_answer_out_label_bought_restocked_on_receipt(
         b"Message-ID: <return-1@mail.example.com>\r\n"
         b"Date: Thu, 05 Mar 2026 14:30:00 +0000\r\n"
         b"\r\n"
-        b"Hi,\r\n\r\nI'd like to return the linen shirt from order #1001, it's too big.\r\n\r\nThanks,\r\nJane\r\n"
+        b"Hi,\r\n\r\nI'd like to return the linen shirt from order #1001, it's too big.\r\n\r\n"
+        b"Thanks,\r\nJane\r\n"
     )
     with transaction(engine) as session:
         set_policy(session, "prepaid_return_label", "yes", now=NOW, by="owner")

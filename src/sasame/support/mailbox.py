@@ -22,6 +22,7 @@ from sasame.db import transaction
 from sasame.support.intake.imap import fetch_new
 from sasame.support.intake.settings import MailSettings
 from sasame.support.intake.smtp import SmtpOutbox
+from sasame.support.llm import ChatModel, LlmSettings
 from sasame.support.policy import load_policy
 from sasame.support.service import Outbox, receive_all, triage_pending
 from sasame.support.triage import TriageContext
@@ -40,6 +41,7 @@ def poll_and_triage(
     settings: MailSettings,
     outbox: Outbox | None = None,
     labels: LabelService | None = None,
+    model: ChatModel | None = None,
 ) -> dict[str, Any]:
     """Fetch and store new mail (if a mailbox is configured), then triage every undecided ticket."""
     summary: dict[str, Any] = {"fetched": 0, "new": 0}
@@ -54,7 +56,7 @@ def poll_and_triage(
         summary |= {"fetched": len(mails), "new": new}
     ctx = TriageContext.load(session, load_policy(session), now)
     decisions: Counter[str] = Counter(
-        decision for _, _, decision in triage_pending(session, ctx, outbox=outbox, labels=labels)
+        decision for _, _, decision in triage_pending(session, ctx, outbox=outbox, labels=labels, model=model)
     )
     return summary | {
         "auto": decisions["auto"],
@@ -70,16 +72,20 @@ def process_mailbox(
     settings: MailSettings | None = None,
     outbox: Outbox | None = None,
     labels: LabelService | None = None,
+    model: ChatModel | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """One pass in one transaction: the cursor moves only if everything fetched was stored and triaged."""
     settings = settings or MailSettings.from_env(environ)
+    if model is None:
+        llm = LlmSettings.from_env(environ)
+        model = ChatModel(llm) if llm is not None else None
     if outbox is None and settings.has_smtp:
         outbox = SmtpOutbox(settings)
     if labels is None:
         labels = label_service_from_environment(environ)
     with transaction(engine) as session:
-        return poll_and_triage(session, now, settings=settings, outbox=outbox, labels=labels)
+        return poll_and_triage(session, now, settings=settings, outbox=outbox, labels=labels, model=model)
 
 
 def pipeline_step(session: Session, now: datetime) -> dict[str, Any]:

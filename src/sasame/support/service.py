@@ -9,6 +9,7 @@ failure turns the ticket into a draft for a person, with the error as the reason
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.connectors.carriers.http import CarrierApiError
 from sasame.connectors.carriers.labels import LabelService
-from sasame.core.errors import UserError
+from sasame.core.errors import ConfigError, UserError
 from sasame.support import actions
 from sasame.support.intake.mail import Mail
+from sasame.support.llm import ChatModel, check_facts
 from sasame.support.policy import Policy
 from sasame.support.replies import reply_subject
 from sasame.support.triage import (
@@ -399,12 +401,44 @@ def _send(
     return sent_id
 
 
+def phrase_with_model(
+    ctx: TriageContext, message: IncomingMessage, result: TriageResult, model: ChatModel
+) -> None:
+    """Let the language model rephrase the reply; any fact it adds sends the message to a person."""
+    if result.reply is None or result.decision == "escalate":
+        return
+    try:
+        draft = model.rephrase(
+            store=ctx.store_name,
+            tone=ctx.policy.tone,
+            message=message.body,
+            facts=result.reply_facts,
+            draft=result.reply,
+        )
+    except ConfigError as error:
+        result.reasons.append(f"kept the template reply: {error}")
+        return
+    sources = [result.reply, message.subject, message.body, json.dumps(result.reply_facts, default=str)]
+    verdict = check_facts(draft, sources)
+    if not verdict.allowed:
+        result.decision = "escalate"
+        result.reasons.append(
+            "escalate: the language model's draft states what the data does not: "
+            + ", ".join(verdict.unsupported)
+        )
+        result.actions.append(PlannedAction("escalate", {"reasons": [result.reasons[-1]]}))
+        return
+    result.reply = draft
+    result.reasons.append("the reply was phrased by the language model and passed the fact check")
+
+
 def triage_pending(
     session: Session,
     ctx: TriageContext,
     *,
     outbox: Outbox | None = None,
     labels: LabelService | None = None,
+    model: ChatModel | None = None,
     limit: int | None = None,
 ) -> list[tuple[m.SupportTicket, TriageResult, str]]:
     """Triage every ticket no decision has been taken on yet (its latest inbound message)."""
@@ -424,7 +458,10 @@ def triage_pending(
         )
         if message is None:
             continue
-        result = triage(ctx, incoming_of(session, message))
+        incoming = incoming_of(session, message)
+        result = triage(ctx, incoming)
+        if model is not None:
+            phrase_with_model(ctx, incoming, result, model)
         decision = apply_triage(
             session, ticket, message, result, policy=ctx.policy, now=ctx.now, outbox=outbox, labels=labels
         )

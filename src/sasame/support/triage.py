@@ -710,8 +710,8 @@ class _Answer:
         if policy.prepaid_return_label:
             self.actions.append(PlannedAction("buy_return_label", {"order": order.number, "rma_number": rma}))
             r.say(
-                f"Your prepaid return label: {LABEL_LINK} - print it, stick it on the parcel and drop it at any "
-                "post office.",
+                f"Your prepaid return label: {LABEL_LINK} - print it, stick it on the parcel and drop it "
+                "at any post office.",
                 prepaid_label=True,
             )
         else:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -119,33 +119,31 @@ def find_orders_by_reference(session: Session, reference: str) -> list[int]:
 
 
 def customer_id_by_email(session: Session, address: str) -> int | None:
+    """The customer with this (lower-cased) address: customer emails are stored lower-case and unique."""
     address = address.strip().lower()
     if not address:
         return None
     found = session.scalar(select(m.Customer.id).where(m.Customer.email == address))
-    if found is not None:
-        return int(found)
-    by_order = session.scalar(
-        select(m.Order.customer_id)
-        .where(func.lower(m.Order.email) == address, m.Order.customer_id.is_not(None))
-        .order_by(m.Order.ordered_at.desc())
-        .limit(1)
-    )
-    return int(by_order) if by_order is not None else None
+    return int(found) if found is not None else None
 
 
 def orders_of_sender(session: Session, address: str, customer_id: int | None, since: datetime) -> list[int]:
-    """Return the ids of the sender's orders placed since ``since``, newest first."""
+    """Return the ids of the sender's orders placed since ``since``, newest first.
+
+    By customer when the address is a known customer (indexed); by the order's own email otherwise
+    (guest checkouts).
+    """
     address = address.strip().lower()
-    who = [func.lower(m.Order.email) == address] if address else []
     if customer_id is not None:
-        who.append(m.Order.customer_id == customer_id)
-    if not who:
+        who = m.Order.customer_id == customer_id
+    elif address:
+        who = m.Order.email == address
+    else:
         return []
     return list(
         session.scalars(
             select(m.Order.id)
-            .where(or_(*who), m.Order.ordered_at >= since)
+            .where(who, m.Order.ordered_at >= since)
             .order_by(m.Order.ordered_at.desc(), m.Order.id.desc())
         )
     )
@@ -381,3 +379,120 @@ def customer_context(
         if t.id != exclude_ticket
     ]
     return CustomerContext(customer_id, email or address, name, is_vip, orders, value, currency, earlier)
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard's reads
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    ticket_id: int
+    subject: str
+    sender: str
+    intent: str | None
+    confidence: float | None
+    decision: str | None
+    status: str
+    opened_at: datetime
+    order_number: str | None
+    reasons: list[str]
+    snippet: str
+
+
+def queue(session: Session, statuses: tuple[str, ...], limit: int = 100) -> list[QueueRow]:
+    """Tickets waiting for a person (escalated) or for approval (pending), oldest first."""
+    rows = session.execute(
+        select(m.SupportTicket, m.Order.number)
+        .outerjoin(m.Order, m.Order.id == m.SupportTicket.order_id)
+        .where(m.SupportTicket.status.in_(statuses))
+        .order_by(m.SupportTicket.opened_at, m.SupportTicket.id)
+        .limit(limit)
+    ).all()
+    ids = [ticket.id for ticket, _ in rows]
+    senders: dict[int, str] = {}
+    snippets: dict[int, str] = {}
+    for ticket_id, sender, body in session.execute(
+        select(m.SupportMessage.ticket_id, m.SupportMessage.from_address, m.SupportMessage.body)
+        .where(m.SupportMessage.ticket_id.in_(ids), m.SupportMessage.direction == "inbound")
+        .order_by(m.SupportMessage.sent_at)
+    ):
+        senders.setdefault(ticket_id, sender)
+        snippets.setdefault(ticket_id, " ".join(body.split())[:160])
+    reasons: dict[int, list[str]] = {}
+    for ticket_id, payload in session.execute(
+        select(m.SupportAction.ticket_id, m.SupportAction.payload)
+        .where(m.SupportAction.ticket_id.in_(ids), m.SupportAction.kind.in_(("reply", "escalate")))
+        .order_by(m.SupportAction.id)
+    ):
+        found = payload.get("reasons") if isinstance(payload, dict) else None
+        if isinstance(found, list):
+            reasons[ticket_id] = [str(r) for r in found]
+    return [
+        QueueRow(
+            ticket.id,
+            ticket.subject,
+            senders.get(ticket.id, ""),
+            ticket.intent,
+            ticket.intent_confidence,
+            ticket.decision,
+            ticket.status,
+            aware(ticket.opened_at) or datetime.min.replace(tzinfo=UTC),
+            number,
+            reasons.get(ticket.id, []),
+            snippets.get(ticket.id, ""),
+        )
+        for ticket, number in rows
+    ]
+
+
+@dataclass
+class TicketDetail:
+    ticket: m.SupportTicket
+    messages: list[m.SupportMessage]
+    proposed_reply: dict[str, Any] | None
+    proposed_actions: list[dict[str, Any]]
+    done_actions: list[dict[str, Any]]
+    order: OrderFacts | None
+    customer: CustomerContext
+
+
+def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDetail | None:
+    ticket = session.get(m.SupportTicket, ticket_id)
+    if ticket is None:
+        return None
+    messages = list(
+        session.scalars(
+            select(m.SupportMessage)
+            .where(m.SupportMessage.ticket_id == ticket_id)
+            .order_by(m.SupportMessage.sent_at)
+        )
+    )
+    proposed_reply = None
+    proposed, done = [], []
+    for action in session.scalars(
+        select(m.SupportAction).where(m.SupportAction.ticket_id == ticket_id).order_by(m.SupportAction.id)
+    ):
+        entry = {"id": action.id, "kind": action.kind, "status": action.status, "payload": action.payload}
+        if action.kind == "reply" and action.status == "proposed":
+            proposed_reply = action.payload
+        elif action.status == "proposed":
+            proposed.append(entry)
+        else:
+            done.append(entry)
+    order = order_facts(session, ticket.order_id, now) if ticket.order_id is not None else None
+    first = next((msg for msg in messages if msg.direction == "inbound"), None)
+    customer = customer_context(session, ticket.customer_id, first.from_address if first else "", ticket.id)
+    return TicketDetail(ticket, messages, proposed_reply, proposed, done, order, customer)
+
+
+def support_audit(session: Session, limit: int = 50) -> list[m.AuditLog]:
+    return list(
+        session.scalars(
+            select(m.AuditLog)
+            .where(m.AuditLog.action.like("support.%"))
+            .order_by(m.AuditLog.occurred_at.desc(), m.AuditLog.id.desc())
+            .limit(limit)
+        )
+    )

@@ -77,6 +77,7 @@ def create_app(engine: Engine, settings: Settings, clock: Clock = system_clock) 
     app.include_router(pages.pages)
     app.include_router(support_pages.router)
     app.include_router(support_pages.api)
+    app.include_router(support_pages.webhook)
     app.include_router(webhooks.router)
 
     @app.exception_handler(LoginRequired)

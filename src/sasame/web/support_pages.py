@@ -180,3 +180,48 @@ def queue_json(session: SessionDep) -> JSONResponse:
         for row in queries.queue(session, ("escalated", "pending"))
     ]
     return JSONResponse(rows)
+
+
+webhook = APIRouter(prefix="/webhooks", include_in_schema=False)
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+@webhook.post("/support")
+async def helpdesk_webhook(request: Request) -> JSONResponse:
+    """Store one signed helpdesk message in its thread; the next triage pass answers it."""
+    import os
+
+    from sasame.ingest.webhooks import body_facts, record_rejection, verify_base64_hmac
+    from sasame.support.intake.webhook import SECRET_SETTING, SIGNATURE_HEADER, parse_helpdesk_message
+    from sasame.support.service import receive
+
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        return JSONResponse({"detail": "request body too large"}, status_code=413)
+    at = request.app.state.clock()
+    secret = os.environ.get(SECRET_SETTING, "")
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not secret or not verify_base64_hmac(body, signature, secret):
+        reason = (
+            f"{SECRET_SETTING} is not set, so no support webhook can be verified"
+            if not secret
+            else ("no signature" if not signature else "signature does not match")
+        )
+        client = request.client.host if request.client else None
+        with request.app.state.sessions() as session, session.begin():
+            record_rejection(
+                session, platform="support", reason=reason, now=at, details=body_facts(body, None, client)
+            )
+        return JSONResponse({"detail": reason}, status_code=401)
+    try:
+        mail = parse_helpdesk_message(body)
+        with request.app.state.sessions() as session, session.begin():
+            received = receive(session, mail, now=at)
+            answer = {
+                "ticket_id": received.ticket.id,
+                "message_id": mail.message_id,
+                "created": received.is_new,
+            }
+    except UserError as error:
+        return JSONResponse({"detail": str(error)}, status_code=422)
+    return JSONResponse(answer, status_code=201 if answer["created"] else 200)

@@ -1,0 +1,216 @@
+"""`sasame support ...` end to end on the hand-written store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from support_store import JANE, NOW
+from typer.testing import CliRunner
+
+from sasame import models as m
+from sasame.cli import app
+from sasame.db import transaction
+
+runner = CliRunner()
+AT = ["--now", NOW.isoformat()]
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _lines(tmp_path: Path) -> Path:
+    path = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "a", "from": JANE, "subject": "where?", "body": "Where is my order #1002?"},
+        {
+            "id": "b",
+            "from": JANE,
+            "subject": "cancel",
+            "body": "Please cancel order #1003, I ordered by mistake.",
+        },
+        {
+            "id": "c",
+            "from": JANE,
+            "subject": "broken",
+            "body": "The linen shirt from order #1001 arrived torn.",
+        },
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_triage_prints_one_line_per_message_and_writes_nothing(
+    engine: Engine, store: dict[str, int], tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["support", "triage", "--in", str(_lines(tmp_path)), "--db", _url(engine), *AT]
+    )
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [(o["id"], o["intent"], o["order_ref"], o["decision"]) for o in out] == [
+        ("a", "order_status", "#1002", "auto"),
+        ("b", "cancel_order", "#1003", "auto"),
+        ("c", "damaged_item", "#1001", "escalate"),
+    ]
+    assert set(out[0]) == {
+        "id",
+        "intent",
+        "confidence",
+        "order_ref",
+        "decision",
+        "reply",
+        "actions",
+        "reasons",
+    }
+    assert out[1]["actions"] == [
+        {"kind": "cancel_order", "order": "#1003", "order_id": store["order_#1003"], "refund": "12.0000"}
+    ]
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.SupportTicket)) == 0
+        assert session.get(m.Order, store["order_#1003"]).cancelled_at is None  # type: ignore[union-attr]
+
+
+def test_triage_apply_stores_tickets_and_carries_out_actions(
+    engine: Engine, store: dict[str, int], tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["support", "triage", "--in", str(_lines(tmp_path)), "--db", _url(engine), "--apply", *AT]
+    )
+    assert result.exit_code == 0, result.output
+    applied = [json.loads(line)["applied_decision"] for line in result.output.splitlines()]
+    # Without an SMTP server automatic replies wait as drafts; the cancellation itself is done.
+    assert applied == ["draft", "draft", "escalate"]
+    with transaction(engine) as session:
+        order = session.get(m.Order, store["order_#1003"])
+        assert (order.fulfillment_status, order.financial_status) == ("cancelled", "refunded")  # type: ignore[union-attr]
+        refund = session.scalars(select(m.Refund)).one()
+        assert refund.amount == 12
+        statuses = sorted(session.scalars(select(m.SupportTicket.status)).all())
+        assert statuses == ["escalated", "pending", "pending"]
+
+
+def test_policy_show_and_set(engine: Engine, store: dict[str, int]) -> None:
+    url = _url(engine)
+    assert (
+        runner.invoke(app, ["support", "policy", "set", "return_window_days", "14", "--db", url]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["support", "policy", "set", "mode.order_status", "draft", "--db", url])
+    assert result.output.strip() == "mode.order_status = draft"
+    shown = json.loads(runner.invoke(app, ["support", "policy", "show", "--json", "--db", url]).output)
+    assert (shown["return_window_days"], shown["modes"]["order_status"], shown["modes"]["complaint"]) == (
+        14,
+        "draft",
+        "off",
+    )
+    bad = runner.invoke(app, ["support", "policy", "set", "tone", "grumpy", "--db", url])
+    assert bad.exit_code == 1
+    assert str(bad.exception) == "support policy tone: 'grumpy' is not one of warm, formal, brief"
+
+
+def test_eval_scores_labelled_messages(engine: Engine, store: dict[str, int], tmp_path: Path) -> None:
+    labelled = tmp_path / "labelled.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "from": JANE,
+            "subject": "where?",
+            "body": "Where is my order #1002?",
+            "label": {
+                "intent": "order_status",
+                "order_number": "#1002",
+                "facts": {
+                    "tracking_number": "1Z999AA10123456784",
+                    "is_shipped": True,
+                    "estimated_delivery_on": "2026-03-07",
+                },
+            },
+        },
+        {
+            "id": "b",
+            "from": JANE,
+            "subject": "where?",
+            "body": "Where is my order #1002?",
+            "label": {
+                "intent": "order_status",
+                "order_number": "#1002",
+                "facts": {"tracking_number": "WRONG"},
+            },
+        },
+        {
+            "id": "c",
+            "from": JANE,
+            "subject": "broken",
+            "body": "The linen shirt from order #1001 arrived torn.",
+            "label": {"intent": "damaged_item", "order_number": "#1001", "must_escalate": True},
+        },
+    ]
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(
+        app, ["support", "eval", "--in", str(labelled), "--db", _url(engine), "--json", *AT]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["decisions"] == {"auto": 2, "escalate": 1}
+    assert (report["auto_correct"], report["must_escalate_escalated"], report["must_escalate"]) == (1, 1, 1)
+    assert report["wrong_auto"] == [
+        {
+            "id": "b",
+            "intent": "order_status",
+            "problems": ["fact tracking_number: reply says '1Z999AA10123456784', label 'WRONG'"],
+        }
+    ]
+    assert report["understanding"]["accuracy"] == 1.0
+    text = runner.invoke(app, ["support", "eval", "--in", str(labelled), "--db", _url(engine), *AT])
+    assert "automatic answers correct: 1/2 (50.0%)" in text.output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "subject": "s", "body": "b"}\nnot json\n')
+    failed = runner.invoke(app, ["support", "eval", "--in", str(broken), "--db", _url(engine)])
+    assert failed.exit_code == 1
+    assert str(failed.exception) == f"{broken}, line 1: field 'label' needs an 'intent'"
+
+
+def test_export_labelled_writes_the_ground_truth(
+    engine: Engine, store: dict[str, int], tmp_path: Path
+) -> None:
+    with transaction(engine) as session:
+        ticket = m.SupportTicket(thread_key="<t@x>", subject="where?", status="open", opened_at=NOW)
+        session.add(ticket)
+        session.flush()
+        session.add(
+            m.SupportMessage(
+                ticket_id=ticket.id,
+                message_id="<t@x>",
+                direction="inbound",
+                from_address=JANE,
+                to_address="help@x",
+                subject="where?",
+                body="Where is #1002?",
+                sent_at=NOW,
+            )
+        )
+        session.add(
+            m.GroundTruth(
+                kind="email_label",
+                key="<t@x>",
+                value={
+                    "intent": "order_status",
+                    "order_number": "#1002",
+                    "facts": {},
+                    "must_escalate": False,
+                },
+            )
+        )
+    out = tmp_path / "labelled.jsonl"
+    result = runner.invoke(app, ["support", "export-labelled", "--out", str(out), "--db", _url(engine)])
+    assert " ".join(result.output.split()) == f"1 labelled messages written to {out}"
+    line = json.loads(out.read_text())
+    assert (line["id"], line["from"], line["label"]["intent"], line["label"]["order_number"]) == (
+        "<t@x>",
+        JANE,
+        "order_status",
+        "#1002",
+    )

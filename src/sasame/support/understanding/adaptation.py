@@ -3,7 +3,8 @@
 The examples are closed tickets whose intent a human gave (the owner's own reading when they
 answered by hand, or a correction made on review: ``reviewed_intent`` wins over ``intent``),
 each represented by its first inbound message. Tickets the engine decided on its own and nobody
-reviewed are left out, so the model never learns from its own unchecked guesses.
+reviewed (or a reviewer rejected without giving the right intent) are left out, so the model
+never learns from its own unchecked guesses.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ def history_examples(session: Session, limit: int = MAX_EXAMPLES) -> list[tuple[
     from sasame.models import SupportMessage, SupportTicket
 
     label = func.coalesce(SupportTicket.reviewed_intent, SupportTicket.intent)
-    human = (SupportTicket.reviewed_intent.is_not(None)) | (SupportTicket.decision != "auto")
+    human = (
+        SupportTicket.reviewed_intent.is_not(None)
+        | SupportTicket.review_outcome.in_(("approved", "edited"))
+        | SupportTicket.decision.is_(None)
+        | (SupportTicket.decision != "auto")
+    )
     first_inbound = (
         select(SupportMessage.ticket_id, func.min(SupportMessage.id).label("message_id"))
         .where(SupportMessage.direction == "inbound")

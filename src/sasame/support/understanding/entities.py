@@ -208,7 +208,8 @@ _SIZE_CONTEXT = re.compile(
     r"extra small|extra large)\b"
 )
 _SIZE_ALONE = re.compile(r"(?<![\w'’-])(XXS|XS|XL|XXL|2XL|3XL|XXXL|S|M|L)(?![\w'’-])")
-_SIZE_WORDS_ALONE = re.compile(r"(?i)\b(xxs|xs|xl|xxl|2xl|3xl|xxxl)\b")
+_SIZE_WORDS_ALONE = re.compile(r"(?i)\b(xxs|xs|xl|xxl|2xl|3xl|xxxl|medium|extra small|extra large)\b")
+"""Unambiguous size words ("small" and "large" alone are too often something else)."""
 
 BASIC_COLOURS = (
     "black", "white", "grey", "gray", "navy", "blue", "red", "green", "olive", "sage", "pink", "purple",
@@ -236,6 +237,8 @@ def sizes_in(text: str, catalog: Catalog | None = None) -> tuple[str, ...]:
                 continue
         found.append((match.start(), _SIZE_WORDS.get(word.lower(), word.upper())))
     for match in _SIZE_WORDS_ALONE.finditer(text):
+        if any(start == match.start(1) for start, _ in found):
+            continue
         found.append((match.start(), _SIZE_WORDS.get(match.group(1).lower(), match.group(1).upper())))
     known = {s.upper() for s in catalog.sizes} if catalog and catalog.sizes else None
     ordered = [size for _, size in sorted(found)]

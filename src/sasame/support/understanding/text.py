@@ -44,7 +44,7 @@ def html_to_text(markup: str) -> str:
     markup = _SCRIPT_STYLE.sub(" ", markup)
     markup = _HTML_QUOTE.sub("\n", markup)
     markup = _BLOCK_TAGS.sub("\n", markup)
-    text = html.unescape(_TAG.sub(" ", markup))
+    text = html.unescape(_TAG.sub("", markup))  # inline tags (b, span, a) join words as a browser does
     lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

@@ -72,6 +72,7 @@ class Catalog:
     _by_sku: dict[str, CatalogVariant] = field(default_factory=dict, repr=False)
     _titles: dict[str, list[CatalogVariant]] = field(default_factory=dict, repr=False)
     _product_pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    _form_index: list[tuple[str, str, float, frozenset[str]]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if not self.sizes:
@@ -84,8 +85,12 @@ class Catalog:
             titles.setdefault(_normalise(variant.product_title), []).append(variant)
         self._titles = titles
         forms: set[str] = set()
+        self._form_index = []
         for title in titles:
-            forms |= {form for form in _title_forms(title) if len(form) >= 4}
+            title_forms = {form for form in _title_forms(title) if len(form) >= 4}
+            forms |= title_forms
+            for form in sorted(title_forms):
+                self._form_index.append((title, form, 1.0 if form == title else 0.95, _trigrams(form)))
         if forms:
             patterns = (r"\W+".join(map(re.escape, form.split())) for form in forms)
             alternatives = sorted(patterns, key=len, reverse=True)
@@ -286,11 +291,17 @@ def catalog_mentions(
     words = _normalise(text).split()
     size_set = {s.upper() for s in sizes}
     colour_set = {c.lower() for c in colours}
-    scored: list[tuple[float, str]] = []
-    for title in catalog.titles:
-        score = _title_score(title, words)
-        if score >= 0.8:
-            scored.append((score, title))
+    text = " ".join(words)
+    text_grams = _trigrams(text)
+    best_by_title: dict[str, float] = {}
+    for title, form, factor, grams in catalog._form_index:
+        # Cheap filter first: a name written (even with a typo) shares most of its trigrams.
+        if len(grams & text_grams) < 0.6 * len(grams):
+            continue
+        score = _form_score(form, factor, words, text)
+        if score > best_by_title.get(title, 0.0):
+            best_by_title[title] = score
+    scored = [(score, title) for title, score in best_by_title.items() if score >= 0.8]
     scored.sort(key=lambda item: (-item[0], item[1]))
     for score, title in scored[:3]:
         variants = catalog.titles[title]
@@ -329,26 +340,30 @@ def _title_forms(title: str) -> set[str]:
     return forms
 
 
-def _title_score(title: str, words: list[str]) -> float:
-    """Best difflib ratio of the (normalised) title, or a short form of it, against any window
-    of the text's words of the same length; a short form scores at most 0.95."""
-    forms = _title_forms(title)
+def _trigrams(text: str) -> frozenset[str]:
+    padded = f" {text} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def _form_score(form: str, factor: float, words: list[str], text: str) -> float:
+    """Best difflib ratio of one title form against any window of the text's words of the same
+    length, times ``factor`` (1.0 for the full title, 0.95 for a short form)."""
+    if f" {form} " in f" {text} ":
+        return factor
+    size = len(form.split())
     best = 0.0
-    text = " ".join(words)
-    for form in forms:
-        if len(form) < 4:
+    # seq2 is cached by SequenceMatcher: set it once, vary the window; the cheap upper bounds
+    # skip most windows before the full ratio.
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(form)
+    for start in range(0, max(1, len(words) - size + 1)):
+        window = " ".join(words[start : start + size])
+        if abs(len(window) - len(form)) > 4:
             continue
-        if f" {form} " in f" {text} ":
-            best = max(best, 1.0 if form == title else 0.95)
+        matcher.set_seq1(window)
+        if matcher.real_quick_ratio() * factor <= best or matcher.quick_ratio() < 0.8:
             continue
-        size = len(form.split())
-        for start in range(0, max(1, len(words) - size + 1)):
-            window = " ".join(words[start : start + size])
-            if abs(len(window) - len(form)) > 4:
-                continue
-            ratio = difflib.SequenceMatcher(None, form, window).ratio()
-            if ratio > best:
-                best = ratio * (1.0 if form == title else 0.95)
+        best = max(best, matcher.ratio() * factor)
     return best
 
 

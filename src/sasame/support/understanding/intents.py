@@ -154,6 +154,9 @@ class StoreMemory:
                 cols.append(col)
                 vals.append(val)
         self.matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(self.size, len(model.vocabulary)))
+        # Feature-major copy: a message's few features select a few rows (fast) instead of
+        # slicing columns of the example-major matrix.
+        self.by_feature = self.matrix.T.tocsr()
         self.base_weight, self.memory_weight = 1.0 / model.temperature, 0.0
         if self.size >= 10 and len(set(self.labels.tolist())) >= 2:
             self._fit(np.array(base_logits))
@@ -162,8 +165,8 @@ class StoreMemory:
         """Per intent: mean cosine similarity of the 2 most similar past messages (0 if none)."""
         indices = np.fromiter(vector.keys(), dtype=np.int64, count=len(vector))
         values = np.fromiter(vector.values(), dtype=np.float64, count=len(vector))
-        column = self.matrix[:, indices] @ values if len(indices) else np.zeros(self.size)
-        return self._per_class(np.asarray(column).ravel(), exclude)
+        sims = self.by_feature[indices].T @ values if len(indices) else np.zeros(self.size)
+        return self._per_class(np.asarray(sims).ravel(), exclude)
 
     def _per_class(self, sims: np.ndarray, exclude: int | None) -> np.ndarray:
         """Per intent, the mean similarity of its 2 nearest past messages.

@@ -66,7 +66,9 @@ def store_memory(session: Session, catalog: Catalog | None = None) -> StoreMemor
     examples = history_examples(session)
     if len(examples) < 10:
         return None
-    return memory_from_examples(examples, catalog if catalog is not None else Catalog.from_session(session))
+    return memory_from_examples(
+        examples, catalog if catalog is not None else Catalog.from_session(session, adapt=False)
+    )
 
 
 def _unchanged(text: str) -> str:

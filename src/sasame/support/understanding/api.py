@@ -41,8 +41,11 @@ def understand(
     """Return what a customer email asks, how sure we are, and what it refers to.
 
     ``memory`` (optional, from ``adaptation.store_memory(session)``) adapts the shipped model
-    to the store's own handled conversations.
+    to the store's own handled conversations; without it, a catalog loaded with
+    ``Catalog.from_session`` brings its own (``catalog.memory``).
     """
+    if memory is None and catalog is not None:
+        memory = catalog.memory
     subject_text = clean_subject(subject)
     new_text = clean_body(body)
     clean_text = f"{subject_text}\n{new_text}".strip() if subject_text else new_text

@@ -22,9 +22,13 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sasame.support.understanding.intents import StoreMemory
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Catalog:
     colours: tuple[str, ...] = ()
     _by_sku: dict[str, CatalogVariant] = field(default_factory=dict, repr=False)
     _titles: dict[str, list[CatalogVariant]] = field(default_factory=dict, repr=False)
+    memory: StoreMemory | None = field(default=None, repr=False, compare=False)
+    """The store adaptation ``understand`` uses when given this catalog (see ``from_session``)."""
     _product_pattern: re.Pattern[str] | None = field(default=None, repr=False)
     _form_index: list[tuple[str, str, float, frozenset[str]]] = field(default_factory=list, repr=False)
 
@@ -107,8 +113,13 @@ class Catalog:
         return self._product_pattern.sub(" _product_ ", text)
 
     @classmethod
-    def from_session(cls, session: Session) -> Catalog:
-        """Load the active, non-bundle variants with their product titles."""
+    def from_session(cls, session: Session, adapt: bool = True) -> Catalog:
+        """Load the active, non-bundle variants with their product titles.
+
+        With ``adapt`` (the default) the store's memory of handled tickets is fitted too
+        (``adaptation.store_memory``; None with fewer than 10) and ``understand`` uses it, so
+        every caller that loads the catalog from the database gets the store-adapted model.
+        """
         from sasame.models import Product, Variant
 
         rows = session.execute(
@@ -117,7 +128,12 @@ class Catalog:
             .where(Variant.is_active.is_(True), Variant.is_bundle.is_(False))
             .order_by(Variant.id)
         ).all()
-        return cls(tuple(CatalogVariant(r[1], r[0], r[2], r[3], r[4], r[5]) for r in rows))
+        catalog = cls(tuple(CatalogVariant(r[1], r[0], r[2], r[3], r[4], r[5]) for r in rows))
+        if adapt:
+            from sasame.support.understanding.adaptation import store_memory
+
+            catalog.memory = store_memory(session, catalog)
+        return catalog
 
     def by_sku(self, sku: str) -> CatalogVariant | None:
         return self._by_sku.get(sku.lower())

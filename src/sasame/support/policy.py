@@ -36,7 +36,7 @@ DEFAULT_MODES: dict[str, str] = {
     "wrong_item": "off",
     "damaged_item": "off",
     "refund_status": "auto",
-    "payment_issue": "draft",
+    "payment_issue": "auto",
     "discount_question": "auto",
     "shipping_question": "auto",
     "account": "draft",

@@ -284,6 +284,37 @@ def variant_by_id(session: Session, variant_id: int) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
+def fit_returns(session: Session, product_id: int, since: datetime) -> tuple[int, int, int]:
+    """(units sold, units returned as too small, as too large) of a product's variants since ``since``."""
+    sold = session.scalar(
+        select(func.coalesce(func.sum(m.OrderLine.quantity), 0))
+        .join(m.Variant, m.Variant.id == m.OrderLine.variant_id)
+        .join(m.Order, m.Order.id == m.OrderLine.order_id)
+        .where(
+            m.Variant.product_id == product_id, m.Order.ordered_at >= since, m.Order.cancelled_at.is_(None)
+        )
+    )
+    returned = dict(
+        session.execute(
+            select(m.Return.reason, func.coalesce(func.sum(m.ReturnLine.quantity), 0))
+            .join(m.ReturnLine, m.ReturnLine.return_id == m.Return.id)
+            .join(m.OrderLine, m.OrderLine.id == m.ReturnLine.order_line_id)
+            .join(m.Variant, m.Variant.id == m.OrderLine.variant_id)
+            .where(
+                m.Variant.product_id == product_id,
+                m.Return.requested_at >= since,
+                m.Return.reason.in_(("too_small", "too_large")),
+            )
+            .group_by(m.Return.reason)
+        ).all()
+    )
+    return int(sold or 0), int(returned.get("too_small", 0)), int(returned.get("too_large", 0))
+
+
+def product_title(session: Session, product_id: int) -> str:
+    return str(session.scalar(select(m.Product.title).where(m.Product.id == product_id)) or "")
+
+
 def variant_by_sku(session: Session, sku: str) -> int | None:
     found = session.scalar(select(m.Variant.id).where(m.Variant.sku == sku))
     return int(found) if found is not None else None

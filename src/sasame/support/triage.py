@@ -45,7 +45,7 @@ from sasame.support.replies import (
     render,
     short_day_text,
 )
-from sasame.support.understanding import Catalog, Understanding, email_address, understand
+from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
 TROUBLE_STATUSES = {"exception", "returned_to_sender"}
@@ -64,6 +64,18 @@ ORDER_INTENTS = {
 LABEL_LINK = "<label link>"
 """Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
+SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL")
+OPEN_RETURN_STATUSES = frozenset({"requested", "approved", "in_transit"})
+FIT_MIN_SOLD = 30
+FIT_SIGNAL_SHARE = 0.02
+"""Fit advice needs this many units sold, and a fit-return share this high to call a lean."""
+SIZING = re.compile(
+    r"runs? (small|large|big)|true to size|which size|what size|size (up|down)|recommend|between sizes|"
+    r"\b(xxs|xs|s|m|l|xl|xxl) or (xxs|xs|s|m|l|xl|xxl)\b",
+    re.IGNORECASE,
+)
+AMBIGUOUS_SCORE_GAP = 0.05
+"""Catalog matches this close to the best one could be what the customer means."""
 CHASER_CHARACTERS = 160
 """A follow-up this short (after quotes and signature are removed) adds nothing to the ask."""
 AMAZON_RELAY = "marketplace.amazon.com"
@@ -334,11 +346,10 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     vip = sender in policy.vip_emails or _is_vip(ctx.session, customer_id)
     if vip:
         decision.at_most("draft", "VIP customer")
-    if u.secondary_intent and u.secondary_intent != intent:
-        decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
-
     answer = _Answer(ctx, u, order, decision, sender, customer_id)
     answer.write(intent)
+    if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
+        decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
     if order is not None and order.total > policy.max_auto_order_value and answer.acts_on_order:
         decision.at_most(
             "draft",
@@ -515,6 +526,60 @@ class _Answer:
             return
         handler()
 
+    # -- a second ask ----------------------------------------------------------------------------
+
+    def also(self, intent: str) -> bool:
+        """Answer a second, simple ask in the same message; False when a person should."""
+        text = self.u.clean_text.lower()
+        if intent == "praise":
+            return True  # a kind word needs no answer of its own
+        if intent == "shipping_question" and _COUNTRY_PATTERN.search(self.u.clean_text):
+            match = _COUNTRY_PATTERN.search(self.u.clean_text)
+            assert match is not None
+            code = COUNTRIES[match.group(1).lower()]
+            if code in self.ctx.ship_countries or not self.ctx.ship_countries:
+                return False
+            name = COUNTRY_NAMES.get(code) or _country_label(match.group(1))
+            self.reply.say(f"About shipping to {name}: at the moment we don't ship there, sorry.")
+            return True
+        if intent == "account" and re.search(r"newsletter|unsubscribe|stop emailing|mailing list", text):
+            if self.customer_id is None:
+                return False
+            self.actions.append(PlannedAction("unsubscribe", {"customer_id": self.customer_id}))
+            self.reply.say("I've also taken you off our email list.")
+            return True
+        if intent == "product_question" and self.order is not None:
+            item = self._item(self.order)
+            if item is None or item.product_id is None:
+                return False
+            variants = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
+            if re.search(r"other colou?rs|different colou?r", text):
+                colours = sorted({v.colour for v in variants if v.colour})
+                if not colours:
+                    return False
+                self.reply.say(f"The {item.product} comes in {', '.join(c.lower() for c in colours)}.")
+                return True
+            step = (
+                1
+                if re.search(r"size up|bigger|larger", text)
+                else -1
+                if re.search(r"size down|smaller", text)
+                else 0
+            )
+            if step and item.size in SIZE_ORDER:
+                index = SIZE_ORDER.index(item.size) + step
+                wanted = [
+                    v
+                    for v in variants
+                    if 0 <= index < len(SIZE_ORDER)
+                    and v.size == SIZE_ORDER[index]
+                    and v.colour == item.colour
+                ]
+                if len(wanted) == 1:
+                    self._availability_sentence(wanted[0], prefix="also_")
+                    return True
+        return False
+
     # -- where is my order ---------------------------------------------------------------------
 
     def _tracking_sentence(self, order: OrderFacts) -> str:
@@ -633,12 +698,34 @@ class _Answer:
         r.note(order_number=order.number)
         window = self._return_window(order)
         if order.returns:
-            first = order.returns[0]
+            latest = order.returns[-1]
+            r.note(rma_number=latest.rma_number, return_status=latest.status)
+            if latest.status in OPEN_RETURN_STATUSES and window is not None and window[0]:
+                assert order.delivered_at is not None
+                r.say(
+                    f"Order {order.number} was delivered on {self.day(order.delivered_at)}, inside our "
+                    f"{policy.return_window_days}-day return window, and a return is already open for it: "
+                    f"{latest.rma_number}.",
+                    return_eligible=True,
+                    return_window_days=policy.return_window_days,
+                    delivered_on=instant_fact(order.delivered_at),
+                )
+                if exchange:
+                    item = self._item(order, need_size=True)
+                    wanted = self._wanted_variant(item) if item is not None else None
+                    if wanted is None:
+                        self.decision.at_most("draft", "which item or size to exchange for is unclear")
+                    else:
+                        self._availability_sentence(wanted, prefix="wanted_")
+                r.say(
+                    "Please put that number inside the parcel and send it back with a tracked service to the "
+                    "address on your packing slip; we'll take it from there as soon as it arrives."
+                )
+                return
             r.say(
-                f"There is already a return open for order {order.number}: {first.rma_number}.",
-                rma_number=first.rma_number,
+                f"There is already a return for order {order.number}: {latest.rma_number} ({latest.status})."
             )
-            self.decision.at_most("draft", "the order already has a return")
+            self.decision.at_most("draft", f"the order already has a return ({latest.status})")
             return
         if window is None:
             r.say(
@@ -981,21 +1068,15 @@ class _Answer:
             r.say("Which product do you mean? Send me its name or a link and I'll check.")
             self.decision.at_most("draft", "the product asked about was not recognised")
             return
-        best = mentions[0]
-        found = queries.variant_by_id(self.ctx.session, best.variant_id or 0)
-        if found is None:
+        product_id = self._product_meant(mentions)
+        if product_id is None:
+            r.say("Which product do you mean? Send me its name or a link and I'll check.")
+            self.decision.at_most("draft", "the message could mean more than one product")
             return
-        product_id, _ = found
         variants = queries.variants_of_product(self.ctx.session, product_id, self.today)
         if not variants:
             return
         product = variants[0].product
-        other_products = {m.sku for m in mentions if m.sku not in {v.sku for v in variants}}
-        if (
-            other_products
-            and mentions[0].score - max(m.score for m in mentions if m.sku in other_products) < 0.05
-        ):
-            self.decision.at_most("draft", "the message could mean more than one product")
         sizes = [s for s in self.u.sizes if any(v.size == s for v in variants)]
         colours = [c for c in self.u.colours if any((v.colour or "").lower() == c.lower() for v in variants)]
         wanted_colours = {c.lower() for c in colours}
@@ -1038,8 +1119,60 @@ class _Answer:
             )
         r.note(availability=_availability_map(group))
         if not is_availability:
+            if SIZING.search(self.u.clean_text) and self._fit_from_returns(product_id, variants):
+                return
             r.say("Materials, measurements and care instructions are under Details on the product page.")
             self.decision.at_most("draft", "a product question the catalog data does not fully answer")
+
+    def _fit_from_returns(self, product_id: int, variants: list[queries.VariantFacts]) -> bool:
+        """Answer 'does it run small?' from what customers sent back for fit in the last year."""
+        if not _sizes(variants):
+            self.reply.say("It's one size, so there's no size to choose.", one_size=True)
+            return True
+        sold, too_small, too_large = queries.fit_returns(
+            self.ctx.session, product_id, self.ctx.now - timedelta(days=365)
+        )
+        if sold < FIT_MIN_SOLD:
+            return False
+        small_share, large_share = too_small / sold, too_large / sold
+        if too_small >= 2 * max(too_large, 1) and small_share >= FIT_SIGNAL_SHARE:
+            advice = "it runs a little small, so if you're between sizes I'd go one up"
+        elif too_large >= 2 * max(too_small, 1) and large_share >= FIT_SIGNAL_SHARE:
+            advice = "it runs a little large, so if you're between sizes I'd go one down"
+        else:
+            advice = "it fits true to size for most customers, so your usual size should be right"
+        self.reply.say(
+            f"Of the {sold:,} we sent out in the last year, {too_small} came back as too small "
+            f"and {too_large} as "
+            f"too large - so {advice}.",
+            fit_sold=sold,
+            fit_too_small=too_small,
+            fit_too_large=too_large,
+        )
+        return True
+
+    def _product_meant(self, mentions: list[CatalogMention]) -> int | None:
+        """The product the message is about: the best match, unless another is as good; a title
+        written out in full beats one it contains ('Soy Candle No. 2' over 'Soy Candle')."""
+        best_score = mentions[0].score
+        products: dict[int, str] = {}
+        for mention in mentions:
+            if mention.score < best_score - AMBIGUOUS_SCORE_GAP:
+                continue
+            found = queries.variant_by_id(self.ctx.session, mention.variant_id or 0)
+            if found is not None:
+                products[found[0]] = queries.product_title(self.ctx.session, found[0])
+        if len(products) == 1:
+            return next(iter(products))
+        text = _normalise(self.u.clean_text)
+        written = [
+            pid for pid, title in products.items() if re.search(rf"\b{re.escape(_normalise(title))}\b", text)
+        ]
+        if not written:
+            return None
+        longest = max(len(products[pid]) for pid in written)
+        chosen = [pid for pid in written if len(products[pid]) == longest]
+        return chosen[0] if len(chosen) == 1 else None
 
     def _shipping_question(self) -> None:
         r, ctx = self.reply, self.ctx
@@ -1165,6 +1298,10 @@ class _Answer:
         r.say("I'm really sorry to hear this - thank you for telling us.")
         if self.order is not None:
             self._where(self.order)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def _words(title: str) -> list[str]:

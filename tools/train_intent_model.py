@@ -53,7 +53,7 @@ from sasame.support.understanding.datasets import (  # noqa: E402
     split_hint3,
 )
 from sasame.support.understanding.features import feature_counts, weighted  # noqa: E402
-from sasame.support.understanding.intents import INTENTS, MODEL_NAME  # noqa: E402
+from sasame.support.understanding.intents import INTENTS, MODEL_NAME, confidence_features  # noqa: E402
 
 MIN_DF = 2
 C = 8.0
@@ -141,8 +141,13 @@ def main() -> None:
     # Bitext utterances are near-separable and would teach the temperature overconfidence.
     real = np.array([e.source.startswith("hint3:") and not e.source.endswith("+wrapped") for e in data])
     temperature = fit_temperature(oof[real], labels[real])
-    probs = _softmax(oof[real] / temperature)
-    top = probs.max(axis=1)
+    # Then P(top intent is right) from the top probability, the top raw logit and the margin.
+    features = confidence_features(oof[real], temperature)
+    right = (oof[real].argmax(1) == labels[real]).astype(int)
+    calibrator = LogisticRegression(C=1.0).fit(features, right)
+    weights, bias = calibrator.coef_[0].round(4).tolist(), round(float(calibrator.intercept_[0]), 4)
+    print(f"calibrator weights {weights} bias {bias}")
+    top = 1 / (1 + np.exp(-(features @ np.array(weights) + bias)))
     in_scope = labels[real] != classes.index("other")
     threshold = float(np.quantile(top[in_scope], 1 - OOS_KEEP_IN_SCOPE))
     threshold = round(min(threshold, 0.5), 2)
@@ -162,6 +167,11 @@ def main() -> None:
         "classes": classes,
         "temperature": temperature,
         "oos_threshold": threshold,
+        "calibrator": {
+            "features": ["log_top_probability", "top_logit", "log_top_two_ratio"],
+            "weights": weights,
+            "bias": bias,
+        },
         "trained_on": {
             "examples": len(data),
             "by_source": dict(sorted(Counter(e.source for e in data).items())),

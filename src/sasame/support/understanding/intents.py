@@ -67,6 +67,18 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+def confidence_features(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """What the correctness calibrator reads, per row of logits: the log of the top
+    temperature-scaled probability, the top raw logit (the scale of the evidence) and the
+    log-ratio of the top two probabilities. The calibrator (a logistic regression fitted on
+    real queries, out of fold) turns them into P(top intent is right)."""
+    logits = np.atleast_2d(logits)
+    probs = softmax(logits / temperature)
+    ordered = np.sort(probs, axis=1)
+    top, second = ordered[:, -1], ordered[:, -2]
+    return np.column_stack([np.log(top), logits.max(axis=1), np.log(top) - np.log(second + 1e-12)])
+
+
 class IntentModel:
     """The shipped linear model with its calibration."""
 
@@ -80,6 +92,7 @@ class IntentModel:
         temperature: float,
         oos_threshold: float,
         meta: dict[str, object] | None = None,
+        calibrator: tuple[Sequence[float], float] | None = None,
     ) -> None:
         if set(classes) != set(INTENTS):
             raise ValueError(f"model classes {sorted(classes)} differ from INTENTS")
@@ -92,6 +105,9 @@ class IntentModel:
         self.temperature = float(temperature)
         self.oos_threshold = float(oos_threshold)
         self.meta = meta or {}
+        self.calibrator = (
+            (np.array(calibrator[0], dtype=np.float64), float(calibrator[1])) if calibrator else None
+        )
 
     @classmethod
     def load(cls, directory: Path | None = None) -> IntentModel:
@@ -117,6 +133,7 @@ class IntentModel:
             meta["temperature"],
             meta["oos_threshold"],
             {k: v for k, v in meta.items() if k != "features"},
+            (meta["calibrator"]["weights"], meta["calibrator"]["bias"]) if "calibrator" in meta else None,
         )
 
     def vector(self, text: str) -> dict[int, float]:
@@ -131,7 +148,22 @@ class IntentModel:
         return values @ self.coef[indices] + self.intercept
 
     def probabilities(self, text: str) -> np.ndarray:
-        return softmax(self.logits(self.vector(text)) / self.temperature)
+        """Calibrated class probabilities: the top class gets the calibrator's probability of
+        being right; the others share the rest in proportion to their scaled probabilities."""
+        return self.calibrate(self.logits(self.vector(text)))
+
+    def calibrate(self, logits: np.ndarray) -> np.ndarray:
+        probs = softmax(logits / self.temperature)
+        if self.calibrator is None:
+            return probs
+        weights, bias = self.calibrator
+        score = float(confidence_features(logits, self.temperature)[0] @ weights + bias)
+        confidence = 1.0 / (1.0 + math.exp(-score))
+        top = int(np.argmax(probs))
+        rest = 1.0 - probs[top]
+        scaled = probs * ((1.0 - confidence) / rest) if rest > 0 else np.zeros_like(probs)
+        scaled[top] = confidence
+        return scaled
 
 
 class StoreMemory:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -156,3 +157,18 @@ def test_the_owners_policy_lowers_autonomy(
         # Only actions on orders are capped by value: the status answer still goes out alone.
         assert (status.decision, cancel.decision) == ("auto", "draft")
         assert Decimal("12.00") > Decimal(value)
+
+
+def test_an_upset_customer_with_a_late_parcel_gets_a_person(engine: Engine, store: dict[str, int]) -> None:
+    body = "Order #1002 still hasn't arrived and nobody seems to care. This is terrible."
+    later = NOW + timedelta(days=3)  # the carrier expected it by March 7
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), later)
+        result = triage(ctx, IncomingMessage(id="m", sender=JANE, subject="late", body=body))
+        calm = triage(
+            ctx, IncomingMessage(id="n", sender=JANE, subject="late", body="Where is my order #1002?")
+        )
+    assert result.decision == "escalate"
+    assert "escalate: an upset customer whose order is late" in result.reasons
+    assert calm.decision == "auto"
+    assert calm.reply is not None and "it's running behind" in calm.reply

@@ -64,6 +64,9 @@ ORDER_INTENTS = {
 LABEL_LINK = "<label link>"
 """Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
+UPSET_SENTIMENT = -0.15
+"""Sentiment (-1..1) at or below which a customer reads as upset."""
+LATE_UNSHIPPED_DAYS = 7
 SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL")
 OPEN_RETURN_STATUSES = frozenset({"requested", "approved", "in_transit"})
 FIT_MIN_SOLD = 30
@@ -346,6 +349,12 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     vip = sender in policy.vip_emails or _is_vip(ctx.session, customer_id)
     if vip:
         decision.at_most("draft", "VIP customer")
+    if intent == "praise" and u.sentiment <= 0:
+        # Praise without one positive word is more likely a complaint the model misread.
+        decision.at_most("escalate", "praise without a positive word")
+    if order is not None and u.sentiment <= UPSET_SENTIMENT and _is_late(order, ctx.now):
+        # An upset customer whose parcel is really late is a complaint, whatever the words ask.
+        decision.at_most("escalate", "an upset customer whose order is late")
     answer = _Answer(ctx, u, order, decision, sender, customer_id)
     answer.write(intent)
     if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
@@ -390,6 +399,15 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         understanding=u,
         sender=sender,
     )
+
+
+def _is_late(order: OrderFacts, now: datetime) -> bool:
+    """On the road past the carrier's expected day, or not shipped a week after it was placed."""
+    if order.is_cancelled or order.is_delivered:
+        return False
+    if order.shipped_at is not None:
+        return order.estimated_delivery_at is not None and order.estimated_delivery_at < now
+    return now - order.ordered_at > timedelta(days=LATE_UNSHIPPED_DAYS)
 
 
 def _name_from_sender(sender: str) -> str | None:

@@ -1,0 +1,114 @@
+"""Benchmark: the support autopilot on the demo inbox, against the generator's labels.
+
+Run: .venv/bin/python benchmarks/support_demo_inbox.py [--seed 7] [--now 2026-11-28T06:00:00Z] [--vip-auto]
+
+Generates the demo store (default size) into a temporary SQLite file at a fixed instant, so the
+labels (a snapshot of the store at that instant) and the triage read the same world, then runs
+the same evaluation as `sasame support eval` (read-only) and the per-message triage time. Prints
+the figures as a markdown table for docs/benchmarks.md. `--vip-auto` also measures the policy in
+which VIP customers are answered like everyone else (the default gives them drafts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from sasame.db import make_engine, upgrade
+from sasame.demo.service import generate_demo_store
+from sasame.support.labelled import demo_labelled, evaluate, messages_of
+from sasame.support.metrics import understanding_report
+from sasame.support.policy import load_policy
+from sasame.support.triage import TriageContext, triage
+
+
+def _measure(session: Session, now: datetime, *, vip_auto: bool) -> dict[str, object]:
+    policy = load_policy(session)
+    if vip_auto:
+        # Measure the variant without touching the store: VIPs stop being a reason for a draft.
+        import sasame.support.triage as triage_module
+
+        original = triage_module._is_vip
+        triage_module._is_vip = lambda _session, _customer: False  # type: ignore[assignment]
+    try:
+        lines = demo_labelled(session)
+        ctx = TriageContext.load(session, policy, now)
+        report, _ = evaluate(ctx, lines)
+        timings = []
+        ctx = TriageContext.load(session, policy, now)
+        for message in messages_of(lines):
+            started = time.perf_counter()
+            triage(ctx, message)
+            timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        if vip_auto:
+            triage_module._is_vip = original  # type: ignore[assignment]
+    understanding = understanding_report(report.predictions)
+    return {
+        "messages": report.messages,
+        "auto": report.decisions["auto"],
+        "draft": report.decisions["draft"],
+        "escalate": report.decisions["escalate"],
+        "automation_rate": report.automation_rate,
+        "auto_correct": report.auto_correct,
+        "auto_precision": report.auto_precision,
+        "must_escalate": f"{report.must_escalate_escalated}/{report.must_escalate}",
+        "intent_accuracy": understanding["accuracy"],
+        "triage_ms_p50": float(np.percentile(timings, 50)),
+        "triage_ms_p95": float(np.percentile(timings, 95)),
+        "wrong_auto": report.wrong_auto,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--now", default="2026-11-28T06:00:00+00:00")
+    parser.add_argument("--vip-auto", action="store_true")
+    args = parser.parse_args()
+    now = datetime.fromisoformat(args.now.replace("Z", "+00:00")).astimezone(UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'demo.db'}")
+        upgrade(engine)
+        started = time.perf_counter()
+        generate_demo_store(engine, seed=args.seed, now=now)
+        print(f"demo store (seed {args.seed}, now {now.isoformat()}) in {time.perf_counter() - started:.1f}s")
+        print(
+            f"machine: {platform.platform()}, {platform.processor() or 'cpu'}, python "
+            f"{platform.python_version()}"
+        )
+        variants = [False, True] if args.vip_auto else [False]
+        with Session(engine) as session:
+            for vip_auto in variants:
+                figures = _measure(session, now, vip_auto=vip_auto)
+                name = "VIPs answered like everyone" if vip_auto else "default policy"
+                print(f"\n{name}")
+                print(
+                    "| messages | auto | draft | escalate | auto rate | auto correct | "
+                    "must-escalate escalated "
+                    "| intent accuracy | triage p50 / p95 ms |"
+                )
+                print("|---|---|---|---|---|---|---|---|---|")
+                print(
+                    f"| {figures['messages']} | {figures['auto']} | {figures['draft']} | "
+                    f"{figures['escalate']} "
+                    f"| {100 * float(figures['automation_rate']):.1f}% "  # type: ignore[arg-type]
+                    f"| {figures['auto_correct']}/{figures['auto']} ({100 * float(figures['auto_precision']):.1f}%) "  # type: ignore[arg-type]
+                    f"| {figures['must_escalate']} | {100 * float(figures['intent_accuracy']):.1f}% "  # type: ignore[arg-type]
+                    f"| {float(figures['triage_ms_p50']):.1f} / {float(figures['triage_ms_p95']):.1f} |"  # type: ignore[arg-type]
+                )
+                for wrong in figures["wrong_auto"]:  # type: ignore[attr-defined]
+                    print(f"  wrong auto: {wrong['intent']}: {'; '.join(wrong['problems'])}")
+                session.rollback()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from sasame.support.policy import load_policy
 from sasame.support.triage import TriageContext, triage
 
 
-def _measure(session: Session, now: datetime, *, vip_auto: bool) -> dict[str, object]:
+def _measure(session: Session, now: datetime, *, vip_auto: bool) -> dict[str, Any]:
     policy = load_policy(session)
     if vip_auto:
         # Measure the variant without touching the store: VIPs stop being a reason for a draft.
@@ -49,7 +50,7 @@ def _measure(session: Session, now: datetime, *, vip_auto: bool) -> dict[str, ob
             timings.append((time.perf_counter() - started) * 1000)
     finally:
         if vip_auto:
-            triage_module._is_vip = original  # type: ignore[assignment]
+            triage_module._is_vip = original
     understanding = understanding_report(report.predictions)
     return {
         "messages": report.messages,
@@ -96,15 +97,20 @@ def main() -> None:
                     "| intent accuracy | triage p50 / p95 ms |"
                 )
                 print("|---|---|---|---|---|---|---|---|---|")
-                print(
-                    f"| {figures['messages']} | {figures['auto']} | {figures['draft']} | "
-                    f"{figures['escalate']} "
-                    f"| {100 * float(figures['automation_rate']):.1f}% "  # type: ignore[arg-type]
-                    f"| {figures['auto_correct']}/{figures['auto']} ({100 * float(figures['auto_precision']):.1f}%) "  # type: ignore[arg-type]
-                    f"| {figures['must_escalate']} | {100 * float(figures['intent_accuracy']):.1f}% "  # type: ignore[arg-type]
-                    f"| {float(figures['triage_ms_p50']):.1f} / {float(figures['triage_ms_p95']):.1f} |"  # type: ignore[arg-type]
-                )
-                for wrong in figures["wrong_auto"]:  # type: ignore[attr-defined]
+                auto = figures["auto"]
+                cells = [
+                    figures["messages"],
+                    auto,
+                    figures["draft"],
+                    figures["escalate"],
+                    f"{100 * figures['automation_rate']:.1f}%",
+                    f"{figures['auto_correct']}/{auto} ({100 * figures['auto_precision']:.1f}%)",
+                    figures["must_escalate"],
+                    f"{100 * figures['intent_accuracy']:.1f}%",
+                    f"{figures['triage_ms_p50']:.1f} / {figures['triage_ms_p95']:.1f}",
+                ]
+                print("| " + " | ".join(str(cell) for cell in cells) + " |")
+                for wrong in figures["wrong_auto"]:
                     print(f"  wrong auto: {wrong['intent']}: {'; '.join(wrong['problems'])}")
                 session.rollback()
         engine.dispose()

@@ -407,6 +407,7 @@ _NEGATIVE = {
     "never", "still", "scam", "fraud", "rude", "poor", "bad", "furious", "upset", "waste", "refund",
     "complaint", "ruined", "cracked", "torn", "missing", "lost", "joke", "pathetic", "disgusted", "fed",
     "sick", "nobody", "ignored", "hate", "shame", "misleading", "stained", "ripped", "faulty", "defective",
+    "unhappy", "dissatisfied", "appalling", "shocking", "annoying", "disgusting", "unreliable",
 }  # fmt: skip
 _NEGATORS = {"not", "no", "never", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "wasnt", "wasn't"}
 _HIGH_URGENCY = re.compile(

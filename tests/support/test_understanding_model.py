@@ -122,6 +122,21 @@ def test_secondary_ask_is_reported() -> None:
     assert u.secondary_intent == "shipping_question"
 
 
+def test_pleasantries_and_details_are_not_second_asks() -> None:
+    u = understand(
+        "Cancel",
+        "Hi,\n\nQuick question. I need to cancel my order #1001, I ordered it twice.\n\n"
+        "Please get back to me asap.\n\nIs anyone there? I received it on Monday.",
+    )
+    assert (u.intent, u.secondary_intent) == ("cancel_order", None)
+    announced = understand(
+        "Where is my parcel",
+        "Where is order #1001? It has been two weeks and the tracking has not moved.\n"
+        "Also, my discount code didn't work at checkout.",
+    )
+    assert (announced.intent, announced.secondary_intent) == ("order_status", "discount_question")
+
+
 def test_catalog_product_names_help_the_classifier() -> None:
     catalog = Catalog((CatalogVariant("ZQ-1", 1, "Zorblax Quilt", "Zorblax Quilt", "M", "Blue"),))
     u = understand("", "Does the Zorblax Quilt come in a larger size?", catalog)

@@ -64,6 +64,7 @@ ORDER_INTENTS = {
 LABEL_LINK = "<label link>"
 """Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
+ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 UPSET_SENTIMENT = -0.15
 """Sentiment (-1..1) at or below which a customer reads as upset."""
 LATE_UNSHIPPED_DAYS = 7
@@ -142,7 +143,7 @@ _COUNTRY_PATTERN = re.compile(
     re.IGNORECASE,
 )
 ADDRESS_PATTERN = re.compile(
-    r"\b(\d{1,6}\s+[A-Za-z0-9 .'-]{2,60}?,\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
+    r"\b(\d{1,6}\s+[A-Za-z][A-Za-z .'-]{1,60}?,\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
 )
 """A US street address on one line: '27 Elm Court, Madison, WI 53703'."""
 UNANSWERABLE_SHIPPING = re.compile(
@@ -460,6 +461,12 @@ def _resolve_order(
                 if found not in ids:
                     ids.append(found)
     needs_order = intent in ORDER_INTENTS
+    if intent == "spam":
+        return None, None  # spam's "invoice #88412" is bait, not one of the store's orders
+    if not u.order_refs and intent in ORDER_NAMED_ONLY:
+        # A checkout or code problem is often about an order that never happened: only a written
+        # number ties it to one.
+        return None, None
     if u.order_refs:
         if not ids:
             return None, f"order {u.order_refs[0].text} is not in the store's data"
@@ -667,6 +674,9 @@ class _Answer:
 
     def _order_status(self) -> None:
         assert self.order is not None
+        if self.order.is_delivered and (self.order.returns or self.order.refunds):
+            # A delivered order with a return: "where is it?" may well be about the return.
+            self.decision.at_most("draft", "the order was delivered and has a return or refund")
         self._where(self.order)
 
     # -- returns and exchanges -------------------------------------------------------------------

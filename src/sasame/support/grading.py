@@ -93,7 +93,9 @@ def grade(result: TriageResult, label: dict[str, Any]) -> Grade:
                 facts_ok = False
                 problems.append(f"fact {key}: reply says {stated!r}, label {facts[key]!r}")
         required = list(REQUIRED.get(result.intent, ()))
-        if facts.get("size") or facts.get("colour"):
+        if (facts.get("size") or facts.get("colour")) and facts.get(
+            "topic", "availability"
+        ) == "availability":
             required += REQUIRED_WHEN_ASKED.get(result.intent, ())
         if facts.get("is_refunded") is False:
             required.append("return_received")

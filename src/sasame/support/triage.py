@@ -65,6 +65,8 @@ LABEL_LINK = "<label link>"
 """Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
+HUMAN_INTENT_PLAUSIBLE = 0.10
+"""A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
 UPSET_SENTIMENT = -0.15
 """Sentiment (-1..1) at or below which a customer reads as upset."""
 LATE_UNSHIPPED_DAYS = 7
@@ -336,6 +338,15 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
     elif u.confidence < policy.auto_confidence:
         decision.at_most("draft", f"intent confidence {u.confidence:.2f} < {policy.auto_confidence:.2f}")
+    if u.confidence < policy.auto_confidence:
+        plausible = [
+            i for i, p in u.ranked if i in ALWAYS_HUMAN and i != intent and p >= HUMAN_INTENT_PLAUSIBLE
+        ]
+        if plausible:
+            # Unsure, and it may be a wrong or damaged item or a complaint: a person looks first.
+            decision.at_most(
+                "escalate", f"it may be {plausible[0]} (probability >= {HUMAN_INTENT_PLAUSIBLE})"
+            )
     mode = policy.mode_for(intent)
     if mode == "off":
         decision.at_most("escalate", f"policy: {intent} is not handled automatically")
@@ -1113,8 +1124,18 @@ class _Answer:
             for v in variants
             if (not sizes or v.size in sizes) and (not colours or (v.colour or "").lower() in wanted_colours)
         ]
-        is_availability = bool(AVAILABILITY.search(self.u.clean_text)) or bool(sizes or colours)
+        is_availability = bool(AVAILABILITY.search(self.u.clean_text))
         r.note(product=product)
+        if not is_availability:
+            # Sizes or colours named in passing ("I'm usually an L") do not make it a stock question.
+            r.say(
+                f"Thanks for asking! The {product} comes in {_offer_words(variants)}.", sizes=_sizes(variants)
+            )
+            if SIZING.search(self.u.clean_text) and self._fit_from_returns(product_id, variants):
+                return
+            r.say("Materials, measurements and care instructions are under Details on the product page.")
+            self.decision.at_most("draft", "a product question the catalog data does not fully answer")
+            return
         unknown_options = [s for s in self.u.sizes if s not in sizes] + [
             c for c in self.u.colours if c.lower() not in {x.lower() for x in colours}
         ]
@@ -1146,11 +1167,6 @@ class _Answer:
                 f"{', '.join(_variant_words(v, short=True) for v in sold_out)}{_restock_words(sold_out)}."
             )
         r.note(availability=_availability_map(group))
-        if not is_availability:
-            if SIZING.search(self.u.clean_text) and self._fit_from_returns(product_id, variants):
-                return
-            r.say("Materials, measurements and care instructions are under Details on the product page.")
-            self.decision.at_most("draft", "a product question the catalog data does not fully answer")
 
     def _fit_from_returns(self, product_id: int, variants: list[queries.VariantFacts]) -> bool:
         """Answer 'does it run small?' from what customers sent back for fit in the last year."""

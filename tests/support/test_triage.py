@@ -38,7 +38,7 @@ def test_where_is_my_order_answers_with_tracking_and_the_expected_day(
 
 def test_without_a_number_the_order_is_the_senders_that_fits(engine: Engine, store: dict[str, int]) -> None:
     # Jane has two orders not yet delivered (#1002, #1003): without a number that is a question.
-    vague = run(engine, "parcel", "Hello, where is my parcel? It hasn't arrived.")
+    vague = run(engine, "parcel", "Hi, can you tell me where my order is? I have not received a shipping email.")
     assert (vague.intent, vague.order_ref, vague.decision) == ("order_status", None, "draft")
     assert "draft: no order number given and 2 of the sender's orders could be meant" in vague.reasons
     # Naming the product settles it: only #1003 holds the enamel pin.

@@ -66,7 +66,7 @@ def main() -> None:
                 .where(SupportMessage.direction == "inbound", SupportTicket.status != "closed")
                 .order_by(SupportMessage.id)
             ).all()
-            catalog = Catalog.from_session(session)
+            catalog = Catalog.from_session(session, adapt=False)
             start = time.perf_counter()
             memory = store_memory(session, catalog)
             memory_ms = (time.perf_counter() - start) * 1000

@@ -85,6 +85,12 @@ def test_out_of_scope_is_not_forced_into_an_intent(body: str) -> None:
     assert u.intent == "other"
 
 
+@pytest.mark.parametrize("body", ["", "   ", "12345", "http://example.com 12", "где мой заказ"])
+def test_a_message_without_words_is_other_with_no_confidence(body: str) -> None:
+    u = understand("", body)
+    assert (u.intent, u.confidence, u.ranked, u.out_of_scope) == ("other", 0.0, (("other", 0.0),), True)
+
+
 def test_in_scope_message_is_not_out_of_scope() -> None:
     u = understand(
         "Return", "I want to return the shoes I bought, they are too big. How do I send them back?"

@@ -18,6 +18,10 @@ from sasame.support.understanding.entities import (
 from sasame.support.understanding.intents import INTENTS, StoreMemory, classify
 from sasame.support.understanding.text import clean_body, clean_subject
 
+MAX_TEXT_CHARS = 4000
+MAX_BODY_CHARS = 50_000
+MAX_SUBJECT_CHARS = 300
+
 
 @dataclass(frozen=True)
 class Understanding:
@@ -46,8 +50,9 @@ def understand(
     """
     if memory is None and catalog is not None:
         memory = catalog.memory
-    subject_text = clean_subject(subject)
-    new_text = clean_body(body)
+    subject_text = clean_subject(subject)[:MAX_SUBJECT_CHARS]
+    # The ask is at the top of a customer's mail; a pasted newsletter or log adds nothing but time.
+    new_text = clean_body(body[:MAX_BODY_CHARS])[:MAX_TEXT_CHARS]
     clean_text = f"{subject_text}\n{new_text}".strip() if subject_text else new_text
     if catalog is not None:
         result = classify(catalog.mask_products(subject_text), catalog.mask_products(new_text), memory)

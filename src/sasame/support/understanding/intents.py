@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sasame.support.understanding.features import feature_counts, weighted
+from sasame.support.understanding.features import feature_counts, tokens, weighted
 
 INTENTS = (
     "order_status",
@@ -257,6 +257,9 @@ def classify(subject: str, text: str, memory: StoreMemory | None = None) -> Inte
     model = memory.model if memory is not None else shipped_model()
     predict = memory.probabilities if memory is not None else model.probabilities
     full = f"{subject}\n{text}".strip()
+    if not any(not token.startswith("_") and token not in "!?" for token in tokens(full)):
+        # No words (empty, only numbers or links, another alphabet): say so, never guess.
+        return IntentResult("other", 0.0, (("other", 0.0),), None, True)
     probs = predict(full)
     order = np.argsort(-probs, kind="stable")
     ranked = tuple((model.classes[i], round(float(probs[i]), 4)) for i in order[:RANKED])

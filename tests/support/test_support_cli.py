@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from support_store import JANE, NOW
 from typer.testing import CliRunner
@@ -214,3 +215,30 @@ def test_export_labelled_writes_the_ground_truth(
         "order_status",
         "#1002",
     )
+
+
+def test_import_then_run_triages_without_a_mail_server(
+    engine: Engine, store: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in ("SASAME_IMAP_HOST", "SASAME_SMTP_HOST", "SASAME_LLM_BASE_URL", "SASAME_LLM_MODEL"):
+        monkeypatch.delenv(variable, raising=False)
+    eml = tmp_path / "m.eml"
+    eml.write_text(
+        f"From: Jane <{JANE}>\nSubject: where?\nMessage-ID: <cli-1@example.com>\n\nWhere is my order #1002?\n"
+    )
+    url = _url(engine)
+    imported = runner.invoke(app, ["support", "import", str(eml), "--db", url])
+    assert imported.output.strip() == "messages: 1 new, 0 already known"
+    again = runner.invoke(app, ["support", "import", str(eml), "--db", url])
+    assert again.output.strip() == "messages: 0 new, 1 already known"
+    ran = runner.invoke(app, ["run", "--step", "support.mailbox", "--db", url, "--json"])
+    assert ran.exit_code == 0, ran.output
+    step = json.loads(ran.output)[0]
+    # Allowed to go out alone, but with no SMTP server the answer waits as a draft.
+    assert (step["name"], step["summary"]) == (
+        "support.mailbox",
+        {"fetched": 0, "new": 0, "auto": 0, "draft": 1, "escalate": 0},
+    )
+    with transaction(engine) as session:
+        ticket = session.scalars(select(m.SupportTicket)).one()
+        assert (ticket.intent, ticket.decision, ticket.status) == ("order_status", "draft", "pending")

@@ -91,6 +91,10 @@ def test_triage_apply_stores_tickets_and_carries_out_actions(
         assert refund.amount == 12
         statuses = sorted(session.scalars(select(m.SupportTicket.status)).all())
         assert statuses == ["escalated", "pending", "pending"]
+    again = runner.invoke(
+        app, ["support", "triage", "--in", str(_lines(tmp_path)), "--db", _url(engine), "--apply", *AT]
+    )
+    assert [json.loads(line)["applied_decision"] for line in again.output.splitlines()] == ["already applied"] * 3
 
 
 def test_policy_show_and_set(engine: Engine, store: dict[str, int]) -> None:

@@ -74,8 +74,13 @@ def triage_command(
                     sent_at=instant,
                 )
                 received = receive(session, mail, now=instant)
-                out["applied_decision"] = apply_triage(
-                    session, received.ticket, received.message, result, policy=ctx.policy, now=instant
+                # A line applied before is not applied again (its actions were already taken).
+                out["applied_decision"] = (
+                    apply_triage(
+                        session, received.ticket, received.message, result, policy=ctx.policy, now=instant
+                    )
+                    if received.is_new
+                    else "already applied"
                 )
             print(json.dumps(out, ensure_ascii=False))
         if not apply:

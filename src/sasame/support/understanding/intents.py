@@ -226,8 +226,8 @@ class StoreMemory:
         all_sims = (self.matrix @ self.matrix.T).toarray()
         memory = np.array([self._per_class(all_sims[row], row) for row in range(self.size)])
         best = (math.inf, self.base_weight, 0.0)
-        for base_weight in (0.25, 0.5, 0.75, 1.0, 1.5):
-            for memory_weight in (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 14.0, 18.0, 24.0):
+        for base_weight in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
+            for memory_weight in (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 14.0, 18.0, 24.0, 32.0, 40.0):
                 logits = base_weight * base_logits + memory_weight * memory
                 probs = softmax(logits)
                 loss = -float(np.mean(np.log(probs[np.arange(self.size), self.labels] + 1e-12)))

@@ -110,3 +110,44 @@ def test_a_refused_key_is_named_without_the_key(carrier: CarrierServer) -> None:
     assert "EZAK-secret" not in str(error.value)
     assert not isinstance(error.value, CarrierAuthError)
     assert str(error.value) == "EasyPost: POST /shipments: not found (HTTP 404)"
+
+
+def test_approving_a_draft_carries_out_its_actions(engine: Engine, store: dict[str, int]) -> None:
+    from mailservers import SmtpSink
+
+    from sasame.support.intake.mail import Mail
+    from sasame.support.intake.settings import MailSettings
+    from sasame.support.intake.smtp import SmtpOutbox
+    from sasame.support.policy import load_policy
+    from sasame.support.service import apply_triage, incoming_of, receive, send_draft
+    from sasame.support.triage import TriageContext, triage
+
+    sink = SmtpSink()
+    try:
+        mail = Mail(
+            "<c1@x>", None, (), "jane@example.com", "help@x", "cancel", "Please cancel order #1003.", NOW
+        )
+        with transaction(engine) as session:
+            received = receive(session, mail, now=NOW)
+            ctx = TriageContext.load(session, load_policy(session), NOW)
+            result = triage(ctx, incoming_of(session, received.message))
+            assert (
+                apply_triage(session, received.ticket, received.message, result, policy=ctx.policy, now=NOW)
+                == "draft"
+            )
+            assert session.get(m.Order, store["order_#1003"]).cancelled_at is None  # type: ignore[union-attr]
+            outbox = SmtpOutbox(
+                MailSettings(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none"), "help@x"
+            )
+            ticket = send_draft(
+                session, received.ticket.id, by="owner", now=NOW, outbox=outbox, policy=ctx.policy
+            )
+            assert (ticket.status, ticket.review_outcome) == ("answered", "approved")
+        with transaction(engine) as session:
+            order = session.get(m.Order, store["order_#1003"])
+            assert (order.fulfillment_status, order.cancelled_at) == ("cancelled", NOW)  # type: ignore[union-attr]
+            audit = session.scalars(select(m.AuditLog.action).order_by(m.AuditLog.id)).all()
+            assert audit == ["support.cancel_order", "support.reply"]
+        assert len(sink.messages) == 1 and b"The payment of $12.00 goes back" in sink.messages[0]
+    finally:
+        sink.stop()

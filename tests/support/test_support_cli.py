@@ -82,19 +82,31 @@ def test_triage_apply_stores_tickets_and_carries_out_actions(
     )
     assert result.exit_code == 0, result.output
     applied = [json.loads(line)["applied_decision"] for line in result.output.splitlines()]
-    # Without an SMTP server automatic replies wait as drafts; the cancellation itself is done.
+    # Without an SMTP server automatic answers wait as drafts, their actions with them.
     assert applied == ["draft", "draft", "escalate"]
     with transaction(engine) as session:
         order = session.get(m.Order, store["order_#1003"])
-        assert (order.fulfillment_status, order.financial_status) == ("cancelled", "refunded")  # type: ignore[union-attr]
-        refund = session.scalars(select(m.Refund)).one()
-        assert refund.amount == 12
+        assert (order.fulfillment_status, order.financial_status) == ("unfulfilled", "paid")  # type: ignore[union-attr]
+        proposed = session.scalars(
+            select(m.SupportAction.kind).where(m.SupportAction.status == "proposed")
+        ).all()
+        assert sorted(proposed) == [
+            "cancel_order",
+            "escalate",
+            "reply",
+            "reply",
+            "reply",
+            "request_photos",
+            "suggest_resolution",
+        ]
         statuses = sorted(session.scalars(select(m.SupportTicket.status)).all())
         assert statuses == ["escalated", "pending", "pending"]
     again = runner.invoke(
         app, ["support", "triage", "--in", str(_lines(tmp_path)), "--db", _url(engine), "--apply", *AT]
     )
-    assert [json.loads(line)["applied_decision"] for line in again.output.splitlines()] == ["already applied"] * 3
+    assert [json.loads(line)["applied_decision"] for line in again.output.splitlines()] == [
+        "already applied"
+    ] * 3
 
 
 def test_policy_show_and_set(engine: Engine, store: dict[str, int]) -> None:

@@ -232,6 +232,11 @@ def apply_triage(
     rule = f"policy mode.{result.intent}={policy.mode_for(result.intent)}; confidence {result.confidence:.2f}"
     reasons = list(result.reasons)
     done: dict[str, Any] = {}
+    if decision == "auto" and result.reply is not None and outbox is None:
+        # Allowed to go out alone, but nothing can send the reply: the answer and its actions wait
+        # together for a person, so no order changes without the customer being told.
+        reasons.append("draft: no SMTP server configured to send the reply")
+        decision = "draft"
     if decision == "auto":
         for planned in result.actions:
             try:
@@ -339,10 +344,6 @@ def apply_triage(
         )
         ticket.status = "answered"
     else:
-        if decision == "auto":
-            # Allowed to go out on its own but no SMTP is configured: it waits in the queue.
-            reasons.append("draft: no SMTP server configured to send it")
-            decision = ticket.decision = "draft"
         session.add(
             m.SupportAction(
                 ticket_id=ticket.id,

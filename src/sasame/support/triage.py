@@ -145,9 +145,26 @@ _COUNTRY_PATTERN = re.compile(
     re.IGNORECASE,
 )
 ADDRESS_PATTERN = re.compile(
-    r"\b(\d{1,6}\s+[A-Za-z][A-Za-z .'-]{1,60}?,\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
+    r"(\d{1,6}\s+(?:[A-Za-z0-9.'-]+\s+){0,5}[A-Za-z0-9.'-]+"
+    r"(?:,\s*(?:Unit|Suite|Ste\.?|Apt\.?|Apartment|#)\s*[A-Za-z0-9-]+)?"
+    r",\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
 )
-"""A US street address on one line: '27 Elm Court, Madison, WI 53703'."""
+"""A US street address on one line: '27 Elm Court, Madison, WI 53703', '930 Pine Street, Suite 210,
+Seattle, WA 98101'."""
+HOUSE_NUMBER = re.compile(r"\b\d{1,6}\s")
+
+
+def find_address(text: str) -> str | None:
+    """The street address in a message: of the candidates, the one starting last (the shortest), so
+    'order 14647 to 6 Birch Lane, ...' gives '6 Birch Lane, ...'."""
+    found = None
+    for start in HOUSE_NUMBER.finditer(text):
+        match = ADDRESS_PATTERN.match(text, start.start())
+        if match:
+            found = match.group(1).strip()
+    return found
+
+
 UNANSWERABLE_SHIPPING = re.compile(
     r"express|po box|p\.o\.|free shipping|christmas|by friday|how much|cost|price|carrier|which courier",
     re.IGNORECASE,
@@ -777,7 +794,8 @@ class _Answer:
             return
         eligible, _ = window
         assert order.delivered_at is not None
-        until = order.delivered_at + timedelta(days=policy.return_window_days)
+        # Eligible while fewer than window + 1 whole days have passed: the last moment is just before that.
+        until = order.delivered_at + timedelta(days=policy.return_window_days + 1) - timedelta(microseconds=1)
         r.note(
             return_eligible=eligible,
             return_window_days=policy.return_window_days,
@@ -942,8 +960,8 @@ class _Answer:
                 "tracking number."
             )
             return
-        match = ADDRESS_PATTERN.search(self.u.clean_text)
-        if match is None:
+        address = find_address(self.u.clean_text)
+        if address is None:
             r.say(
                 f"Order {order.number} hasn't shipped yet, so I can still change the address - could you "
                 "send me the full new address?",
@@ -951,7 +969,6 @@ class _Answer:
             )
             self.decision.at_most("draft", "the new address could not be read")
             return
-        address = match.group(1).strip()
         self.acts_on_order = True
         self.actions.append(
             PlannedAction("change_address", {"order": order.number, "order_id": order.id, "address": address})

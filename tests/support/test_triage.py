@@ -38,7 +38,9 @@ def test_where_is_my_order_answers_with_tracking_and_the_expected_day(
 
 def test_without_a_number_the_order_is_the_senders_that_fits(engine: Engine, store: dict[str, int]) -> None:
     # Jane has two orders not yet delivered (#1002, #1003): without a number that is a question.
-    vague = run(engine, "parcel", "Hi, can you tell me where my order is? I have not received a shipping email.")
+    vague = run(
+        engine, "parcel", "Hi, can you tell me where my order is? I have not received a shipping email."
+    )
     assert (vague.intent, vague.order_ref, vague.decision) == ("order_status", None, "draft")
     assert "draft: no order number given and 2 of the sender's orders could be meant" in vague.reasons
     # Naming the product settles it: only #1003 holds the enamel pin.
@@ -172,3 +174,38 @@ def test_an_upset_customer_with_a_late_parcel_gets_a_person(engine: Engine, stor
     assert "escalate: an upset customer whose order is late" in result.reasons
     assert calm.decision == "auto"
     assert calm.reply is not None and "it's running behind" in calm.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Can you change it to 88 Harbour St, Unit 5, Portland, ME 04101?",
+            "88 Harbour St, Unit 5, Portland, ME 04101",
+        ),
+        ("it should be 1501 W 12th St, Austin, TX 78703.", "1501 W 12th St, Austin, TX 78703"),
+        ("please send order 14647 to 6 Birch Lane, Boulder, CO 80302", "6 Birch Lane, Boulder, CO 80302"),
+        ("call me on 555 1234 about it", None),
+    ],
+)
+def test_new_addresses_are_read_from_the_message(text: str, address: str | None) -> None:
+    from sasame.support.triage import find_address
+
+    assert find_address(text) == address
+
+
+def test_an_address_change_before_shipping(engine: Engine, store: dict[str, int]) -> None:
+    result = run(
+        engine,
+        "address",
+        "Please change the delivery address on order #1003 to 27 Elm Court, Madison, WI 53703",
+    )
+    assert (result.intent, result.decision) == ("change_address", "auto")
+    assert [a.to_json() for a in result.actions] == [
+        {
+            "kind": "change_address",
+            "order": "#1003",
+            "order_id": store["order_#1003"],
+            "address": "27 Elm Court, Madison, WI 53703",
+        }
+    ]

@@ -12,6 +12,7 @@ from support_store import NOW
 from sasame import models as m
 from sasame.core.errors import InputError
 from sasame.db import transaction
+from sasame.support.evaluation import Prediction
 from sasame.support.metrics import support_metrics, understanding_report
 from sasame.support.policy import Policy, load_policy, parse_setting, set_policy
 
@@ -99,9 +100,9 @@ def test_metrics_from_decisions_reviews_and_response_times(engine: Engine, store
 
 
 def test_precision_at_each_coverage_level() -> None:
-    predictions = [("a", "a", 0.99), ("a", "a", 0.9), ("b", "a", 0.8), ("b", "b", 0.6)]
-    report = understanding_report(predictions)
+    rows = [("a", "a", 0.99), ("a", "a", 0.9), ("b", "a", 0.8), ("b", "b", 0.6)]
+    report = understanding_report([Prediction(t, p, c) for t, p, c in rows])
     assert report["accuracy"] == 0.75
     by_coverage = {round(p["coverage"], 2): p["precision"] for p in report["precision_at_coverage"]}
-    assert (by_coverage[0.5], by_coverage[0.75], by_coverage[1.0]) == (1.0, 2 / 3, 0.75)
+    assert (by_coverage[0.5], by_coverage[0.75], by_coverage[1.0]) == (1.0, 0.6667, 0.75)
     assert report["confusion"] == [[2, 0], [1, 1]]

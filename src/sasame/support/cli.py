@@ -148,6 +148,10 @@ def eval_command(
     now: NowOption = None,
     as_json: JsonOption = False,
     show_errors: Annotated[bool, typer.Option("--show-errors", help="List wrong automatic answers.")] = False,
+    adapt: Annotated[
+        bool,
+        typer.Option("--adapt/--no-adapt", help="Adapt the understanding to the store's handled tickets."),
+    ] = True,
 ) -> None:
     """Score the autopilot on labelled messages: automation, precision of automatic answers, escalations,
     intent accuracy, precision at each coverage level and the confusion matrix. Writes nothing."""
@@ -159,7 +163,7 @@ def eval_command(
     lines = read_jsonl(input_file, labelled=True)
     _, engine = open_database(db, migrate=False)
     with transaction(engine) as session:
-        ctx = TriageContext.load(session, load_policy(session), _now(now))
+        ctx = TriageContext.load(session, load_policy(session), _now(now), adapt=adapt)
         report, _ = evaluate(ctx, lines)
         session.rollback()
     understanding = understanding_report(report.predictions)
@@ -181,7 +185,14 @@ def _render_eval(report: Any, understanding: dict[str, Any], show_errors: bool) 
         f"must-escalate (wrong item, damaged, complaint) escalated: "
         f"{report.must_escalate_escalated}/{report.must_escalate}"
     )
-    console.print(f"intent accuracy: {_pct(report.intent_accuracy)}")
+    console.print(
+        f"intent accuracy: {_pct(report.intent_accuracy)}; "
+        f"calibration error (ECE) {understanding['ece']:.3f}; "
+        f"out-of-scope recall {_pct(understanding['out_of_scope_recall'])} "
+        f"of {understanding['out_of_scope_total']}"
+    )
+    if understanding.get("order_ref_accuracy") is not None:
+        console.print(f"order numbers read right (when written): {_pct(understanding['order_ref_accuracy'])}")
     table = Table("intent", "messages", "auto", "auto correct", "draft", "escalate")
     for intent, counts in sorted(report.per_intent.items()):
         total = counts["auto"] + counts["draft"] + counts["escalate"]
@@ -194,9 +205,14 @@ def _render_eval(report: Any, understanding: dict[str, Any], show_errors: bool) 
             str(counts["escalate"]),
         )
     console.print(table)
-    curve = Table("confidence >=", "coverage", "precision")
+    curve = Table("coverage", "answered", "confidence >=", "precision")
     for point in understanding["precision_at_coverage"]:
-        curve.add_row(f"{point['threshold']:.2f}", _pct(point["coverage"]), _pct(point["precision"]))
+        curve.add_row(
+            _pct(point["coverage"]),
+            str(point["answered"]),
+            f"{point['threshold']:.2f}",
+            _pct(point["precision"]),
+        )
     console.print(curve)
     labels = understanding["labels"]
     matrix = Table("true \\ predicted", *[label[:8] for label in labels])

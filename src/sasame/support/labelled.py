@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.core.errors import InputError
+from sasame.support.evaluation import Prediction
 from sasame.support.grading import grade
 from sasame.support.triage import IncomingMessage, TriageContext, TriageResult, triage
 
@@ -53,6 +54,7 @@ def demo_labelled(session: Session) -> list[dict[str, Any]]:
                     "intent": label["intent"],
                     "secondary_intent": label.get("secondary_intent"),
                     "order_number": label.get("order_number"),
+                    "order_ref_in_text": label.get("order_ref_in_text"),
                     "must_escalate": label.get("must_escalate", label["intent"] in MUST_ESCALATE),
                     "facts": label.get("facts") or {},
                 },
@@ -125,8 +127,8 @@ class Evaluation:
     per_intent: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     wrong_auto: list[dict[str, Any]] = field(default_factory=list)
     missed_escalations: list[str] = field(default_factory=list)
-    predictions: list[tuple[str, str, float]] = field(default_factory=list)
-    """(true intent, predicted intent, confidence) per message, for the understanding's metrics."""
+    predictions: list[Prediction] = field(default_factory=list)
+    """The understanding's reading of each message, for its own metrics (support.evaluation)."""
 
     @property
     def automation_rate(self) -> float:
@@ -169,7 +171,17 @@ def evaluate(ctx: TriageContext, lines: list[dict[str, Any]]) -> tuple[Evaluatio
         report.messages += 1
         report.decisions[result.decision] += 1
         report.per_intent[truth][result.decision] += 1
-        report.predictions.append((truth, result.intent, result.confidence))
+        refs = result.understanding.order_refs
+        report.predictions.append(
+            Prediction(
+                truth=truth,
+                predicted=result.intent,
+                confidence=result.confidence,
+                out_of_scope=result.understanding.out_of_scope,
+                order_truth=label.get("order_number") if label.get("order_ref_in_text") else None,
+                order_found=refs[0].text if refs else None,
+            )
+        )
         if result.intent == truth:
             report.intent_correct += 1
         if label.get("must_escalate", truth in MUST_ESCALATE):

@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.core.clock import business_day
+from sasame.support.evaluation import Prediction
+from sasame.support.evaluation import evaluate as evaluate_predictions
 from sasame.support.policy import Policy
 from sasame.support.queries import aware
 
@@ -124,34 +126,7 @@ def support_metrics(
     )
 
 
-COVERAGE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-
-
-def understanding_report(predictions: list[tuple[str, str, float]]) -> dict[str, Any]:
-    """Accuracy, precision at each coverage level (answering the most confident share), confusion matrix."""
-    total = len(predictions)
-    ranked = sorted(predictions, key=lambda p: -p[2])
-    curve = []
-    for level in COVERAGE_LEVELS:
-        n = max(1, round(level * total)) if total else 0
-        top = ranked[:n]
-        correct = sum(1 for truth, predicted, _ in top if truth == predicted)
-        curve.append(
-            {
-                "coverage": n / total if total else 0.0,
-                "threshold": top[-1][2] if top else 1.0,
-                "precision": correct / n if n else 1.0,
-            }
-        )
-    labels = sorted({t for t, _, _ in predictions} | {p for _, p, _ in predictions})
-    index = {label: i for i, label in enumerate(labels)}
-    confusion = [[0] * len(labels) for _ in labels]
-    for truth, predicted, _ in predictions:
-        confusion[index[truth]][index[predicted]] += 1
-    correct = sum(1 for t, p, _ in predictions if t == p)
-    return {
-        "accuracy": correct / total if total else 0.0,
-        "precision_at_coverage": curve,
-        "labels": labels,
-        "confusion": confusion,
-    }
+def understanding_report(predictions: list[Prediction]) -> dict[str, Any]:
+    """Accuracy, precision at each coverage level, calibration, out-of-scope recall and the confusion
+    matrix of the understanding's readings, as computed by ``support.evaluation``."""
+    return evaluate_predictions(predictions).to_json()

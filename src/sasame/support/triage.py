@@ -257,7 +257,9 @@ class TriageContext:
     vip_customer_ids: set[int] = field(default_factory=set)
 
     @classmethod
-    def load(cls, session: Session, policy: Policy, now: datetime) -> TriageContext:
+    def load(cls, session: Session, policy: Policy, now: datetime, *, adapt: bool = True) -> TriageContext:
+        """Read what triage needs once; ``adapt`` lets the understanding learn from the store's
+        handled tickets (see the understanding package), which is the default."""
         settings = store_settings(session)
         countries = tuple(
             str(code)
@@ -271,7 +273,7 @@ class TriageContext:
         return cls(
             session=session,
             policy=policy,
-            catalog=Catalog.from_session(session),
+            catalog=Catalog.from_session(session, adapt=adapt),
             now=now,
             store_name=settings.name,
             currency=settings.currency,

@@ -5,8 +5,9 @@ Run: .venv/bin/python benchmarks/support_demo_inbox.py [--seed 7] [--now 2026-11
 Generates the demo store (default size) into a temporary SQLite file at a fixed instant, so the
 labels (a snapshot of the store at that instant) and the triage read the same world, then runs
 the same evaluation as `sasame support eval` (read-only) and the per-message triage time. Prints
-the figures as a markdown table for docs/benchmarks.md. `--vip-auto` also measures the policy in
-which VIP customers are answered like everyone else (the default gives them drafts).
+the figures as a markdown table for docs/benchmarks.md, with and without the understanding's
+adaptation to the store's handled tickets. `--vip-auto` also measures the policy in which VIP
+customers are answered like everyone else (the default gives them drafts).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sasame.support.policy import load_policy
 from sasame.support.triage import TriageContext, triage
 
 
-def _measure(session: Session, now: datetime, *, vip_auto: bool) -> dict[str, Any]:
+def _measure(session: Session, now: datetime, *, vip_auto: bool, adapt: bool = True) -> dict[str, Any]:
     policy = load_policy(session)
     if vip_auto:
         # Measure the variant without touching the store: VIPs stop being a reason for a draft.
@@ -40,10 +41,10 @@ def _measure(session: Session, now: datetime, *, vip_auto: bool) -> dict[str, An
         triage_module._is_vip = lambda _session, _customer: False  # type: ignore[assignment]
     try:
         lines = demo_labelled(session)
-        ctx = TriageContext.load(session, policy, now)
+        ctx = TriageContext.load(session, policy, now, adapt=adapt)
         report, _ = evaluate(ctx, lines)
         timings = []
-        ctx = TriageContext.load(session, policy, now)
+        ctx = TriageContext.load(session, policy, now, adapt=adapt)
         for message in messages_of(lines):
             started = time.perf_counter()
             triage(ctx, message)
@@ -85,11 +86,15 @@ def main() -> None:
             f"machine: {platform.platform()}, {platform.processor() or 'cpu'}, python "
             f"{platform.python_version()}"
         )
-        variants = [False, True] if args.vip_auto else [False]
+        variants = [(False, True), (False, False)] + ([(True, True)] if args.vip_auto else [])
         with Session(engine) as session:
-            for vip_auto in variants:
-                figures = _measure(session, now, vip_auto=vip_auto)
-                name = "VIPs answered like everyone" if vip_auto else "default policy"
+            for vip_auto, adapt in variants:
+                figures = _measure(session, now, vip_auto=vip_auto, adapt=adapt)
+                name = (
+                    "VIPs answered like everyone"
+                    if vip_auto
+                    else "default policy" + ("" if adapt else ", understanding without store adaptation")
+                )
                 print(f"\n{name}")
                 print(
                     "| messages | auto | draft | escalate | auto rate | auto correct | "

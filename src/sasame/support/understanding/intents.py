@@ -257,7 +257,7 @@ def classify(subject: str, text: str, memory: StoreMemory | None = None) -> Inte
     model = memory.model if memory is not None else shipped_model()
     predict = memory.probabilities if memory is not None else model.probabilities
     full = f"{subject}\n{text}".strip()
-    if not any(not token.startswith("_") and token not in "!?" for token in tokens(full)):
+    if not any(not token.startswith("_") and token not in ("!", "?") for token in tokens(full)):
         # No words (empty, only numbers or links, another alphabet): say so, never guess.
         return IntentResult("other", 0.0, (("other", 0.0),), None, True)
     probs = predict(full)
@@ -265,7 +265,7 @@ def classify(subject: str, text: str, memory: StoreMemory | None = None) -> Inte
     ranked = tuple((model.classes[i], round(float(probs[i]), 4)) for i in order[:RANKED])
     intent, confidence = ranked[0]
     out_of_scope = intent == "other" or confidence < model.oos_threshold
-    secondary = _secondary(text, intent, model, predict)
+    secondary = _secondary(text, intent, model)
     if out_of_scope and intent != "other":
         # Not sure enough of any intent: say "other", with the probability the model gives it.
         other_probability = round(float(probs[model.classes.index("other")]), 4)
@@ -285,19 +285,16 @@ _SECOND_ASK_FLAG = re.compile(
 )
 
 
-def _secondary(text: str, intent: str, model: IntentModel, predict: object) -> str | None:
+def _secondary(text: str, intent: str, model: IntentModel) -> str | None:
     """A second ask: a sentence that asks something (a question or a request) and that the
     shipped model reads as another actionable intent, with probability >= 0.9 (>= 0.4 when the
     sentence announces itself: "Also, ...", "P.S.", "One more thing"), while giving the message's
     own intent at most 5 %. Sentences are read by the shipped model alone: the store memory
     matches whole messages, not sentences."""
-    sentences = [
-        s.strip()
-        for s in _SENTENCE.split(text)
-        if len(s.strip()) >= 12 and (_ASK_CUE.search(s) or _SECOND_ASK_FLAG.match(s.strip()))
-    ]
-    if len(sentences) < 2:
+    all_sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) >= 12]
+    if len(all_sentences) < 2:
         return None
+    sentences = [s for s in all_sentences if _ASK_CUE.search(s) or _SECOND_ASK_FLAG.match(s)]
     main = model.classes.index(intent)
     best: tuple[float, str] | None = None
     for sentence in sentences:

@@ -100,6 +100,21 @@ def test_catalog_mention_fuzzy_and_short_forms() -> None:
     assert catalog_mentions("a plain sentence about nothing", CATALOG) == ()
 
 
+def test_the_longer_title_written_in_full_wins() -> None:
+    catalog = Catalog(
+        (
+            CatalogVariant("TOTE-OAT", 1, "Canvas Tote", "Canvas Tote", None, "Oat"),
+            CatalogVariant("TOTE2-OAT", 2, "Canvas Tote No. 2", "Canvas Tote No. 2", None, "Oat"),
+        )
+    )
+    full = catalog_mentions("Does the Canvas Tote No. 2 run small?", catalog)
+    assert [m.sku for m in full] == ["TOTE2-OAT"]
+    assert [(m.sku, m.score) for m in catalog_mentions("Does the canvas tote run small?", catalog)] == [
+        ("TOTE-OAT", 1.0),
+        ("TOTE2-OAT", 0.95),
+    ]
+
+
 def test_exact_sku_scores_one() -> None:
     assert [(m.sku, m.score) for m in catalog_mentions("SKU PRINT-A3 please", CATALOG)] == [("PRINT-A3", 1.0)]
 

@@ -317,6 +317,11 @@ def catalog_mentions(
         score = _form_score(form, factor, words, text)
         if score > best_by_title.get(title, 0.0):
             best_by_title[title] = score
+    # "Canvas Tote No. 2" written in full also contains "Canvas Tote": the longer title wins.
+    exact = [title for title, score in best_by_title.items() if score >= 1.0]
+    for title in list(best_by_title):
+        if any(title != longer and f" {title} " in f" {longer} " for longer in exact):
+            del best_by_title[title]
     scored = [(score, title) for title, score in best_by_title.items() if score >= 0.8]
     scored.sort(key=lambda item: (-item[0], item[1]))
     for score, title in scored[:3]:

@@ -68,6 +68,12 @@ ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
 UPSET_SENTIMENT = -0.15
+HAPPY_SENTIMENT = 0.3
+NOT_RECEIVED = re.compile(
+    r"where|not (yet )?(arrived|received|here|come)|hasn'?t|haven'?t|didn'?t|never|missing|can'?t find|"
+    r"cannot find|lost|stolen|no sign|track|status|says delivered|marked (as )?delivered|still waiting",
+    re.IGNORECASE,
+)
 """Sentiment (-1..1) at or below which a customer reads as upset."""
 LATE_UNSHIPPED_DAYS = 7
 SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL")
@@ -704,6 +710,11 @@ class _Answer:
 
     def _order_status(self) -> None:
         assert self.order is not None
+        if self.order.is_delivered and (
+            self.u.sentiment >= HAPPY_SENTIMENT or not NOT_RECEIVED.search(self.u.clean_text)
+        ):
+            # "Where is it?" about a parcel that arrived needs the customer to say it is missing.
+            self.decision.at_most("draft", "a delivered order, and the message does not say it is missing")
         if self.order.is_delivered and (self.order.returns or self.order.refunds):
             # A delivered order with a return: "where is it?" may well be about the return.
             self.decision.at_most("draft", "the order was delivered and has a return or refund")
@@ -712,31 +723,38 @@ class _Answer:
     # -- returns and exchanges -------------------------------------------------------------------
 
     def _item(self, order: OrderFacts, *, need_size: bool = False) -> LineFacts | None:
-        """The order line the customer means: the only one, or the one the text names."""
+        """The order line the customer means: the only one, or the one the text names.
+
+        A product named without its colour or size does not choose between two lines of it.
+        """
         lines = [line for line in order.lines if line.size] if need_size else list(order.lines)
         if len(order.lines) == 1:
             return order.lines[0]
         if len(lines) == 1 and need_size:
             return lines[0]
-        mentioned_skus = {mention.sku.lower() for mention in self.u.mentions}
-        by_sku = [line for line in order.lines if line.sku and line.sku.lower() in mentioned_skus]
-        if len(by_sku) == 1:
-            return by_sku[0]
         text = self.u.clean_text.lower()
+        mentioned = {mention.sku.lower() for mention in self.u.mentions}
         named = [
             line
             for line in order.lines
-            if _words(line.product) and all(w in text for w in _words(line.product))
+            if (line.sku and line.sku.lower() in mentioned)
+            or (_words(line.product) and all(w in text for w in _words(line.product)))
         ]
-        if len(named) == 1:
-            return named[0]
-        products = {line.product_id for line in by_sku}
-        if len(products) == 1 and by_sku:
-            # Several variants of one product were matched: the line of that product in the order.
-            same = [line for line in order.lines if line.product_id in products]
-            if len(same) == 1:
-                return same[0]
-        return None
+        products = {line.product_id for line in named}
+        candidates = [line for line in order.lines if line.product_id in products]
+        if len(candidates) == 1:
+            return candidates[0]
+        # Several lines of the named product(s): only a colour or size written in the text decides.
+        sizes = set(self.u.sizes)
+        colours = {c.lower() for c in self.u.colours}
+        decided = [
+            line
+            for line in candidates
+            if (line.size in sizes if sizes else True)
+            and ((line.colour or "").lower() in colours if colours else True)
+            and (sizes or colours)
+        ]
+        return decided[0] if len(decided) == 1 else None
 
     def _return_window(self, order: OrderFacts) -> tuple[bool, int] | None:
         if order.delivered_at is None:

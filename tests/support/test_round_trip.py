@@ -152,3 +152,28 @@ def test_email_in_answer_out_label_bought_restocked_on_receipt(
     assert len(smtp.messages) == 1
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(m.SupportMessage)) == 2
+
+
+def test_a_refused_mailbox_login_is_one_line_without_the_password(
+    engine: Engine, store: dict[str, int], imap_server: ImapServer, request: pytest.FixtureRequest
+) -> None:
+    from sasame.core.errors import ConfigError
+
+    user = f"refused-{request.node.callspec.id}-{id(engine)}@tinythreads.example"
+    imap_server.add_user(user, "right-password")
+    settings = MailSettings(
+        imap_host="127.0.0.1",
+        imap_port=imap_server.port,
+        imap_user=user,
+        imap_password="wrong-password-123",
+        imap_ssl=False,
+    )
+    with pytest.raises(ConfigError) as error:
+        process_mailbox(engine, NOW, settings=settings)
+    assert str(error.value) == (
+        f"IMAP {user}@127.0.0.1:{imap_server.port}: login refused "
+        "(check SASAME_IMAP_USER/SASAME_IMAP_PASSWORD)"
+    )
+    assert "wrong-password" not in str(error.value)
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.SyncState)) == 0

@@ -138,9 +138,27 @@ def test_always_escalate_words_and_vips(engine: Engine, store: dict[str, int]) -
     angry = run(engine, "order", "Where is order #1002? If it's not here tomorrow I'll file a chargeback.")
     assert angry.decision == "escalate"
     assert any("chargeback" in reason for reason in angry.reasons)
-    vip = run(engine, "order", "Where is my order #1005?", sender=BOB)
-    assert vip.decision == "draft"
-    assert "draft: VIP customer" in vip.reasons
+    # Bob is flagged VIP in the store's data, but VIPs are the owner's list: he is answered alone.
+    flagged = run(engine, "order", "Where is my order #1005?", sender=BOB)
+    assert (flagged.decision, flagged.order_ref) == ("auto", "#1005")
+    assert "draft: VIP customer" not in flagged.reasons
+    with transaction(engine) as session:
+        set_policy(session, "vip_emails", "Bob@Example.com", now=NOW, by="owner")
+    listed = run(engine, "order", "Where is my order #1005?", sender=BOB)
+    assert (listed.decision, listed.reasons[-1]) == ("draft", "draft: VIP customer")
+
+
+def test_customers_flagged_vip_count_only_when_the_owner_opts_in(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    with transaction(engine) as session:
+        policy = set_policy(session, "vip_flagged_customers", "yes", now=NOW, by="owner")
+    assert policy.vip_flagged_customers is True
+    flagged = run(engine, "order", "Where is my order #1005?", sender=BOB)
+    assert flagged.decision == "draft"
+    assert "draft: VIP customer" in flagged.reasons
+    jane = run(engine, "Where is my order?", "Hi, where is order #1002? It's been days.\n\nJane")
+    assert jane.decision == "auto"
 
 
 @pytest.mark.parametrize(

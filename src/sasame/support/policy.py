@@ -80,6 +80,11 @@ class Policy:
     """Below this the message goes to a person without a suggested intent-specific answer."""
     escalate_words: tuple[str, ...] = DEFAULT_ESCALATE_WORDS
     vip_emails: tuple[str, ...] = ()
+    """The owner's list of customers who always get a person (issue 5): drafts, never automatic."""
+    vip_flagged_customers: bool = False
+    """Opt-in: also treat customers flagged VIP in the store's data (``customer.is_vip``, which
+    imports and the demo set from order counts) as VIPs. Off by default: the issue makes VIPs the
+    owner's own list, and a flag set by a rule nobody chose should not hold back answers."""
     tone: str = "warm"
     signature: str = "The {store} team"
     minutes_per_ticket: int = 6
@@ -167,6 +172,7 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "draft_confidence": _parse_probability,
     "escalate_words": _parse_words,
     "vip_emails": _parse_words,
+    "vip_flagged_customers": _parse_bool,
     "tone": _parse_tone,
     "signature": _parse_text(300),
     "minutes_per_ticket": _parse_int(1, 240),

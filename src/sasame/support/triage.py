@@ -383,7 +383,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("draft", order_problem)
     if customer_id is None and order is not None:
         customer_id = order.customer_id
-    vip = sender in policy.vip_emails or _is_vip(ctx.session, customer_id)
+    vip = sender in policy.vip_emails or (policy.vip_flagged_customers and _is_vip(ctx.session, customer_id))
     if vip:
         decision.at_most("draft", "VIP customer")
     if intent == "praise" and u.sentiment <= 0:

@@ -10,7 +10,8 @@ An answered message is correct when
   money as decimal strings, names compared without case), and
 * the reply states the facts a correct answer to that intent cannot leave out, when the label
   has them (``REQUIRED``): the tracking number of a shipped order, the refund amount, whether a
-  return is still possible, ...
+  return is still possible, ...; and it quotes exactly the owner's store answers (``faq_<topic>``)
+  the question asks for.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ def grade(result: TriageResult, label: dict[str, Any]) -> Grade:
         if facts.get("return_eligible") is False:
             # Past the window the answer is no; which variant was wanted no longer matters.
             required = [key for key in required if not key.startswith("wanted_")]
+        # The owner's store answers (``faq_<topic>``, see support.knowledge): the reply quotes every
+        # one the question asks for and no other (an answer to a question not asked is wrong too).
+        required += [key for key in facts if key.startswith("faq_")]
+        for key in stated_facts:
+            if key.startswith("faq_") and key not in facts:
+                facts_ok = False
+                problems.append(f"fact {key}: the reply quotes a store answer the question did not ask for")
         for key in required:
             if facts.get(key) is not None and key not in stated_facts:
                 facts_ok = False

@@ -13,12 +13,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sasame import models as m
 from sasame.core.errors import InputError
 from sasame.models import SupportPolicySetting
 from sasame.models.support import INTENTS
+from sasame.support import knowledge
 
 MODES = ("off", "draft", "auto")
 ALWAYS_HUMAN = frozenset({"wrong_item", "damaged_item", "complaint"})
@@ -39,7 +41,7 @@ DEFAULT_MODES: dict[str, str] = {
     "payment_issue": "auto",
     "discount_question": "auto",
     "shipping_question": "auto",
-    "account": "draft",
+    "account": "auto",
     "complaint": "off",
     "praise": "auto",
     "spam": "auto",
@@ -93,6 +95,9 @@ class Policy:
     """The From address of replies (default: the mailbox user)."""
     return_address: str = ""
     """Where returns go, one line: '1 Dock Road, Columbus, OH 43004' (needed for prepaid labels)."""
+    faq: dict[str, str] = field(default_factory=dict)
+    """The owner's store answers (see ``knowledge``), keyed without the ``faq.`` prefix:
+    ``po_boxes``, ``material.dad-cap``, ``care.apparel``, ... Empty: nothing is answered from it."""
 
     def mode_for(self, intent: str) -> str:
         if intent in ALWAYS_HUMAN:
@@ -183,7 +188,12 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
 
 
 def setting_keys() -> list[str]:
-    return [*PARSERS, *(f"mode.{intent}" for intent in INTENTS)]
+    return [
+        *PARSERS,
+        *(f"mode.{intent}" for intent in INTENTS),
+        *(f"faq.{topic}" for topic in knowledge.STORE_TOPICS),
+        *(f"faq.{aspect}.<product handle or category>" for aspect in knowledge.PRODUCT_ASPECTS),
+    ]
 
 
 def parse_setting(key: str, text: str) -> Any:
@@ -198,6 +208,9 @@ def parse_setting(key: str, text: str) -> Any:
         if intent in ALWAYS_HUMAN and mode != "off":
             raise InputError(f"support policy {key}: {intent} messages always go to a person")
         return mode
+    if key.startswith("faq."):
+        knowledge.parse_knowledge_key(key)
+        return knowledge.parse_answer(key, text)
     parser = PARSERS.get(key)
     if parser is None:
         raise InputError(f"support policy: unknown setting {key!r} (known: {', '.join(setting_keys())})")
@@ -216,6 +229,11 @@ def apply_setting(policy: Policy, key: str, value: Any) -> Policy:
     """Return the policy with one (already parsed or stored JSON) value in place."""
     if key.startswith("mode."):
         return replace(policy, modes={**policy.modes, key.removeprefix("mode."): str(value)})
+    if key.startswith("faq."):
+        faq = {k: v for k, v in policy.faq.items() if k != key.removeprefix("faq.")}
+        if value:
+            faq[key.removeprefix("faq.")] = str(value)
+        return replace(policy, faq=faq)
     if key in ("escalate_words", "vip_emails"):
         words: dict[str, Any] = {key: tuple(str(v) for v in value)}
         return replace(policy, **words)
@@ -230,7 +248,7 @@ def load_policy(session: Session) -> Policy:
     for key, value in session.execute(
         select(SupportPolicySetting.key, SupportPolicySetting.value).order_by(SupportPolicySetting.key)
     ):
-        if key in PARSERS or key.startswith("mode."):
+        if key in PARSERS or key.startswith(("mode.", "faq.")):
             policy = apply_setting(policy, key, value)
     return policy
 
@@ -239,6 +257,8 @@ def set_policy(session: Session, key: str, text: str, *, now: datetime, by: str)
     """Store one setting from the owner's text; return the policy as it now stands."""
     value = parse_setting(key.strip(), text)
     key = key.strip()
+    if key.startswith("faq."):
+        _check_product_target(session, key)
     row = session.scalar(select(SupportPolicySetting).where(SupportPolicySetting.key == key))
     if row is None:
         session.add(SupportPolicySetting(key=key, value=_to_json(value), updated_at=now, updated_by=by))
@@ -246,6 +266,20 @@ def set_policy(session: Session, key: str, text: str, *, now: datetime, by: str)
         row.value, row.updated_at, row.updated_by = _to_json(value), now, by
     session.flush()
     return load_policy(session)
+
+
+def _check_product_target(session: Session, key: str) -> None:
+    """A product answer must name a product handle or a category the store has."""
+    _, target = knowledge.parse_knowledge_key(key)
+    if target is None:
+        return
+    known = session.scalar(
+        select(m.Product.id)
+        .where((func.lower(m.Product.handle) == target) | (func.lower(m.Product.category) == target))
+        .limit(1)
+    )
+    if known is None:
+        raise InputError(f"support policy {key}: {target!r} is neither a product handle nor a category")
 
 
 def policy_rows(policy: Policy) -> list[tuple[str, str]]:
@@ -261,10 +295,12 @@ def policy_rows(policy: Policy) -> list[tuple[str, str]]:
             text = str(value)
         rows.append((key, text))
     rows += [(f"mode.{intent}", policy.mode_for(intent)) for intent in INTENTS]
+    rows += [(f"faq.{key}", text) for key, text in sorted(policy.faq.items())]
     return rows
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
     return {key: _to_json(getattr(policy, key)) for key in PARSERS} | {
-        "modes": {intent: policy.mode_for(intent) for intent in INTENTS}
+        "modes": {intent: policy.mode_for(intent) for intent in INTENTS},
+        "faq": dict(sorted(policy.faq.items())),
     }

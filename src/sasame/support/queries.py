@@ -311,6 +311,12 @@ def fit_returns(session: Session, product_id: int, since: datetime) -> tuple[int
     return int(sold or 0), int(returned.get("too_small", 0)), int(returned.get("too_large", 0))
 
 
+def product_handle_and_category(session: Session, product_id: int) -> tuple[str, str | None]:
+    query = select(m.Product.handle, m.Product.category).where(m.Product.id == product_id)
+    row = session.execute(query).first()
+    return (str(row[0]), row[1]) if row is not None else ("", None)
+
+
 def product_title(session: Session, product_id: int) -> str:
     return str(session.scalar(select(m.Product.title).where(m.Product.id == product_id)) or "")
 

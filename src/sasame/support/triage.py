@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import business_day, zone
-from sasame.support import queries
+from sasame.support import knowledge, queries
 from sasame.support.policy import ALWAYS_HUMAN, Policy
 from sasame.support.queries import LineFacts, OrderFacts
 from sasame.support.replies import (
@@ -46,6 +46,7 @@ from sasame.support.replies import (
     short_day_text,
 )
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
+from sasame.support.understanding.text import clean_subject
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
 TROUBLE_STATUSES = {"exception", "returned_to_sender"}
@@ -175,6 +176,16 @@ UNANSWERABLE_SHIPPING = re.compile(
     r"express|po box|p\.o\.|free shipping|christmas|by friday|how much|cost|price|carrier|which courier",
     re.IGNORECASE,
 )
+SHIPPING_TOPICS = ("express_shipping", "po_boxes", "shipping_cost", "carriers", "holiday_delivery")
+DISCOUNT_TOPICS = ("discount_codes", "promotions", "price_adjustment")
+ACCOUNT_TOPICS = ("password_reset", "account_details")
+PAYMENT_TOPICS = ("payment_declined",)
+PERSON_ONLY_ACCOUNT = re.compile(
+    r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
+    r"data (request|protection)|erase|forget me",
+    re.IGNORECASE,
+)
+"""Account requests a person carries out (deletion, merging, data copies): never answered from a FAQ."""
 AVAILABILITY = re.compile(
     r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
     re.IGNORECASE,
@@ -392,7 +403,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     if order is not None and u.sentiment <= UPSET_SENTIMENT and _is_late(order, ctx.now):
         # An upset customer whose parcel is really late is a complaint, whatever the words ask.
         decision.at_most("escalate", "an upset customer whose order is late")
-    answer = _Answer(ctx, u, order, decision, sender, customer_id)
+    answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
     answer.write(intent)
     if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
         decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
@@ -562,6 +573,7 @@ class _Answer:
         decision: _Decision,
         sender: str,
         customer_id: int | None,
+        subject_text: str = "",
     ) -> None:
         self.ctx, self.u, self.order, self.decision = ctx, u, order, decision
         self.sender, self.customer_id = sender, customer_id
@@ -569,9 +581,28 @@ class _Answer:
         self.actions: list[PlannedAction] = []
         self.acts_on_order = False
         self.today = business_day(ctx.now, ctx.timezone)
+        subject = u.clean_text.split("\n", 1)
+        # What the customer asks, without the subject line: subjects are often generic or stale
+        # ("Password reset" over a question about changing an e-mail address).
+        self.body_text = (
+            subject[1] if len(subject) == 2 and subject_text and subject[0] == subject_text else u.clean_text
+        )
 
     def day(self, value: datetime) -> str:
         return day_text(value, self.ctx.timezone)
+
+    def store_answers(self, among: tuple[str, ...], text: str | None = None) -> tuple[list[str], bool]:
+        """Quote the owner's answers (word for word) to the store topics among ``among`` that the
+        message asks about; return (the topics asked, whether every one of them had an answer)."""
+        asked = [t for t in knowledge.asked_topics(text or self.body_text) if t in among]
+        answered = True
+        for topic in asked:
+            answer = self.ctx.policy.faq.get(topic)
+            if answer:
+                self.reply.say(answer, **{f"faq_{topic}": answer})
+            else:
+                answered = False
+        return asked, answered
 
     def write(self, intent: str) -> None:
         handler = getattr(self, f"_{intent}", None)
@@ -609,6 +640,17 @@ class _Answer:
             self.actions.append(PlannedAction("unsubscribe", {"customer_id": self.customer_id}))
             self.reply.say("I've also taken you off our email list.")
             return True
+        if intent in ("shipping_question", "discount_question", "account", "payment_issue"):
+            among = {
+                "shipping_question": SHIPPING_TOPICS,
+                "discount_question": DISCOUNT_TOPICS,
+                "account": ACCOUNT_TOPICS,
+                "payment_issue": PAYMENT_TOPICS,
+            }[intent]
+            if intent == "account" and PERSON_ONLY_ACCOUNT.search(text):
+                return False
+            asked, answered = self.store_answers(among)
+            return bool(asked) and answered
         if intent == "product_question" and self.order is not None:
             item = self._item(self.order)
             if item is None or item.product_id is None:
@@ -1096,9 +1138,19 @@ class _Answer:
             return_received=False,
         )
 
+    def _has_recent_order(self) -> bool:
+        """Whether the sender has an order from the last weeks the message could be about without
+        naming it: then a general answer may miss the point, and a person looks first."""
+        since = self.ctx.now - timedelta(days=35)
+        return bool(queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since))
+
     def _payment_issue(self) -> None:
         order, r = self.order, self.reply
         if order is None:
+            asked, answered = self.store_answers(PAYMENT_TOPICS)
+            if asked and answered and not self._has_recent_order():
+                return
+            self.reply = r = Reply()
             r.say(
                 "Sorry about the trouble at checkout. Could you tell me which payment method you used and "
                 "what the error says? I'll look into it."
@@ -1112,10 +1164,17 @@ class _Answer:
             financial_status=order.financial_status,
             order_total=money_fact(order.total, order.currency),
         )
+        asked, answered = self.store_answers(PAYMENT_TOPICS)
+        if asked and not answered:
+            self.decision.at_most("draft", "a payment question the store's answers do not cover")
 
     def _discount_question(self) -> None:
         order, r = self.order, self.reply
         if order is None:
+            asked, answered = self.store_answers(DISCOUNT_TOPICS)
+            if asked and answered and not self._has_recent_order():
+                return
+            self.reply = r = Reply()
             r.say("Could you send me the code and your order number? I'll check it for you.")
             self.decision.at_most("draft", "a discount question without an order")
             return
@@ -1127,13 +1186,16 @@ class _Answer:
                 order_number=order.number,
                 discount_codes=codes,
             )
+            self.store_answers(DISCOUNT_TOPICS)
         else:
             r.say(
                 f"I checked order {order.number} and no discount code was applied to it.",
                 order_number=order.number,
                 discount_codes=None,
             )
-            self.decision.at_most("draft", "whether a code can still be applied is the owner's call")
+            asked, answered = self.store_answers(DISCOUNT_TOPICS)
+            if not (asked and answered):
+                self.decision.at_most("draft", "whether a code can still be applied is the owner's call")
 
     # -- no order needed -------------------------------------------------------------------------
 
@@ -1163,6 +1225,17 @@ class _Answer:
         ]
         is_availability = bool(AVAILABILITY.search(self.u.clean_text))
         r.note(product=product)
+        aspects = knowledge.asked_aspects(self.body_text)
+        if aspects:
+            # What it is made of, how to wash it, how long it is: only the owner's answers know.
+            r.say(
+                f"Thanks for asking! The {product} comes in {_offer_words(variants)}.", sizes=_sizes(variants)
+            )
+            if self._product_answers(product_id, aspects):
+                return
+            r.say("Materials, measurements and care instructions are under Details on the product page.")
+            self.decision.at_most("draft", "a product question the catalog data does not fully answer")
+            return
         if not is_availability:
             # Sizes or colours named in passing ("I'm usually an L") do not make it a stock question.
             r.say(
@@ -1204,6 +1277,18 @@ class _Answer:
                 f"{', '.join(_variant_words(v, short=True) for v in sold_out)}{_restock_words(sold_out)}."
             )
         r.note(availability=_availability_map(group))
+
+    def _product_answers(self, product_id: int, aspects: list[str]) -> bool:
+        """Quote what the owner wrote about the asked aspects of the product (its own entry, else
+        its category's); False unless every one of them has an answer."""
+        handle, category = queries.product_handle_and_category(self.ctx.session, product_id)
+        answers = [(a, knowledge.product_answer(self.ctx.policy.faq, a, handle, category)) for a in aspects]
+        if not answers or any(answer is None for _, answer in answers):
+            return False
+        for aspect, answer in answers:
+            assert answer is not None
+            self.reply.say(answer, **{f"faq_{aspect}": answer})
+        return True
 
     def _fit_from_returns(self, product_id: int, variants: list[queries.VariantFacts]) -> bool:
         """Answer 'does it run small?' from what customers sent back for fit in the last year."""
@@ -1272,6 +1357,9 @@ class _Answer:
             r.note(country=asked, ships_to_country=ships)
             if not ships:
                 r.say(f"At the moment we only ship to {where}, so not to {asked} yet, sorry.")
+                topics, answered = self.store_answers(SHIPPING_TOPICS)
+                if not answered:
+                    self.decision.at_most("draft", "a shipping question the store's answers do not cover")
                 return
         if ctx.transit_days is not None:
             typical, slow = ctx.transit_days
@@ -1280,7 +1368,8 @@ class _Answer:
                 "with a tracking "
                 "number as soon as they leave us."
             )
-        if code is None or UNANSWERABLE_SHIPPING.search(self.u.clean_text):
+        topics, answered = self.store_answers(SHIPPING_TOPICS)
+        if not answered or (not topics and (code is None or UNANSWERABLE_SHIPPING.search(self.u.clean_text))):
             self.decision.at_most("draft", "a shipping question beyond destinations and transit times")
 
     def _account(self) -> None:
@@ -1294,6 +1383,11 @@ class _Answer:
                 "Done - I've taken you off our email list; it can take a day or two to stop completely."
             )
             return
+        if not PERSON_ONLY_ACCOUNT.search(text):
+            asked, answered = self.store_answers(ACCOUNT_TOPICS)
+            if asked and answered:
+                return
+            self.reply = Reply()
         self.reply.say(
             "Thanks for getting in touch - I'm looking into this and will come back to you shortly."
         )

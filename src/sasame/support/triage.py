@@ -1346,7 +1346,9 @@ class _Answer:
         code = COUNTRIES[match.group(1).lower()] if match else None
         shipped = [COUNTRY_NAMES.get(c, c) for c in ctx.ship_countries[:5]]
         if not shipped:
-            self.decision.at_most("escalate", "the store has no shipping history to answer from")
+            topics, answered = self.store_answers(SHIPPING_TOPICS)
+            if not (topics and answered):
+                self.decision.at_most("escalate", "the store has no shipping history to answer from")
             return
         where = (
             " and ".join(shipped) if len(shipped) <= 2 else ", ".join(shipped[:-1]) + " and " + shipped[-1]

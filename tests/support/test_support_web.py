@@ -22,6 +22,7 @@ from sasame.db import transaction
 from sasame.support.intake.mail import Mail
 from sasame.support.intake.settings import MailSettings
 from sasame.support.intake.smtp import SmtpOutbox
+from sasame.support.policy import set_policy
 from sasame.support.service import receive
 from sasame.web.app import create_app
 
@@ -47,6 +48,7 @@ def owner(sqlite_engine: Engine, smtp: SmtpSink) -> Iterator[TestClient]:
     build_store(sqlite_engine)
     with transaction(sqlite_engine) as session:
         create_user(session, OWNER, PASSWORD, NOW)
+        set_policy(session, "vip_emails", BOB, now=NOW, by="owner")  # the owner's VIP list
         receive(session, _mail("<s1@x>", JANE, "Where is it", "Where is my order #1002?"), now=NOW)
         receive(session, _mail("<s2@x>", BOB, "Order", "Hi, where is my order #1005? Bob"), now=NOW)
         receive(
@@ -133,6 +135,25 @@ def test_policy_form_saves_and_refuses_bad_values(owner: TestClient, sqlite_engi
     )
     assert "support policy mode.complaint: complaint messages always go to a person" in bad.text
     assert owner.get("/api/support/policy").json()["return_window_days"] == 45
+
+
+def test_store_answers_are_written_on_the_support_page(owner: TestClient, sqlite_engine: Engine) -> None:
+    page = owner.get("/support").text
+    assert '<option value="faq.po_boxes">' in page
+    assert '<option value="faq.care.linen-shirt">' in page and '<option value="faq.material.tops">' in page
+    answer = "Yes, USPS delivers to PO boxes."
+    saved = owner.post(
+        "/support/policy", data={"csrf_token": _token(owner), "key": "faq.po_boxes", "value": answer}
+    )
+    assert "faq.po_boxes saved." in saved.text
+    assert owner.get("/api/support/policy").json()["faq"] == {"po_boxes": answer}
+    bad = owner.post(
+        "/support/policy", data={"csrf_token": _token(owner), "key": "faq.care.socks", "value": "Wash cold"}
+    )
+    assert (
+        "support policy faq.care.socks: &#39;socks&#39; is neither a product handle nor a category"
+        in bad.text
+    )
 
 
 def test_posts_without_the_csrf_token_are_refused(owner: TestClient, smtp: SmtpSink) -> None:

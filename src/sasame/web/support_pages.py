@@ -12,14 +12,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sasame.business.service import store_settings
 from sasame.core.errors import ConfigError, UserError
-from sasame.models import User
+from sasame.models import Product, User
 from sasame.support import metrics, queries
 from sasame.support.intake.settings import MailSettings
 from sasame.support.intake.smtp import SmtpOutbox
+from sasame.support.knowledge import PRODUCT_ASPECTS, STORE_TOPICS
 from sasame.support.policy import load_policy, policy_json, policy_rows, set_policy
 from sasame.support.service import Outbox, review, send_draft, triage_pending
 from sasame.support.triage import TriageContext
@@ -62,9 +64,20 @@ def support_page(request: Request, session: SessionDep, user: UserDep, at: NowDe
             "metrics": metrics.support_metrics(session, policy, now=at, timezone=profile.timezone),
             "audit": queries.support_audit(session),
             "policy": policy_rows(policy),
+            "faq_keys": faq_keys(session),
             "message": request.query_params.get("message"),
         },
     )
+
+
+def faq_keys(session: Session) -> list[str]:
+    """The store answers an owner can write: every topic, and each aspect per category and product."""
+    targets = sorted(set(session.scalars(select(Product.category)))) + list(
+        session.scalars(select(Product.handle).where(Product.is_active.is_(True)).order_by(Product.handle))
+    )
+    return [f"faq.{topic}" for topic in STORE_TOPICS] + [
+        f"faq.{aspect}.{target.lower()}" for aspect in PRODUCT_ASPECTS for target in targets
+    ]
 
 
 @router.get("/support/tickets/{ticket_id}")

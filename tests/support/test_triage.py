@@ -227,3 +227,21 @@ def test_an_address_change_before_shipping(engine: Engine, store: dict[str, int]
             "address": "27 Elm Court, Madison, WI 53703",
         }
     ]
+
+
+def test_an_order_status_reading_that_asks_nothing_about_the_parcel_goes_to_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    result = run(
+        engine,
+        "Re: Order #1002 has shipped",
+        "Hiya\n\nSo much plastic packaging for one linen shirt, not very eco for an 'eco' brand.\n\n"
+        "order no #1002",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("order_status", "#1002", "escalate")
+    assert (
+        result.reasons[-1]
+        == "escalate: read as an order status question, but it asks nothing about the parcel"
+    )
+    asked = run(engine, "Re: Order #1002 has shipped", "Hiya, whree is it? order no #1002")
+    assert (asked.intent, asked.decision) == ("order_status", "auto")

@@ -180,6 +180,12 @@ SHIPPING_TOPICS = ("express_shipping", "po_boxes", "shipping_cost", "carriers", 
 DISCOUNT_TOPICS = ("discount_codes", "promotions", "price_adjustment")
 ACCOUNT_TOPICS = ("password_reset", "account_details")
 PAYMENT_TOPICS = ("payment_declined",)
+WHEREABOUTS = re.compile(
+    r"wh\w?re|when|arriv|track|status|ship|deliver|receiv|update|still|yet|wait|\beta\b|late|lost|missing|"
+    r"coming|come|here\b|dispatch|sent|post|news|progress|expect|how long|days|weeks",
+    re.IGNORECASE,
+)
+"""Words of a message that really asks where its parcel is (typos like 'whree' included)."""
 PERSON_ONLY_ACCOUNT = re.compile(
     r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
     r"data (request|protection)|erase|forget me",
@@ -405,6 +411,10 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", "an upset customer whose order is late")
     answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
     answer.write(intent)
+    if intent == "order_status" and not WHEREABOUTS.search(answer.body_text):
+        # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
+        # packaging", under a shipping notification's subject): more likely a complaint.
+        decision.at_most("escalate", "read as an order status question, but it asks nothing about the parcel")
     if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
         decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
     if order is not None and order.total > policy.max_auto_order_value and answer.acts_on_order:

@@ -32,9 +32,13 @@ from sasame.support.policy import load_policy
 from sasame.support.triage import TriageContext, triage
 
 
-def _measure(session: Session, now: datetime, *, vip_flagged: bool, adapt: bool = True) -> dict[str, Any]:
+def _measure(
+    session: Session, now: datetime, *, vip_flagged: bool, adapt: bool = True, answers: bool = True
+) -> dict[str, Any]:
     # The variant is measured without touching the store: only the policy in memory changes.
     policy = replace(load_policy(session), vip_flagged_customers=vip_flagged)
+    if not answers:
+        policy = replace(policy, faq={})
     lines = demo_labelled(session)
     ctx = TriageContext.load(session, policy, now, adapt=adapt)
     report, _ = evaluate(ctx, lines)
@@ -78,13 +82,16 @@ def main() -> None:
             f"machine: {platform.platform()}, {platform.processor() or 'cpu'}, python "
             f"{platform.python_version()}"
         )
-        variants = [(False, True), (False, False)] + ([(True, True)] if args.vip_flagged else [])
+        variants = [(False, True, True), (False, False, True), (False, True, False)]
+        variants += [(True, True, True)] if args.vip_flagged else []
         with Session(engine) as session:
-            for vip_flagged, adapt in variants:
-                figures = _measure(session, now, vip_flagged=vip_flagged, adapt=adapt)
+            for vip_flagged, adapt, answers in variants:
+                figures = _measure(session, now, vip_flagged=vip_flagged, adapt=adapt, answers=answers)
                 name = (
                     "customers flagged VIP get drafts (opt-in)"
                     if vip_flagged
+                    else "default policy, no store answers configured (faq.* empty)"
+                    if not answers
                     else "default policy" + ("" if adapt else ", understanding without store adaptation")
                 )
                 print(f"\n{name}")

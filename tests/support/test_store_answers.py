@@ -43,6 +43,7 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("Where is my order?") == []
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
+    assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]
     # A product called 'Organic Cotton Hoodie' does not make every question about it a material one.
     assert knowledge.asked_aspects("Is the Organic Cotton Hoodie back in stock?") == []
 
@@ -150,3 +151,24 @@ def test_the_grader_wants_exactly_the_answers_the_question_asks_for(
         "fact faq_po_boxes: the reply quotes a store answer the question did not ask for",
         "fact faq_shipping_cost ('$5') is missing from the reply",
     ]
+
+
+def test_a_store_answer_does_not_cover_a_where_is_my_order_in_the_same_message(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    codes = "One code per order, entered at checkout; we can't add one afterwards."
+    configure(engine, {"discount_codes": codes})
+    alone = run(engine, "Code", "My discount code SAVE10 isn't working.", sender=STRANGER)
+    assert (alone.intent, alone.decision, alone.reply_facts) == (
+        "discount_question",
+        "auto",
+        {"faq_discount_codes": codes},
+    )
+    both = run(
+        engine,
+        "Code",
+        "Can you tell me where order number 1002 is? Also, my discount code SAVE10 isn't working.",
+        sender=STRANGER,
+    )
+    assert (both.intent, both.decision) == ("discount_question", "draft")
+    assert "draft: the message also asks where an order is" in both.reasons

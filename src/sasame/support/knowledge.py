@@ -96,7 +96,8 @@ ASPECT_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "measurements": re.compile(
-        r"how (long|big|wide|tall|large) is|measurements?|dimensions|length of|how many (ml|oz|cm|inches)",
+        r"how (l\w{2,3}|big|wide|tall|large) is|measurements?|dimensions|length of|"
+        r"how many (ml|oz|cm|inches)",
         re.IGNORECASE,
     ),
 }

@@ -181,11 +181,18 @@ DISCOUNT_TOPICS = ("discount_codes", "promotions", "price_adjustment")
 ACCOUNT_TOPICS = ("password_reset", "account_details")
 PAYMENT_TOPICS = ("payment_declined",)
 WHEREABOUTS = re.compile(
-    r"wh\w?re|when|arriv|track|status|ship|deliver|receiv|update|still|yet|wait|\beta\b|late|lost|missing|"
-    r"coming|come|here\b|dispatch|sent|post|news|progress|expect|how long|days|weeks",
+    r"wh\w{0,3}re|when|check|haven'?t (got|had)|week|arriv|track|status|ship|deliver|receiv|update|"
+    r"still|yet|wait|\beta\b|late|lost|missing|coming|come|here\b|dispatch|sent|post|news|progress|"
+    r"how long|days",
     re.IGNORECASE,
 )
 """Words of a message that really asks where its parcel is (typos like 'whree' included)."""
+WHERE_IS_ORDER = re.compile(
+    r"\bwh\w{0,3}re\b[^.?!\n]{0,40}\b(order|parcel|package)|"
+    r"\b(order|parcel|package)\b[^.?!\n]{0,40}\b(hasn'?t|has not|not yet|never) (arrived|come|shown up)",
+    re.IGNORECASE,
+)
+"""A 'where is my order?' inside a message read as something else (a second ask the model missed)."""
 PERSON_ONLY_ACCOUNT = re.compile(
     r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
     r"data (request|protection)|erase|forget me",
@@ -411,6 +418,8 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", "an upset customer whose order is late")
     answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
     answer.write(intent)
+    if intent not in ORDER_INTENTS and intent != "spam" and WHERE_IS_ORDER.search(answer.body_text):
+        decision.at_most("draft", "the message also asks where an order is")
     if intent == "order_status" and not WHEREABOUTS.search(answer.body_text):
         # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
         # packaging", under a shipping notification's subject): more likely a complaint.

@@ -172,3 +172,23 @@ def test_a_store_answer_does_not_cover_a_where_is_my_order_in_the_same_message(
     )
     assert (both.intent, both.decision) == ("discount_question", "draft")
     assert "draft: the message also asks where an order is" in both.reasons
+
+
+def test_a_store_question_asked_along_the_way_is_answered_or_left_to_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    text = (
+        "Hi, where is order #1002? It's been days.\n\nAlso, my discount code didn't work at checkout.\n\nJane"
+    )
+    unconfigured = run(engine, "Where is my order?", text)
+    assert (unconfigured.intent, unconfigured.decision) == ("order_status", "draft")
+    assert "draft: the message also asks about discount_question" in unconfigured.reasons
+    codes = "One code per order, entered at checkout; we can't add one afterwards."
+    configure(engine, {"discount_codes": codes})
+    answered = run(engine, "Where is my order?", text)
+    # The shipped model is unsure of this mixed message in the tiny store, so it stays a draft, but
+    # for that reason alone: the store question is answered.
+    assert [r.split(" 0.")[0] for r in answered.reasons] == ["draft: intent confidence"]
+    assert (answered.intent, answered.order_ref) == ("order_status", "#1002")
+    assert answered.reply_facts["faq_discount_codes"] == codes
+    assert answered.reply is not None and answered.reply.count(codes) == 1

@@ -426,6 +426,12 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", "read as an order status question, but it asks nothing about the parcel")
     if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
         decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
+    if intent not in ALWAYS_HUMAN and intent != "spam":
+        # A store question asked along the way ("Also, my code didn't work") the model did not
+        # flag as a second ask: quote the owner's answer, or leave it to a person.
+        extra = tuple(t for t in knowledge.asked_topics(answer.body_text) if t not in answer.topics_seen)
+        if extra and not answer.store_answers(extra)[1]:
+            decision.at_most("draft", "the message also asks what the store's answers do not cover")
     if order is not None and order.total > policy.max_auto_order_value and answer.acts_on_order:
         decision.at_most(
             "draft",
@@ -599,6 +605,8 @@ class _Answer:
         self.reply = Reply()
         self.actions: list[PlannedAction] = []
         self.acts_on_order = False
+        self.topics_seen: set[str] = set()
+        """Store topics already looked up (answered or not) while writing the reply."""
         self.today = business_day(ctx.now, ctx.timezone)
         subject = u.clean_text.split("\n", 1)
         # What the customer asks, without the subject line: subjects are often generic or stale
@@ -614,6 +622,7 @@ class _Answer:
         """Quote the owner's answers (word for word) to the store topics among ``among`` that the
         message asks about; return (the topics asked, whether every one of them had an answer)."""
         asked = [t for t in knowledge.asked_topics(text or self.body_text) if t in among]
+        self.topics_seen.update(asked)
         answered = True
         for topic in asked:
             answer = self.ctx.policy.faq.get(topic)
@@ -1394,7 +1403,7 @@ class _Answer:
             self.decision.at_most("draft", "a shipping question beyond destinations and transit times")
 
     def _account(self) -> None:
-        text = self.u.clean_text.lower()
+        text = self.body_text.lower()
         if (
             re.search(r"unsubscribe|stop emailing|take me off|newsletter|mailing list", text)
             and self.customer_id

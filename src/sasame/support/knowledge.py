@@ -52,7 +52,9 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(cost|price) of (shipping|delivery|postage)|free (shipping|delivery)",
         re.IGNORECASE,
     ),
-    "carriers": re.compile(r"which (carrier|courier|shipping company)|what (carrier|courier)", re.IGNORECASE),
+    "carriers": re.compile(
+        r"(which|what) (c\w{0,2}r+i?er|courier|shipping company|delivery company)", re.IGNORECASE
+    ),
     "holiday_delivery": re.compile(
         r"before (christmas|xmas|the holidays|hanukkah|new year)|in time for (christmas|xmas|the holidays)",
         re.IGNORECASE,

@@ -41,6 +41,7 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("My code SAVE10 says it's expired") == ["discount_codes"]
     assert knowledge.asked_topics("I can't log in, the password reset never arrives") == ["password_reset"]
     assert knowledge.asked_topics("Which crrier do you use for Australia?") == ["carriers"]
+    assert knowledge.asked_topics("Also is thee a code for next time?") == ["promotions"]
     assert knowledge.asked_topics("Where is my order?") == []
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]

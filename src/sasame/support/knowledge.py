@@ -68,7 +68,8 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "promotions": re.compile(
         r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
-        r"first[- ]order (discount|code)|(promo|discount) codes? at the moment|any (offers|sales) on",
+        r"first[- ]order (discount|code)|(promo|discount) codes? at the moment|any (offers|sales) on|"
+        r"code for (next time|my next order)|\b(is|are) th\w{1,3} (a |any )?(discount|promo|coupon|code)",
         re.IGNORECASE,
     ),
     "price_adjustment": re.compile(

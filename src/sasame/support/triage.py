@@ -183,7 +183,7 @@ PAYMENT_TOPICS = ("payment_declined",)
 WHEREABOUTS = re.compile(
     r"wh\w{0,3}re|when|check|haven'?t (got|had)|week|arriv|track|status|ship|deliver|receiv|update|"
     r"still|yet|wait|\beta\b|late|lost|missing|coming|come|here\b|dispatch|sent|post|news|progress|"
-    r"how long|days",
+    r"how long|days|\bstil|s+t+a*t+u*s|h\w?ve?n'?t|\bparcel\b|\bpackage\b",
     re.IGNORECASE,
 )
 """Words of a message that really asks where its parcel is (typos like 'whree' included)."""

@@ -194,3 +194,21 @@ def test_a_store_question_asked_along_the_way_is_answered_or_left_to_a_person(
     assert (answered.intent, answered.order_ref) == ("order_status", "#1002")
     assert answered.reply_facts["faq_discount_codes"] == codes
     assert answered.reply is not None and answered.reply.count(codes) == 1
+
+
+def test_a_general_payment_answer_waits_when_the_message_may_be_about_an_order(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    declined = "We accept Visa and PayPal; a declined attempt is never charged."
+    configure(engine, {"payment_declined": declined})
+    text = "My card keeps getting declined at checkout, can you help?"
+    stranger = run(engine, "Payment problem", text, sender=STRANGER)
+    assert (stranger.intent, stranger.decision, stranger.reply_facts) == (
+        "payment_issue",
+        "auto",
+        {"faq_payment_declined": declined},
+    )
+    # Jane has an order from this week; an Amazon relay only carries messages about an order.
+    for sender in (JANE, "x7f3kq@marketplace.amazon.com"):
+        result = run(engine, "Payment problem", text, sender=sender)
+        assert (result.decision, result.reasons[-1]) == ("draft", "draft: a payment problem without an order")

@@ -19,6 +19,7 @@ from sasame.models import (
     Channel,
     GroundTruth,
     Order,
+    Product,
     Refund,
     Return,
     Shipment,
@@ -262,3 +263,37 @@ def test_inbox_and_marketing_through_the_demo_generator(sqlite_engine: Engine) -
     assert {label["intent"] for label in labels} >= {"order_status", "return_request", "spam"}
     assert any(kind == "ad_true_roas" for kind, _ in truth)
     assert paid_without_ad == []
+
+
+def test_the_owner_fills_in_the_store_answers_and_labels_name_the_one_asked(
+    inbox: tuple[Engine, DemoContext],
+) -> None:
+    from sqlalchemy.orm import Session
+
+    from sasame.demo.store_answers import STORE_ANSWERS, product_answers
+    from sasame.support.policy import load_policy
+
+    engine, ctx = inbox
+    with Session(engine) as session:
+        faq = load_policy(session).faq
+    assert {key: faq[key] for key in STORE_ANSWERS} == STORE_ANSWERS
+    with engine.connect() as connection:
+        handles = list(connection.scalars(select(Product.__table__.c.handle)))
+    # The small store's products are not the demo catalogue's: only store-wide answers here.
+    assert [h for h in handles if product_answers(h)] == []
+    assert not any(key.startswith(("material.", "care.", "measurements.")) for key in faq)
+    assert product_answers("cap2")["material"] == "Washed cotton twill - not see-through."
+    assert product_answers("oldmug")["care"] == "Hand wash; not for the microwave."
+    assert product_answers("kit-cozy") == {}  # bundles have no answers of their own
+    texts = {row.message_id: row.body for row in _messages(engine)}
+    asked = 0
+    for message_id, label in _labels(ctx).items():
+        answers = {key: value for key, value in label["facts"].items() if key.startswith("faq_")}
+        body = texts[message_id].lower()
+        if "po box" in body.split("wrote:")[0]:
+            assert answers.get("faq_po_boxes") == STORE_ANSWERS["po_boxes"]
+        for key, text in answers.items():
+            topic = key.removeprefix("faq_")
+            assert text == STORE_ANSWERS.get(topic) or text in faq.values()
+            asked += 1
+    assert asked >= 10

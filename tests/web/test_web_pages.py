@@ -53,7 +53,7 @@ def test_support_page(owner: TestClient):
     assert "ana@example.org" in html
     assert "Hi, I ordered on Monday and nothing has shipped yet." in html
     assert "2025-03-19 06:00" in html  # 10:00 UTC shown in New York time
-    assert "Coming next:" in html
+    assert "Waiting for triage" in html
 
 
 def test_inventory_page(owner: TestClient):

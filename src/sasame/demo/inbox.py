@@ -28,6 +28,7 @@ from sqlalchemy import BigInteger, Connection, func, select, type_coerce
 
 from sasame.core.money import SCALE
 from sasame.demo.context import DemoContext
+from sasame.demo.store_answers import store_answer_facts, write_store_answers
 from sasame.ingest.bulk import next_id, reset_sequences, table_of, write_rows
 from sasame.models import (
     BusinessSetting,
@@ -179,6 +180,8 @@ class Store:
     orders: list[StoreOrder]
     customers: list[tuple[int, str, str | None]]
     """(id, email, name) of customers with an email, for messages not about an order."""
+    handles: dict[int, str] = field(default_factory=dict)
+    """Product id -> handle, to label the owner's per-product answers."""
 
 
 def _slug(text: str) -> str:
@@ -231,7 +234,11 @@ def _read_store_header(ctx: DemoContext, orders: list[StoreOrder]) -> Store:
             .order_by(customer.c.id)
         )
     ]
-    return Store(name, f"support@{domain}", domain, catalog, orders, customers)
+    product = table_of(Product)
+    handles = {
+        int(pid): str(handle) for pid, handle in connection.execute(select(product.c.id, product.c.handle))
+    }
+    return Store(name, f"support@{domain}", domain, catalog, orders, customers, handles)
 
 
 def _read_catalog(connection: Connection, today: date) -> Catalog:
@@ -1706,6 +1713,9 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
             "my order" if mode == "line" else _order_ref(draft, w, "none", when, "{day}" in ask_template)[0]
         )
     _facts_from_text(draft, ask_template, slots)
+    asked_item = draft.product_item if intent == "product_question" else None
+    handle = store.handles.get(asked_item.product_id or -1) if asked_item is not None else None
+    draft.facts |= store_answer_facts(ask_template, handle)
 
     lines: list[str] = []
     if style not in ("terse",) or w.chance(0.3):
@@ -1732,7 +1742,9 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
         if w.chance(0.4):
             body.append(say(str(w.pick(ANGRY_LINES))))
     if draft.secondary:
-        body.append(say(_secondary_text(draft.secondary, w)))
+        secondary_text = _secondary_text(draft.secondary, w)
+        draft.facts |= store_answer_facts(secondary_text, None)
+        body.append(say(secondary_text))
     lines.append(" ".join(body) if w.chance(0.6) else "\n\n".join(body))
     if mode == "line":
         lines.append("")
@@ -2005,6 +2017,8 @@ def generate_inbox(ctx: DemoContext) -> None:
         ticket_id += 1
 
     write_rows(ctx.connection, SupportTicket, _columns(tickets))
+    # The owner fills in the store's answers once (shipping options, code rules, product care...).
+    write_store_answers(ctx.connection, ctx.now)
     write_rows(ctx.connection, SupportMessage, _columns(messages))
     reset_sequences(ctx.connection, [SupportTicket])
     counts: dict[str, int] = defaultdict(int)

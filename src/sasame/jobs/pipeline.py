@@ -57,12 +57,21 @@ def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
     return refresh_alerts(session, now)
 
 
+def _support_mailbox(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.support.mailbox import pipeline_step
+
+    return pipeline_step(session, now)
+
+
 STEPS: list[PipelineStep] = [
     PipelineStep("finance.post", _post_ledger, "post new and changed business events to the ledger"),
     PipelineStep(
         "finance.reports", _finance_reports, "roll the P&L up by day and reconcile payouts with the bank"
     ),
     PipelineStep("ops.alerts", _refresh_alerts, "raise alerts for late POs and unshipped orders"),
+    PipelineStep(
+        "support.mailbox", _support_mailbox, "fetch customer mail, answer routine messages, queue the rest"
+    ),
 ]
 """Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""
 

@@ -26,7 +26,7 @@ from sasame.models.returns import Chargeback, Refund, Return, ReturnLine
 from sasame.models.source import SourceFile, SourceRecord
 from sasame.models.stock import StockLevel, StockMovement
 from sasame.models.supply import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierTerm
-from sasame.models.support import SupportAction, SupportMessage, SupportTicket
+from sasame.models.support import SupportAction, SupportMessage, SupportPolicySetting, SupportTicket
 from sasame.models.sync import SyncState
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "SupplierTerm",
     "SupportAction",
     "SupportMessage",
+    "SupportPolicySetting",
     "SupportTicket",
     "SyncState",
     "TrackingEvent",

@@ -31,6 +31,7 @@ INTENTS = (
     "other",
 )
 DECISIONS = ("auto", "draft", "escalate")
+REVIEW_OUTCOMES = ("approved", "edited", "rejected")
 
 
 class SupportTicket(Base):
@@ -50,6 +51,12 @@ class SupportTicket(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    review_outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    """What a human made of the engine's answer: approved (as is), edited, or rejected."""
+    reviewed_intent: Mapped[str | None] = mapped_column(String(30), default=None)
+    """The intent a human says is right, when it differs from ``intent``."""
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class SupportMessage(Base):
@@ -84,3 +91,15 @@ class SupportAction(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     taken_by: Mapped[str] = mapped_column(String(100))
+
+
+class SupportPolicySetting(Base):
+    """One setting of the owner's support policy (return window, per-intent mode, ...), as JSON."""
+
+    __tablename__ = "support_policy"
+
+    id: Mapped[int] = pk()
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))

@@ -146,15 +146,6 @@ def overview_headline(
 # --- areas -------------------------------------------------------------------------------------
 
 
-@pages.get("/support")
-def support(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = store_settings(session)
-    data = queries.support_overview(session)
-    return render(
-        request, "support.html", {"user": user, "store": profile, "data": data, "active": "support"}
-    )
-
-
 @pages.get("/inventory")
 def inventory(request: Request, session: SessionDep, user: UserDep) -> Response:
     profile = store_settings(session)

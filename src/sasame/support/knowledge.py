@@ -1,0 +1,152 @@
+"""Store knowledge the owner writes once: the answers the orders and the catalog cannot give.
+
+"Do you ship to PO boxes?", "is it machine washable?", "my code doesn't work" are answered from
+what the owner typed here, quoted word for word; a topic the owner has not filled in keeps going to
+a person. Two kinds of entries, stored with the policy (one ``support_policy`` row each):
+
+* ``faq.<topic>``: a store-wide answer, ``topic`` one of ``STORE_TOPICS``;
+* ``faq.<aspect>.<product handle or category>``: what a product (or every product of a category)
+  is made of, how to care for it, its measurements; ``aspect`` one of ``PRODUCT_ASPECTS``. A
+  product's own entry wins over its category's.
+
+Which topic a message asks about is read with plain-English patterns; a message asking about
+something no pattern knows is not answered from here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sasame.core.errors import InputError
+
+STORE_TOPICS: dict[str, str] = {
+    "express_shipping": "faster shipping options, their prices and times",
+    "po_boxes": "whether parcels can go to PO boxes",
+    "shipping_cost": "what shipping costs, free-shipping thresholds",
+    "carriers": "which carriers the store uses",
+    "holiday_delivery": "the last day to order for holiday delivery",
+    "discount_codes": "how discount codes work (one per order, expiry, after checkout)",
+    "promotions": "current offers, first-order and student discounts",
+    "price_adjustment": "whether a later sale price is refunded",
+    "password_reset": "log-in and password help",
+    "account_details": "how to change the e-mail, phone or address of an account",
+    "payment_declined": "what to do when a card or wallet is refused at checkout",
+}
+"""Store-wide topics an owner can answer once (``faq.<topic>``), with what each is for."""
+PRODUCT_ASPECTS: dict[str, str] = {
+    "material": "what it is made of",
+    "care": "washing and care",
+    "measurements": "its size and measurements",
+}
+"""Per product or category (``faq.<aspect>.<handle or category>``)."""
+MAX_ANSWER_CHARACTERS = 500
+
+TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
+    "express_shipping": re.compile(
+        r"express|next[- ]day|overnight|expedited|faster shipping|priority shipping", re.IGNORECASE
+    ),
+    "po_boxes": re.compile(r"\bp\.?\s?o\.?\s?box|post office box", re.IGNORECASE),
+    "shipping_cost": re.compile(
+        r"how much (is|does|will) (the )?(shipping|delivery|postage)|shipping (cost|fee|price|rate)s?|"
+        r"(cost|price) of (shipping|delivery|postage)|free (shipping|delivery)",
+        re.IGNORECASE,
+    ),
+    "carriers": re.compile(
+        r"(which|what) (c\w{0,2}r+i?er|courier|shipping company|delivery company)", re.IGNORECASE
+    ),
+    "holiday_delivery": re.compile(
+        r"before (christmas|xmas|the holidays|hanukkah|new year)|in time for (christmas|xmas|the holidays)",
+        re.IGNORECASE,
+    ),
+    "discount_codes": re.compile(
+        r"(code|coupon|voucher)\b.{0,40}\b(not working|isn'?t working|doesn'?t work|didn'?t work|"
+        r"expired|invalid|won'?t apply|didn'?t apply)|"
+        r"forgot to (use|apply|enter) (my |the |a )?(code|coupon|discount)|"
+        r"(% off|discount|code)\b.{0,20}\bdidn'?t apply|apply (it|the code|my code) (to|on)",
+        re.IGNORECASE,
+    ),
+    "promotions": re.compile(
+        r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
+        r"first[- ]order (discount|code)|(promo|discount) codes? at the moment|any (offers|sales) on|"
+        r"code for (next time|my next order)|\b(is|are) th\w{1,3} (a |any )?(discount|promo|coupon|code)",
+        re.IGNORECASE,
+    ),
+    "price_adjustment": re.compile(
+        r"(now|gone|went) on sale|price (adjustment|match|drop)|difference back",
+        re.IGNORECASE,
+    ),
+    "password_reset": re.compile(r"log ?in|sign ?in|password|locked out", re.IGNORECASE),
+    "account_details": re.compile(
+        r"(change|update|edit) (the |my )?(e-?mail|phone|phone number|name|details)( address)?"
+        r"( on| for| in)? (my )?account|(e-?mail|phone number) on my account",
+        re.IGNORECASE,
+    ),
+    "payment_declined": re.compile(
+        r"declined|checkout keeps failing|payment (keeps )?fail|card (was |keeps being )?refused|"
+        r"(apple pay|google pay|paypal|shop pay|klarna)\b.{0,20}\b(isn'?t|not|doesn'?t|won'?t) work",
+        re.IGNORECASE,
+    ),
+}
+"""The store topics a message asks about, in plain English (shared by every store)."""
+ASPECT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "material": re.compile(
+        r"made (of|from|out of)|material|fabric|see[- ]through|sheer|what is it made|vegan|lead[- ]free",
+        re.IGNORECASE,
+    ),
+    "care": re.compile(
+        r"wash|shrink|dry[- ]?clean|tumble|\biron\b|care (for|instructions)|dishwasher|microwave",
+        re.IGNORECASE,
+    ),
+    "measurements": re.compile(
+        r"how (l\w{2,3}|big|wide|tall|large) is|measurements?|dimensions|length of|"
+        r"how many (ml|oz|cm|inches)",
+        re.IGNORECASE,
+    ),
+}
+"""The product aspects a product question asks about."""
+KEY_CHARACTERS = 60
+"""The width of ``support_policy.key``."""
+
+
+def parse_knowledge_key(key: str) -> tuple[str, str | None]:
+    """Return (topic or aspect, product handle/category or None) for a ``faq.`` key, or refuse it."""
+    rest = key.removeprefix("faq.")
+    if rest in STORE_TOPICS:
+        return rest, None
+    aspect, _, target = rest.partition(".")
+    if aspect in PRODUCT_ASPECTS and target.strip():
+        if len(key) > KEY_CHARACTERS:
+            raise InputError(f"support policy {key}: longer than {KEY_CHARACTERS} characters")
+        return aspect, target.strip().lower()
+    known = [f"faq.{t}" for t in STORE_TOPICS] + [
+        f"faq.{a}.<product handle or category>" for a in PRODUCT_ASPECTS
+    ]
+    raise InputError(f"support policy {key}: unknown store answer (known: {', '.join(known)})")
+
+
+def parse_answer(key: str, text: str) -> str:
+    value = " ".join(text.split())
+    if len(value) > MAX_ANSWER_CHARACTERS:
+        raise InputError(f"support policy {key}: longer than {MAX_ANSWER_CHARACTERS} characters")
+    return value
+
+
+def asked_topics(text: str) -> list[str]:
+    """The store-wide topics a message asks about, in ``STORE_TOPICS`` order."""
+    return [topic for topic, pattern in TOPIC_PATTERNS.items() if pattern.search(text)]
+
+
+def asked_aspects(text: str) -> list[str]:
+    """The product aspects a message asks about, in ``PRODUCT_ASPECTS`` order."""
+    return [aspect for aspect, pattern in ASPECT_PATTERNS.items() if pattern.search(text)]
+
+
+def product_answer(faq: Mapping[str, str], aspect: str, handle: str, category: str | None) -> str | None:
+    """The owner's answer about one aspect of a product: its own entry, else its category's."""
+    for target in (handle, category):
+        if target:
+            answer = faq.get(f"{aspect}.{target.lower()}")
+            if answer:
+                return answer
+    return None

@@ -1,0 +1,1592 @@
+"""Triage one customer message: understand it, find what it is about, answer from live data, decide.
+
+The decision is the least autonomous of what every check allows (precision before coverage):
+
+* ``escalate``: a person must handle it: wrong/damaged items and complaints (always), an
+  always-escalate word, out-of-scope or very unsure understanding, an intent the owner set to
+  ``off``, a parcel in trouble (carrier exception, returned to sender);
+* ``draft``: the engine has an answer but a person approves it: the owner's policy says draft,
+  the confidence is below the automatic threshold, the order could not be pinned down or
+  belongs to someone else, the order is worth more than the automatic limit, a VIP writes, the
+  message asks a second thing the answer does not cover, or the question is one the store's data
+  cannot fully answer;
+* ``auto``: everything above passed; the reply and actions go out on their own.
+
+Nothing here writes: the result lists the planned actions; ``service.apply_triage`` performs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from statistics import median
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sasame import models as m
+from sasame.business.service import store_settings
+from sasame.core.clock import business_day, zone
+from sasame.support import knowledge, queries
+from sasame.support.policy import ALWAYS_HUMAN, Policy
+from sasame.support.queries import LineFacts, OrderFacts
+from sasame.support.replies import (
+    Reply,
+    carrier_name,
+    day_text,
+    instant_fact,
+    money_fact,
+    money_text,
+    render,
+    short_day_text,
+)
+from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
+from sasame.support.understanding.text import clean_subject
+
+RANK = {"auto": 0, "draft": 1, "escalate": 2}
+TROUBLE_STATUSES = {"exception", "returned_to_sender"}
+ORDER_INTENTS = {
+    "order_status",
+    "return_request",
+    "exchange_request",
+    "change_order",
+    "cancel_order",
+    "change_address",
+    "wrong_item",
+    "damaged_item",
+    "refund_status",
+}
+"""Intents that cannot be answered without knowing the order."""
+LABEL_LINK = "<label link>"
+"""Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
+RECENT_ORDER_DAYS = 90
+ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
+HUMAN_INTENT_PLAUSIBLE = 0.10
+"""A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
+UPSET_SENTIMENT = -0.15
+HAPPY_SENTIMENT = 0.3
+NOT_RECEIVED = re.compile(
+    r"where|not (yet )?(arrived|received|here|come)|hasn'?t|haven'?t|didn'?t|never|missing|can'?t find|"
+    r"cannot find|lost|stolen|no sign|track|status|says delivered|marked (as )?delivered|still waiting",
+    re.IGNORECASE,
+)
+"""Sentiment (-1..1) at or below which a customer reads as upset."""
+LATE_UNSHIPPED_DAYS = 7
+SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL")
+OPEN_RETURN_STATUSES = frozenset({"requested", "approved", "in_transit"})
+FIT_MIN_SOLD = 30
+FIT_SIGNAL_SHARE = 0.02
+"""Fit advice needs this many units sold, and a fit-return share this high to call a lean."""
+SIZING = re.compile(
+    r"runs? (small|large|big)|true to size|which size|what size|size (up|down)|recommend|between sizes|"
+    r"\b(xxs|xs|s|m|l|xl|xxl) or (xxs|xs|s|m|l|xl|xxl)\b",
+    re.IGNORECASE,
+)
+AMBIGUOUS_SCORE_GAP = 0.05
+"""Catalog matches this close to the best one could be what the customer means."""
+CHASER_CHARACTERS = 160
+"""A follow-up this short (after quotes and signature are removed) adds nothing to the ask."""
+AMAZON_RELAY = "marketplace.amazon.com"
+
+COUNTRIES = {
+    "united states": "US",
+    "usa": "US",
+    "us": "US",
+    "america": "US",
+    "canada": "CA",
+    "uk": "GB",
+    "the uk": "GB",
+    "united kingdom": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "australia": "AU",
+    "new zealand": "NZ",
+    "germany": "DE",
+    "ireland": "IE",
+    "mexico": "MX",
+    "france": "FR",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "japan": "JP",
+    "spain": "ES",
+    "italy": "IT",
+    "sweden": "SE",
+    "norway": "NO",
+    "denmark": "DK",
+    "belgium": "BE",
+    "switzerland": "CH",
+    "austria": "AT",
+    "portugal": "PT",
+    "poland": "PL",
+    "brazil": "BR",
+    "india": "IN",
+    "china": "CN",
+    "singapore": "SG",
+    "south africa": "ZA",
+    "israel": "IL",
+}
+COUNTRY_NAMES = {
+    "US": "the US",
+    "CA": "Canada",
+    "GB": "the UK",
+    "AU": "Australia",
+    "NZ": "New Zealand",
+    "DE": "Germany",
+    "IE": "Ireland",
+    "MX": "Mexico",
+    "FR": "France",
+    "NL": "the Netherlands",
+    "JP": "Japan",
+}
+_COUNTRY_PATTERN = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(c) for c in COUNTRIES if c != "us"), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+ADDRESS_PATTERN = re.compile(
+    r"(\d{1,6}\s+(?:[A-Za-z0-9.'-]+\s+){0,5}[A-Za-z0-9.'-]+"
+    r"(?:,\s*(?:Unit|Suite|Ste\.?|Apt\.?|Apartment|#)\s*[A-Za-z0-9-]+)?"
+    r",\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
+)
+"""A US street address on one line: '27 Elm Court, Madison, WI 53703', '930 Pine Street, Suite 210,
+Seattle, WA 98101'."""
+HOUSE_NUMBER = re.compile(r"\b\d{1,6}\s")
+
+
+def find_address(text: str) -> str | None:
+    """The street address in a message: of the candidates, the one starting last (the shortest), so
+    'order 14647 to 6 Birch Lane, ...' gives '6 Birch Lane, ...'."""
+    found = None
+    for start in HOUSE_NUMBER.finditer(text):
+        match = ADDRESS_PATTERN.match(text, start.start())
+        if match:
+            found = match.group(1).strip()
+    return found
+
+
+UNANSWERABLE_SHIPPING = re.compile(
+    r"express|po box|p\.o\.|free shipping|christmas|by friday|how much|cost|price|carrier|which courier",
+    re.IGNORECASE,
+)
+SHIPPING_TOPICS = ("express_shipping", "po_boxes", "shipping_cost", "carriers", "holiday_delivery")
+DISCOUNT_TOPICS = ("discount_codes", "promotions", "price_adjustment")
+ACCOUNT_TOPICS = ("password_reset", "account_details")
+PAYMENT_TOPICS = ("payment_declined",)
+WHEREABOUTS = re.compile(
+    r"wh\w{0,3}re|when|check|haven'?t (got|had)|week|arriv|track|status|ship|deliver|receiv|update|"
+    r"still|yet|wait|\beta\b|late|lost|missing|coming|come|here\b|dispatch|sent|post|news|progress|"
+    r"how long|days|\bstil|s+t+a*t+u*s|h\w?ve?n'?t|\bparcel\b|\bpackage\b",
+    re.IGNORECASE,
+)
+"""Words of a message that really asks where its parcel is (typos like 'whree' included)."""
+WHERE_IS_ORDER = re.compile(
+    r"\bwh\w{0,3}re\b[^.?!\n]{0,40}\b(order|parcel|package)|"
+    r"\b(order|parcel|package)\b[^.?!\n]{0,40}\b(hasn'?t|has not|not yet|never) (arrived|come|shown up)",
+    re.IGNORECASE,
+)
+"""A 'where is my order?' inside a message read as something else (a second ask the model missed)."""
+PERSON_ONLY_ACCOUNT = re.compile(
+    r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
+    r"data (request|protection)|erase|forget me",
+    re.IGNORECASE,
+)
+"""Account requests a person carries out (deletion, merging, data copies): never answered from a FAQ."""
+AVAILABILITY = re.compile(
+    r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A customer message as the triage reads it (from a mailbox, a file, a webhook or a JSONL line)."""
+
+    id: str
+    sender: str
+    subject: str
+    body: str
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    received_at: datetime | None = None
+    thread_text: str | None = None
+    """The customer's earlier message in the same thread, for short chasers ("any update?")."""
+
+
+@dataclass
+class PlannedAction:
+    kind: str
+    params: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **{k: _jsonable(v) for k, v in self.params.items()}}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class TriageResult:
+    id: str
+    intent: str
+    confidence: float
+    order_ref: str | None
+    order_id: int | None
+    customer_id: int | None
+    decision: str
+    reasons: list[str]
+    reply: str | None
+    reply_facts: dict[str, Any]
+    actions: list[PlannedAction]
+    understanding: Understanding
+    sender: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "order_ref": self.order_ref,
+            "decision": self.decision,
+            "reply": self.reply,
+            "actions": [a.to_json() for a in self.actions],
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class TriageContext:
+    """What every message's triage reads once: policy, catalog, store settings, the clock."""
+
+    session: Session
+    policy: Policy
+    catalog: Catalog
+    now: datetime
+    store_name: str
+    currency: str
+    timezone: ZoneInfo
+    ship_countries: tuple[str, ...]
+    transit_days: tuple[int, int] | None
+    next_rma: int
+    vip_customer_ids: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, session: Session, policy: Policy, now: datetime, *, adapt: bool = True) -> TriageContext:
+        """Read what triage needs once; ``adapt`` lets the understanding learn from the store's
+        handled tickets (see the understanding package), which is the default."""
+        settings = store_settings(session)
+        countries = tuple(
+            str(code)
+            for (code,) in session.execute(
+                select(m.Order.ship_country)
+                .where(m.Order.ship_country.is_not(None), m.Order.ordered_at >= now - timedelta(days=365))
+                .group_by(m.Order.ship_country)
+                .order_by(func.count().desc())
+            )
+        )
+        return cls(
+            session=session,
+            policy=policy,
+            catalog=Catalog.from_session(session, adapt=adapt),
+            now=now,
+            store_name=settings.name,
+            currency=settings.currency,
+            timezone=zone(settings.timezone),
+            ship_countries=countries,
+            transit_days=_transit_days(session, now),
+            next_rma=_next_rma_number(session),
+        )
+
+    def take_rma_number(self) -> str:
+        number = f"RMA-{self.next_rma}"
+        self.next_rma += 1
+        return number
+
+
+def _transit_days(session: Session, now: datetime) -> tuple[int, int] | None:
+    """The typical (median, 90th percentile) whole days from shipping to delivery over 90 days."""
+    rows = session.execute(
+        select(m.Shipment.shipped_at, m.Shipment.delivered_at)
+        .where(
+            m.Shipment.delivered_at.is_not(None),
+            m.Shipment.shipped_at >= now - timedelta(days=90),
+            m.Shipment.delivered_at <= now,
+        )
+        .limit(5000)
+    ).all()
+    spans = sorted(max(0, (delivered - shipped).days) for shipped, delivered in rows if delivered and shipped)
+    if len(spans) < 10:
+        return None
+    return int(median(spans)), spans[int(0.9 * (len(spans) - 1))]
+
+
+def _next_rma_number(session: Session) -> int:
+    numbers = [
+        int(n.split("-")[-1])
+        for n in session.scalars(select(m.Return.rma_number).where(m.Return.rma_number.like("RMA-%")))
+        if n.split("-")[-1].isdigit()
+    ]
+    return max(numbers, default=10000) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Triage
+# --------------------------------------------------------------------------------------------
+
+
+class _Decision:
+    def __init__(self) -> None:
+        self.level = "auto"
+        self.reasons: list[str] = []
+
+    def at_most(self, level: str, reason: str) -> None:
+        """Lower the autonomy to ``level`` (never raise it) and say why."""
+        self.reasons.append(f"{level}: {reason}")
+        if RANK[level] > RANK[self.level]:
+            self.level = level
+
+
+def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
+    """Decide what to do with one message; read-only."""
+    policy = ctx.policy
+    u = understand(message.subject, message.body, ctx.catalog)
+    if message.thread_text and len(u.clean_text) < CHASER_CHARACTERS:
+        # A chaser ("any update?") asks what the message it chases asked: read that one.
+        earlier = understand(message.subject, message.thread_text, ctx.catalog)
+        u = replace(earlier, order_refs=earlier.order_refs or u.order_refs)
+    sender = (email_address(message.sender) or message.sender).strip().lower()
+    customer_id = queries.customer_id_by_email(ctx.session, sender)
+    decision = _Decision()
+    intent = u.intent
+
+    text = u.clean_text.lower()
+    words = [w for w in policy.escalate_words if re.search(rf"\b{re.escape(w)}\b", text)]
+    if words:
+        decision.at_most("escalate", f"always-escalate word: {', '.join(words)}")
+    if intent in ALWAYS_HUMAN:
+        decision.at_most("escalate", f"{intent} is always handled by a person")
+    if u.out_of_scope:
+        decision.at_most("escalate", "the message is outside what the model knows")
+    if u.confidence < policy.draft_confidence:
+        decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
+    elif u.confidence < policy.auto_confidence:
+        decision.at_most("draft", f"intent confidence {u.confidence:.2f} < {policy.auto_confidence:.2f}")
+    if u.confidence < policy.auto_confidence:
+        plausible = [
+            i for i, p in u.ranked if i in ALWAYS_HUMAN and i != intent and p >= HUMAN_INTENT_PLAUSIBLE
+        ]
+        if plausible:
+            # Unsure, and it may be a wrong or damaged item or a complaint: a person looks first.
+            decision.at_most(
+                "escalate", f"it may be {plausible[0]} (probability >= {HUMAN_INTENT_PLAUSIBLE})"
+            )
+    mode = policy.mode_for(intent)
+    if mode == "off":
+        decision.at_most("escalate", f"policy: {intent} is not handled automatically")
+    elif mode == "draft":
+        decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
+
+    order, order_problem = _resolve_order(ctx, u, sender, customer_id, intent)
+    if order_problem:
+        decision.at_most("draft", order_problem)
+    if customer_id is None and order is not None:
+        customer_id = order.customer_id
+    vip = sender in policy.vip_emails or (policy.vip_flagged_customers and _is_vip(ctx.session, customer_id))
+    if vip:
+        decision.at_most("draft", "VIP customer")
+    if intent == "praise" and u.sentiment <= 0:
+        # Praise without one positive word is more likely a complaint the model misread.
+        decision.at_most("escalate", "praise without a positive word")
+    if order is not None and u.sentiment <= UPSET_SENTIMENT and _is_late(order, ctx.now):
+        # An upset customer whose parcel is really late is a complaint, whatever the words ask.
+        decision.at_most("escalate", "an upset customer whose order is late")
+    answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
+    answer.write(intent)
+    if intent not in ORDER_INTENTS and intent != "spam" and WHERE_IS_ORDER.search(answer.body_text):
+        decision.at_most("draft", "the message also asks where an order is")
+    if intent == "order_status" and not WHEREABOUTS.search(answer.body_text):
+        # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
+        # packaging", under a shipping notification's subject): more likely a complaint.
+        decision.at_most("escalate", "read as an order status question, but it asks nothing about the parcel")
+    if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
+        decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
+    if intent not in ALWAYS_HUMAN and intent != "spam":
+        # A store question asked along the way ("Also, my code didn't work") the model did not
+        # flag as a second ask: quote the owner's answer, or leave it to a person.
+        extra = tuple(t for t in knowledge.asked_topics(answer.body_text) if t not in answer.topics_seen)
+        if extra and not answer.store_answers(extra)[1]:
+            decision.at_most("draft", "the message also asks what the store's answers do not cover")
+    if order is not None and order.total > policy.max_auto_order_value and answer.acts_on_order:
+        decision.at_most(
+            "draft",
+            f"order total {money_text(order.total, order.currency)} > automatic limit "
+            f"{money_text(policy.max_auto_order_value, order.currency)}",
+        )
+    if answer.reply.is_empty and intent != "spam":
+        decision.at_most("escalate", "no answer can be written from the store's data")
+
+    name = order.customer_name if order is not None else None
+    reply_text = (
+        render(
+            answer.reply,
+            name=name or _name_from_sender(message.sender),
+            policy=policy,
+            store_name=ctx.store_name,
+        )
+        if not answer.reply.is_empty
+        else None
+    )
+    actions = list(answer.actions)
+    if decision.level == "escalate":
+        actions.append(
+            PlannedAction("escalate", {"reasons": [r for r in decision.reasons if r.startswith("escalate")]})
+        )
+    return TriageResult(
+        id=message.id,
+        intent=intent,
+        confidence=u.confidence,
+        order_ref=order.number if order is not None else None,
+        order_id=order.id if order is not None else None,
+        customer_id=customer_id,
+        decision=decision.level,
+        reasons=decision.reasons,
+        reply=reply_text,
+        reply_facts=answer.reply.facts,
+        actions=actions,
+        understanding=u,
+        sender=sender,
+    )
+
+
+def _is_late(order: OrderFacts, now: datetime) -> bool:
+    """On the road past the carrier's expected day, or not shipped a week after it was placed."""
+    if order.is_cancelled or order.is_delivered:
+        return False
+    if order.shipped_at is not None:
+        return order.estimated_delivery_at is not None and order.estimated_delivery_at < now
+    return now - order.ordered_at > timedelta(days=LATE_UNSHIPPED_DAYS)
+
+
+def _name_from_sender(sender: str) -> str | None:
+    """'Jane Doe <jane@x.com>' -> 'Jane Doe'; a bare address gives no name."""
+    match = re.match(r'\s*"?([^"<]+?)"?\s*<', sender)
+    return match.group(1).strip() if match else None
+
+
+def _is_vip(session: Session, customer_id: int | None) -> bool:
+    if customer_id is None:
+        return False
+    return bool(session.scalar(select(m.Customer.is_vip).where(m.Customer.id == customer_id)))
+
+
+# --------------------------------------------------------------------------------------------
+# Which order
+# --------------------------------------------------------------------------------------------
+
+
+def _owns(order: OrderFacts, sender: str, customer_id: int | None) -> bool:
+    if order.email and order.email.strip().lower() == sender:
+        return True
+    if customer_id is not None and order.customer_id == customer_id:
+        return True
+    # Amazon's buyer-seller messages come from a relay address only the order's buyer can use.
+    return order.channel_kind == "amazon" and sender.endswith("@" + AMAZON_RELAY)
+
+
+def _fits(intent: str, order: OrderFacts, now: datetime) -> bool:
+    """Whether an order's state makes it the one a message of this intent is about."""
+    if intent == "order_status":
+        return not order.is_cancelled and not order.is_delivered
+    if intent in ("return_request", "exchange_request", "wrong_item", "damaged_item", "praise"):
+        return order.is_delivered and not order.is_cancelled
+    if intent in ("cancel_order", "change_order", "change_address"):
+        return not order.is_cancelled and now - order.ordered_at < timedelta(days=7)
+    if intent == "refund_status":
+        return bool(order.returns or order.refunds)
+    return now - order.ordered_at < timedelta(days=35)
+
+
+def _resolve_order(
+    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None, intent: str
+) -> tuple[OrderFacts | None, str | None]:
+    """Return (the order the message is about, or None; a problem that needs a person, or None)."""
+    ids: list[int] = []
+    for ref in u.order_refs:
+        for number in ref.lookup_numbers():
+            for found in queries.find_orders_by_reference(ctx.session, number):
+                if found not in ids:
+                    ids.append(found)
+    needs_order = intent in ORDER_INTENTS
+    if intent == "spam":
+        return None, None  # spam's "invoice #88412" is bait, not one of the store's orders
+    if not u.order_refs and intent in ORDER_NAMED_ONLY:
+        # A checkout or code problem is often about an order that never happened: only a written
+        # number ties it to one.
+        return None, None
+    if u.order_refs:
+        if not ids:
+            return None, f"order {u.order_refs[0].text} is not in the store's data"
+        orders = [queries.order_facts(ctx.session, i, ctx.now) for i in ids]
+        owned = [o for o in orders if _owns(o, sender, customer_id)]
+        if len(owned) == 1:
+            return owned[0], None
+        if len(owned) > 1:
+            return None, "the message names several of the customer's orders"
+        return None, f"order {orders[0].number} does not belong to {sender}"
+    if not sender:
+        return None, "no order number and no sender address" if needs_order else None
+    candidates = queries.orders_of_sender(
+        ctx.session, sender, customer_id, ctx.now - timedelta(days=RECENT_ORDER_DAYS)
+    )
+    facts = [queries.order_facts(ctx.session, i, ctx.now) for i in candidates[:20]]
+    fitting = [o for o in facts if _fits(intent, o, ctx.now)]
+    if len(fitting) > 1:
+        # Several orders fit: the one holding the product the customer names.
+        named = [o for o in fitting if _names_an_item(o, u)]
+        fitting = named or fitting
+    if len(fitting) == 1:
+        return fitting[0], None
+    if not needs_order:
+        return None, None
+    if not fitting:
+        return None, "no order number given and none of the sender's recent orders fits"
+    return None, f"no order number given and {len(fitting)} of the sender's orders could be meant"
+
+
+def _names_an_item(order: OrderFacts, u: Understanding) -> bool:
+    """Whether the message names one of the order's products (by a catalog match or its title words)."""
+    skus = {mention.sku.lower() for mention in u.mentions}
+    text = u.clean_text.lower()
+    for line in order.lines:
+        if line.sku and line.sku.lower() in skus:
+            return True
+        words = _words(line.product)
+        if words and all(w in text for w in words):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Answers
+# --------------------------------------------------------------------------------------------
+
+
+class _Answer:
+    """Writes the reply and plans the actions for one intent, from the order and the catalog."""
+
+    def __init__(
+        self,
+        ctx: TriageContext,
+        u: Understanding,
+        order: OrderFacts | None,
+        decision: _Decision,
+        sender: str,
+        customer_id: int | None,
+        subject_text: str = "",
+    ) -> None:
+        self.ctx, self.u, self.order, self.decision = ctx, u, order, decision
+        self.sender, self.customer_id = sender, customer_id
+        self.reply = Reply()
+        self.actions: list[PlannedAction] = []
+        self.acts_on_order = False
+        self.topics_seen: set[str] = set()
+        """Store topics already looked up (answered or not) while writing the reply."""
+        self.today = business_day(ctx.now, ctx.timezone)
+        subject = u.clean_text.split("\n", 1)
+        # What the customer asks, without the subject line: subjects are often generic or stale
+        # ("Password reset" over a question about changing an e-mail address).
+        self.body_text = (
+            subject[1] if len(subject) == 2 and subject_text and subject[0] == subject_text else u.clean_text
+        )
+
+    def day(self, value: datetime) -> str:
+        return day_text(value, self.ctx.timezone)
+
+    def store_answers(self, among: tuple[str, ...], text: str | None = None) -> tuple[list[str], bool]:
+        """Quote the owner's answers (word for word) to the store topics among ``among`` that the
+        message asks about; return (the topics asked, whether every one of them had an answer)."""
+        asked = [t for t in knowledge.asked_topics(text or self.body_text) if t in among]
+        self.topics_seen.update(asked)
+        answered = True
+        for topic in asked:
+            answer = self.ctx.policy.faq.get(topic)
+            if answer:
+                self.reply.say(answer, **{f"faq_{topic}": answer})
+            else:
+                answered = False
+        return asked, answered
+
+    def write(self, intent: str) -> None:
+        handler = getattr(self, f"_{intent}", None)
+        if handler is None:
+            return
+        needs_order = intent in ORDER_INTENTS
+        if needs_order and self.order is None:
+            self.reply.say(
+                "Could you send me your order number (it's in your order confirmation email)? "
+                "Then I can look into it straight away."
+            )
+            self.decision.at_most("draft", "the order is not known")
+            return
+        handler()
+
+    # -- a second ask ----------------------------------------------------------------------------
+
+    def also(self, intent: str) -> bool:
+        """Answer a second, simple ask in the same message; False when a person should."""
+        text = self.u.clean_text.lower()
+        if intent == "praise":
+            return True  # a kind word needs no answer of its own
+        if intent == "shipping_question" and _COUNTRY_PATTERN.search(self.u.clean_text):
+            match = _COUNTRY_PATTERN.search(self.u.clean_text)
+            assert match is not None
+            code = COUNTRIES[match.group(1).lower()]
+            if code in self.ctx.ship_countries or not self.ctx.ship_countries:
+                return False
+            name = COUNTRY_NAMES.get(code) or _country_label(match.group(1))
+            self.reply.say(f"About shipping to {name}: at the moment we don't ship there, sorry.")
+            return True
+        if intent == "account" and re.search(r"newsletter|unsubscribe|stop emailing|mailing list", text):
+            if self.customer_id is None:
+                return False
+            self.actions.append(PlannedAction("unsubscribe", {"customer_id": self.customer_id}))
+            self.reply.say("I've also taken you off our email list.")
+            return True
+        if intent in ("shipping_question", "discount_question", "account", "payment_issue"):
+            among = {
+                "shipping_question": SHIPPING_TOPICS,
+                "discount_question": DISCOUNT_TOPICS,
+                "account": ACCOUNT_TOPICS,
+                "payment_issue": PAYMENT_TOPICS,
+            }[intent]
+            if intent == "account" and PERSON_ONLY_ACCOUNT.search(text):
+                return False
+            asked, answered = self.store_answers(among)
+            return bool(asked) and answered
+        if intent == "product_question" and self.order is not None:
+            item = self._item(self.order)
+            if item is None or item.product_id is None:
+                return False
+            variants = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
+            if re.search(r"other colou?rs|different colou?r", text):
+                colours = sorted({v.colour for v in variants if v.colour})
+                if not colours:
+                    return False
+                self.reply.say(f"The {item.product} comes in {', '.join(c.lower() for c in colours)}.")
+                return True
+            step = (
+                1
+                if re.search(r"size up|bigger|larger", text)
+                else -1
+                if re.search(r"size down|smaller", text)
+                else 0
+            )
+            if step and item.size in SIZE_ORDER:
+                index = SIZE_ORDER.index(item.size) + step
+                wanted = [
+                    v
+                    for v in variants
+                    if 0 <= index < len(SIZE_ORDER)
+                    and v.size == SIZE_ORDER[index]
+                    and v.colour == item.colour
+                ]
+                if len(wanted) == 1:
+                    self._availability_sentence(wanted[0], prefix="also_")
+                    return True
+        return False
+
+    # -- where is my order ---------------------------------------------------------------------
+
+    def _tracking_sentence(self, order: OrderFacts) -> str:
+        assert order.shipped_at is not None
+        self.reply.note(
+            is_shipped=True,
+            shipped_on=instant_fact(order.shipped_at),
+            carrier=order.carrier,
+            tracking_number=order.tracking_number,
+        )
+        tracking = f", tracking number {order.tracking_number}" if order.tracking_number else ""
+        return f"It shipped on {self.day(order.shipped_at)} with {carrier_name(order.carrier)}{tracking}."
+
+    def _where(self, order: OrderFacts) -> None:
+        r = self.reply
+        r.note(order_number=order.number)
+        if order.is_cancelled:
+            r.say(f"Order {order.number} was cancelled, so nothing is on its way.", is_cancelled=True)
+            self.decision.at_most("draft", "a status question about a cancelled order")
+            return
+        if order.delivered_at is not None:
+            r.say(f"I checked order {order.number}. {self._tracking_sentence(order)}")
+            r.say(
+                f"The tracking shows it was delivered on {self.day(order.delivered_at)}. If you can't find "
+                "it, please check with neighbours or your building, and if it doesn't turn up, reply here "
+                f"and I'll open a claim with {carrier_name(order.carrier)}.",
+                is_delivered=True,
+                delivered_on=instant_fact(order.delivered_at),
+            )
+            return
+        if order.shipped_at is not None:
+            r.say(
+                f"Your order {order.number} is on its way. {self._tracking_sentence(order)}",
+                is_delivered=False,
+            )
+            if order.tracking_status in TROUBLE_STATUSES:
+                self.decision.at_most("escalate", f"the parcel's tracking status is {order.tracking_status}")
+            if order.last_event:
+                r.say(
+                    f'The latest scan says: "{order.last_event}".',
+                    last_tracking_event=order.last_event,
+                    tracking_status=order.tracking_status,
+                )
+            estimated = order.estimated_delivery_at
+            if estimated is not None:
+                late = estimated < self.ctx.now
+                r.note(estimated_delivery_on=instant_fact(estimated), is_late=late)
+                r.say(
+                    f"{carrier_name(order.carrier)} expected to deliver it by "
+                    f"{self.day(estimated)}; it's running "
+                    "behind, so I'm keeping an eye on it and will chase them if it hasn't moved in two days."
+                    if late
+                    else f"{carrier_name(order.carrier)} expects to deliver it by {self.day(estimated)}."
+                )
+            else:
+                r.note(is_late=False)
+                r.say(
+                    f"{carrier_name(order.carrier)} hasn't given a delivery date yet; the tracking link will "
+                    "show it as soon as they do."
+                )
+            return
+        r.say(
+            f"Your order {order.number} hasn't left us yet - sorry for the wait. You'll get an email with "
+            "the tracking number as soon as it ships.",
+            is_shipped=False,
+        )
+
+    def _order_status(self) -> None:
+        assert self.order is not None
+        if self.order.is_delivered and (
+            self.u.sentiment >= HAPPY_SENTIMENT or not NOT_RECEIVED.search(self.u.clean_text)
+        ):
+            # "Where is it?" about a parcel that arrived needs the customer to say it is missing.
+            self.decision.at_most("draft", "a delivered order, and the message does not say it is missing")
+        if self.order.is_delivered and (self.order.returns or self.order.refunds):
+            # A delivered order with a return: "where is it?" may well be about the return.
+            self.decision.at_most("draft", "the order was delivered and has a return or refund")
+        self._where(self.order)
+
+    # -- returns and exchanges -------------------------------------------------------------------
+
+    def _item(self, order: OrderFacts, *, need_size: bool = False) -> LineFacts | None:
+        """The order line the customer means: the only one, or the one the text names.
+
+        A product named without its colour or size does not choose between two lines of it.
+        """
+        lines = [line for line in order.lines if line.size] if need_size else list(order.lines)
+        if len(order.lines) == 1:
+            return order.lines[0]
+        if len(lines) == 1 and need_size:
+            return lines[0]
+        text = self.u.clean_text.lower()
+        mentioned = {mention.sku.lower() for mention in self.u.mentions}
+        named = [
+            line
+            for line in order.lines
+            if (line.sku and line.sku.lower() in mentioned)
+            or (_words(line.product) and all(w in text for w in _words(line.product)))
+        ]
+        products = {line.product_id for line in named}
+        candidates = [line for line in order.lines if line.product_id in products]
+        if len(candidates) == 1:
+            return candidates[0]
+        # Several lines of the named product(s): only a colour or size written in the text decides.
+        sizes = set(self.u.sizes)
+        colours = {c.lower() for c in self.u.colours}
+        decided = [
+            line
+            for line in candidates
+            if (line.size in sizes if sizes else True)
+            and ((line.colour or "").lower() in colours if colours else True)
+            and (sizes or colours)
+        ]
+        return decided[0] if len(decided) == 1 else None
+
+    def _return_window(self, order: OrderFacts) -> tuple[bool, int] | None:
+        if order.delivered_at is None:
+            return None
+        days = (self.ctx.now - order.delivered_at).days
+        return days <= self.ctx.policy.return_window_days, days
+
+    def _return_request(self) -> None:
+        self._return_or_exchange(exchange=False)
+
+    def _exchange_request(self) -> None:
+        self._return_or_exchange(exchange=True)
+
+    def _return_or_exchange(self, *, exchange: bool) -> None:
+        order, r, policy = self.order, self.reply, self.ctx.policy
+        assert order is not None
+        r.note(order_number=order.number)
+        window = self._return_window(order)
+        if order.returns:
+            latest = order.returns[-1]
+            r.note(rma_number=latest.rma_number, return_status=latest.status)
+            if latest.status in OPEN_RETURN_STATUSES and window is not None and window[0]:
+                assert order.delivered_at is not None
+                r.say(
+                    f"Order {order.number} was delivered on {self.day(order.delivered_at)}, inside our "
+                    f"{policy.return_window_days}-day return window, and a return is already open for it: "
+                    f"{latest.rma_number}.",
+                    return_eligible=True,
+                    return_window_days=policy.return_window_days,
+                    delivered_on=instant_fact(order.delivered_at),
+                )
+                if exchange:
+                    item = self._item(order, need_size=True)
+                    wanted = self._wanted_variant(item) if item is not None else None
+                    if wanted is None:
+                        self.decision.at_most("draft", "which item or size to exchange for is unclear")
+                    else:
+                        self._availability_sentence(wanted, prefix="wanted_")
+                r.say(
+                    "Please put that number inside the parcel and send it back with a tracked service to the "
+                    "address on your packing slip; we'll take it from there as soon as it arrives."
+                )
+                return
+            r.say(
+                f"There is already a return for order {order.number}: {latest.rma_number} ({latest.status})."
+            )
+            self.decision.at_most("draft", f"the order already has a return ({latest.status})")
+            return
+        if window is None:
+            r.say(
+                f"Order {order.number} hasn't been delivered yet. Once it arrives you can return it within "
+                f"{policy.return_window_days} days of delivery - just reply here and I'll set it up.",
+                return_window_days=policy.return_window_days,
+                is_delivered=False,
+            )
+            self.decision.at_most("draft", "a return asked before delivery")
+            return
+        eligible, _ = window
+        assert order.delivered_at is not None
+        # Eligible while fewer than window + 1 whole days have passed: the last moment is just before that.
+        until = order.delivered_at + timedelta(days=policy.return_window_days + 1) - timedelta(microseconds=1)
+        r.note(
+            return_eligible=eligible,
+            return_window_days=policy.return_window_days,
+            delivered_on=instant_fact(order.delivered_at),
+        )
+        item = self._item(order, need_size=exchange)
+        if not eligible:
+            r.say(
+                f"I'm sorry, but our return window is {policy.return_window_days} days from delivery, and "
+                f"order {order.number} was delivered on {self.day(order.delivered_at)}, so I can't accept "
+                "a return.",
+            )
+            r.say("If something is faulty, though, reply with a photo and I'll see what I can do.")
+            return
+        wanted = None
+        if exchange:
+            if item is None:
+                self.decision.at_most("draft", "which item to exchange is unclear")
+            else:
+                wanted = self._wanted_variant(item)
+                if wanted is None:
+                    self.decision.at_most("draft", "which size or colour the customer wants is unclear")
+        if item is not None:
+            r.note(item_sku=item.sku)
+        lines = [item] if item is not None else list(order.lines)
+        rma = self.ctx.take_rma_number()
+        self.acts_on_order = True
+        reason = _return_reason(self.u.clean_text, exchange)
+        self.actions.append(
+            PlannedAction(
+                "create_return",
+                {
+                    "order": order.number,
+                    "order_id": order.id,
+                    "rma_number": rma,
+                    "reason": reason,
+                    "lines": [
+                        {"order_line_id": line.id, "sku": line.sku, "quantity": line.quantity}
+                        for line in lines
+                    ],
+                },
+            )
+        )
+        what = f"the {_item_words(item)}" if item is not None else f"order {order.number}"
+        if exchange and item is not None and wanted is not None:
+            r.say(f"Happy to help with the exchange - I've set up a return for {what}.", rma_number=rma)
+            self._availability_sentence(wanted, prefix="wanted_")
+        else:
+            r.say(
+                f"Of course - order {order.number} was delivered on {self.day(order.delivered_at)}, so it's "
+                f"within our {policy.return_window_days}-day window (until {self.day(until)}). "
+                f"I've set up a return for {what}.",
+                rma_number=rma,
+            )
+        r.say(f"Your return number is {rma} - please put it inside the parcel.")
+        if policy.prepaid_return_label:
+            self.actions.append(PlannedAction("buy_return_label", {"order": order.number, "rma_number": rma}))
+            r.say(
+                f"Your prepaid return label: {LABEL_LINK} - print it, stick it on the parcel and drop it "
+                "at any post office.",
+                prepaid_label=True,
+            )
+        else:
+            conditions = f" ({policy.return_conditions})" if policy.return_conditions else ""
+            r.say(
+                f"Please send it back{conditions} with a tracked service to the address on your "
+                "packing slip.",
+                prepaid_label=False,
+            )
+        r.say(
+            "As soon as it's scanned we'll ship the replacement."
+            if exchange and wanted is not None
+            else "As soon as it's back and checked we'll refund you to your original payment method."
+        )
+
+    def _wanted_variant(self, item: LineFacts) -> queries.VariantFacts | None:
+        """The sibling variant the customer asks for: another size or colour of the same product."""
+        if item.product_id is None:
+            return None
+        siblings = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
+        sizes = [s for s in self.u.sizes if s != item.size]
+        colours = [c.lower() for c in self.u.colours if not item.colour or c.lower() != item.colour.lower()]
+        if not sizes and not colours:
+            return None
+        matches = [
+            v
+            for v in siblings
+            if v.variant_id != item.variant_id
+            and (v.size in sizes if sizes else v.size == item.size)
+            and ((v.colour or "").lower() in colours if colours else v.colour == item.colour)
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    def _availability_sentence(self, variant: queries.VariantFacts, prefix: str = "") -> None:
+        what = _variant_words(variant)
+        facts = {f"{prefix}sku": variant.sku, f"{prefix}in_stock": variant.on_hand > 0}
+        if variant.on_hand > 0:
+            self.reply.say(f"The {what} is in stock.", **facts)
+        elif variant.next_arrival_on is not None:
+            facts[f"{prefix}next_arrival_on"] = variant.next_arrival_on.isoformat()
+            self.reply.say(
+                f"The {what} is sold out right now; it's back around "
+                f"{short_day_text(variant.next_arrival_on)}.",
+                **facts,
+            )
+        else:
+            facts[f"{prefix}next_arrival_on"] = None
+            self.reply.say(f"The {what} is sold out right now, and no restock is scheduled yet.", **facts)
+
+    # -- changes before shipping -----------------------------------------------------------------
+
+    def _too_late(self, order: OrderFacts, what: str) -> None:
+        r = self.reply
+        r.say(
+            f"I'm sorry, order {order.number} has already left our warehouse, so I can't {what} any more.",
+            can_modify=False,
+        )
+        r.say(self._tracking_sentence(order))
+
+    def _cancel_order(self) -> None:
+        order, r = self.order, self.reply
+        assert order is not None
+        r.note(order_number=order.number)
+        if order.is_cancelled:
+            r.say(f"Order {order.number} is already cancelled.", can_modify=False)
+            self.decision.at_most("draft", "the order is already cancelled")
+            return
+        if order.is_shipped or order.fulfillment_status != "unfulfilled":
+            self._too_late(order, "cancel it")
+            r.say(
+                "Once it arrives you can send it back within "
+                f"{self.ctx.policy.return_window_days} days - just "
+                "reply here and I'll set up the return."
+            )
+            return
+        self.acts_on_order = True
+        self.actions.append(
+            PlannedAction(
+                "cancel_order", {"order": order.number, "order_id": order.id, "refund": order.total}
+            )
+        )
+        total = money_text(order.total, order.currency)
+        r.say(
+            f"Done - I've cancelled order {order.number}. The payment of {total} goes back to your original "
+            "payment method; banks take a few days to show it.",
+            can_modify=True,
+            order_total=money_fact(order.total, order.currency),
+        )
+
+    def _change_address(self) -> None:
+        order, r = self.order, self.reply
+        assert order is not None
+        r.note(order_number=order.number)
+        if order.is_shipped or order.is_cancelled or order.fulfillment_status != "unfulfilled":
+            if not order.is_shipped:
+                r.say(f"Order {order.number} can't be changed any more.", can_modify=False)
+                self.decision.at_most("draft", "the order is no longer open")
+                return
+            self._too_late(order, "change the address")
+            r.say(
+                f"{carrier_name(order.carrier)} can usually redirect a parcel if you contact them with the "
+                "tracking number."
+            )
+            return
+        address = find_address(self.u.clean_text)
+        if address is None:
+            r.say(
+                f"Order {order.number} hasn't shipped yet, so I can still change the address - could you "
+                "send me the full new address?",
+                can_modify=True,
+            )
+            self.decision.at_most("draft", "the new address could not be read")
+            return
+        self.acts_on_order = True
+        self.actions.append(
+            PlannedAction("change_address", {"order": order.number, "order_id": order.id, "address": address})
+        )
+        r.say(
+            f"Done - order {order.number} hasn't shipped yet, so I've changed the delivery "
+            f"address to {address}.",
+            can_modify=True,
+            new_address=address,
+        )
+
+    def _change_order(self) -> None:
+        order, r = self.order, self.reply
+        assert order is not None
+        r.note(order_number=order.number)
+        if order.is_shipped or order.is_cancelled or order.fulfillment_status != "unfulfilled":
+            if not order.is_shipped:
+                r.say(f"Order {order.number} can't be changed any more.", can_modify=False)
+                self.decision.at_most("draft", "the order is no longer open")
+                return
+            self._too_late(order, "change it")
+            r.say(
+                "Once it arrives you can send it back within "
+                f"{self.ctx.policy.return_window_days} days - just "
+                "reply here and I'll set up the return."
+            )
+            return
+        item = self._item(order, need_size=True)
+        wanted = self._wanted_variant(item) if item is not None else None
+        if item is None or wanted is None:
+            r.say(
+                f"Order {order.number} hasn't shipped yet, so I can still change it - could you tell me "
+                "exactly which item and which size or colour you'd like?",
+                can_modify=True,
+            )
+            self.decision.at_most("draft", "the change asked for is unclear")
+            return
+        r.note(can_modify=True, item_sku=item.sku)
+        if wanted.on_hand <= 0:
+            r.say(f"Order {order.number} hasn't shipped yet, so it can still be changed.")
+            self._availability_sentence(wanted, prefix="wanted_")
+            r.say("Would you like to wait for it, or keep the original?")
+            self.decision.at_most("draft", "the wanted variant is out of stock")
+            return
+        self.acts_on_order = True
+        self.actions.append(
+            PlannedAction(
+                "change_item",
+                {
+                    "order": order.number,
+                    "order_id": order.id,
+                    "order_line_id": item.id,
+                    "from_sku": item.sku,
+                    "to_sku": wanted.sku,
+                    "to_variant_id": wanted.variant_id,
+                },
+            )
+        )
+        r.say(
+            f"Done - order {order.number} hasn't shipped yet, so I've changed the {_item_words(item)} to the "
+            f"{_variant_words(wanted)}.",
+            wanted_sku=wanted.sku,
+            wanted_in_stock=True,
+        )
+
+    # -- money -----------------------------------------------------------------------------------
+
+    def _refund_status(self) -> None:
+        order, r = self.order, self.reply
+        assert order is not None
+        r.note(order_number=order.number)
+        if order.refunds:
+            last = max(order.refunds, key=lambda refund: refund.refunded_at)
+            total = sum((refund.amount for refund in order.refunds), Decimal(0))
+            r.say(
+                f"Your refund of {money_text(total, order.currency)} for order {order.number} was issued on "
+                f"{self.day(last.refunded_at)} to your original payment method.",
+                is_refunded=True,
+                refund_amount=money_fact(total, order.currency),
+                refunded_on=instant_fact(last.refunded_at),
+            )
+            r.say("Banks usually take 3-5 business days to show it on your statement.")
+            return
+        r.note(is_refunded=False)
+        if not order.returns:
+            r.say(f"I can't see a return for order {order.number} yet - could you send me its return number?")
+            self.decision.at_most("draft", "no return or refund on the order")
+            return
+        first = order.returns[0]
+        r.note(rma_number=first.rma_number, return_status=first.status)
+        if first.received_at is not None:
+            r.say(
+                f"We received your return {first.rma_number} on {self.day(first.received_at)}; it's being "
+                "checked now and the refund will follow within a few days.",
+                return_received=True,
+            )
+            return
+        tracking = (
+            f" (return tracking {first.return_tracking_number})" if first.return_tracking_number else ""
+        )
+        r.say(
+            f"Your return {first.rma_number} hasn't reached us yet{tracking}. As soon as it "
+            "does, we'll check "
+            "it and refund you.",
+            return_received=False,
+        )
+
+    def _has_recent_order(self) -> bool:
+        """Whether the sender has an order from the last weeks the message could be about without
+        naming it: then a general answer may miss the point, and a person looks first."""
+        if self.sender.endswith("@" + AMAZON_RELAY):
+            return True  # Amazon's relay only carries messages about an Amazon order
+        since = self.ctx.now - timedelta(days=35)
+        return bool(queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since))
+
+    def _payment_issue(self) -> None:
+        order, r = self.order, self.reply
+        if order is None:
+            asked, answered = self.store_answers(PAYMENT_TOPICS)
+            if asked and answered and not self._has_recent_order():
+                return
+            self.reply = r = Reply()
+            r.say(
+                "Sorry about the trouble at checkout. Could you tell me which payment method you used and "
+                "what the error says? I'll look into it."
+            )
+            self.decision.at_most("draft", "a payment problem without an order")
+            return
+        r.say(
+            f"I checked order {order.number}: its total is {money_text(order.total, order.currency)} and the "
+            f"payment shows as {order.financial_status.replace('_', ' ')}.",
+            order_number=order.number,
+            financial_status=order.financial_status,
+            order_total=money_fact(order.total, order.currency),
+        )
+        asked, answered = self.store_answers(PAYMENT_TOPICS)
+        if asked and not answered:
+            self.decision.at_most("draft", "a payment question the store's answers do not cover")
+
+    def _discount_question(self) -> None:
+        order, r = self.order, self.reply
+        if order is None:
+            asked, answered = self.store_answers(DISCOUNT_TOPICS)
+            if asked and answered and not self._has_recent_order():
+                return
+            self.reply = r = Reply()
+            r.say("Could you send me the code and your order number? I'll check it for you.")
+            self.decision.at_most("draft", "a discount question without an order")
+            return
+        codes = order.discount_codes
+        if codes:
+            r.say(
+                f"Order {order.number} has the code {codes} applied, so the discount is already "
+                "in the total.",
+                order_number=order.number,
+                discount_codes=codes,
+            )
+            self.store_answers(DISCOUNT_TOPICS)
+        else:
+            r.say(
+                f"I checked order {order.number} and no discount code was applied to it.",
+                order_number=order.number,
+                discount_codes=None,
+            )
+            asked, answered = self.store_answers(DISCOUNT_TOPICS)
+            if not (asked and answered):
+                self.decision.at_most("draft", "whether a code can still be applied is the owner's call")
+
+    # -- no order needed -------------------------------------------------------------------------
+
+    def _product_question(self) -> None:
+        r = self.reply
+        mentions = [mention for mention in self.u.mentions if mention.variant_id is not None]
+        if not mentions:
+            r.say("Which product do you mean? Send me its name or a link and I'll check.")
+            self.decision.at_most("draft", "the product asked about was not recognised")
+            return
+        product_id = self._product_meant(mentions)
+        if product_id is None:
+            r.say("Which product do you mean? Send me its name or a link and I'll check.")
+            self.decision.at_most("draft", "the message could mean more than one product")
+            return
+        variants = queries.variants_of_product(self.ctx.session, product_id, self.today)
+        if not variants:
+            return
+        product = variants[0].product
+        sizes = [s for s in self.u.sizes if any(v.size == s for v in variants)]
+        colours = [c for c in self.u.colours if any((v.colour or "").lower() == c.lower() for v in variants)]
+        wanted_colours = {c.lower() for c in colours}
+        asked = [
+            v
+            for v in variants
+            if (not sizes or v.size in sizes) and (not colours or (v.colour or "").lower() in wanted_colours)
+        ]
+        is_availability = bool(AVAILABILITY.search(self.u.clean_text))
+        r.note(product=product)
+        aspects = knowledge.asked_aspects(self.body_text)
+        if aspects:
+            # What it is made of, how to wash it, how long it is: only the owner's answers know.
+            r.say(
+                f"Thanks for asking! The {product} comes in {_offer_words(variants)}.", sizes=_sizes(variants)
+            )
+            if self._product_answers(product_id, aspects):
+                return
+            r.say("Materials, measurements and care instructions are under Details on the product page.")
+            self.decision.at_most("draft", "a product question the catalog data does not fully answer")
+            return
+        if not is_availability:
+            # Sizes or colours named in passing ("I'm usually an L") do not make it a stock question.
+            r.say(
+                f"Thanks for asking! The {product} comes in {_offer_words(variants)}.", sizes=_sizes(variants)
+            )
+            if SIZING.search(self.u.clean_text) and self._fit_from_returns(product_id, variants):
+                return
+            r.say("Materials, measurements and care instructions are under Details on the product page.")
+            self.decision.at_most("draft", "a product question the catalog data does not fully answer")
+            return
+        unknown_options = [s for s in self.u.sizes if s not in sizes] + [
+            c for c in self.u.colours if c.lower() not in {x.lower() for x in colours}
+        ]
+        if unknown_options and not (sizes or colours):
+            r.say(
+                f"The {product} doesn't come in {' / '.join(unknown_options)}, sorry - it comes in "
+                f"{_offer_words(variants)}.",
+                offered=_offer_words(variants),
+            )
+            return
+        if (sizes or colours) and len(asked) == 1:
+            variant = asked[0]
+            r.note(size=variant.size if sizes else None, colour=variant.colour if colours else None)
+            self._availability_sentence(variant)
+            self.reply.note(availability=_availability_map(asked))
+            return
+        r.say(f"Thanks for asking! The {product} comes in {_offer_words(variants)}.", sizes=_sizes(variants))
+        group = asked if (sizes or colours) else variants
+        in_stock = [v for v in group if v.on_hand > 0]
+        sold_out = [v for v in group if v.on_hand <= 0]
+        which = f"In {' / '.join([*colours, *sizes]).lower()}" if (sizes or colours) else "Right now"
+        if not sold_out:
+            r.say(f"{which}, every option is in stock.")
+        elif not in_stock:
+            r.say(f"{which}, it's sold out{_restock_words(sold_out)}.")
+        else:
+            r.say(
+                f"{which}, in stock: {', '.join(_variant_words(v, short=True) for v in in_stock)}; sold out: "
+                f"{', '.join(_variant_words(v, short=True) for v in sold_out)}{_restock_words(sold_out)}."
+            )
+        r.note(availability=_availability_map(group))
+
+    def _product_answers(self, product_id: int, aspects: list[str]) -> bool:
+        """Quote what the owner wrote about the asked aspects of the product (its own entry, else
+        its category's); False unless every one of them has an answer."""
+        handle, category = queries.product_handle_and_category(self.ctx.session, product_id)
+        answers = [(a, knowledge.product_answer(self.ctx.policy.faq, a, handle, category)) for a in aspects]
+        if not answers or any(answer is None for _, answer in answers):
+            return False
+        for aspect, answer in answers:
+            assert answer is not None
+            self.reply.say(answer, **{f"faq_{aspect}": answer})
+        return True
+
+    def _fit_from_returns(self, product_id: int, variants: list[queries.VariantFacts]) -> bool:
+        """Answer 'does it run small?' from what customers sent back for fit in the last year."""
+        if not _sizes(variants):
+            self.reply.say("It's one size, so there's no size to choose.", one_size=True)
+            return True
+        sold, too_small, too_large = queries.fit_returns(
+            self.ctx.session, product_id, self.ctx.now - timedelta(days=365)
+        )
+        if sold < FIT_MIN_SOLD:
+            return False
+        small_share, large_share = too_small / sold, too_large / sold
+        if too_small >= 2 * max(too_large, 1) and small_share >= FIT_SIGNAL_SHARE:
+            advice = "it runs a little small, so if you're between sizes I'd go one up"
+        elif too_large >= 2 * max(too_small, 1) and large_share >= FIT_SIGNAL_SHARE:
+            advice = "it runs a little large, so if you're between sizes I'd go one down"
+        else:
+            advice = "it fits true to size for most customers, so your usual size should be right"
+        self.reply.say(
+            f"Of the {sold:,} we sent out in the last year, {too_small} came back as too small "
+            f"and {too_large} as "
+            f"too large - so {advice}.",
+            fit_sold=sold,
+            fit_too_small=too_small,
+            fit_too_large=too_large,
+        )
+        return True
+
+    def _product_meant(self, mentions: list[CatalogMention]) -> int | None:
+        """The product the message is about: the best match, unless another is as good; a title
+        written out in full beats one it contains ('Soy Candle No. 2' over 'Soy Candle')."""
+        best_score = mentions[0].score
+        products: dict[int, str] = {}
+        for mention in mentions:
+            if mention.score < best_score - AMBIGUOUS_SCORE_GAP:
+                continue
+            found = queries.variant_by_id(self.ctx.session, mention.variant_id or 0)
+            if found is not None:
+                products[found[0]] = queries.product_title(self.ctx.session, found[0])
+        if len(products) == 1:
+            return next(iter(products))
+        text = _normalise(self.u.clean_text)
+        written = [
+            pid for pid, title in products.items() if re.search(rf"\b{re.escape(_normalise(title))}\b", text)
+        ]
+        if not written:
+            return None
+        longest = max(len(products[pid]) for pid in written)
+        chosen = [pid for pid in written if len(products[pid]) == longest]
+        return chosen[0] if len(chosen) == 1 else None
+
+    def _shipping_question(self) -> None:
+        r, ctx = self.reply, self.ctx
+        match = _COUNTRY_PATTERN.search(self.u.clean_text)
+        code = COUNTRIES[match.group(1).lower()] if match else None
+        shipped = [COUNTRY_NAMES.get(c, c) for c in ctx.ship_countries[:5]]
+        if not shipped:
+            topics, answered = self.store_answers(SHIPPING_TOPICS)
+            if not (topics and answered):
+                self.decision.at_most("escalate", "the store has no shipping history to answer from")
+            return
+        where = (
+            " and ".join(shipped) if len(shipped) <= 2 else ", ".join(shipped[:-1]) + " and " + shipped[-1]
+        )
+        if code is not None and match is not None:
+            asked = COUNTRY_NAMES.get(code) or _country_label(match.group(1))
+            ships = code in ctx.ship_countries
+            r.note(country=asked, ships_to_country=ships)
+            if not ships:
+                r.say(f"At the moment we only ship to {where}, so not to {asked} yet, sorry.")
+                topics, answered = self.store_answers(SHIPPING_TOPICS)
+                if not answered:
+                    self.decision.at_most("draft", "a shipping question the store's answers do not cover")
+                return
+        if ctx.transit_days is not None:
+            typical, slow = ctx.transit_days
+            r.say(
+                f"Orders usually arrive {typical}-{max(slow, typical + 1)} days after they ship, "
+                "with a tracking "
+                "number as soon as they leave us."
+            )
+        topics, answered = self.store_answers(SHIPPING_TOPICS)
+        if not answered or (not topics and (code is None or UNANSWERABLE_SHIPPING.search(self.u.clean_text))):
+            self.decision.at_most("draft", "a shipping question beyond destinations and transit times")
+
+    def _account(self) -> None:
+        text = self.body_text.lower()
+        if (
+            re.search(r"unsubscribe|stop emailing|take me off|newsletter|mailing list", text)
+            and self.customer_id
+        ):
+            self.actions.append(PlannedAction("unsubscribe", {"customer_id": self.customer_id}))
+            self.reply.say(
+                "Done - I've taken you off our email list; it can take a day or two to stop completely."
+            )
+            return
+        if not PERSON_ONLY_ACCOUNT.search(text):
+            asked, answered = self.store_answers(ACCOUNT_TOPICS)
+            if asked and answered:
+                return
+            self.reply = Reply()
+        self.reply.say(
+            "Thanks for getting in touch - I'm looking into this and will come back to you shortly."
+        )
+        self.decision.at_most("draft", "account changes are made by a person")
+
+    def _praise(self) -> None:
+        item = None
+        if self.order is not None:
+            item = self._item(self.order)
+        self.reply.say(
+            f"Thank you so much - this made my day! I'm so glad you like the {_item_words(item)}."
+            if item is not None
+            else "What a lovely message, thank you! I've shared it with the whole team."
+        )
+
+    def _spam(self) -> None:
+        self.actions.append(PlannedAction("mark_spam", {"sender": self.sender}))
+
+    def _other(self) -> None:
+        self.reply.say("Thanks for getting in touch - I'll come back to you shortly.")
+
+    # -- for a person ----------------------------------------------------------------------------
+
+    def _wrong_item(self) -> None:
+        self._faulty("wrong")
+
+    def _damaged_item(self) -> None:
+        self._faulty("damaged")
+
+    def _faulty(self, what: str) -> None:
+        order, r = self.order, self.reply
+        assert order is not None
+        item = self._item(order) or (order.lines[0] if order.lines else None)
+        r.note(order_number=order.number)
+        thing = f"the {_item_words(item)}" if item is not None else "your item"
+        r.say(
+            f"I'm so sorry about {thing} from order {order.number}. Could you send me a photo of it "
+            "(and of the packing slip)? Then I'll sort out a replacement or a refund straight away."
+        )
+        self.actions.append(PlannedAction("request_photos", {"order": order.number}))
+        if item is not None:
+            self.actions.append(PlannedAction("suggest_resolution", self._resolution(order, item, what)))
+
+    def _resolution(self, order: OrderFacts, item: LineFacts, what: str) -> dict[str, Any]:
+        """Reship when the item is in stock (cost: its unit cost + a label), else refund what was paid."""
+        session = self.ctx.session
+        unit_cost = (
+            session.scalar(select(m.Variant.unit_cost).where(m.Variant.id == item.variant_id))
+            if item.variant_id
+            else None
+        )
+        on_hand = (
+            queries.stock_on_hand(session, [item.variant_id]).get(item.variant_id, 0)
+            if item.variant_id
+            else 0
+        )
+        label = session.scalar(
+            select(m.Shipment.label_cost).where(m.Shipment.order_id == order.id).order_by(m.Shipment.id)
+        ) or Decimal(0)
+        paid = item.unit_price
+        if on_hand > 0 and unit_cost is not None:
+            return {
+                "order": order.number,
+                "problem": what,
+                "item_sku": item.sku,
+                "resolution": "reship",
+                "cost": unit_cost + label,
+                "currency": order.currency,
+                "basis": "unit cost + outbound label",
+            }
+        return {
+            "order": order.number,
+            "problem": what,
+            "item_sku": item.sku,
+            "resolution": "refund",
+            "cost": paid,
+            "currency": order.currency,
+            "basis": "price paid for one unit" + ("" if on_hand > 0 else " (out of stock, cannot reship)"),
+        }
+
+    def _complaint(self) -> None:
+        r = self.reply
+        r.say("I'm really sorry to hear this - thank you for telling us.")
+        if self.order is not None:
+            self._where(self.order)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _words(title: str) -> list[str]:
+    return [
+        w for w in re.findall(r"[a-z]+", title.lower()) if len(w) > 2 and w not in {"the", "and", "with"}
+    ][:2]
+
+
+def _item_words(item: LineFacts | None) -> str:
+    if item is None:
+        return "item"
+    return item.title if item.title else item.product
+
+
+def _variant_words(variant: queries.VariantFacts, short: bool = False) -> str:
+    options = [o for o in (variant.colour, variant.size) if o]
+    if short:
+        return " / ".join(options) or variant.sku
+    return f"{variant.product} ({' / '.join(options)})" if options else variant.product
+
+
+def _availability_map(variants: Iterable[queries.VariantFacts]) -> dict[str, dict[str, Any]]:
+    return {
+        v.sku: {
+            "in_stock": v.on_hand > 0,
+            "next_arrival_on": v.next_arrival_on.isoformat()
+            if v.on_hand <= 0 and v.next_arrival_on
+            else None,
+        }
+        for v in variants
+    }
+
+
+def _restock_words(sold_out: list[queries.VariantFacts]) -> str:
+    """' (back around 12 March)' when every sold-out option has the same next delivery, else per option."""
+    days = {v.next_arrival_on for v in sold_out}
+    if days == {None}:
+        return " with no restock scheduled yet"
+    if len(days) == 1:
+        (day,) = days
+        assert day is not None
+        return f" (back around {short_day_text(day)})"
+    parts = [
+        f"{_variant_words(v, short=True)} back around {short_day_text(v.next_arrival_on)}"
+        for v in sold_out
+        if v.next_arrival_on
+    ]
+    return " (" + "; ".join(parts) + ")"
+
+
+def _sizes(variants: Iterable[queries.VariantFacts]) -> list[str]:
+    return list(dict.fromkeys(v.size for v in variants if v.size))
+
+
+def _offer_words(variants: list[queries.VariantFacts]) -> str:
+    sizes = _sizes(variants)
+    colours = sorted({v.colour for v in variants if v.colour})
+    parts = []
+    if sizes:
+        parts.append("sizes " + ", ".join(sizes))
+    if colours:
+        parts.append(("colours " if len(colours) > 1 else "colour ") + ", ".join(c.lower() for c in colours))
+    return " and ".join(parts) if parts else "one version"
+
+
+def _country_label(text: str) -> str:
+    words = text.strip()
+    return " ".join(w if w.lower() == "the" else w[:1].upper() + w[1:] for w in words.split()).replace(
+        "The ", "the "
+    )
+
+
+def _return_reason(text: str, exchange: bool) -> str:
+    lowered = text.lower()
+    if re.search(r"too (small|tight|short)|smaller than|size up", lowered):
+        return "too_small"
+    if re.search(r"too (big|large|long|loose)|size down", lowered):
+        return "too_large"
+    if re.search(r"not as (described|pictured)|looks different|colour is off|color is off", lowered):
+        return "not_as_described"
+    return "changed_mind"

@@ -1,0 +1,111 @@
+"""Turn an email body into the text a customer actually wrote this time.
+
+Quoted replies ("On ... wrote:", "> " lines, Outlook "From:/Sent:" blocks, forwarded headers),
+signatures ("-- ", "Sent from my iPhone", sign-offs followed by a name) and HTML markup are
+removed, because the classifier must read the new ask, not the shop's earlier answer.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr)\b[^>]*>")
+_SCRIPT_STYLE = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
+_HTML_QUOTE = re.compile(r"(?is)<blockquote\b.*?</blockquote\s*>")
+
+_QUOTE_HEADERS = (
+    # Gmail / Apple Mail / Thunderbird: "On Tue, 3 Mar 2026 at 10:02, Shop <a@b> wrote:" (may wrap)
+    re.compile(r"(?im)^\s*On\b[^\n]{0,300}?(\n[^\n]{0,200}?)?\bwrote:\s*$"),
+    re.compile(r"(?im)^\s*Le\b[^\n]{0,300}?a écrit\s*:\s*$"),
+    re.compile(r"(?im)^\s*Am\b[^\n]{0,300}?schrieb[^\n]{0,100}:\s*$"),
+    # Outlook: a "From:" line followed within a few lines by "Sent:" or "Date:"
+    re.compile(r"(?im)^\s*\**From:\**\s[^\n]*\n(?:[^\n]*\n){0,2}\s*\**(Sent|Date):\**\s"),
+    re.compile(r"(?im)^\s*-{2,}\s*(Original Message|Forwarded message|Begin forwarded message)\b.*$"),
+    re.compile(r"(?im)^\s*Begin forwarded message:\s*$"),
+    re.compile(r"(?im)^_{10,}\s*$"),
+)
+_SIGNATURE_MARKERS = (
+    re.compile(r"(?m)^-- ?$"),
+    re.compile(
+        r"(?im)^\s*(Sent from my \w[^\n]*|Sent from (Mail|Outlook|Yahoo Mail)[^\n]*|Get Outlook for \w+)\s*$"
+    ),
+)
+_SIGN_OFF = re.compile(
+    r"(?im)^\s*(thanks( again| so much| a lot| in advance)?|thank you( so much| in advance)?|many thanks|"
+    r"cheers|best( regards| wishes)?|kind regards|regards|warm regards|sincerely|yours( sincerely| truly)?|"
+    r"all the best|take care|br|thx|ty|xx+|love)\s*[,.!]*\s*$"
+)
+
+
+def html_to_text(markup: str) -> str:
+    """Return readable text from an HTML body (quoted blocks dropped, entities decoded)."""
+    markup = _SCRIPT_STYLE.sub(" ", markup)
+    markup = _HTML_QUOTE.sub("\n", markup)
+    markup = _BLOCK_TAGS.sub("\n", markup)
+    text = html.unescape(_TAG.sub("", markup))  # inline tags (b, span, a) join words as a browser does
+    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def looks_like_html(body: str) -> bool:
+    return bool(re.search(r"(?i)<\s*(html|body|div|p|br|span|table|blockquote)\b", body))
+
+
+def strip_quoted(text: str) -> str:
+    """Cut the text at the first quoted-reply header and drop '>' lines."""
+    cut = len(text)
+    for pattern in _QUOTE_HEADERS:
+        match = pattern.search(text)
+        if match and match.start() < cut:
+            cut = match.start()
+    text = text[:cut]
+    kept = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(kept)
+
+
+def strip_signature(text: str) -> str:
+    """Drop a signature block: from '-- ' / 'Sent from my ...', or a sign-off line near the end."""
+    for pattern in _SIGNATURE_MARKERS:
+        match = pattern.search(text)
+        if match:
+            text = text[: match.start()]
+    lines = text.rstrip().splitlines()
+    # A sign-off ("Thanks," / "Best regards") in the last few lines starts the signature: what
+    # follows is a name, a phone number, an address, never the request.
+    for index in range(len(lines) - 1, max(-1, len(lines) - 7), -1):
+        if _SIGN_OFF.match(lines[index]):
+            lines = lines[:index]
+            break
+    return "\n".join(lines)
+
+
+def clean_body(body: str) -> str:
+    """Return the new text of an email body: HTML to text, quotes and signature removed."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    if looks_like_html(text):
+        text = html_to_text(text)
+    text = strip_signature(strip_quoted(text))
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_MARKETPLACE_ENVELOPE = re.compile(
+    r"(?i)^\s*(?:inquiry|enquiry|message|question)s?\s+from\s+(?:an?\s+)?(?:amazon|etsy|ebay)?\s*"
+    r"(?:customer|buyer)\b[^(]*?(\((?:order|receipt)[^)]*\))?\s*$"
+)
+
+
+def clean_subject(subject: str) -> str:
+    """Drop reply/forward prefixes ('Re: Fwd: AW:') and marketplace envelopes from a subject.
+
+    Amazon's buyer-seller messages arrive as "Inquiry from Amazon customer Ann Lee (Order:
+    112-...)": the words say nothing about the ask (only the order number matters), so the
+    subject keeps just the order part.
+    """
+    text = re.sub(r"(?i)^(\s*(re|fw|fwd|aw|wg|tr|sv)\s*(\[\d+\])?\s*:\s*)+", "", subject or "").strip()
+    envelope = _MARKETPLACE_ENVELOPE.match(text)
+    if envelope:
+        return (envelope.group(1) or "").strip("() ")
+    return text

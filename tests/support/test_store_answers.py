@@ -1,0 +1,214 @@
+"""Store answers the owner writes once (``faq.*`` policy settings), quoted word for word by triage."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+from support_store import JANE, NOW
+
+from sasame.core.errors import InputError
+from sasame.db import transaction
+from sasame.support import knowledge
+from sasame.support.grading import grade
+from sasame.support.policy import load_policy, policy_json, set_policy
+from sasame.support.triage import IncomingMessage, TriageContext, TriageResult, triage
+
+PO_BOXES = "Yes - USPS delivers to PO boxes; express can't go to one."
+SHIRT_CARE = "Machine wash at 30C, hang dry."
+TOPS_MATERIAL = "Every top is 100% European linen."
+PASSWORD = "Use 'Forgot password?' on the log-in page and check your spam folder."
+STRANGER = "new.customer@example.org"
+
+
+def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageResult:
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), NOW)
+        return triage(ctx, IncomingMessage(id="m1", sender=sender, subject=subject, body=body))
+
+
+def configure(engine: Engine, answers: dict[str, str]) -> None:
+    with transaction(engine) as session:
+        for key, text in answers.items():
+            set_policy(session, f"faq.{key}", text, now=NOW, by="owner")
+
+
+def test_topics_and_aspects_are_read_from_plain_english() -> None:
+    assert knowledge.asked_topics("Can you ship to a P.O. box?") == ["po_boxes"]
+    assert knowledge.asked_topics("Do you offer express shipping? And is there free shipping?") == [
+        "express_shipping",
+        "shipping_cost",
+    ]
+    assert knowledge.asked_topics("My code SAVE10 says it's expired") == ["discount_codes"]
+    assert knowledge.asked_topics("I can't log in, the password reset never arrives") == ["password_reset"]
+    assert knowledge.asked_topics("Which crrier do you use for Australia?") == ["carriers"]
+    assert knowledge.asked_topics("Also is thee a code for next time?") == ["promotions"]
+    assert knowledge.asked_topics("Where is my order?") == []
+    assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
+    assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
+    assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]
+    # A product called 'Organic Cotton Hoodie' does not make every question about it a material one.
+    assert knowledge.asked_aspects("Is the Organic Cotton Hoodie back in stock?") == []
+
+
+def test_answers_are_stored_with_the_policy_and_refused_when_unknown(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    with transaction(engine) as session:
+        policy = set_policy(session, "faq.po_boxes", f"  {PO_BOXES}  ", now=NOW, by="owner")
+        policy = set_policy(session, "faq.care.linen-shirt", SHIRT_CARE, now=NOW, by="owner")
+        policy = set_policy(session, "faq.material.tops", TOPS_MATERIAL, now=NOW, by="owner")
+    assert policy.faq == {
+        "po_boxes": PO_BOXES,
+        "care.linen-shirt": SHIRT_CARE,
+        "material.tops": TOPS_MATERIAL,
+    }
+    assert policy_json(policy)["faq"]["po_boxes"] == PO_BOXES
+    with transaction(engine) as session:
+        with pytest.raises(InputError, match=r"faq.gift_wrap: unknown store answer"):
+            set_policy(session, "faq.gift_wrap", "Yes", now=NOW, by="owner")
+        with pytest.raises(InputError, match=r"'no-such-thing' is neither a product handle nor a category"):
+            set_policy(session, "faq.care.no-such-thing", "Wipe clean", now=NOW, by="owner")
+        with pytest.raises(InputError, match=r"faq.po_boxes: longer than 500 characters"):
+            set_policy(session, "faq.po_boxes", "x" * 501, now=NOW, by="owner")
+        # An empty answer removes the entry.
+        policy = set_policy(session, "faq.po_boxes", "", now=NOW, by="owner")
+    assert "po_boxes" not in policy.faq
+    with transaction(engine) as session:
+        assert load_policy(session).faq == {"care.linen-shirt": SHIRT_CARE, "material.tops": TOPS_MATERIAL}
+
+
+def test_an_unconfigured_store_keeps_these_questions_for_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    po_box = run(engine, "Shipping", "Can you ship to a PO box?", sender=STRANGER)
+    care = run(engine, "Linen Shirt", "Is the Linen Shirt machine washable?", sender=STRANGER)
+    # The tiny store has too few deliveries for transit times, so nothing at all can be said.
+    assert (po_box.intent, po_box.decision) == ("shipping_question", "escalate")
+    assert po_box.reasons == [
+        "draft: a shipping question beyond destinations and transit times",
+        "escalate: no answer can be written from the store's data",
+    ]
+    assert (care.intent, care.decision) == ("product_question", "draft")
+    assert "draft: a product question the catalog data does not fully answer" in care.reasons
+
+
+def test_configured_answers_are_quoted_verbatim_and_go_out_alone(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    configure(
+        engine,
+        {
+            "po_boxes": PO_BOXES,
+            "care.linen-shirt": SHIRT_CARE,
+            "material.tops": TOPS_MATERIAL,
+            "password_reset": PASSWORD,
+        },
+    )
+    po_box = run(engine, "Shipping", "Can you ship to a PO box?", sender=STRANGER)
+    assert (po_box.intent, po_box.decision) == ("shipping_question", "auto")
+    assert po_box.reply is not None and PO_BOXES in po_box.reply
+    assert po_box.reply_facts["faq_po_boxes"] == PO_BOXES
+
+    # The product's own entry for care, its category's for the material.
+    both = run(
+        engine, "Linen Shirt", "What is the Linen Shirt made of? Is it machine washable?", sender=STRANGER
+    )
+    assert (both.intent, both.decision) == ("product_question", "auto")
+    assert (both.reply_facts["faq_material"], both.reply_facts["faq_care"]) == (TOPS_MATERIAL, SHIRT_CARE)
+
+    password = run(engine, "Account", "I can't log in to my account, the password reset email never arrives.")
+    assert (password.intent, password.decision) == ("account", "auto")
+    assert password.reply is not None and PASSWORD in password.reply
+
+    # Deleting an account is done by a person, whatever the answers say.
+    delete = run(engine, "Account", "Please delete my account and all my data.")
+    assert (delete.intent, delete.decision) == ("account", "draft")
+    assert delete.reply is not None and PASSWORD not in delete.reply
+
+
+def test_an_aspect_without_an_answer_keeps_the_question_a_draft(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    configure(engine, {"care.linen-shirt": SHIRT_CARE})
+    result = run(
+        engine, "Linen Shirt", "How long is the Linen Shirt? And will it shrink in the wash?", sender=STRANGER
+    )
+    # Half an answer is left for the person to complete: the draft quotes neither.
+    assert (result.intent, result.decision) == ("product_question", "draft")
+    assert result.reply_facts == {"product": "Linen Shirt", "sizes": ["S", "M", "L"]}
+    assert result.reasons[-1] == "draft: a product question the catalog data does not fully answer"
+
+
+def test_the_grader_wants_exactly_the_answers_the_question_asks_for(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    configure(engine, {"po_boxes": PO_BOXES})
+    result = run(engine, "Shipping", "Can you ship to a PO box?", sender=STRANGER)
+    label = {"intent": "shipping_question", "order_number": None, "facts": {"faq_po_boxes": PO_BOXES}}
+    assert grade(result, label).correct
+    wrong_answer = {"intent": "shipping_question", "order_number": None, "facts": {"faq_shipping_cost": "$5"}}
+    graded = grade(result, wrong_answer)
+    assert not graded.correct
+    assert graded.problems == [
+        "fact faq_po_boxes: the reply quotes a store answer the question did not ask for",
+        "fact faq_shipping_cost ('$5') is missing from the reply",
+    ]
+
+
+def test_a_store_answer_does_not_cover_a_where_is_my_order_in_the_same_message(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    codes = "One code per order, entered at checkout; we can't add one afterwards."
+    configure(engine, {"discount_codes": codes})
+    alone = run(engine, "Code", "My discount code SAVE10 isn't working.", sender=STRANGER)
+    assert (alone.intent, alone.decision, alone.reply_facts) == (
+        "discount_question",
+        "auto",
+        {"faq_discount_codes": codes},
+    )
+    both = run(
+        engine,
+        "Code",
+        "Can you tell me where order number 1002 is? Also, my discount code SAVE10 isn't working.",
+        sender=STRANGER,
+    )
+    assert (both.intent, both.decision) == ("discount_question", "draft")
+    assert "draft: the message also asks where an order is" in both.reasons
+
+
+def test_a_store_question_asked_along_the_way_is_answered_or_left_to_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    text = (
+        "Hi, where is order #1002? It's been days.\n\nAlso, my discount code didn't work at checkout.\n\nJane"
+    )
+    unconfigured = run(engine, "Where is my order?", text)
+    assert (unconfigured.intent, unconfigured.decision) == ("order_status", "draft")
+    assert "draft: the message also asks about discount_question" in unconfigured.reasons
+    codes = "One code per order, entered at checkout; we can't add one afterwards."
+    configure(engine, {"discount_codes": codes})
+    answered = run(engine, "Where is my order?", text)
+    # The shipped model is unsure of this mixed message in the tiny store, so it stays a draft, but
+    # for that reason alone: the store question is answered.
+    assert [r.split(" 0.")[0] for r in answered.reasons] == ["draft: intent confidence"]
+    assert (answered.intent, answered.order_ref) == ("order_status", "#1002")
+    assert answered.reply_facts["faq_discount_codes"] == codes
+    assert answered.reply is not None and answered.reply.count(codes) == 1
+
+
+def test_a_general_payment_answer_waits_when_the_message_may_be_about_an_order(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    declined = "We accept Visa and PayPal; a declined attempt is never charged."
+    configure(engine, {"payment_declined": declined})
+    text = "My card keeps getting declined at checkout, can you help?"
+    stranger = run(engine, "Payment problem", text, sender=STRANGER)
+    assert (stranger.intent, stranger.decision, stranger.reply_facts) == (
+        "payment_issue",
+        "auto",
+        {"faq_payment_declined": declined},
+    )
+    # Jane has an order from this week; an Amazon relay only carries messages about an order.
+    for sender in (JANE, "x7f3kq@marketplace.amazon.com"):
+        result = run(engine, "Payment problem", text, sender=sender)
+        assert (result.decision, result.reasons[-1]) == ("draft", "draft: a payment problem without an order")

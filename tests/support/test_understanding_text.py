@@ -1,0 +1,73 @@
+"""Cleaning e-mail bodies: quoted replies, signatures and HTML are removed before understanding."""
+
+from __future__ import annotations
+
+from sasame.support.understanding.text import clean_body, clean_subject, html_to_text
+
+
+def test_gmail_quote_and_sign_off_are_removed() -> None:
+    body = (
+        "Hi,\n\nWhere is my parcel? It has been ten days.\n\nThanks,\nAnn\n\n"
+        "On Tue, 3 Mar 2026 at 10:02, Shop <hello@shop.com> wrote:\n"
+        "> Your order #1001 has shipped.\n> Tracking: 1Z999"
+    )
+    assert clean_body(body) == "Hi,\n\nWhere is my parcel? It has been ten days."
+
+
+def test_wrapped_on_wrote_header_is_a_quote() -> None:
+    body = (
+        "Please cancel it.\n\nOn Tue, 3 Mar 2026 at 10:02, The Long Shop Name\n"
+        "<hello@shop.com> wrote:\n> Thanks for your order"
+    )
+    assert clean_body(body) == "Please cancel it."
+
+
+def test_angle_bracket_lines_are_dropped_even_without_a_header() -> None:
+    assert clean_body("> old text\nNew question here\n> more old") == "New question here"
+
+
+def test_outlook_block_is_cut() -> None:
+    body = (
+        "Can I return the lamp?\n\n"
+        "From: Shop <hello@shop.com>\nSent: Monday, March 2, 2026 9:00 AM\nTo: ann@example.com\n"
+        "Subject: Your order\n\nYour order has shipped."
+    )
+    assert clean_body(body) == "Can I return the lamp?"
+
+
+def test_forwarded_message_header_is_cut() -> None:
+    body = "See below, still no refund.\n\n---------- Forwarded message ---------\nFrom: Shop\nRefund issued"
+    assert clean_body(body) == "See below, still no refund."
+
+
+def test_signature_dash_dash_and_phone_footer() -> None:
+    assert clean_body("Is this in stock?\n-- \nAnn Lee\n+1 555 0100") == "Is this in stock?"
+    assert clean_body("where is it\n\nSent from my iPhone") == "where is it"
+
+
+def test_sign_off_near_the_end_starts_the_signature() -> None:
+    body = "Do you ship to Canada?\n\nKind regards,\nAnn Lee\nAcme Ltd\n555 0100"
+    assert clean_body(body) == "Do you ship to Canada?"
+
+
+def test_thanks_inside_the_request_is_kept() -> None:
+    body = "Thanks for the quick delivery, but the mug is chipped.\nCan you send another?"
+    assert clean_body(body) == body
+
+
+def test_html_body_becomes_text_and_blockquote_is_dropped() -> None:
+    body = (
+        "<html><head><style>p {color: red}</style></head><body><p>Hello,</p>"
+        "<p>My order&nbsp;#1002 is <b>late</b>.</p><blockquote>Your order shipped</blockquote></body></html>"
+    )
+    assert clean_body(body) == "Hello,\n\nMy order #1002 is late."
+    assert html_to_text("<div>a<br>b</div>") == "a\nb"
+
+
+def test_subject_prefixes_and_marketplace_envelope() -> None:
+    assert clean_subject("Re: RE: Fwd: Where is my order?") == "Where is my order?"
+    assert clean_subject("AW: Bestellung") == "Bestellung"
+    assert clean_subject("Inquiry from Amazon customer Ann Lee (Order: 112-1234567-7654321)") == (
+        "Order: 112-1234567-7654321"
+    )
+    assert clean_subject("Inquiry from Amazon customer Ann Lee") == ""

@@ -151,7 +151,7 @@ class DemandFrames:
             promoted.append(self.promoted[i, span])
         if not ids:
             empty = pd.DataFrame({"unique_id": [], "ds": pd.to_datetime([]), "y": []})
-            return empty, pd.Series([], dtype=bool), empty.assign(promoted=[]).drop(columns="y")
+            return empty, pd.Series([], dtype=bool), empty.assign(promo=[]).drop(columns="y")
         table = pd.DataFrame(
             {
                 "unique_id": np.concatenate(ids),
@@ -160,7 +160,7 @@ class DemandFrames:
             }
         )
         flags = pd.Series(np.concatenate(censored), index=table.index, name="censored")
-        promotions = table[["unique_id", "ds"]].assign(promoted=np.concatenate(promoted))
+        promotions = table[["unique_id", "ds"]].assign(promo=np.concatenate(promoted))
         return table, flags, promotions
 
     def to_csv_rows(self) -> Iterable[list[str]]:

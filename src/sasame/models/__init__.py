@@ -20,6 +20,7 @@ from sasame.models.marketing import (
 from sasame.models.operations import Alert, AuditLog
 from sasame.models.orders import Order, OrderLine
 from sasame.models.payouts import BankTransaction, Payout, PayoutLine
+from sasame.models.planning import InventoryForecast, InventoryPlan, ReorderSuggestion
 from sasame.models.returns import Chargeback, Refund, Return, ReturnLine
 from sasame.models.source import SourceFile, SourceRecord
 from sasame.models.stock import StockLevel, StockMovement
@@ -46,6 +47,8 @@ __all__ = [
     "EmailCampaign",
     "EmailPerformanceDay",
     "GroundTruth",
+    "InventoryForecast",
+    "InventoryPlan",
     "Location",
     "MarketingTouchpoint",
     "Order",
@@ -56,6 +59,7 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Refund",
+    "ReorderSuggestion",
     "Return",
     "ReturnLine",
     "Shipment",

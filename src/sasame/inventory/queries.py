@@ -237,3 +237,44 @@ def forecast_vs_actual(
         "low": [round(chosen[d][1], 3) if d in chosen else None for d in days_],
         "high": [round(chosen[d][2], 3) if d in chosen else None for d in days_],
     }
+
+
+BACKTEST_METRICS = (
+    ("stockout_periods", "Stockout periods"),
+    ("fill_rate", "Fill rate"),
+    ("lost_sales_units", "Lost sales (units)"),
+    ("lost_sales_value", "Lost sales (value)"),
+    ("average_inventory_value", "Average inventory value"),
+    ("inventory_turns", "Inventory turns"),
+    ("orders", "Orders"),
+)
+
+
+def backtest_table(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Policies side by side from a `sasame inventory backtest --json` document, for the page."""
+    if not document:
+        return None
+    candidates = document.get("policies") or document.get("metrics") or document
+    policies = {
+        name: metrics
+        for name, metrics in candidates.items()
+        if isinstance(metrics, dict) and "fill_rate" in metrics
+    }
+    if not policies:
+        return None
+    rows = []
+    for key, label in BACKTEST_METRICS:
+        values = []
+        for metrics in policies.values():
+            value = metrics.get(key)
+            if isinstance(value, int | float) and key == "fill_rate":
+                values.append(f"{value:.2%}")
+            elif isinstance(value, int):
+                values.append(f"{value:,}")
+            elif isinstance(value, float):
+                values.append(f"{value:,.2f}")
+            else:
+                values.append("—")
+        rows.append({"label": label, "values": values})
+    comparison = document.get("comparison") if isinstance(document.get("comparison"), dict) else None
+    return {"policies": list(policies), "rows": rows, "comparison": comparison or {}}

@@ -45,8 +45,15 @@ def _refresh_alerts(session: Session, now: datetime) -> dict[str, Any]:
     return refresh_alerts(session, now)
 
 
+def _plan_inventory(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.inventory.service import plan_step
+
+    return plan_step(session, now)
+
+
 STEPS: list[PipelineStep] = [
     PipelineStep("ops.alerts", _refresh_alerts, "raise alerts for late POs and unshipped orders"),
+    PipelineStep("inventory.plan", _plan_inventory, "forecast every SKU and plan what to order"),
 ]
 """Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""
 

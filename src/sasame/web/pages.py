@@ -155,15 +155,6 @@ def support(request: Request, session: SessionDep, user: UserDep) -> Response:
     )
 
 
-@pages.get("/inventory")
-def inventory(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = store_settings(session)
-    rows = queries.inventory_overview(session)
-    return render(
-        request, "inventory.html", {"user": user, "store": profile, "rows": rows, "active": "inventory"}
-    )
-
-
 @pages.get("/finance")
 def finance(request: Request, session: SessionDep, user: UserDep) -> Response:
     profile = store_settings(session)

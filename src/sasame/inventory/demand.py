@@ -27,10 +27,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -170,13 +171,20 @@ class DemandFrames:
         for i, sku in enumerate(self.sku):
             if self.is_bundle[i]:
                 continue  # a bundle's units are already in its components' rows
-            cost = "" if self.unit_cost_units[i] < 0 else str(from_units(int(self.unit_cost_units[i])))
-            price = str(from_units(int(self.list_price_units[i])))
+            cost = "" if self.unit_cost_units[i] < 0 else _amount_text(int(self.unit_cost_units[i]))
+            price = _amount_text(int(self.list_price_units[i]))
             for d in range(int(first[i]), self.days):
                 if not self.active[i, d]:
                     continue
                 day = self.start + timedelta(days=d)
                 yield [sku, day.isoformat(), str(int(self.units[i, d])), cost, price]
+
+
+def _amount_text(units: int) -> str:
+    """'6.00' for whole cents, every digit otherwise ('1.2345'): exact, and readable in a CSV."""
+    amount = from_units(units)
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else str(amount.normalize())
 
 
 def frames(session: Session, today: date, *, first: date | None = None) -> DemandFrames:
@@ -203,14 +211,8 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
     n = len(variants)
 
     if first is None:
-        earliest = session.scalar(select(m.Order.order_date).order_by(m.Order.order_date).limit(1))
-        first_instant = session.scalar(
-            select(m.StockMovement.moved_at).order_by(m.StockMovement.moved_at).limit(1)
-        )
-        candidates = [
-            d for d in (earliest, first_instant and business_day(first_instant, tz)) if d is not None
-        ]
-        first = min(candidates) if candidates else today
+        # Demand history starts with the first sale; stock moved earlier still counts from day one.
+        first = session.scalar(select(func.min(m.Order.order_date))) or today
     first = min(first, today)
     n_days = (today - first).days
     starts = np.array(
@@ -239,8 +241,8 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
         (row[1] for row in locations if row[2] == "warehouse"), locations[0][1] if locations else ""
     )
     fba_location = next((row[1] for row in locations if row[2] == "fba"), default_location)
-    channels = dict(session.execute(select(m.Channel.id, m.Channel.code)).tuples().all())
-    channel_kind = dict(session.execute(select(m.Channel.id, m.Channel.kind)).tuples().all())
+    channels = dict(session.execute(select(m.Channel.id, m.Channel.code)).all())
+    channel_kind = dict(session.execute(select(m.Channel.id, m.Channel.kind)).all())
 
     def grid() -> np.ndarray:
         return np.zeros((n, n_days), dtype=np.int64)
@@ -257,9 +259,7 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
             select(m.StockMovement.order_line_id, m.StockMovement.location_id)
             .where(m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_not(None))
             .distinct()
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     lines = session.execute(
         select(

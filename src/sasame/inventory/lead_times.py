@@ -103,9 +103,7 @@ def deliveries(session: Session, timezone: str) -> list[Delivery]:
             .join(m.StockMovement, m.StockMovement.purchase_order_line_id == m.PurchaseOrderLine.id)
             .where(m.StockMovement.kind == "receipt", m.StockMovement.quantity > 0)
             .group_by(m.PurchaseOrderLine.purchase_order_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     rows = session.execute(
         select(

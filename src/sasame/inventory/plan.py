@@ -52,6 +52,8 @@ class PlanSettings:
     """Prediction-interval coverage shown with the forecast, in percent."""
     budget: Decimal | None = None
     """Optional cash limit for today's orders, in the store currency."""
+    service_level: float | None = None
+    """One cycle service level for every SKU; None sets it per SKU by ABC/XYZ class and channel."""
     transfer_days: int = 10
     """Days a warehouse-to-FBA/3PL shipment takes."""
     transfer_cover_days: int = 35
@@ -549,7 +551,9 @@ def build_plan(
         term = inputs.terms.get(sku)
         if term is None or demand_rate <= 0:
             continue
-        level = policy.service_level_for(abc.get(sku, "C"), xyz.get(sku, "Z"), main_channel.get(sku))
+        level = settings.service_level or policy.service_level_for(
+            abc.get(sku, "C"), xyz.get(sku, "Z"), main_channel.get(sku)
+        )
         reorder = policy.reorder_point(demand_rate, sigma, lead_mean, lead_sd, level)
         target = policy.order_up_to(demand_rate, sigma, lead_mean, lead_sd, level, review)
         safety = policy.safety_stock(demand_rate, sigma, lead_mean, lead_sd, level)

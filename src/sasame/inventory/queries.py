@@ -112,7 +112,7 @@ def plan_inputs(session: Session, today: date, *, demand: DemandFrames | None = 
     """Gather everything `plan.build_plan` reads, for the business day `today`."""
     timezone = store_settings(session).timezone
     history = demand if demand is not None else frames(session, today)
-    titles = dict(session.execute(select(m.Variant.sku, m.Variant.title)).tuples().all())
+    titles = dict(session.execute(select(m.Variant.sku, m.Variant.title)).all())
     return PlanInputs(
         today=today,
         frames=history,
@@ -122,8 +122,8 @@ def plan_inputs(session: Session, today: date, *, demand: DemandFrames | None = 
         on_hand=available_stock(session),
         open_orders=open_orders(session, timezone),
         in_transit=in_transit(session),
-        channel_kinds=dict(session.execute(select(m.Channel.code, m.Channel.kind)).tuples().all()),
-        location_kinds=dict(session.execute(select(m.Location.code, m.Location.kind)).tuples().all()),
+        channel_kinds=dict(session.execute(select(m.Channel.code, m.Channel.kind)).all()),
+        location_kinds=dict(session.execute(select(m.Location.code, m.Location.kind)).all()),
     )
 
 

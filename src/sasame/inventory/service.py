@@ -107,7 +107,7 @@ def save_plan(
         )
     table = plan.forecast_table
     if len(table):
-        variant_ids = dict(session.execute(select(m.Variant.sku, m.Variant.id)).tuples().all())
+        variant_ids = dict(session.execute(select(m.Variant.sku, m.Variant.id)).all())
         days = plan.settings.persist_forecast_days
         kept = table[(table["ds"] - table["ds"].min()).dt.days < days]
         session.execute(
@@ -203,7 +203,7 @@ def draft_purchase_orders(
                 raise UserError(f"--supplier: no supplier is named {supplier!r}")
         grouped = matches
     settings = store_settings(session)
-    contacts = dict(session.execute(select(m.Supplier.name, m.Supplier.email)).tuples().all())
+    contacts = dict(session.execute(select(m.Supplier.name, m.Supplier.email)).all())
     drafts = purchase_orders.write_drafts(
         grouped, out_dir, store=settings.name, today=plan.today, contacts=contacts
     )

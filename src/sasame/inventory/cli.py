@@ -37,6 +37,15 @@ def plan_command(
         typer.Option(help="Cash available for today's orders, in the store currency, e.g. 5000.00."),
     ] = None,
     review_days: Annotated[int, typer.Option("--review-days", min=1, help="Days until the next review.")] = 7,
+    service_level: Annotated[
+        float | None,
+        typer.Option(
+            "--service-level",
+            min=0.5,
+            max=0.999,
+            help="One cycle service level for every SKU (default: by ABC/XYZ class and channel).",
+        ),
+    ] = None,
     backtest: Annotated[
         Path | None,
         typer.Option("--backtest", help="A `sasame inventory backtest --json` result to show with the plan."),
@@ -60,7 +69,7 @@ def plan_command(
     document = read_backtest(backtest) if backtest is not None else None
     _, engine = open_database(db)
     now = system_clock()
-    settings = PlanSettings(review_days=review_days, budget=cash)
+    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level)
     started = time.perf_counter()
     with transaction(engine) as session:
         plan = make_plan(session, now, settings)

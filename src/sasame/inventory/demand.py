@@ -103,6 +103,8 @@ class DemandFrames:
 
     def first_active_day(self) -> np.ndarray:
         """Position of each SKU's first active day (days when it has none)."""
+        if self.days == 0:
+            return np.zeros(len(self.sku), dtype=np.int64)
         any_active = self.active.any(axis=1)
         return np.where(any_active, self.active.argmax(axis=1), self.days)
 
@@ -387,7 +389,9 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
 
     active = np.zeros((n, n_days), dtype=bool)
     day_index = np.arange(n_days)
-    first_sale = np.where(units.any(axis=1), units.argmax(axis=1), n_days)
+    first_sale = (
+        np.where(units.any(axis=1), units.argmax(axis=1), n_days) if n_days else np.zeros(n, np.int64)
+    )
     for i, row in enumerate(variants):
         launched = row[5] or row[9]
         begin = (launched - first).days if launched else int(min(first_sale[i], first_seen[i]))

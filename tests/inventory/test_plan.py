@@ -154,3 +154,35 @@ def test_projection_helpers():
     assert stockout_day(3.0, [0.0, 5.0, 0.0, 0.0], [1.0] * 4) is None
     assert [markdown_percent(w, False) for w in (10, 30, 60)] == [0, 15, 30]
     assert markdown_percent(None, False) == 40 and markdown_percent(5, True) == 40
+
+
+def test_models_chosen_this_week_are_refitted_not_reselected(engine: Engine):
+    build(engine)
+    calls: list[dict] = []
+    fixed = fixed_forecaster({})
+
+    def reusing(
+        history,
+        horizon,
+        freq="D",
+        level=90,
+        censored=None,
+        promotions=None,
+        profiles=None,
+        models=None,
+        sigma=None,
+    ):
+        calls.append({"models": models, "sigma": sigma})
+        return fixed(history, horizon)
+
+    days = [0, 3, 8]
+    for offset in days:
+        with Session(engine) as session, session.begin():
+            _, row = run_plan(session, NOW + pd.Timedelta(days=offset), forecaster=reusing)
+            assert row.summary["fits"]["MUG"] == ["Fixed", 1.0]
+            calls[-1]["selected_on"] = row.summary["selected_on"]
+    assert calls[0]["models"] is None  # the first plan selects
+    assert calls[1]["models"] == {"MUG": "Fixed", "TEE-M": "Fixed", "TEE-S": "Fixed"}
+    assert calls[1]["sigma"] == {"MUG": 1.0, "TEE-M": 1.0, "TEE-S": 1.0}
+    assert calls[1]["selected_on"] == "2025-03-11"
+    assert calls[2]["models"] is None and calls[2]["selected_on"] == "2025-03-19"  # a week on: select again

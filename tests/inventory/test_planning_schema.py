@@ -29,4 +29,4 @@ def test_an_empty_store_gets_an_empty_plan_from_the_daily_step(engine: Engine):
     with Session(engine) as session, session.begin():
         summary = plan_step(session, datetime(2025, 3, 12, 3, 30, tzinfo=UTC))
     assert summary["suggestions"] == 0 and summary["stockout_risks"] == 0
-    assert summary["order_value"] == "0"
+    assert summary["order_value"] == "0.00"

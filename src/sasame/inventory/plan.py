@@ -19,6 +19,7 @@ Dates are business days in the store's timezone; `today` is the day the plan is 
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,8 @@ class PlanSettings:
     risk_window_days: int = 14
     """Also list SKUs that run out within this many days even if an arrival is due before."""
     persist_forecast_days: int = 56
+    reselect_days: int = 7
+    """Choose each SKU's model afresh this often; in between, re-fit the chosen model only (cheap)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,10 @@ class PlanInputs:
     """channel code -> kind (shopify, amazon, ...)."""
     location_kinds: dict[str, str] = field(default_factory=dict)
     """location code -> kind (warehouse, fba, 3pl)."""
+    previous_fit: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """SKU -> (model, per-day error sd) chosen by a recent plan, reused instead of re-selecting."""
+    selected_on: date | None = None
+    """When the reused models were selected; None when this plan selects them."""
 
 
 @dataclass
@@ -253,6 +260,13 @@ class Plan:
     demand_classes: dict[str, str]
     lead_times: dict[int, LeadTime]
     settings: PlanSettings
+    selected_on: date
+    """The day the forecast models were last chosen by backtest."""
+    sigmas: dict[str, float] = field(default_factory=dict)
+
+    def fits(self) -> dict[str, tuple[str, float]]:
+        """SKU -> (model, per-day error sd), for the next plan to reuse."""
+        return {sku: (model, float(self.sigmas.get(sku, 0.0))) for sku, model in self.models.items()}
 
     def due_today(self) -> list[Suggestion]:
         return [s for s in self.suggestions if s.order_by <= self.today and s.is_funded]
@@ -278,11 +292,13 @@ class Plan:
             "due_before_next_review": len(self.due_before_next_review()),
             "funded": len(funded),
             "due_today": len(self.due_today()),
-            "order_value": str(sum((s.cost for s in funded), Decimal(0))),
+            "order_value": str(round_money(sum((s.cost for s in funded), Decimal(0)), self.currency)),
             "stockout_risks": len(self.risks),
             "slow_movers": sum(1 for s in self.slow_movers if not s.is_dead),
             "dead_stock": sum(1 for s in self.slow_movers if s.is_dead),
-            "cash_tied_up": str(sum((s.cash_tied_up for s in self.slow_movers), Decimal(0))),
+            "cash_tied_up": str(
+                round_money(sum((s.cash_tied_up for s in self.slow_movers), Decimal(0)), self.currency)
+            ),
             "transfers": len(self.transfers),
         }
 
@@ -388,6 +404,12 @@ def build_plan(
             censored[keep].reset_index(drop=True),
             promotions[keep].reset_index(drop=True),
         )
+        reuse: dict[str, Any] = {}
+        if reuse_used(inputs, forecaster):
+            reuse = {
+                "models": {sku: fit[0] for sku, fit in inputs.previous_fit.items()},
+                "sigma": {sku: fit[1] for sku, fit in inputs.previous_fit.items()},
+            }
         result = forecaster(
             history,
             horizon,
@@ -396,6 +418,7 @@ def build_plan(
             censored=censored,
             promotions=promotions,
             profiles=frames.profiles(),
+            **reuse,
         )
         table = result.table
         models, classes, sigmas = dict(result.model), dict(result.demand_class), dict(result.sigma)
@@ -615,6 +638,25 @@ def build_plan(
         demand_classes=classes,
         lead_times=dict(inputs.lead_times),
         settings=settings,
+        selected_on=inputs.selected_on if reuse_used(inputs, forecaster) and inputs.selected_on else today,
+        sigmas=sigmas,
+    )
+
+
+def _accepts(forecaster: Forecaster, name: str) -> bool:
+    try:
+        return name in inspect.signature(forecaster).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def reuse_used(inputs: PlanInputs, forecaster: Forecaster) -> bool:
+    """Whether the plan re-fits earlier model choices rather than selecting afresh."""
+    return bool(
+        inputs.previous_fit
+        and inputs.selected_on is not None
+        and _accepts(forecaster, "models")
+        and _accepts(forecaster, "sigma")
     )
 
 

@@ -34,8 +34,18 @@ def make_plan(
     forecaster: Forecaster | None = None,
 ) -> Plan:
     """Compute today's plan (nothing is written)."""
+    settings = settings or PlanSettings()
     today = business_day(now, store_settings(session).timezone)
     inputs = queries.plan_inputs(session, today)
+    previous = session.scalars(select(m.InventoryPlan).order_by(m.InventoryPlan.id.desc()).limit(1)).first()
+    if previous is not None and previous.summary.get("fits") and previous.summary.get("selected_on"):
+        selected_on = date.fromisoformat(previous.summary["selected_on"])
+        if 0 <= (today - selected_on).days < settings.reselect_days:
+            # Models chosen this week are re-fitted, not re-selected: one fit per SKU instead of a backtest.
+            inputs.previous_fit = {
+                sku: (fit[0], float(fit[1])) for sku, fit in previous.summary["fits"].items()
+            }
+            inputs.selected_on = selected_on
     return build_plan(inputs, forecaster or _forecaster(), settings)
 
 
@@ -56,6 +66,8 @@ def save_plan(
         "demand_classes": _count(plan.demand_classes.values()),
         "lead_times": [lt.as_dict() for lt in plan.lead_times.values()],
         "review_days": plan.settings.review_days,
+        "selected_on": plan.selected_on.isoformat(),
+        "fits": {sku: [model, round(sigma, 6)] for sku, (model, sigma) in plan.fits().items()},
         "budget": None if plan.settings.budget is None else str(plan.settings.budget),
     }
     if backtest is None:

@@ -100,7 +100,7 @@ def plan_json(session: SessionDep) -> dict[str, Any]:
             "plan_date": plan.plan_date.isoformat(),
             "made_at": plan.made_at.isoformat(),
             "currency": plan.currency,
-            "summary": plan.summary,
+            "summary": {key: value for key, value in plan.summary.items() if key != "fits"},
             "suggestions": [
                 {
                     **s,

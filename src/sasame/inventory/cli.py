@@ -196,3 +196,84 @@ def po_draft_command(
     for d in drafts:
         summary = f"{d.lines} lines, {d.units:,} units, {d.total} {d.currency}"
         typer.echo(f"{d.number}  {d.supplier}: {summary} -> {d.pdf_path}")
+
+
+# --- backtest ----------------------------------------------------------------------------------
+
+
+@app.command("backtest")
+def backtest_command(
+    demand: Annotated[Path, typer.Option("--demand", help="CSV with sku,date,units[,unit_cost,price].")],
+    freq: Annotated[str, typer.Option("--freq", help="Frequency of the rows: D, W or M.")] = "D",
+    lead_time: Annotated[float, typer.Option("--lead-time", help="Mean lead time, in periods.")] = 7.0,
+    lead_time_sd: Annotated[
+        float, typer.Option("--lead-time-sd", help="Lead-time standard deviation.")
+    ] = 2.0,
+    review: Annotated[int, typer.Option("--review", help="Review period, in periods.")] = 1,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First simulated period (default: mid-history).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the lead-time draws.")] = 0,
+    service_level: Annotated[
+        float, typer.Option("--service-level", help="Target service level shared by sasame and ma_rs.")
+    ] = 0.95,
+    as_json: JsonOption = False,
+    trajectory: Annotated[
+        Path | None, typer.Option("--trajectory", help="Write policy,sku,date,... per period to this CSV.")
+    ] = None,
+) -> None:
+    """Replay the demand history against sasame, the manual rule and a moving-average (R, S) policy."""
+    from datetime import date
+
+    from sasame.inventory.backtest import (
+        BacktestConfig,
+        backtest_document,
+        read_demand_csv,
+        run_backtest,
+        write_trajectory,
+    )
+
+    if freq.upper() not in ("D", "W", "M"):
+        raise UserError(f"--freq: {freq!r} is not one of D, W, M")
+    first: date | None = None
+    if start is not None:
+        try:
+            first = date.fromisoformat(start)
+        except ValueError:
+            raise UserError(f"--start: {start!r} is not a date like 2026-03-31") from None
+    if not 0.5 <= service_level < 1.0:
+        raise UserError(f"--service-level: {service_level} must be at least 0.5 and below 1")
+    config = BacktestConfig(
+        freq=freq.upper(),
+        lead_time=lead_time,
+        lead_time_sd=lead_time_sd,
+        review=review,
+        start=first,
+        seed=seed,
+        service_level=service_level,
+    )
+    began = time.perf_counter()
+    data = read_demand_csv(demand, config.freq)
+    result = run_backtest(data, config)
+    document = backtest_document(result, seconds=time.perf_counter() - began)
+    if trajectory is not None:
+        write_trajectory(result, trajectory)
+    if as_json:
+        print(json.dumps(document, indent=2))
+        return
+    table = Table(
+        "Policy", "Stockout periods", "Fill rate", "Lost units", "Avg inventory value", "Turns", "Orders"
+    )
+    for name, figures in document["policies"].items():
+        table.add_row(
+            name,
+            f"{figures['stockout_periods']:,}",
+            f"{figures['fill_rate']:.2%}",
+            f"{figures['lost_sales_units']:,.0f}",
+            f"{figures['average_inventory_value']:,.2f}",
+            f"{figures['inventory_turns']:.1f}",
+            f"{figures['orders']:,}",
+        )
+    Console().print(table)
+    for key, value in document["comparison"].items():
+        typer.echo(f"{key.replace('_', ' ')}: {value:+.1%}")

@@ -27,7 +27,7 @@ PERIODS_PER_YEAR = {"D": 365, "W": 52, "M": 12, "MS": 12, "ME": 12}
 
 # Fewer observations than this: no model selection, a plain average (a model fitted on 3 points is noise).
 MIN_MODEL_LENGTH = 8
-REGULAR_MODELS = ("AutoETS", "Theta", "SeasonalNaive", "SES")
+REGULAR_MODELS = ("AutoETS", "Theta", "SeasonalNaive", "SES", "SeasonalES")
 INTERMITTENT_MODELS = ("CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA")
 FALLBACK_MODEL = "Average"
 PROMO_UPLIFT_BOUNDS = (1.0, 5.0)
@@ -61,18 +61,22 @@ def _build_models(names: tuple[str, ...], season: int) -> list[Any]:
         AutoETS,
         CrostonClassic,
         CrostonSBA,
+        SeasonalExponentialSmoothingOptimized,
         SeasonalNaive,
         SimpleExponentialSmoothingOptimized,
         Theta,
     )
 
     factories = {
+        # ETS without trend (additive seasonality when there is a cycle): a full ZZZ search costs 100x
+        # more without numba, and damped or not, trends extrapolated over a lead time overshoot stock.
         "AutoETS": lambda: AutoETS(
-            season_length=season, model="ZZZ" if season > 1 else "ZZN", alias="AutoETS"
+            season_length=season, model="ANA" if season > 1 else "ANN", alias="AutoETS"
         ),
         "Theta": lambda: Theta(season_length=season, alias="Theta"),
         "SeasonalNaive": lambda: SeasonalNaive(season_length=season, alias="SeasonalNaive"),
         "SES": lambda: SimpleExponentialSmoothingOptimized(alias="SES"),
+        "SeasonalES": lambda: SeasonalExponentialSmoothingOptimized(season_length=season, alias="SeasonalES"),
         "CrostonClassic": lambda: CrostonClassic(alias="CrostonClassic"),
         "CrostonSBA": lambda: CrostonSBA(alias="CrostonSBA"),
         "TSB": lambda: TSB(alpha_d=0.1, alpha_p=0.1, alias="TSB"),
@@ -158,6 +162,7 @@ def forecast(
     promotions: pd.DataFrame | None = None,
     profiles: Mapping[str, str] | None = None,
     models: Mapping[str, str] | None = None,
+    sigma: Mapping[str, float] | None = None,
     backtest_windows: int = 2,
 ) -> Forecast:
     """Forecast `horizon` periods for every `unique_id` in `history` (columns unique_id, ds, y).
@@ -166,7 +171,8 @@ def forecast(
     they are excluded from fitting. `promotions` has unique_id, ds, promo (bool) for past and future
     periods. `profiles` maps a SKU to the profile (product or category) whose yearly shape it borrows
     when it has less than a year of its own history. `models` skips the selection backtest and reuses
-    earlier choices (the backtest re-fits cheaply this way).
+    earlier choices, and `sigma` earlier error spreads (with both, a re-fit is one fit per SKU: the
+    backtest updates cheaply between full re-selections this way).
     """
     if horizon < 1:
         raise ValueError("horizon must be at least 1 period")
@@ -239,7 +245,9 @@ def forecast(
     if fitted_inputs:
         inputs = pd.concat(fitted_inputs, ignore_index=True)
         tables.extend(
-            _model_forecasts(inputs, horizon, sf_freq, z, models, backtest_windows, adjustments, result)
+            _model_forecasts(
+                inputs, horizon, sf_freq, z, models, sigma, backtest_windows, adjustments, result
+            )
         )
     if tables:
         table = pd.concat(tables, ignore_index=True)
@@ -277,6 +285,7 @@ def _model_forecasts(
     sf_freq: str | int,
     z: float,
     chosen: Mapping[str, str] | None,
+    known_sigma: Mapping[str, float] | None,
     windows: int,
     adjustments: Mapping[str, tuple[float, np.ndarray | None, np.ndarray, list[pd.Timestamp]]],
     result: Forecast,
@@ -288,43 +297,47 @@ def _model_forecasts(
     for (season, family), group in inputs.groupby(
         [inputs["season"], inputs["unique_id"].isin(intermittent)], sort=True
     ):
-        names: tuple[str, ...] = INTERMITTENT_MODELS if family else REGULAR_MODELS
+        family_names: tuple[str, ...] = INTERMITTENT_MODELS if family else REGULAR_MODELS
         data = group[["unique_id", "ds", "y"]].reset_index(drop=True)
         lengths = data.groupby("unique_id").size()
-        cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
+        # Reuse an earlier choice when it belongs to the SKU's current family; a SKU whose class changed
+        # since, or a new one, goes through selection.
+        picks = {
+            str(uid): chosen[str(uid)]
+            for uid in lengths.index
+            if chosen is not None and chosen.get(str(uid)) in family_names
+        }
         errors: dict[str, np.ndarray] = {}
-        if chosen is not None and all(uid in chosen for uid in lengths.index):
-            picks = {uid: chosen[uid] for uid in lengths.index}
-            names = tuple(sorted(set(picks.values()) & set(names))) or names
-        else:
-            picks = {}
-        models = _build_models(names, int(season))
-        engine = StatsForecast(models=models, freq=sf_freq, n_jobs=1)
+        to_select = [uid for uid in lengths.index if str(uid) not in picks]
+        to_score = [
+            uid
+            for uid in lengths.index
+            if str(uid) in picks and (known_sigma is None or str(uid) not in known_sigma)
+        ]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if int(lengths.min()) >= cv_horizon * windows + MIN_MODEL_LENGTH:
-                cv = engine.cross_validation(df=data, h=cv_horizon, step_size=cv_horizon, n_windows=windows)
-                cv = cv.reset_index() if "unique_id" not in cv.columns else cv
-                for name in names:
-                    cv[name] = cv[name].fillna(cv["y"].mean())
-                absolute = {
-                    name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names
-                }
-                mae = pd.DataFrame(absolute)
-                if not picks:
-                    picks = {str(uid): str(row.idxmin()) for uid, row in mae.iterrows()}
-                for uid, rows in cv.groupby("unique_id"):
-                    name = picks.get(str(uid), names[0])
-                    errors[str(uid)] = (rows["y"] - rows[name]).to_numpy(dtype=float)
-            future = engine.forecast(df=data, h=horizon)
-        future = future.reset_index() if "unique_id" not in future.columns else future
-        for uid, rows in future.groupby("unique_id", sort=True):
+            if to_select:
+                selection = data[data["unique_id"].isin(to_select)]
+                picks.update(_select(selection, family_names, int(season), horizon, sf_freq, windows, errors))
+            if to_score:
+                # Errors of the chosen model only: one backtest per model over the SKUs that use it.
+                for name, uids in _by_model({str(uid): picks[str(uid)] for uid in to_score}).items():
+                    subset = data[data["unique_id"].isin(uids)]
+                    _select(subset, (name,), int(season), horizon, sf_freq, windows, errors)
+            futures = []
+            for name, uids in _by_model({str(uid): picks[str(uid)] for uid in lengths.index}).items():
+                subset = data[data["unique_id"].isin(uids)]
+                engine = StatsForecast(models=_build_models((name,), int(season)), freq=sf_freq, n_jobs=1)
+                future = engine.forecast(df=subset, h=horizon)
+                future = future.reset_index() if "unique_id" not in future.columns else future
+                futures.append(future.rename(columns={name: "model_mean"}).assign(model_name=name))
+        future_all = pd.concat(futures, ignore_index=True)
+        histories = {str(uid): rows.to_numpy(dtype=float) for uid, rows in data.groupby("unique_id")["y"]}
+        for uid, rows in future_all.groupby("unique_id", sort=True):
             uid = str(uid)
-            name = picks.get(uid, names[0])
-            if name not in rows.columns:
-                name = names[0]
-            means = rows[name].to_numpy(dtype=float)
-            history = data.loc[data["unique_id"] == uid, "y"].to_numpy(dtype=float)
+            name = str(rows["model_name"].iloc[0])
+            means = rows["model_mean"].to_numpy(dtype=float)
+            history = histories[uid]
             if not np.all(np.isfinite(means)):
                 means = np.full(horizon, float(history[-28:].mean()))
                 name = FALLBACK_MODEL
@@ -332,6 +345,8 @@ def _model_forecasts(
             residuals = errors.get(uid)
             if residuals is not None and len(residuals) >= 2:
                 sigma = float(np.sqrt(np.mean(residuals**2)))
+            elif known_sigma is not None and uid in known_sigma:
+                sigma = float(known_sigma[uid])
             else:
                 sigma = float(np.std(np.diff(history))) / math.sqrt(2) if len(history) > 2 else 0.0
             _, _, factor, dates = adjustments[uid]
@@ -356,3 +371,41 @@ def _model_forecasts(
                 )
             )
     return tables
+
+
+def _by_model(picks: Mapping[str, str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for uid, name in sorted(picks.items()):
+        grouped.setdefault(name, []).append(uid)
+    return grouped
+
+
+def _select(
+    data: pd.DataFrame,
+    names: tuple[str, ...],
+    season: int,
+    horizon: int,
+    sf_freq: str | int,
+    windows: int,
+    errors: dict[str, np.ndarray],
+) -> dict[str, str]:
+    """Rolling-origin backtest of `names` on each series: the lowest mean absolute error wins.
+
+    Fills `errors` with the winner's backtest errors (y - forecast), from which sigma and the
+    intervals come. Series too short for the backtest get the first candidate."""
+    from statsforecast import StatsForecast
+
+    lengths = data.groupby("unique_id").size()
+    cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
+    if int(lengths.min()) < cv_horizon * windows + MIN_MODEL_LENGTH:
+        return {str(uid): names[0] for uid in lengths.index}
+    engine = StatsForecast(models=_build_models(names, season), freq=sf_freq, n_jobs=1)
+    cv = engine.cross_validation(df=data, h=cv_horizon, step_size=cv_horizon, n_windows=windows)
+    cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+    for name in names:
+        cv[name] = cv[name].fillna(cv["y"].mean())
+    mae = pd.DataFrame({name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names})
+    picks = {str(uid): str(row.idxmin()) for uid, row in mae.iterrows()}
+    for uid, rows in cv.groupby("unique_id"):
+        errors[str(uid)] = (rows["y"] - rows[picks[str(uid)]]).to_numpy(dtype=float)
+    return picks

@@ -1,0 +1,160 @@
+"""Benchmark: the inventory backtest (`sasame inventory backtest`) on the demo store, car parts and Stallion.
+
+Run: .venv/bin/python benchmarks/inventory_backtest.py [--dataset carparts|stallion|demo|all] [--seed 0]
+     [--keep DIR]
+
+Each dataset is written to a demand CSV (sku,date,units[,unit_cost,price]) in a temporary folder and
+the CLI runs on it in a subprocess, exactly as a user would; the script prints the command, the wall
+time, the JSON per policy and the done-when ratios (sasame vs manual and vs ma_rs).
+
+- carparts: Hyndman's standard subset of the car-parts data (expsmooth): 1,046 monthly series with
+  complete data, at least 10 months with demand, and demand in both the first and the last 15 months.
+  No prices in the data: one unit = one unit of value. Lead time 1 +- 0.5 months, review 1 month.
+- stallion: beverage volume per agency x SKU (350 monthly series, 2013-2017), price per unit from
+  price_sales_promotion.csv. Lead time 1 +- 0.5 months, review 1 month.
+- demo: the demo store's daily demand per SKU (120 SKUs, 2 years), read from a fresh `sasame demo`
+  database with SQL (order lines per business day, bundles not exploded here), with unit cost and
+  price. Lead time 7 +- 2 days, review 1 day.
+Needs /work/shared/data (or $SASAME_SHARED_DATA) for carparts and stallion; skips them with a message
+when it is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SHARED = Path(os.environ.get("SASAME_SHARED_DATA", "/work/shared/data"))
+ROOT = Path(__file__).resolve().parent.parent
+SASAME = [sys.executable, "-m", "sasame.cli"]
+
+SETTINGS = {
+    "carparts": {"freq": "M", "lead_time": "1", "lead_time_sd": "0.5", "review": "1"},
+    "stallion": {"freq": "M", "lead_time": "1", "lead_time_sd": "0.5", "review": "1"},
+    "demo": {"freq": "D", "lead_time": "7", "lead_time_sd": "2", "review": "1"},
+}
+
+
+def write_carparts(out: Path) -> bool:
+    source = SHARED / "carparts" / "carparts_wide.csv"
+    if not source.exists():
+        print(f"skip carparts: {source} not found")
+        return False
+    with source.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    months = [row[0] for row in body]
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "date", "units"])
+        for column, sku in enumerate(header[1:], start=1):
+            cells = [row[column] for row in body]
+            if any(cell in ("", "NA") for cell in cells):
+                continue
+            values = [float(cell) for cell in cells]
+            if sum(v > 0 for v in values) < 10 or not any(values[:15]) or not any(values[-15:]):
+                continue
+            for month, value in zip(months, values, strict=True):
+                writer.writerow([sku, f"{month}-01", f"{value:g}"])
+    return True
+
+
+def write_stallion(out: Path) -> bool:
+    volume = SHARED / "stallion" / "historical_volume.csv"
+    prices = SHARED / "stallion" / "price_sales_promotion.csv"
+    if not volume.exists() or not prices.exists():
+        print(f"skip stallion: {volume} not found")
+        return False
+    price_of: dict[tuple[str, str, str], str] = {}
+    with prices.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            price_of[(row["Agency"], row["SKU"], row["YearMonth"])] = row["Price"]
+    with volume.open(newline="") as handle, out.open("w", newline="") as target:
+        writer = csv.writer(target)
+        writer.writerow(["sku", "date", "units", "price"])
+        for row in csv.DictReader(handle):
+            month = row["YearMonth"]
+            price = price_of.get((row["Agency"], row["SKU"], month), "")
+            units = max(float(row["Volume"]), 0.0)
+            writer.writerow(
+                [f"{row['Agency']}/{row['SKU']}", f"{month[:4]}-{month[4:]}-01", f"{units:g}", price]
+            )
+    return True
+
+
+DEMO_SQL = """
+SELECT v.sku, o.order_date, SUM(l.quantity), MAX(v.unit_cost), MAX(l.unit_price)
+FROM order_line l JOIN "order" o ON o.id = l.order_id JOIN variant v ON v.id = l.variant_id
+GROUP BY v.sku, o.order_date ORDER BY v.sku, o.order_date
+"""
+
+
+def write_demo(out: Path, workdir: Path) -> bool:
+    database = workdir / "demo.db"
+    command = [*SASAME, "demo", "--db", f"sqlite:///{database}"]
+    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+    import sqlite3
+
+    with sqlite3.connect(database) as connection, out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "date", "units", "unit_cost", "price"])
+        for sku, day, units, cost, price in connection.execute(DEMO_SQL):
+            writer.writerow([sku, str(day)[:10], units, cost if cost is not None else "", price or ""])
+    return True
+
+
+def run(dataset: str, csv_path: Path, seed: int, workdir: Path) -> dict[str, object]:
+    settings = SETTINGS[dataset]
+    trajectory = workdir / f"{dataset}-trajectory.csv"
+    command = [
+        *SASAME, "inventory", "backtest", "--demand", str(csv_path), "--freq", settings["freq"],
+        "--lead-time", settings["lead_time"], "--lead-time-sd", settings["lead_time_sd"],
+        "--review", settings["review"], "--seed", str(seed), "--json", "--trajectory", str(trajectory),
+    ]  # fmt: skip
+    began = time.perf_counter()
+    completed = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - began
+    report = json.loads(completed.stdout)
+    shown = " ".join(["sasame", *command[3:]]).replace(str(workdir), "$TMP")
+    print(f"\n== {dataset}: {shown}\n   wall {elapsed:.1f} s")
+    for policy, figures in report["policies"].items():
+        print(
+            f"   {policy:7s} "
+            + ", ".join(
+                f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
+                for key, value in figures.items()
+            )
+        )
+    print("   " + ", ".join(f"{key} {value:+.1%}" for key, value in report["comparison"].items()))
+    return {"dataset": dataset, "seconds": elapsed, **report}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="all", choices=["all", *SETTINGS])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--keep", type=Path, help="write the CSVs and trajectories here instead of a temp folder"
+    )
+    args = parser.parse_args()
+    names = list(SETTINGS) if args.dataset == "all" else [args.dataset]
+    with tempfile.TemporaryDirectory() as temporary:
+        workdir = args.keep or Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            path = workdir / f"{name}.csv"
+            writers = {"carparts": write_carparts, "stallion": write_stallion}
+            ready = write_demo(path, workdir) if name == "demo" else writers[name](path)
+            if ready:
+                run(name, path, args.seed, workdir)
+
+
+if __name__ == "__main__":
+    main()

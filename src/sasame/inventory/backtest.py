@@ -1,0 +1,546 @@
+"""Replay a demand history against replenishment policies, one period at a time, with lost sales.
+
+Protocol (references.md §3.3, issue 6 item 5). For every period t from the start:
+1. receive the orders that arrive at t (an order placed at the end of period u with lead time L
+   arrives at the end of u + L, so it can be sold from period u + L + 1);
+2. serve that period's demand from stock; what cannot be served is lost;
+3. on review periods every policy may order, seeing only the sales it made itself before period t
+   (never the true demand, never anything from t on) and its current stock and pipeline.
+
+Lead times are drawn once per (SKU, period) from a normal distribution rounded to whole periods and
+floored at zero, with the seed; every policy draws the same lead time for an order placed on the same
+SKU and day (common random numbers), so differences come from decisions, not luck.
+
+Every policy starts from the same stock: the first-half mean demand over R + L + 2·sd_L periods, with
+nothing on order.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from sasame.core.errors import InputError
+from sasame.inventory.forecast import forecast
+from sasame.inventory.policy import protection_sigma, z_for_fill_rate, z_value
+
+PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+PERIODS_PER_YEAR = {"D": 365.0, "W": 52.0, "M": 12.0}
+POLICIES = ("sasame", "manual", "ma_rs")
+REQUIRED_COLUMNS = ("sku", "date", "units")
+
+
+@dataclass
+class DemandData:
+    """A regular panel: one row per SKU, one column per period."""
+
+    skus: list[str]
+    dates: list[date]
+    freq: str
+    units: np.ndarray  # (sku, period) demand
+    unit_cost: np.ndarray  # (sku, period) cost per unit used to value stock
+    price: np.ndarray  # (sku, period) price per unit used to value lost sales
+    integral: bool  # all demand in whole units: orders are rounded up to whole units
+
+
+@dataclass
+class BacktestConfig:
+    freq: str = "D"
+    lead_time: float = 7.0
+    lead_time_sd: float = 2.0
+    review: int = 1
+    start: date | None = None
+    seed: int = 0
+    service_level: float = 0.95  # cycle service level; `ma_rs` uses it as is, `sasame` as its fill-rate floor
+    refit_every: int | None = None  # periods between full forecast re-fits (default: ~4 weeks of periods)
+
+
+@dataclass
+class PolicyRun:
+    """What one policy did: per (SKU, period) arrays over the simulated periods."""
+
+    demand: np.ndarray
+    sales: np.ndarray
+    on_hand_end: np.ndarray
+    ordered: np.ndarray
+    received: np.ndarray
+
+
+@dataclass
+class BacktestResult:
+    config: BacktestConfig
+    data: DemandData
+    start_index: int
+    runs: dict[str, PolicyRun] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float | int]] = field(default_factory=dict)
+
+
+def _period_key(value: date, freq: str) -> date:
+    """The canonical date of the period containing `value` (first of month for monthly data)."""
+    return value.replace(day=1) if freq == "M" else value
+
+
+def _next_period(value: date, freq: str) -> date:
+    if freq == "D":
+        return value + timedelta(days=1)
+    if freq == "W":
+        return value + timedelta(days=7)
+    return date(value.year + (value.month == 12), value.month % 12 + 1, 1)
+
+
+def read_demand_csv(path: Path, freq: str = "D") -> DemandData:
+    """Read `sku,date,units[,unit_cost,price]` into a regular panel; one clear error per bad cell."""
+    freq = freq.upper()
+    if freq not in PERIOD_DAYS:
+        raise InputError(f"unknown frequency {freq!r}: use D, W or M", file=str(path))
+    name = str(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror})", file=name) from error
+    records: dict[tuple[str, date], tuple[float, float | None, float | None]] = {}
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [column.strip() for column in reader.fieldnames or []]
+        missing = [column for column in REQUIRED_COLUMNS if column not in header]
+        if missing:
+            raise InputError(
+                f"missing column(s) {', '.join(missing)}; expected sku,date,units", file=name, row=1
+            )
+        reader.fieldnames = header
+        has_cost, has_price = "unit_cost" in header, "price" in header
+        for row_number, row in enumerate(reader, start=2):
+            sku = (row.get("sku") or "").strip()
+            if not sku:
+                raise InputError("empty SKU", file=name, row=row_number, column="sku")
+            text = (row.get("date") or "").strip()
+            try:
+                day = date.fromisoformat(text[:10])
+            except ValueError:
+                raise InputError(
+                    f"{text!r} is not a date (YYYY-MM-DD)", file=name, row=row_number, column="date"
+                ) from None
+            units = _number(row.get("units"), name, row_number, "units")
+            cost = (
+                _number(row.get("unit_cost"), name, row_number, "unit_cost", optional=True)
+                if has_cost
+                else None
+            )
+            price = _number(row.get("price"), name, row_number, "price", optional=True) if has_price else None
+            key = (sku, _period_key(day, freq))
+            if key in records:
+                raise InputError(
+                    f"second row for SKU {sku} on {key[1]}", file=name, row=row_number, column="date"
+                )
+            records[key] = (units, cost, price)
+    if not records:
+        raise InputError("no demand rows", file=name, row=2)
+    return _panel(records, freq, name)
+
+
+def _number(text: str | None, file: str, row: int, column: str, optional: bool = False) -> Any:
+    value = (text or "").strip()
+    if not value:
+        if optional:
+            return None
+        raise InputError("empty value", file=file, row=row, column=column)
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a number", file=file, row=row, column=column) from None
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"{value!r} must be a non-negative number", file=file, row=row, column=column)
+    return number
+
+
+def _panel(
+    records: Mapping[tuple[str, date], tuple[float, float | None, float | None]], freq: str, name: str
+) -> DemandData:
+    days = sorted({day for _, day in records})
+    dates = [days[0]]
+    while dates[-1] < days[-1]:
+        dates.append(_next_period(dates[-1], freq))
+    position = {day: index for index, day in enumerate(dates)}
+    for (sku, day), _ in records.items():
+        if day not in position:
+            raise InputError(
+                f"date {day} for SKU {sku} is off the {freq} grid that starts on {dates[0]}",
+                file=name,
+                column="date",
+            )
+    skus = sorted({sku for sku, _ in records})
+    row_of = {sku: index for index, sku in enumerate(skus)}
+    shape = (len(skus), len(dates))
+    units = np.zeros(shape)
+    cost = np.full(shape, np.nan)
+    price = np.full(shape, np.nan)
+    for (sku, day), (quantity, unit_cost, unit_price) in records.items():
+        i, j = row_of[sku], position[day]
+        units[i, j] = quantity
+        if unit_cost is not None:
+            cost[i, j] = unit_cost
+        if unit_price is not None:
+            price[i, j] = unit_price
+    cost = _fill_along_time(cost)
+    price = _fill_along_time(price)
+    # Stock is valued at cost; without a cost column the price stands in, without either one unit = 1.
+    cost = np.where(np.isnan(cost), price, cost)
+    cost = np.where(np.isnan(cost), 1.0, cost)
+    price = np.where(np.isnan(price), cost, price)
+    integral = bool(np.all(np.abs(units - np.round(units)) < 1e-9))
+    return DemandData(skus, dates, freq, units, cost, price, integral)
+
+
+def _fill_along_time(values: np.ndarray) -> np.ndarray:
+    """Carry each SKU's last known value forward, then its first known value backward."""
+    frame = pd.DataFrame(values.T)
+    return frame.ffill().bfill().to_numpy().T
+
+
+class Policy(Protocol):
+    name: str
+
+    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        """Units to order at the end of period t from sales/censoring of periods before t (columns < t)."""
+        ...
+
+
+def _window(freq: str, days: float) -> float:
+    return days / PERIOD_DAYS[freq]
+
+
+class ManualPolicy:
+    """The spreadsheet rule: when stock (on hand + on order) falls below 14 days of the trailing 28-day
+    average sales, order 42 days of that average. Days convert to periods of the data's frequency."""
+
+    name = "manual"
+
+    def __init__(self, freq: str) -> None:
+        self.window = max(1, round(_window(freq, 28)))
+        self.trigger_periods = _window(freq, 14)
+        self.order_periods = _window(freq, 42)
+
+    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        average = sales[:, max(0, t - self.window) : t].mean(axis=1) if t > 0 else np.zeros(len(position))
+        below = position < average * self.trigger_periods
+        return np.where(below, average * self.order_periods, 0.0)
+
+
+class MovingAverageOrderUpTo:
+    """(R, S) with a 28-day moving average: S = m(R+L) + z·sqrt((R+L)s² + m²·sd_L²) at the target CSL.
+
+    s is the standard deviation of per-period sales over the same window, but over at least 3 periods
+    (one month of monthly data has no spread)."""
+
+    name = "ma_rs"
+
+    def __init__(self, config: BacktestConfig) -> None:
+        freq = config.freq
+        self.window = max(1, round(_window(freq, 28)))
+        self.spread_window = max(self.window, 3)
+        self.periods = config.review + config.lead_time
+        self.lead_sd = config.lead_time_sd
+        self.z = z_value(config.service_level)
+
+    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        if t == 0:
+            return np.zeros(len(position))
+        mean = sales[:, max(0, t - self.window) : t].mean(axis=1)
+        spread_window = sales[:, max(0, t - self.spread_window) : t]
+        sd = spread_window.std(axis=1, ddof=1) if spread_window.shape[1] > 1 else np.zeros(len(position))
+        sigma = np.sqrt(self.periods * sd**2 + mean**2 * self.lead_sd**2)
+        target = mean * self.periods + self.z * sigma
+        return np.maximum(target - position, 0.0)
+
+
+class SasamePolicy:
+    """(R, S) on statsforecast forecasts: S covers the forecast demand over R + L, plus safety stock for
+    the forecast error and the lead-time spread, sized by the normal loss function for a fill-rate
+    target per SKU (so fast movers carry less than a cycle-service-level rule would give them).
+
+    Forecasts are re-fitted every `refit_every` periods on the sales seen so far, with stocked-out
+    periods censored; between re-fits the policy reads further along the last forecast path."""
+
+    name = "sasame"
+
+    def __init__(self, config: BacktestConfig, data: DemandData, start_index: int) -> None:
+        self.config = config
+        self.data = data
+        self.freq = config.freq
+        self.periods = config.review + config.lead_time
+        default_refit = {"D": 28, "W": 4, "M": 1}[config.freq]
+        self.refit_every = config.refit_every or default_refit
+        self.horizon = self.refit_every + math.ceil(self.periods) + 1
+        self.fitted_at = -1
+        self.path = np.zeros((len(data.skus), self.horizon))
+        self.sigma = np.zeros(len(data.skus))
+        # Model choice (a rolling backtest per SKU) is redone every `reselect_every` periods; re-fits in
+        # between keep the choice and the error spread and cost one model fit per SKU.
+        self.reselect_every = {"D": 91, "W": 13, "M": 6}[config.freq]
+        self.selected_at = -1
+        self.chosen: dict[str, str] | None = None
+        self.sigma_of: dict[str, float] | None = None
+        self.fill_target = self._fill_targets(data, start_index)
+
+    def _fill_targets(self, data: DemandData, start_index: int) -> np.ndarray:
+        """Fill-rate target per SKU: A items (top 80 % of first-half value) get more, C items less."""
+        base = self.config.service_level
+        value = (data.units[:, :start_index] * data.price[:, :start_index]).sum(axis=1)
+        order = np.argsort(-value, kind="stable")
+        share = np.cumsum(value[order]) / max(value.sum(), 1e-9)
+        target = np.empty(len(value))
+        before = np.concatenate([[0.0], share[:-1]])
+        target[order] = np.where(
+            before < 0.8, base + 0.5 * (1 - base), np.where(before < 0.95, base, base - 0.02)
+        )
+        return np.clip(target, 0.5, 0.999)
+
+    def _refit(self, t: int, sales: np.ndarray, censored: np.ndarray) -> None:
+        history_dates = pd.to_datetime(self.data.dates[:t])
+        skus = self.data.skus
+        values = sales[:, :t]
+        frame = pd.DataFrame(
+            {
+                "unique_id": np.repeat(np.array(skus, dtype=object), t),
+                "ds": np.tile(history_dates, len(skus)),
+                "y": values.reshape(-1),
+            }
+        )
+        censored_series = pd.Series(censored[:, :t].reshape(-1))
+        freq = {"D": "D", "W": "W", "M": "M"}[self.freq]
+        reselect = self.selected_at < 0 or t - self.selected_at >= self.reselect_every
+        result = forecast(
+            frame,
+            self.horizon,
+            freq=freq,
+            censored=censored_series,
+            models=None if reselect else self.chosen,
+            sigma=None if reselect else self.sigma_of,
+        )
+        if reselect:
+            self.chosen, self.sigma_of, self.selected_at = dict(result.model), dict(result.sigma), t
+        means = result.table.pivot(index="unique_id", columns="ds", values="mean").reindex(skus)
+        self.path = np.nan_to_num(means.to_numpy(dtype=float)[:, : self.horizon])
+        self.sigma = np.array([result.sigma.get(sku, 0.0) for sku in skus])
+        self.fitted_at = t
+
+    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        if t == 0:
+            return np.zeros(len(position))
+        if self.fitted_at < 0 or t - self.fitted_at >= self.refit_every:
+            self._refit(t, sales, censored)
+        # The path starts at period `fitted_at`; this order protects periods t+1 .. t+R+L.
+        offset = t - self.fitted_at + 1
+        whole = math.floor(self.periods)
+        covered = self.path[:, offset : offset + whole].sum(axis=1)
+        fraction = self.periods - whole
+        if fraction > 0:
+            covered = covered + fraction * self.path[:, min(offset + whole, self.horizon - 1)]
+        mean_rate = covered / self.periods
+        sigma = np.array(
+            [
+                protection_sigma(float(sd), float(rate), self.periods, self.config.lead_time_sd)
+                for sd, rate in zip(self.sigma, mean_rate, strict=True)
+            ]
+        )
+        safety = np.array(
+            [
+                z_for_fill_rate(float(target), float(rate), float(sd), self.config.review) * sd
+                for target, rate, sd in zip(self.fill_target, mean_rate, sigma, strict=True)
+            ]
+        )
+        return np.maximum(covered + np.maximum(safety, 0.0) - position, 0.0)
+
+
+def default_start(data: DemandData) -> int:
+    """After the first half of the history."""
+    return max(1, len(data.dates) // 2)
+
+
+def run_backtest(
+    data: DemandData,
+    config: BacktestConfig,
+    policies: Mapping[str, Callable[[BacktestConfig, DemandData, int], Policy]] | None = None,
+) -> BacktestResult:
+    """Simulate every policy over the periods from the start; fill `metrics` per policy."""
+    if config.review < 1:
+        raise InputError("review period must be at least 1")
+    if config.lead_time < 0 or config.lead_time_sd < 0:
+        raise InputError("lead time and its standard deviation must not be negative")
+    start = default_start(data)
+    if config.start is not None:
+        key = _period_key(config.start, data.freq)
+        if key not in data.dates:
+            raise InputError(
+                f"start date {config.start} is outside the demand history {data.dates[0]}..{data.dates[-1]}"
+            )
+        start = data.dates.index(key)
+        if start < 1:
+            raise InputError("start date must leave at least one period of history before it")
+    factories = policies or {
+        "sasame": lambda c, d, s: SasamePolicy(c, d, s),
+        "manual": lambda c, d, s: ManualPolicy(c.freq),
+        "ma_rs": lambda c, d, s: MovingAverageOrderUpTo(c),
+    }
+    skus, periods = data.units.shape
+    rng = np.random.default_rng(config.seed)
+    lead_times = np.maximum(
+        np.rint(rng.normal(config.lead_time, config.lead_time_sd, size=(skus, periods))), 0
+    ).astype(int)
+    first_half_mean = data.units[:, :start].mean(axis=1)
+    initial = first_half_mean * (config.review + config.lead_time + 2 * config.lead_time_sd)
+    if data.integral:
+        initial = np.ceil(initial)
+    result = BacktestResult(config=config, data=data, start_index=start)
+    for name, factory in factories.items():
+        policy = factory(config, data, start)
+        result.runs[name] = _simulate(policy, data, config, start, lead_times, initial)
+        result.metrics[name] = _metrics(result.runs[name], data, start)
+    return result
+
+
+def _simulate(
+    policy: Policy,
+    data: DemandData,
+    config: BacktestConfig,
+    start: int,
+    lead_times: np.ndarray,
+    initial: np.ndarray,
+) -> PolicyRun:
+    skus, periods = data.units.shape
+    span = periods - start
+    max_lead = int(lead_times.max()) + 2
+    arrivals = np.zeros((skus, periods + max_lead + 1))
+    # What the policy sees: true demand before the start (the history), its own sales after it.
+    sales_seen = data.units.copy()
+    censored = np.zeros((skus, periods), dtype=bool)
+    on_hand = initial.astype(float).copy()
+    run = PolicyRun(*(np.zeros((skus, span)) for _ in range(5)))
+    for step, t in enumerate(range(start, periods)):
+        received = arrivals[:, t].copy()
+        on_hand += received
+        demand = data.units[:, t]
+        sales = np.minimum(on_hand, demand)
+        on_hand -= sales
+        on_hand[np.abs(on_hand) < 1e-9] = 0.0
+        sales_seen[:, t] = sales
+        # Stock ran out: the seller cannot know how much more would have sold.
+        censored[:, t] = (on_hand <= 0) & (demand > 0)
+        ordered = np.zeros(skus)
+        if step % config.review == 0:
+            position = on_hand + arrivals[:, t + 1 :].sum(axis=1)
+            ordered = np.maximum(policy.order(t, position, sales_seen, censored), 0.0)
+            if data.integral:
+                ordered = np.ceil(ordered - 1e-9)
+            ordered[ordered < 1e-9] = 0.0
+            arrive = t + 1 + lead_times[:, t]
+            np.add.at(arrivals, (np.arange(skus), arrive), ordered)
+        run.demand[:, step] = demand
+        run.sales[:, step] = sales
+        run.on_hand_end[:, step] = on_hand
+        run.ordered[:, step] = ordered
+        run.received[:, step] = received
+    return run
+
+
+def _metrics(run: PolicyRun, data: DemandData, start: int) -> dict[str, float | int]:
+    cost = data.unit_cost[:, start:]
+    price = data.price[:, start:]
+    lost = run.demand - run.sales
+    span = run.demand.shape[1]
+    inventory_value = (run.on_hand_end * cost).sum(axis=0).mean()
+    cogs_per_year = (run.sales * cost).sum() * PERIODS_PER_YEAR[data.freq] / span
+    total_demand = run.demand.sum()
+    return {
+        "stockout_periods": int((lost > 1e-9).sum()),
+        "fill_rate": float(run.sales.sum() / total_demand) if total_demand > 0 else 1.0,
+        "lost_sales_units": float(lost.sum()),
+        "lost_sales_value": float((lost * price).sum()),
+        "average_inventory_value": float(inventory_value),
+        "inventory_turns": float(cogs_per_year / inventory_value) if inventory_value > 0 else 0.0,
+        "orders": int((run.ordered > 0).sum()),
+        "skus": len(data.skus),
+        "periods": span,
+    }
+
+
+def write_trajectory(result: BacktestResult, path: Path) -> None:
+    """policy,sku,date,demand,sales,on_hand_end,ordered,received: a row per policy, SKU and period."""
+    dates = result.data.dates[result.start_index :]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["policy", "sku", "date", "demand", "sales", "on_hand_end", "ordered", "received"])
+        for name, run in result.runs.items():
+            for i, sku in enumerate(result.data.skus):
+                for j, day in enumerate(dates):
+                    writer.writerow(
+                        [
+                            name,
+                            sku,
+                            day.isoformat(),
+                            _format(run.demand[i, j]),
+                            _format(run.sales[i, j]),
+                            _format(run.on_hand_end[i, j]),
+                            _format(run.ordered[i, j]),
+                            _format(run.received[i, j]),
+                        ]
+                    )
+
+
+def _format(value: float) -> str:
+    rounded = round(float(value), 6)
+    return str(int(rounded)) if rounded == int(rounded) else repr(rounded)
+
+
+def comparison(metrics: Mapping[str, Mapping[str, float | int]]) -> dict[str, float]:
+    """The done-when ratios: sasame against manual and ma_rs."""
+    ours, manual, ma_rs = metrics["sasame"], metrics["manual"], metrics["ma_rs"]
+
+    def reduction(a: float, b: float) -> float:
+        return 1.0 - a / b if b > 0 else 0.0
+
+    return {
+        "stockout_periods_reduction_vs_manual": reduction(
+            float(ours["stockout_periods"]), float(manual["stockout_periods"])
+        ),
+        "inventory_value_reduction_vs_manual": reduction(
+            float(ours["average_inventory_value"]), float(manual["average_inventory_value"])
+        ),
+        "fill_rate_difference_vs_ma_rs": float(ours["fill_rate"]) - float(ma_rs["fill_rate"]),
+        "inventory_value_reduction_vs_ma_rs": reduction(
+            float(ours["average_inventory_value"]), float(ma_rs["average_inventory_value"])
+        ),
+    }
+
+
+def backtest_document(result: BacktestResult, seconds: float | None = None) -> dict[str, Any]:
+    """The `--json` output: settings, per-policy figures and the done-when comparison."""
+    config, data = result.config, result.data
+    document: dict[str, Any] = {
+        "settings": {
+            "freq": config.freq,
+            "lead_time": config.lead_time,
+            "lead_time_sd": config.lead_time_sd,
+            "review": config.review,
+            "seed": config.seed,
+            "service_level": config.service_level,
+            "start": data.dates[result.start_index].isoformat(),
+            "end": data.dates[-1].isoformat(),
+            "skus": len(data.skus),
+            "periods": len(data.dates) - result.start_index,
+        },
+        "policies": {name: dict(figures) for name, figures in result.metrics.items()},
+    }
+    if all(name in result.metrics for name in POLICIES):
+        document["comparison"] = comparison(result.metrics)
+    if seconds is not None:
+        document["seconds"] = round(seconds, 2)
+    return document

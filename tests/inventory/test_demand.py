@@ -60,6 +60,8 @@ def test_promotion_days_are_campaign_codes_not_welcome_codes(engine: Engine):
     assert np.flatnonzero(history.promoted[at["MUG"]]).tolist() == [4]
     assert not history.promoted[at["TEE-M"]].any()  # never sold on the channel
     assert history.net_price_units[at["TEE-S"], 4] == 250_000  # $25.0000 in 1/10,000ths
+    assert history.net_price_units[at["MUG"]][:4].tolist() == [200_000, 200_000, 0, 180_000]
+    assert np.flatnonzero(history.price_changed()[at["MUG"]]).tolist() == [3]
 
 
 def test_variants_grouped_with_their_product(engine: Engine):

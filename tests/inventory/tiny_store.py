@@ -3,7 +3,8 @@
 Store timezone America/New_York; history 2025-03-01 .. 2025-03-10, planned on 2025-03-11.
 
 - MUG: 5 on hand when the history opens; 2 sold on 03-01, 3 on 03-02 (sold out), none on 03-03
-  (started empty), 10 received on 03-03 at 14:00, 1 sold on 03-04 plus 1 in a GIFT bundle.
+  (started empty), 10 received on 03-03 at 14:00, 1 sold on 03-04 at $2 off (a price change)
+  plus 1 in a GIFT bundle.
   A cancelled order for 5 on 03-06 is not demand.
 - TEE-S: 10 on hand; 2 go in the GIFT bundle on 03-04; 3 sold on 03-05, each on an order with
   the code SPRING (a promotion: 3 of 3 orders that day); a WELCOME code on one order on 03-01 is not.
@@ -146,6 +147,7 @@ def _build(session: Session) -> None:
         code: str | None = None,
         cancelled: bool = False,
         ship_day: date | None = None,
+        discount: Decimal = Decimal(0),
     ) -> None:
         nonlocal number
         number += 1
@@ -168,7 +170,13 @@ def _build(session: Session) -> None:
         session.flush()
         for v, q in lines:
             line = m.OrderLine(
-                order_id=row.id, variant_id=v.id, sku=v.sku, title=v.title, quantity=q, unit_price=v.price
+                order_id=row.id,
+                variant_id=v.id,
+                sku=v.sku,
+                title=v.title,
+                quantity=q,
+                unit_price=v.price,
+                discount=discount,
             )
             session.add(line)
             session.flush()
@@ -181,7 +189,7 @@ def _build(session: Session) -> None:
 
     order(date(2025, 3, 1), [(mug, 2)], code="WELCOME10", ship_day=date(2025, 3, 4))
     order(date(2025, 3, 2), [(mug, 3)])
-    order(date(2025, 3, 4), [(mug, 1)])
+    order(date(2025, 3, 4), [(mug, 1)], discount=Decimal("2.00"))  # 10% off: a price change
     order(date(2025, 3, 4), [(gift, 1)])
     for _ in range(3):
         order(date(2025, 3, 5), [(tee_s, 1)], code="SPRING")

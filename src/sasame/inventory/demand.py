@@ -98,6 +98,18 @@ class DemandFrames:
     def dates(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range(self.days)]
 
+    def price_changed(self, threshold: float = 0.02) -> np.ndarray:
+        """[sku, day] True where the net unit price moved over `threshold` since the last day with sales."""
+        changed = np.zeros_like(self.units, dtype=bool)
+        for i in range(len(self.sku)):
+            sold = np.flatnonzero(self.net_price_units[i] > 0)
+            if len(sold) < 2:
+                continue
+            prices = self.net_price_units[i, sold].astype(float)
+            moved = np.abs(np.diff(prices)) > threshold * prices[:-1]
+            changed[i, sold[1:][moved]] = True
+        return changed
+
     def index(self) -> dict[str, int]:
         return {sku: i for i, sku in enumerate(self.sku)}
 

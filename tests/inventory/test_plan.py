@@ -186,3 +186,21 @@ def test_models_chosen_this_week_are_refitted_not_reselected(engine: Engine):
     assert calls[1]["sigma"] == {"MUG": 1.0, "TEE-M": 1.0, "TEE-S": 1.0}
     assert calls[1]["selected_on"] == "2025-03-11"
     assert calls[2]["models"] is None and calls[2]["selected_on"] == "2025-03-19"  # a week on: select again
+
+
+def test_a_series_the_forecaster_fails_on_gets_its_recent_mean(engine: Engine):
+    fixed = fixed_forecaster({})
+
+    def fragile(history, horizon, **options):
+        if "TEE-S" in set(history["unique_id"]):
+            raise ValueError("no model able to be fitted")
+        return fixed(history, horizon)
+
+    build(engine)
+    with Session(engine) as session:
+        plan = make_plan(session, NOW, PlanSettings(service_level=0.9), fragile)
+    assert plan.models == {"MUG": "Fixed", "TEE-M": "Fixed", "TEE-S": "Average (forecast failed)"}
+    tee = plan.forecast_table[plan.forecast_table["unique_id"] == "TEE-S"]
+    assert tee["mean"].iloc[0] == 0.5  # 5 units in its 10 in-stock days
+    assert len(tee) == plan.horizon_days
+    assert plan.sigmas["TEE-S"] == pytest.approx(1.0801234497)  # sample sd of 0,0,0,2,3,0,0,0,0,0

@@ -20,13 +20,14 @@ Dates are business days in the store's timezone; `today` is the day the plan is 
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,7 +37,11 @@ from sasame.inventory.classify import abc_classes, xyz_class
 from sasame.inventory.demand import DemandFrames
 from sasame.inventory.lead_times import LeadTime
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _NORMAL = NormalDist()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class PlanSettings:
     persist_forecast_days: int = 56
     reselect_days: int = 7
     """Choose each SKU's model afresh this often; in between, re-fit the chosen model only (cheap)."""
+    forecast_chunk_size: int = 500
+    """SKUs forecast per call (whole product/category profiles stay together)."""
 
 
 @dataclass(frozen=True)
@@ -410,18 +417,17 @@ def build_plan(
                 "models": {sku: fit[0] for sku, fit in inputs.previous_fit.items()},
                 "sigma": {sku: fit[1] for sku, fit in inputs.previous_fit.items()},
             }
-        result = forecaster(
+        table, models, classes, sigmas = forecast_in_chunks(
+            forecaster,
             history,
+            censored,
+            promotions,
+            frames.profiles(),
             horizon,
-            freq="D",
             level=settings.level,
-            censored=censored,
-            promotions=promotions,
-            profiles=frames.profiles(),
-            **reuse,
+            chunk_size=settings.forecast_chunk_size,
+            reuse=reuse,
         )
-        table = result.table
-        models, classes, sigmas = dict(result.model), dict(result.demand_class), dict(result.sigma)
     else:
         import pandas as pd
 
@@ -640,6 +646,108 @@ def build_plan(
         settings=settings,
         selected_on=inputs.selected_on if reuse_used(inputs, forecaster) and inputs.selected_on else today,
         sigmas=sigmas,
+    )
+
+
+FALLBACK_MODEL = "Average (forecast failed)"
+
+
+def forecast_in_chunks(
+    forecaster: Forecaster,
+    history: pd.DataFrame,
+    censored: pd.Series,
+    promotions: pd.DataFrame,
+    profiles: Mapping[str, str],
+    horizon: int,
+    *,
+    level: int,
+    chunk_size: int,
+    reuse: Mapping[str, Any],
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], dict[str, float]]:
+    """Forecast in chunks of whole profiles; a chunk the forecaster fails on is retried SKU by SKU.
+
+    A SKU the forecaster still fails on gets its recent in-stock mean (FALLBACK_MODEL, logged), so
+    one odd series cannot stop the whole store's plan."""
+    import pandas as pd
+
+    skus = sorted(history["unique_id"].unique(), key=lambda sku: (profiles.get(sku, ""), sku))
+    chunks: list[list[str]] = [[]]
+    for position, sku in enumerate(skus):
+        starts_profile = position == 0 or profiles.get(sku) != profiles.get(skus[position - 1])
+        if starts_profile and len(chunks[-1]) >= chunk_size:
+            chunks.append([])
+        chunks[-1].append(sku)
+    tables: list[pd.DataFrame] = []
+    models: dict[str, str] = {}
+    classes: dict[str, str] = {}
+    sigmas: dict[str, float] = {}
+
+    def run(group: list[str]) -> None:
+        rows = history["unique_id"].isin(group).to_numpy()
+        part = {key: {sku: value[sku] for sku in group if sku in value} for key, value in reuse.items()}
+        result = forecaster(
+            history[rows].reset_index(drop=True),
+            horizon,
+            freq="D",
+            level=level,
+            censored=censored[rows].reset_index(drop=True),
+            promotions=promotions[rows].reset_index(drop=True),
+            profiles=profiles,
+            **part,
+        )
+        tables.append(result.table)
+        models.update(result.model)
+        classes.update(result.demand_class)
+        sigmas.update(result.sigma)
+
+    for chunk in chunks:
+        if not chunk:
+            continue
+        try:
+            run(chunk)
+        except Exception as error:  # a forecaster bug on one series must not stop every SKU's plan
+            log.warning("forecast failed for a chunk of %d SKUs (%r); retrying one by one", len(chunk), error)
+            for sku in chunk:
+                try:
+                    run([sku])
+                except Exception as single:
+                    log.warning("forecast failed for %s (%r); using its recent mean", sku, single)
+                    tables.append(_fallback(sku, history, censored, horizon, level, models, classes, sigmas))
+    table = (
+        pd.concat([t for t in tables if len(t)], ignore_index=True)
+        if any(len(t) for t in tables)
+        else pd.DataFrame(columns=["unique_id", "ds", "mean", "lo", "hi"])
+    )
+    return table, models, classes, sigmas
+
+
+def _fallback(
+    sku: str,
+    history: pd.DataFrame,
+    censored: pd.Series,
+    horizon: int,
+    level: int,
+    models: dict[str, str],
+    classes: dict[str, str],
+    sigmas: dict[str, float],
+) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = (history["unique_id"] == sku).to_numpy() & ~censored.to_numpy(dtype=bool)
+    recent = history.loc[rows, "y"].to_numpy(dtype=float)[-28:]
+    mean = float(recent.mean()) if len(recent) else 0.0
+    sigma = float(recent.std(ddof=1)) if len(recent) > 1 else math.sqrt(mean)
+    spread = _NORMAL.inv_cdf(0.5 + level / 200.0) * sigma
+    last = history.loc[history["unique_id"] == sku, "ds"].max()
+    models[sku], classes[sku], sigmas[sku] = FALLBACK_MODEL, "smooth", sigma
+    return pd.DataFrame(
+        {
+            "unique_id": sku,
+            "ds": pd.date_range(last + pd.Timedelta(days=1), periods=horizon, freq="D"),
+            "mean": mean,
+            "lo": max(mean - spread, 0.0),
+            "hi": mean + spread,
+        }
     )
 
 

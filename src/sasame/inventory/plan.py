@@ -664,7 +664,7 @@ def forecast_in_chunks(
     chunk_size: int,
     reuse: Mapping[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], dict[str, float]]:
-    """Forecast in chunks of whole profiles; a chunk the forecaster fails on is retried SKU by SKU.
+    """Forecast in chunks of whole profiles; a chunk the forecaster fails on is split until it works.
 
     A SKU the forecaster still fails on gets its recent in-stock mean (FALLBACK_MODEL, logged), so
     one odd series cannot stop the whole store's plan."""
@@ -700,19 +700,24 @@ def forecast_in_chunks(
         classes.update(result.demand_class)
         sigmas.update(result.sigma)
 
-    for chunk in chunks:
-        if not chunk:
-            continue
+    def run_or_split(group: list[str]) -> None:
         try:
-            run(chunk)
+            run(group)
         except Exception as error:  # a forecaster bug on one series must not stop every SKU's plan
-            log.warning("forecast failed for a chunk of %d SKUs (%r); retrying one by one", len(chunk), error)
-            for sku in chunk:
-                try:
-                    run([sku])
-                except Exception as single:
-                    log.warning("forecast failed for %s (%r); using its recent mean", sku, single)
-                    tables.append(_fallback(sku, history, censored, horizon, level, models, classes, sigmas))
+            if len(group) == 1:
+                log.warning("forecast failed for %s (%r); using its recent mean", group[0], error)
+                tables.append(_fallback(group[0], history, censored, horizon, level, models, classes, sigmas))
+                return
+            # Halve until the failing series is alone: about twice the work of the chunk, not one
+            # call per SKU.
+            log.warning("forecast failed for %d SKUs (%r); splitting them", len(group), error)
+            middle = len(group) // 2
+            run_or_split(group[:middle])
+            run_or_split(group[middle:])
+
+    for chunk in chunks:
+        if chunk:
+            run_or_split(chunk)
     table = (
         pd.concat([t for t in tables if len(t)], ignore_index=True)
         if any(len(t) for t in tables)

@@ -204,3 +204,20 @@ def test_a_series_the_forecaster_fails_on_gets_its_recent_mean(engine: Engine):
     assert tee["mean"].iloc[0] == 0.5  # 5 units in its 10 in-stock days
     assert len(tee) == plan.horizon_days
     assert plan.sigmas["TEE-S"] == pytest.approx(1.0801234497)  # sample sd of 0,0,0,2,3,0,0,0,0,0
+
+
+def test_chunks_forecast_in_worker_processes_give_the_same_plan(engine: Engine):
+    from forecasters import ConstantForecaster
+
+    build(engine)
+    with Session(engine) as session:
+        alone = make_plan(session, NOW, PlanSettings(service_level=0.9), ConstantForecaster())
+        side_by_side = make_plan(
+            session,
+            NOW,
+            PlanSettings(service_level=0.9, forecast_chunk_size=1, forecast_workers=2),
+            ConstantForecaster(),
+        )
+    assert [s.as_dict() for s in side_by_side.suggestions] == [s.as_dict() for s in alone.suggestions]
+    assert [(s.sku, s.quantity) for s in alone.suggestions] == [("MUG", 48), ("TEE-S", 24)]
+    assert side_by_side.models == {"MUG": "Constant", "TEE-M": "Constant", "TEE-S": "Constant"}

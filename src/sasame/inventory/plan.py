@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -79,6 +80,8 @@ class PlanSettings:
     """Choose each SKU's model afresh this often; in between, re-fit the chosen model only (cheap)."""
     forecast_chunk_size: int = 500
     """SKUs forecast per call (whole product/category profiles stay together)."""
+    forecast_workers: int | None = None
+    """Processes forecasting chunks side by side; None: one per core (at most 4) above 1,000 SKUs."""
 
 
 @dataclass(frozen=True)
@@ -427,6 +430,9 @@ def build_plan(
             level=settings.level,
             chunk_size=settings.forecast_chunk_size,
             reuse=reuse,
+            workers=settings.forecast_workers
+            if settings.forecast_workers is not None
+            else (min(os.cpu_count() or 1, 4) if len(physical) > 1000 else 1),
         )
     else:
         import pandas as pd
@@ -663,11 +669,12 @@ def forecast_in_chunks(
     level: int,
     chunk_size: int,
     reuse: Mapping[str, Any],
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], dict[str, float]]:
-    """Forecast in chunks of whole profiles; a chunk the forecaster fails on is split until it works.
+    """Forecast in chunks of whole profiles, in `workers` processes when more than one.
 
-    A SKU the forecaster still fails on gets its recent in-stock mean (FALLBACK_MODEL, logged), so
-    one odd series cannot stop the whole store's plan."""
+    A chunk the forecaster fails on is halved until the failing series is alone; that SKU gets its
+    recent in-stock mean (FALLBACK_MODEL, logged), so one odd series cannot stop the store's plan."""
     import pandas as pd
 
     skus = sorted(history["unique_id"].unique(), key=lambda sku: (profiles.get(sku, ""), sku))
@@ -677,22 +684,86 @@ def forecast_in_chunks(
         if starts_profile and len(chunks[-1]) >= chunk_size:
             chunks.append([])
         chunks[-1].append(sku)
+    jobs = []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        rows = history["unique_id"].isin(chunk).to_numpy()
+        jobs.append(
+            _ChunkJob(
+                forecaster=forecaster,
+                history=history[rows].reset_index(drop=True),
+                censored=censored[rows].reset_index(drop=True),
+                promotions=promotions[rows].reset_index(drop=True),
+                profiles={sku: profiles[sku] for sku in chunk if sku in profiles},
+                horizon=horizon,
+                level=level,
+                reuse={
+                    key: {sku: value[sku] for sku in chunk if sku in value} for key, value in reuse.items()
+                },
+            )
+        )
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Spawned, not forked: the dashboard runs the pipeline in a thread, and forking a threaded
+        # process can copy a held lock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            results = list(pool.map(_forecast_chunk, jobs))
+    else:
+        results = [_forecast_chunk(job) for job in jobs]
     tables: list[pd.DataFrame] = []
     models: dict[str, str] = {}
     classes: dict[str, str] = {}
     sigmas: dict[str, float] = {}
+    for part_tables, part_models, part_classes, part_sigmas in results:
+        tables.extend(part_tables)
+        models.update(part_models)
+        classes.update(part_classes)
+        sigmas.update(part_sigmas)
+    table = (
+        pd.concat([t for t in tables if len(t)], ignore_index=True)
+        if any(len(t) for t in tables)
+        else pd.DataFrame(columns=["unique_id", "ds", "mean", "lo", "hi"])
+    )
+    return table, models, classes, sigmas
+
+
+@dataclass
+class _ChunkJob:
+    forecaster: Forecaster
+    history: pd.DataFrame
+    censored: pd.Series
+    promotions: pd.DataFrame
+    profiles: dict[str, str]
+    horizon: int
+    level: int
+    reuse: dict[str, dict[str, Any]]
+
+
+def _forecast_chunk(
+    job: _ChunkJob,
+) -> tuple[list[pd.DataFrame], dict[str, str], dict[str, str], dict[str, float]]:
+    """Forecast one chunk (in this process or a worker), splitting it around a failing series."""
+    tables: list[pd.DataFrame] = []
+    models: dict[str, str] = {}
+    classes: dict[str, str] = {}
+    sigmas: dict[str, float] = {}
+    history, censored = job.history, job.censored
 
     def run(group: list[str]) -> None:
         rows = history["unique_id"].isin(group).to_numpy()
-        part = {key: {sku: value[sku] for sku in group if sku in value} for key, value in reuse.items()}
-        result = forecaster(
+        part = {key: {sku: value[sku] for sku in group if sku in value} for key, value in job.reuse.items()}
+        result = job.forecaster(
             history[rows].reset_index(drop=True),
-            horizon,
+            job.horizon,
             freq="D",
-            level=level,
+            level=job.level,
             censored=censored[rows].reset_index(drop=True),
-            promotions=promotions[rows].reset_index(drop=True),
-            profiles=profiles,
+            promotions=job.promotions[rows].reset_index(drop=True),
+            profiles=job.profiles,
             **part,
         )
         tables.append(result.table)
@@ -706,24 +777,18 @@ def forecast_in_chunks(
         except Exception as error:  # a forecaster bug on one series must not stop every SKU's plan
             if len(group) == 1:
                 log.warning("forecast failed for %s (%r); using its recent mean", group[0], error)
-                tables.append(_fallback(group[0], history, censored, horizon, level, models, classes, sigmas))
+                tables.append(
+                    _fallback(group[0], history, censored, job.horizon, job.level, models, classes, sigmas)
+                )
                 return
-            # Halve until the failing series is alone: about twice the work of the chunk, not one
-            # call per SKU.
+            # Halve until the failing series is alone: about twice the chunk's work, not a call per SKU.
             log.warning("forecast failed for %d SKUs (%r); splitting them", len(group), error)
             middle = len(group) // 2
             run_or_split(group[:middle])
             run_or_split(group[middle:])
 
-    for chunk in chunks:
-        if chunk:
-            run_or_split(chunk)
-    table = (
-        pd.concat([t for t in tables if len(t)], ignore_index=True)
-        if any(len(t) for t in tables)
-        else pd.DataFrame(columns=["unique_id", "ds", "mean", "lo", "hi"])
-    )
-    return table, models, classes, sigmas
+    run_or_split(sorted(history["unique_id"].unique()))
+    return tables, models, classes, sigmas
 
 
 def _fallback(

@@ -44,8 +44,9 @@ NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of its finished workers (the forecast's process pool)."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def synthetic_inputs(skus: int, days: int = 730, seed: int = 1) -> PlanInputs:

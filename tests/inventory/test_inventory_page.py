@@ -92,3 +92,30 @@ def test_plan_again_needs_the_csrf_token(client: TestClient):
     token = csrf(client.get("/inventory").text)
     response = client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/inventory"
+
+
+def test_the_latest_backtest_is_shown_per_policy(client: TestClient, sqlite_engine: Engine):
+    figures = {
+        "stockout_periods": 32,
+        "fill_rate": 0.904,
+        "lost_sales_units": 179.0,
+        "lost_sales_value": 4784.0,
+        "average_inventory_value": 354.8133,
+        "inventory_turns": 35.06,
+        "orders": 579,
+    }
+    document = {
+        "policies": {"sasame": figures, "manual": {**figures, "stockout_periods": 120, "fill_rate": 0.8}},
+        "comparison": {"stockout_periods_reduction_vs_manual": 0.7333},
+    }
+    with Session(sqlite_engine) as session, session.begin():
+        run_plan(session, NOW, PlanSettings(service_level=0.9), backtest=document)
+    log_in(client)
+    html = client.get("/inventory").text
+    table = re.search(r'id="backtest">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<th class="num">([^<]+)</th>', table) == ["sasame", "manual"]
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S))
+    assert re.findall(r'class="num">([^<]+)<', rows["Stockout periods"]) == ["32", "120"]
+    assert re.findall(r'class="num">([^<]+)<', rows["Fill rate"]) == ["90.40%", "80.00%"]
+    assert re.findall(r'class="num">([^<]+)<', rows["Average inventory value"]) == ["354.81", "354.81"]
+    assert "stockout periods reduction vs manual: 73.3%" in html

@@ -12,9 +12,9 @@ time, the JSON per policy and the done-when ratios (sasame vs manual and vs ma_r
   No prices in the data: one unit = one unit of value. Lead time 1 +- 0.5 months, review 1 month.
 - stallion: beverage volume per agency x SKU (350 monthly series, 2013-2017), price per unit from
   price_sales_promotion.csv. Lead time 1 +- 0.5 months, review 1 month.
-- demo: the demo store's daily demand per SKU (120 SKUs, 2 years), read from a fresh `sasame demo`
-  database with SQL (order lines per business day, bundles not exploded here), with unit cost and
-  price. Lead time 7 +- 2 days, review 1 day.
+- demo: the demo store's daily demand per SKU (120 SKUs, 2 years) from a fresh `sasame demo --no-serve`
+  database, exported with `sasame inventory demand --out` (bundles exploded into components, unit
+  cost and price). Lead time 7 +- 2 days, review 1 day.
 Needs /work/shared/data (or $SASAME_SHARED_DATA) for carparts and stallion; skips them with a message
 when it is absent.
 """
@@ -89,24 +89,13 @@ def write_stallion(out: Path) -> bool:
     return True
 
 
-DEMO_SQL = """
-SELECT v.sku, o.order_date, SUM(l.quantity), MAX(v.unit_cost), MAX(l.unit_price)
-FROM order_line l JOIN "order" o ON o.id = l.order_id JOIN variant v ON v.id = l.variant_id
-GROUP BY v.sku, o.order_date ORDER BY v.sku, o.order_date
-"""
-
-
 def write_demo(out: Path, workdir: Path) -> bool:
-    database = workdir / "demo.db"
-    command = [*SASAME, "demo", "--db", f"sqlite:///{database}"]
-    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
-    import sqlite3
-
-    with sqlite3.connect(database) as connection, out.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["sku", "date", "units", "unit_cost", "price"])
-        for sku, day, units, cost, price in connection.execute(DEMO_SQL):
-            writer.writerow([sku, str(day)[:10], units, cost if cost is not None else "", price or ""])
+    database = f"sqlite:///{workdir / 'demo.db'}"
+    subprocess.run(
+        [*SASAME, "demo", "--db", database, "--no-serve"], check=True, cwd=ROOT, capture_output=True
+    )
+    export = [*SASAME, "inventory", "demand", "--db", database, "--out", str(out)]
+    subprocess.run(export, check=True, cwd=ROOT, capture_output=True)
     return True
 
 

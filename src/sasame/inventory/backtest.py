@@ -4,14 +4,15 @@ Protocol (references.md §3.3, issue 6 item 5). For every period t from the star
 1. receive the orders that arrive at t (an order placed at the end of period u with lead time L
    arrives at the end of u + L, so it can be sold from period u + L + 1);
 2. serve that period's demand from stock; what cannot be served is lost;
-3. on review periods every policy may order, seeing only the sales it made itself before period t
-   (never the true demand, never anything from t on) and its current stock and pipeline.
+3. on review periods every policy may order, seeing only the recorded demand of the periods before t
+   (nothing from t on) and its current stock and pipeline.
 
 Lead times are drawn once per (SKU, period) from a normal distribution rounded to whole periods and
 floored at zero, with the seed; every policy draws the same lead time for an order placed on the same
 SKU and day (common random numbers), so differences come from decisions, not luck.
 
-Every policy starts from the same stock: the first-half mean demand over R + L + 2·sd_L periods, with
+Every policy starts from the same rule: the stock it would itself order for an empty shelf on the eve
+of the start (its order-up-to level; for the manual rule its 42-day order), delivered at once, with
 nothing on order.
 """
 
@@ -61,6 +62,9 @@ class BacktestConfig:
     seed: int = 0
     service_level: float = 0.95  # cycle service level; `ma_rs` uses it as is, `sasame` as its fill-rate floor
     refit_every: int | None = None  # periods between full forecast re-fits (default: ~4 weeks of periods)
+    # What policies learn from: the recorded demand of past periods (the replay's data), or only the
+    # sales each policy made itself (lost demand unseen; stocked-out periods flagged as censored).
+    observe: str = "demand"
 
 
 @dataclass
@@ -208,8 +212,8 @@ def _fill_along_time(values: np.ndarray) -> np.ndarray:
 class Policy(Protocol):
     name: str
 
-    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
-        """Units to order at the end of period t from sales/censoring of periods before t (columns < t)."""
+    def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        """Units to order at the end of period t; `history` and `censored` hold only periods before t."""
         ...
 
 
@@ -228,8 +232,8 @@ class ManualPolicy:
         self.trigger_periods = _window(freq, 14)
         self.order_periods = _window(freq, 42)
 
-    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
-        average = sales[:, max(0, t - self.window) : t].mean(axis=1) if t > 0 else np.zeros(len(position))
+    def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        average = history[:, max(0, t - self.window) : t].mean(axis=1) if t > 0 else np.zeros(len(position))
         below = position < average * self.trigger_periods
         return np.where(below, average * self.order_periods, 0.0)
 
@@ -250,11 +254,11 @@ class MovingAverageOrderUpTo:
         self.lead_sd = config.lead_time_sd
         self.z = z_value(config.service_level)
 
-    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
+    def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
         if t == 0:
             return np.zeros(len(position))
-        mean = sales[:, max(0, t - self.window) : t].mean(axis=1)
-        spread_window = sales[:, max(0, t - self.spread_window) : t]
+        mean = history[:, max(0, t - self.window) : t].mean(axis=1)
+        spread_window = history[:, max(0, t - self.spread_window) : t]
         sd = spread_window.std(axis=1, ddof=1) if spread_window.shape[1] > 1 else np.zeros(len(position))
         sigma = np.sqrt(self.periods * sd**2 + mean**2 * self.lead_sd**2)
         target = mean * self.periods + self.z * sigma
@@ -276,7 +280,7 @@ class SasamePolicy:
         self.data = data
         self.freq = config.freq
         self.periods = config.review + config.lead_time
-        default_refit = {"D": 28, "W": 4, "M": 1}[config.freq]
+        default_refit = {"D": 7, "W": 1, "M": 1}[config.freq]
         self.refit_every = config.refit_every or default_refit
         self.horizon = self.refit_every + math.ceil(self.periods) + 1
         self.fitted_at = -1
@@ -303,10 +307,10 @@ class SasamePolicy:
         )
         return np.clip(target, 0.5, 0.999)
 
-    def _refit(self, t: int, sales: np.ndarray, censored: np.ndarray) -> None:
+    def _refit(self, t: int, history: np.ndarray, censored: np.ndarray) -> None:
         history_dates = pd.to_datetime(self.data.dates[:t])
         skus = self.data.skus
-        values = sales[:, :t]
+        values = history[:, :t]
         frame = pd.DataFrame(
             {
                 "unique_id": np.repeat(np.array(skus, dtype=object), t),
@@ -332,11 +336,11 @@ class SasamePolicy:
         self.sigma = np.array([result.sigma.get(sku, 0.0) for sku in skus])
         self.fitted_at = t
 
-    def order(self, t: int, position: np.ndarray, sales: np.ndarray, censored: np.ndarray) -> np.ndarray:
+    def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
         if t == 0:
             return np.zeros(len(position))
         if self.fitted_at < 0 or t - self.fitted_at >= self.refit_every:
-            self._refit(t, sales, censored)
+            self._refit(t, history, censored)
         # The path starts at period `fitted_at`; this order protects periods t+1 .. t+R+L.
         offset = t - self.fitted_at + 1
         whole = math.floor(self.periods)
@@ -395,34 +399,30 @@ def run_backtest(
     lead_times = np.maximum(
         np.rint(rng.normal(config.lead_time, config.lead_time_sd, size=(skus, periods))), 0
     ).astype(int)
-    first_half_mean = data.units[:, :start].mean(axis=1)
-    initial = first_half_mean * (config.review + config.lead_time + 2 * config.lead_time_sd)
-    if data.integral:
-        initial = np.ceil(initial)
     result = BacktestResult(config=config, data=data, start_index=start)
     for name, factory in factories.items():
         policy = factory(config, data, start)
-        result.runs[name] = _simulate(policy, data, config, start, lead_times, initial)
+        result.runs[name] = _simulate(policy, data, config, start, lead_times)
         result.metrics[name] = _metrics(result.runs[name], data, start)
     return result
 
 
 def _simulate(
-    policy: Policy,
-    data: DemandData,
-    config: BacktestConfig,
-    start: int,
-    lead_times: np.ndarray,
-    initial: np.ndarray,
+    policy: Policy, data: DemandData, config: BacktestConfig, start: int, lead_times: np.ndarray
 ) -> PolicyRun:
     skus, periods = data.units.shape
     span = periods - start
     max_lead = int(lead_times.max()) + 2
     arrivals = np.zeros((skus, periods + max_lead + 1))
-    # What the policy sees: true demand before the start (the history), its own sales after it.
-    sales_seen = data.units.copy()
+    # What the policy sees: the recorded demand, or (observe="sales") its own sales after the start.
+    seen = data.units.copy()
     censored = np.zeros((skus, periods), dtype=bool)
-    on_hand = initial.astype(float).copy()
+    # Every policy starts with what it would order for an empty shelf on the eve of the start, delivered
+    # at once: its own order-up-to level (or, for the manual rule, its order of 42 days) from the history.
+    initial = np.maximum(
+        policy.order(start, np.zeros(skus), seen[:, :start].copy(), censored[:, :start].copy()), 0.0
+    )
+    on_hand = np.ceil(initial - 1e-9) if data.integral else initial
     run = PolicyRun(*(np.zeros((skus, span)) for _ in range(5)))
     for step, t in enumerate(range(start, periods)):
         received = arrivals[:, t].copy()
@@ -431,13 +431,15 @@ def _simulate(
         sales = np.minimum(on_hand, demand)
         on_hand -= sales
         on_hand[np.abs(on_hand) < 1e-9] = 0.0
-        sales_seen[:, t] = sales
-        # Stock ran out: the seller cannot know how much more would have sold.
-        censored[:, t] = (on_hand <= 0) & (demand > 0)
+        if config.observe == "sales":
+            seen[:, t] = sales
+            # Stock ran out: the seller cannot know how much more would have sold.
+            censored[:, t] = (on_hand <= 0) & (demand > 0)
         ordered = np.zeros(skus)
         if step % config.review == 0:
             position = on_hand + arrivals[:, t + 1 :].sum(axis=1)
-            ordered = np.maximum(policy.order(t, position, sales_seen, censored), 0.0)
+            # Only the past is handed over: a policy cannot peek at period t or later.
+            ordered = np.maximum(policy.order(t, position, seen[:, :t].copy(), censored[:, :t].copy()), 0.0)
             if data.integral:
                 ordered = np.ceil(ordered - 1e-9)
             ordered[ordered < 1e-9] = 0.0

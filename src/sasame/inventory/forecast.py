@@ -209,6 +209,10 @@ def forecast(
         values = group["y"].to_numpy(dtype=float)
         dates = list(group["ds"])
         future = list(pd.date_range(dates[-1] + offset, periods=horizon, freq=sf_freq)) if dates else []
+        # Periods before the first sale are before the SKU was listed, not evidence of zero demand.
+        sold = np.flatnonzero(np.nan_to_num(values) > 0)
+        if len(sold) and sold[0] > 0:
+            values, dates = values[sold[0] :], dates[sold[0] :]
         known = values[np.isfinite(values)]
         result.demand_class[uid] = demand_class(known)
         season = _season(base_freq, len(values))
@@ -290,7 +294,6 @@ def _model_forecasts(
     adjustments: Mapping[str, tuple[float, np.ndarray | None, np.ndarray, list[pd.Timestamp]]],
     result: Forecast,
 ) -> list[pd.DataFrame]:
-    from statsforecast import StatsForecast
 
     tables: list[pd.DataFrame] = []
     intermittent = {uid for uid, cls in result.demand_class.items() if cls in ("intermittent", "lumpy")}
@@ -327,7 +330,7 @@ def _model_forecasts(
             futures = []
             for name, uids in _by_model({str(uid): picks[str(uid)] for uid in lengths.index}).items():
                 subset = data[data["unique_id"].isin(uids)]
-                engine = StatsForecast(models=_build_models((name,), int(season)), freq=sf_freq, n_jobs=1)
+                engine = _engine((name,), int(season), sf_freq)
                 future = engine.forecast(df=subset, h=horizon)
                 future = future.reset_index() if "unique_id" not in future.columns else future
                 futures.append(future.rename(columns={name: "model_mean"}).assign(model_name=name))
@@ -373,6 +376,19 @@ def _model_forecasts(
     return tables
 
 
+def _engine(names: tuple[str, ...], season: int, sf_freq: str | int) -> Any:
+    """StatsForecast over `names`; a series a model cannot fit (ETS on a degenerate one) gets SES."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import SimpleExponentialSmoothingOptimized
+
+    return StatsForecast(
+        models=_build_models(names, season),
+        freq=sf_freq,
+        n_jobs=1,
+        fallback_model=SimpleExponentialSmoothingOptimized(),
+    )
+
+
 def _by_model(picks: Mapping[str, str]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for uid, name in sorted(picks.items()):
@@ -393,13 +409,12 @@ def _select(
 
     Fills `errors` with the winner's backtest errors (y - forecast), from which sigma and the
     intervals come. Series too short for the backtest get the first candidate."""
-    from statsforecast import StatsForecast
 
     lengths = data.groupby("unique_id").size()
     cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
     if int(lengths.min()) < cv_horizon * windows + MIN_MODEL_LENGTH:
         return {str(uid): names[0] for uid in lengths.index}
-    engine = StatsForecast(models=_build_models(names, season), freq=sf_freq, n_jobs=1)
+    engine = _engine(names, season, sf_freq)
     cv = engine.cross_validation(df=data, h=cv_horizon, step_size=cv_horizon, n_windows=windows)
     cv = cv.reset_index() if "unique_id" not in cv.columns else cv
     for name in names:

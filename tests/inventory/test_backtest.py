@@ -15,11 +15,13 @@ from sasame.inventory.backtest import (
     DemandData,
     ManualPolicy,
     MovingAverageOrderUpTo,
+    SasamePolicy,
     backtest_document,
     read_demand_csv,
     run_backtest,
     write_trajectory,
 )
+from sasame.inventory.policy import z_value
 
 
 def _write(path: Path, rows: list[list[object]], header: str = "sku,date,units") -> Path:
@@ -201,3 +203,29 @@ def test_same_seed_same_result_and_start_outside_history_is_refused() -> None:
     assert run_backtest(data, config).metrics == run_backtest(data, config).metrics
     with pytest.raises(InputError, match="start date 2027-01-01 is outside"):
         run_backtest(data, BacktestConfig(start=date(2027, 1, 1)))
+
+
+def test_sasame_puts_safety_stock_where_it_sells_most_per_dollar() -> None:
+    data = _daily({"A": [1.0] * 30, "B": [1.0] * 30, "C": [1.0] * 30})
+    data.unit_cost[:] = np.array([[1.0], [2.0], [4.0]])
+    policy = SasamePolicy(BacktestConfig(service_level=0.95), data, 15)
+    z = policy._value_aware_z(data.unit_cost[:, 0], np.array([1.0, 1.0, 1.0]))
+    # The median cost (2) gets the target 95 %; half the cost halves the risk, double doubles it.
+    assert z.tolist() == pytest.approx([z_value(0.975), z_value(0.95), z_value(0.90)])
+
+
+def test_spike_floor_buys_fewer_stockouts_with_more_stock() -> None:
+    rng = np.random.default_rng(8)
+    days = 400
+    spiky = rng.poisson(3, days).astype(float)
+    spiky[rng.choice(days, 24, replace=False)] += 40  # promotion days
+    data = _daily({"SPIKY": list(spiky), "PLAIN": list(rng.poisson(5, days).astype(float))})
+    config = BacktestConfig(lead_time=5, lead_time_sd=1, seed=1, start=date(2026, 1, 1) + timedelta(days=380))
+    plain = run_backtest(data, config, policies={"sasame": lambda c, d, s: SasamePolicy(c, d, s)})
+    config.spike_quantile = 0.99
+    floored = run_backtest(data, config, policies={"sasame": lambda c, d, s: SasamePolicy(c, d, s)})
+    assert (
+        floored.metrics["sasame"]["average_inventory_value"]
+        > plain.metrics["sasame"]["average_inventory_value"]
+    )
+    assert floored.metrics["sasame"]["stockout_periods"] <= plain.metrics["sasame"]["stockout_periods"]

@@ -31,11 +31,14 @@ import pandas as pd
 
 from sasame.core.errors import InputError
 from sasame.inventory.forecast import forecast
-from sasame.inventory.policy import protection_sigma, z_for_fill_rate, z_value
+from sasame.inventory.policy import MAX_SERVICE_LEVEL, z_value
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 PERIODS_PER_YEAR = {"D": 365.0, "W": 52.0, "M": 12.0}
 POLICIES = ("sasame", "manual", "ma_rs")
+# The empirical lead-time-demand floor needs this many windows; it looks back this many periods.
+MIN_EMPIRICAL_WINDOWS = 100
+EMPIRICAL_SPAN = {"D": 365, "W": 156, "M": 60}
 REQUIRED_COLUMNS = ("sku", "date", "units")
 
 
@@ -65,6 +68,10 @@ class BacktestConfig:
     # What policies learn from: the recorded demand of past periods (the replay's data), or only the
     # sales each policy made itself (lost demand unseen; stocked-out periods flagged as censored).
     observe: str = "demand"
+    # Optional floor for sasame's order-up-to level: this quantile of the demand over recent windows as
+    # long as the protection interval (daily data: promotion spikes). Off by default: it buys fewer
+    # stockout periods with much more stock (see docs/benchmarks.md).
+    spike_quantile: float | None = None
 
 
 @dataclass
@@ -266,12 +273,16 @@ class MovingAverageOrderUpTo:
 
 
 class SasamePolicy:
-    """(R, S) on statsforecast forecasts: S covers the forecast demand over R + L, plus safety stock for
-    the forecast error and the lead-time spread, sized by the normal loss function for a fill-rate
-    target per SKU (so fast movers carry less than a cycle-service-level rule would give them).
+    """(R, S) on statsforecast forecasts: S covers the forecast demand over R + L (read from the daily
+    forecast path, so a coming peak raises it) plus z times the spread of demand over R + L, from the
+    forecast error (at least Poisson for counts) and the lead-time spread.
 
-    Forecasts are re-fitted every `refit_every` periods on the sales seen so far, with stocked-out
-    periods censored; between re-fits the policy reads further along the last forecast path."""
+    z differs per SKU: one more unit of stock saves 1 - Phi(z) lost units per cycle and ties up its
+    unit cost, so stock goes where it sells the most per unit of money (cheap items get a high cycle
+    service level, dear ones a lower one); a SKU of median cost gets the target service level.
+
+    Forecasts are re-fitted every `refit_every` periods on the demand seen so far, models re-chosen
+    every `reselect_every`; between re-fits the policy reads further along the last forecast path."""
 
     name = "sasame"
 
@@ -292,20 +303,8 @@ class SasamePolicy:
         self.selected_at = -1
         self.chosen: dict[str, str] | None = None
         self.sigma_of: dict[str, float] | None = None
-        self.fill_target = self._fill_targets(data, start_index)
-
-    def _fill_targets(self, data: DemandData, start_index: int) -> np.ndarray:
-        """Fill-rate target per SKU: A items (top 80 % of first-half value) get more, C items less."""
-        base = self.config.service_level
-        value = (data.units[:, :start_index] * data.price[:, :start_index]).sum(axis=1)
-        order = np.argsort(-value, kind="stable")
-        share = np.cumsum(value[order]) / max(value.sum(), 1e-9)
-        target = np.empty(len(value))
-        before = np.concatenate([[0.0], share[:-1]])
-        target[order] = np.where(
-            before < 0.8, base + 0.5 * (1 - base), np.where(before < 0.95, base, base - 0.02)
-        )
-        return np.clip(target, 0.5, 0.999)
+        self.empirical = np.zeros(len(data.skus))
+        self.empirical_rate = np.zeros(len(data.skus))
 
     def _refit(self, t: int, history: np.ndarray, censored: np.ndarray) -> None:
         history_dates = pd.to_datetime(self.data.dates[:t])
@@ -335,6 +334,24 @@ class SasamePolicy:
         self.path = np.nan_to_num(means.to_numpy(dtype=float)[:, : self.horizon])
         self.sigma = np.array([result.sigma.get(sku, 0.0) for sku in skus])
         self.fitted_at = t
+        if self.config.spike_quantile is not None:
+            self._fit_empirical(values)
+
+    def _fit_empirical(self, values: np.ndarray) -> None:
+        """Upper quantile of demand over recent windows of the protection interval plus one lead-time sd.
+
+        Promotion spikes and lumpy orders make demand over a lead time far from normal; with enough
+        windows (a year of days) their empirical quantile is a better floor for the order-up-to level."""
+        width = math.ceil(self.periods + self.config.lead_time_sd)
+        recent = values[:, -EMPIRICAL_SPAN[self.freq] :]
+        self.empirical = np.zeros(len(values))
+        self.empirical_rate = np.zeros(len(values))
+        if recent.shape[1] - width + 1 < MIN_EMPIRICAL_WINDOWS:
+            return
+        cumulative = np.concatenate([np.zeros((len(values), 1)), np.cumsum(recent, axis=1)], axis=1)
+        sums = cumulative[:, width:] - cumulative[:, :-width]
+        self.empirical = np.quantile(sums, float(self.config.spike_quantile or 0.95), axis=1)
+        self.empirical_rate = recent.mean(axis=1)
 
     def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
         if t == 0:
@@ -349,19 +366,35 @@ class SasamePolicy:
         if fraction > 0:
             covered = covered + fraction * self.path[:, min(offset + whole, self.horizon - 1)]
         mean_rate = covered / self.periods
-        sigma = np.array(
-            [
-                protection_sigma(float(sd), float(rate), self.periods, self.config.lead_time_sd)
-                for sd, rate in zip(self.sigma, mean_rate, strict=True)
-            ]
-        )
-        safety = np.array(
-            [
-                z_for_fill_rate(float(target), float(rate), float(sd), self.config.review) * sd
-                for target, rate, sd in zip(self.fill_target, mean_rate, sigma, strict=True)
-            ]
-        )
-        return np.maximum(covered + np.maximum(safety, 0.0) - position, 0.0)
+        per_period_sd = self.sigma
+        if self.data.integral:
+            # Counts are at least Poisson-dispersed: a backtest on a quiet stretch must not promise less.
+            per_period_sd = np.maximum(per_period_sd, np.sqrt(mean_rate))
+        sigma = np.sqrt(self.periods * per_period_sd**2 + mean_rate**2 * self.config.lead_time_sd**2)
+        z = self._value_aware_z(self.data.unit_cost[:, t - 1], mean_rate)
+        target = covered + np.maximum(z, 0.0) * sigma
+        if self.config.spike_quantile is not None:
+            # Scale the empirical floor by where the forecast says the level is now (seasons, trends).
+            ratio = np.clip(mean_rate / np.maximum(self.empirical_rate, 1e-9), 0.5, 2.0)
+            target = np.maximum(target, self.empirical * np.where(self.empirical_rate > 0, ratio, 0.0))
+        return np.maximum(target - position, 0.0)
+
+    def _value_aware_z(self, unit_cost: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """Safety factor that sells the most units per unit of money tied up in stock.
+
+        One more unit of stock saves 1 - Phi(z) lost units per cycle and costs its unit cost to hold,
+        so at the optimum 1 - Phi(z) = lambda * cost for every SKU: cheap items get a high cycle service
+        level, dear ones a lower one. lambda is set so that a SKU of median cost (weighted by units
+        sold) gets the target service level."""
+        selling = rate > 0
+        if not selling.any():
+            return np.zeros(len(unit_cost))
+        order = np.argsort(unit_cost[selling])
+        weights = np.cumsum(rate[selling][order]) / rate[selling].sum()
+        median_cost = float(unit_cost[selling][order][np.searchsorted(weights, 0.5)])
+        lam = (1.0 - self.config.service_level) / max(median_cost, 1e-9)
+        levels = np.clip(1.0 - lam * unit_cost, 0.5, MAX_SERVICE_LEVEL)
+        return np.array([z_value(float(level)) for level in levels])
 
 
 def default_start(data: DemandData) -> int:

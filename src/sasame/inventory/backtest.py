@@ -31,7 +31,7 @@ import pandas as pd
 
 from sasame.core.errors import InputError
 from sasame.inventory.forecast import forecast
-from sasame.inventory.policy import MAX_SERVICE_LEVEL, z_value
+from sasame.inventory.policy import MAX_SERVICE_LEVEL, z_for_fill_rate, z_value
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 PERIODS_PER_YEAR = {"D": 365.0, "W": 52.0, "M": 12.0}
@@ -39,6 +39,8 @@ POLICIES = ("sasame", "manual", "ma_rs")
 # The empirical lead-time-demand floor needs this many windows; it looks back this many periods.
 MIN_EMPIRICAL_WINDOWS = 100
 EMPIRICAL_SPAN = {"D": 365, "W": 156, "M": 60}
+# sasame never holds more safety stock than a fill rate of 1 - FILL_CEILING_SHARE x (1 - service level) needs.
+FILL_CEILING_SHARE = 0.3
 REQUIRED_COLUMNS = ("sku", "date", "units")
 
 
@@ -279,7 +281,8 @@ class SasamePolicy:
 
     z differs per SKU: one more unit of stock saves 1 - Phi(z) lost units per cycle and ties up its
     unit cost, so stock goes where it sells the most per unit of money (cheap items get a high cycle
-    service level, dear ones a lower one); a SKU of median cost gets the target service level.
+    service level, dear ones a lower one); a SKU of median cost gets the target service level. z is
+    capped where it would buy a fill rate above 1 - 0.3 x (1 - service level) (98.5 % at 95 %).
 
     Forecasts are re-fitted every `refit_every` periods on the demand seen so far, models re-chosen
     every `reselect_every`; between re-fits the policy reads further along the last forecast path."""
@@ -372,6 +375,16 @@ class SasamePolicy:
             per_period_sd = np.maximum(per_period_sd, np.sqrt(mean_rate))
         sigma = np.sqrt(self.periods * per_period_sd**2 + mean_rate**2 * self.config.lead_time_sd**2)
         z = self._value_aware_z(self.data.unit_cost[:, t - 1], mean_rate)
+        # A fast mover whose cycle demand dwarfs its spread needs less than its cycle service level says
+        # to sell nearly everything: cap z at what a fill rate of 1 - 0.3 (1 - service level) needs.
+        ceiling = 1.0 - FILL_CEILING_SHARE * (1.0 - self.config.service_level)
+        cap = np.array(
+            [
+                z_for_fill_rate(ceiling, float(rate), float(sd), self.config.review) if rate > 0 else np.inf
+                for rate, sd in zip(mean_rate, sigma, strict=True)
+            ]
+        )
+        z = np.minimum(z, cap)
         target = covered + np.maximum(z, 0.0) * sigma
         if self.config.spike_quantile is not None:
             # Scale the empirical floor by where the forecast says the level is now (seasons, trends).

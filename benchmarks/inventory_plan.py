@@ -243,13 +243,46 @@ def time_demo() -> dict[str, object]:
     return result
 
 
+def time_read(skus: int) -> dict[str, object]:
+    """Generate a demo store with `skus` SKUs (orders scaled with them) and time reading the plan's inputs."""
+    from sqlalchemy.orm import Session
+
+    from sasame.db import make_engine
+    from sasame.demo.context import DemoScale
+    from sasame.demo.service import generate_demo_store
+    from sasame.inventory.queries import plan_inputs
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'demo.db'}")
+        scale = DemoScale(skus=skus, orders_per_week=max(300, 300 * skus // 120))
+        summary = generate_demo_store(engine, seed=7, scale=scale, end=END, now=NOW)
+        with Session(engine) as session:
+            wall, cpu = time.perf_counter(), _cpu()
+            inputs = plan_inputs(session, END)
+            result: dict[str, object] = {
+                "skus": len(inputs.frames.sku),
+                "order_lines": summary["order_lines"],
+                "stock_movements": summary["stock_movements"],
+                "read_wall_seconds": round(time.perf_counter() - wall, 2),
+                "read_cpu_seconds": round(_cpu() - cpu, 2),
+            }
+        engine.dispose()
+    print(json.dumps(result), flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", action="store_true", help="time the plan on the demo store")
     parser.add_argument("--sizes", help="comma-separated SKU counts for the synthetic scaling curve")
+    parser.add_argument(
+        "--read", type=int, help="time reading the inputs of a demo store with this many SKUs"
+    )
     args = parser.parse_args()
-    if not args.demo and not args.sizes:
-        parser.error("give --demo and/or --sizes")
+    if not args.demo and not args.sizes and not args.read:
+        parser.error("give --demo, --sizes and/or --read")
+    if args.read:
+        time_read(args.read)
     if args.demo:
         time_demo()
     if args.sizes:

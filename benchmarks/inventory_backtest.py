@@ -33,7 +33,7 @@ from pathlib import Path
 
 SHARED = Path(os.environ.get("SASAME_SHARED_DATA", "/work/shared/data"))
 ROOT = Path(__file__).resolve().parent.parent
-SASAME = [sys.executable, "-m", "sasame.cli"]
+SASAME = [str(Path(sys.executable).parent / "sasame")]
 
 SETTINGS = {
     "carparts": {"freq": "M", "lead_time": "1", "lead_time_sd": "0.5", "review": "1"},
@@ -111,7 +111,7 @@ def run(dataset: str, csv_path: Path, seed: int, workdir: Path) -> dict[str, obj
     completed = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - began
     report = json.loads(completed.stdout)
-    shown = " ".join(["sasame", *command[3:]]).replace(str(workdir), "$TMP")
+    shown = " ".join(["sasame", *command[1:]]).replace(str(workdir), "$TMP")
     print(f"\n== {dataset}: {shown}\n   wall {elapsed:.1f} s")
     for policy, figures in report["policies"].items():
         print(

@@ -105,13 +105,12 @@ def test_new_sku_borrows_its_profiles_yearly_shape() -> None:
     history = pd.concat([old, new], ignore_index=True)
     plain = forecast(history, horizon=90)
     shaped = forecast(history, horizon=90, profiles={"old": "cat", "new": "cat"})
+
     def october(f):
-        return f.table[(f.table["unique_id"] == "new") & (f.table["ds"].dt.month == 10)][
-            "mean"
-        ].mean()
+        return f.table[(f.table["unique_id"] == "new") & (f.table["ds"].dt.month == 10)]["mean"].mean()
+
     def september(f):
-        return f.table[(f.table["unique_id"] == "new") & (f.table["ds"].dt.month == 9)][
-            "mean"
-        ].mean()
+        return f.table[(f.table["unique_id"] == "new") & (f.table["ds"].dt.month == 9)]["mean"].mean()
+
     assert october(shaped) > 1.5 * september(shaped)
     assert october(plain) == pytest.approx(september(plain), rel=0.1)

@@ -364,14 +364,18 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
             [ensure_utc(row[3]).replace(tzinfo=None) for row in movements], dtype="datetime64[us]"
         )
         effective = np.searchsorted(starts, moved, side="left")
-        for (variant_id, location_id, quantity, _), day in zip(movements, effective.tolist(), strict=True):
+        # The business day the movement happened on (the one it counts from, for one at midnight).
+        happened = np.maximum(np.searchsorted(starts, moved, side="right") - 1, 0)
+        for (variant_id, location_id, quantity, _), day, on in zip(
+            movements, effective.tolist(), happened.tolist(), strict=True
+        ):
             v = position.get(variant_id)
             place = location_code.get(location_id)
             if v is None or place is None:
                 continue
             change[place][v, min(day, n_days)] += int(quantity)
             seen_at[place][v] = True
-            first_seen[v] = min(first_seen[v], max(day - 1, 0))
+            first_seen[v] = min(first_seen[v], on)
     # Sale movements without an order line (a manual sale) count from their own day like the rest.
     for variant_id, location_id, quantity, moved_at in session.execute(
         select(

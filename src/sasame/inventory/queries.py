@@ -223,7 +223,11 @@ def forecast_vs_actual(
         if plan_id == latest:
             model, level = name, coverage
     days_ = sorted(set(history.dates) | set(chosen))
-    actual = {history.start + timedelta(days=d): int(history.units[i, d]) for d in range(history.days)}
+    actual = {
+        history.start + timedelta(days=d): int(history.units[i, d])
+        for d in range(history.days)
+        if history.active[i, d]
+    }
     censored = {history.start + timedelta(days=d) for d in range(history.days) if history.censored[i, d]}
     return {
         "sku": sku,

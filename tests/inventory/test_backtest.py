@@ -229,3 +229,32 @@ def test_spike_floor_buys_fewer_stockouts_with_more_stock() -> None:
         > plain.metrics["sasame"]["average_inventory_value"]
     )
     assert floored.metrics["sasame"]["stockout_periods"] <= plain.metrics["sasame"]["stockout_periods"]
+
+
+class _Recorder:
+    """Orders nothing; keeps what it was shown."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        self.seen.append((history.copy(), censored.copy()))
+        return np.full(len(position), 3.0 if t < 11 else 0.0)
+
+
+def test_observing_own_sales_censors_stocked_out_periods() -> None:
+    data = _daily({"A": [4.0] * 14})
+    recorder = _Recorder()
+    config = BacktestConfig(lead_time=0, lead_time_sd=0, start=date(2026, 1, 11), observe="sales")
+    run_backtest(data, config, policies={"recorder": lambda c, d, s: recorder})
+    # Starts with 3, gets 3 for day 11 and nothing after: the seller sees 3, 3, 0 sold, all censored.
+    history, censored = recorder.seen[-1]
+    assert history[0].tolist() == [4.0] * 10 + [3.0, 3.0, 0.0]
+    assert censored[0].tolist() == [False] * 10 + [True, True, True]
+    shown_demand = BacktestConfig(lead_time=0, lead_time_sd=0, start=date(2026, 1, 11))
+    recorder = _Recorder()
+    run_backtest(data, shown_demand, policies={"recorder": lambda c, d, s: recorder})
+    assert recorder.seen[-1][0][0].tolist() == [4.0] * 13
+    assert not recorder.seen[-1][1].any()

@@ -258,3 +258,86 @@ def test_observing_own_sales_censors_stocked_out_periods() -> None:
     run_backtest(data, shown_demand, policies={"recorder": lambda c, d, s: recorder})
     assert recorder.seen[-1][0][0].tolist() == [4.0] * 13
     assert not recorder.seen[-1][1].any()
+
+
+def test_reads_the_promotion_calendar_and_none_without_the_column(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "promo.csv",
+        [
+            ["A", "2026-01-01", 2, 1],
+            ["A", "2026-01-02", 5, 20],
+            ["A", "2026-01-03", 1, ""],
+            ["B", "2026-01-03", 4, 0],
+        ],
+        header="sku,date,units,promo",
+    )
+    data = read_demand_csv(path)
+    assert data.promo is not None
+    # 1 or a percent off both mean promoted; an empty cell or a missing row is no promotion.
+    assert data.promo.tolist() == [[1, 20, 0], [0, 0, 0]]
+    plain = _write(tmp_path / "plain.csv", [["A", "2026-01-01", 2]])
+    assert read_demand_csv(plain).promo is None
+    bad = _write(tmp_path / "bad.csv", [["A", "2026-01-01", 2, "yes"]], header="sku,date,units,promo")
+    with pytest.raises(InputError, match="row 2, column 'promo': 'yes' is not a number"):
+        read_demand_csv(bad)
+
+
+def _promoted(days: int = 240, every: int = 20, length: int = 3, seed: int = 5) -> DemandData:
+    """Poisson 4 a day, tripled on a promotion of `length` days every `every` days."""
+    rng = np.random.default_rng(seed)
+    promo = np.zeros(days)
+    for first in range(every - 1, days, every):
+        promo[first : first + length] = 1
+    units = rng.poisson(np.where(promo > 0, 12.0, 4.0)).astype(float)
+    data = _daily({"A": list(units)})
+    data.promo = promo[None, :].copy()
+    return data
+
+
+def test_without_promotions_results_are_unchanged() -> None:
+    data = _promoted()
+    config = BacktestConfig(lead_time=3, lead_time_sd=1, seed=3)
+    data.promo = None
+    without = run_backtest(data, config)
+    data.promo = np.zeros_like(data.units)
+    all_zero = run_backtest(data, config)
+    assert without.metrics == all_zero.metrics
+    for name in ("sasame", "manual", "ma_rs"):
+        assert np.array_equal(without.runs[name].ordered, all_zero.runs[name].ordered), name
+
+
+def test_sasame_reads_future_promotion_flags_but_never_future_demand() -> None:
+    data = _promoted()
+    config = BacktestConfig(lead_time=3, lead_time_sd=1, seed=3)
+    # Between promotions (days 179-181 and 199-201): the order at 185 protects days 186..189 (R + L = 4).
+    t = 185
+    history, censored = data.units[:, :t].copy(), np.zeros((1, t), dtype=bool)
+    position = np.array([20.0])
+    informed = SasamePolicy(config, data, t).order(t, position, history, censored)
+    # Same flags, different demand after t: the same order (demand after t is never read).
+    altered = _promoted()
+    altered.units[:, t:] = 0.0
+    assert (
+        SasamePolicy(config, altered, t).order(t, position, history, censored).tolist() == informed.tolist()
+    )
+    # A promotion scheduled inside the protection interval raises the order by the learned uplift.
+    scheduled = _promoted()
+    scheduled.promo[:, t + 1 : t + 4] = 1
+    ahead = SasamePolicy(config, scheduled, t).order(t, position, history, censored)
+    # Three days at about 2.8 x 4 a day instead of 4: some 20 units more.
+    assert ahead[0] > informed[0] + 15
+
+
+def test_the_promotion_calendar_cuts_stockouts_on_promoted_series() -> None:
+    data = _promoted(days=300)
+    config = BacktestConfig(lead_time=3, lead_time_sd=1, seed=3)
+    with_calendar = run_backtest(data, config)
+    informed = with_calendar.metrics["sasame"]
+    data.promo = None
+    without_calendar = run_backtest(data, config)
+    blind = without_calendar.metrics["sasame"]
+    # The rules of thumb ignore the calendar.
+    for name in ("manual", "ma_rs"):
+        assert with_calendar.metrics[name] == without_calendar.metrics[name], name
+    assert int(informed["stockout_periods"]) < int(blind["stockout_periods"])
+    assert float(informed["fill_rate"]) > float(blind["fill_rate"])

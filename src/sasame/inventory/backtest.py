@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sasame.core.errors import InputError
-from sasame.inventory.forecast import forecast
+from sasame.inventory.forecast import _statsforecast_freq, forecast
 from sasame.inventory.policy import MAX_SERVICE_LEVEL, z_for_fill_rate, z_value
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -55,6 +55,9 @@ class DemandData:
     unit_cost: np.ndarray  # (sku, period) cost per unit used to value stock
     price: np.ndarray  # (sku, period) price per unit used to value lost sales
     integral: bool  # all demand in whole units: orders are rounded up to whole units
+    # (sku, period) planned promotion (> 0: promoted, 1 or the percent off), or None without a `promo`
+    # column. Promotions are scheduled in advance, so unlike demand a policy may read future periods.
+    promo: np.ndarray | None = None
 
 
 @dataclass
@@ -110,7 +113,9 @@ def _next_period(value: date, freq: str) -> date:
 
 
 def read_demand_csv(path: Path, freq: str = "D") -> DemandData:
-    """Read `sku,date,units[,unit_cost,price]` into a regular panel; one clear error per bad cell."""
+    """Read `sku,date,units[,unit_cost,price,promo]` into a regular panel; one clear error per bad cell.
+
+    `promo` is the store's promotion calendar: 0 (or empty) for none, otherwise 1 or the percent off."""
     freq = freq.upper()
     if freq not in PERIOD_DAYS:
         raise InputError(f"unknown frequency {freq!r}: use D, W or M", file=str(path))
@@ -120,6 +125,7 @@ def read_demand_csv(path: Path, freq: str = "D") -> DemandData:
     except OSError as error:
         raise InputError(f"cannot read the file ({error.strerror})", file=name) from error
     records: dict[tuple[str, date], tuple[float, float | None, float | None]] = {}
+    promotions: dict[tuple[str, date], float] = {}
     with handle:
         reader = csv.DictReader(handle)
         header = [column.strip() for column in reader.fieldnames or []]
@@ -130,6 +136,7 @@ def read_demand_csv(path: Path, freq: str = "D") -> DemandData:
             )
         reader.fieldnames = header
         has_cost, has_price = "unit_cost" in header, "price" in header
+        has_promo = "promo" in header
         for row_number, row in enumerate(reader, start=2):
             sku = (row.get("sku") or "").strip()
             if not sku:
@@ -154,9 +161,18 @@ def read_demand_csv(path: Path, freq: str = "D") -> DemandData:
                     f"second row for SKU {sku} on {key[1]}", file=name, row=row_number, column="date"
                 )
             records[key] = (units, cost, price)
+            if has_promo:
+                promotions[key] = _number(row.get("promo"), name, row_number, "promo", optional=True) or 0.0
     if not records:
         raise InputError("no demand rows", file=name, row=2)
-    return _panel(records, freq, name)
+    data = _panel(records, freq, name)
+    if has_promo:
+        data.promo = np.zeros_like(data.units)
+        row_of = {sku: index for index, sku in enumerate(data.skus)}
+        column_of = {day: index for index, day in enumerate(data.dates)}
+        for (sku, day), value in promotions.items():
+            data.promo[row_of[sku], column_of[day]] = value
+    return data
 
 
 def _number(text: str | None, file: str, row: int, column: str, optional: bool = False) -> Any:
@@ -328,6 +344,7 @@ class SasamePolicy:
             self.horizon,
             freq=freq,
             censored=censored_series,
+            promotions=self._promotions(t),
             models=None if reselect else self.chosen,
             sigma=None if reselect else self.sigma_of,
         )
@@ -339,6 +356,32 @@ class SasamePolicy:
         self.fitted_at = t
         if self.config.spike_quantile is not None:
             self._fit_empirical(values)
+
+    def _promotions(self, t: int) -> pd.DataFrame | None:
+        """The promotion calendar for the periods before t and the forecast horizon from t on.
+
+        Only flags are read after t, never demand: the owner schedules promotions in advance. The
+        forecaster learns each SKU's uplift from the promoted periods before t."""
+        if self.data.promo is None:
+            return None
+        sf_freq = _statsforecast_freq(self.freq)
+        last = pd.Timestamp(self.data.dates[t - 1])
+        # The forecaster labels its horizon from the last history date on its own grid; use the same.
+        future = pd.date_range(
+            last + pd.tseries.frequencies.to_offset(sf_freq), periods=self.horizon, freq=sf_freq
+        )
+        past = pd.to_datetime(self.data.dates[:t])
+        ahead = self.data.promo[:, t : t + self.horizon]
+        ahead = np.pad(ahead, ((0, 0), (0, self.horizon - ahead.shape[1])))
+        flags = np.concatenate([self.data.promo[:, :t], ahead], axis=1) > 0
+        days = past.append(future)
+        return pd.DataFrame(
+            {
+                "unique_id": np.repeat(np.array(self.data.skus, dtype=object), len(days)),
+                "ds": np.tile(days, len(self.data.skus)),
+                "promo": flags.reshape(-1),
+            }
+        )
 
     def _fit_empirical(self, values: np.ndarray) -> None:
         """Upper quantile of demand over recent windows of the protection interval plus one lead-time sd.

@@ -203,7 +203,7 @@ def po_draft_command(
 
 @app.command("backtest")
 def backtest_command(
-    demand: Annotated[Path, typer.Option("--demand", help="CSV with sku,date,units[,unit_cost,price].")],
+    demand: Annotated[Path, typer.Option("--demand", help="CSV: sku,date,units[,unit_cost,price,promo].")],
     freq: Annotated[str, typer.Option("--freq", help="Frequency of the rows: D, W or M.")] = "D",
     lead_time: Annotated[float, typer.Option("--lead-time", help="Mean lead time, in periods.")] = 7.0,
     lead_time_sd: Annotated[

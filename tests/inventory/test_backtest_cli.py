@@ -103,3 +103,29 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
         assert message in str(result.exception), option
     missing = runner.invoke(app, ["inventory", "backtest", "--demand", str(tmp_path / "none.csv")])
     assert "cannot read the file" in str(missing.exception)
+
+
+def test_the_promo_column_reaches_sasame_only(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    plain, promoted = tmp_path / "plain.csv", tmp_path / "promoted.csv"
+    with plain.open("w", newline="") as a, promoted.open("w", newline="") as b:
+        without, with_promo = csv.writer(a), csv.writer(b)
+        without.writerow(["sku", "date", "units"])
+        with_promo.writerow(["sku", "date", "units", "promo"])
+        for week in range(80):
+            day = str(np.datetime64("2025-01-06") + np.timedelta64(7 * week, "D"))
+            on = week % 6 == 5
+            units = int(rng.poisson(60.0 if on else 20.0))
+            without.writerow(["MUG", day, units])
+            with_promo.writerow(["MUG", day, units, 25 if on else 0])
+    options = ["--freq", "W", "--lead-time", "1", "--lead-time-sd", "0.5", "--json"]
+    runs = [
+        runner.invoke(app, ["inventory", "backtest", "--demand", str(path), *options])
+        for path in (plain, promoted)
+    ]
+    assert all(run.exit_code == 0 for run in runs), [run.output for run in runs]
+    blind, informed = (json.loads(run.output)["policies"] for run in runs)
+    assert blind["manual"] == informed["manual"]
+    assert blind["ma_rs"] == informed["ma_rs"]
+    # Knowing the promotion weeks ahead, sasame loses fewer units in them.
+    assert informed["sasame"]["lost_sales_units"] < blind["sasame"]["lost_sales_units"]

@@ -2,6 +2,278 @@
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from sasame.cli_options import DbOption, JsonOption, open_database
+from sasame.core.clock import system_clock
+from sasame.core.errors import UserError
+from sasame.db import transaction
+
+if TYPE_CHECKING:
+    from sasame.inventory.plan import Plan
 
 app = typer.Typer(help="Forecast demand, plan what to order, and backtest the policy.", no_args_is_help=True)
+
+
+# --- plan, demand export and purchase-order drafts ---------------------------------------------
+
+po_app = typer.Typer(help="Draft purchase orders from today's plan.", no_args_is_help=True)
+app.add_typer(po_app, name="po")
+
+
+@app.command("plan")
+def plan_command(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    budget: Annotated[
+        str | None,
+        typer.Option(help="Cash available for today's orders, in the store currency, e.g. 5000.00."),
+    ] = None,
+    review_days: Annotated[int, typer.Option("--review-days", min=1, help="Days until the next review.")] = 7,
+    service_level: Annotated[
+        float | None,
+        typer.Option(
+            "--service-level",
+            min=0.5,
+            max=0.999,
+            help="One cycle service level for every SKU (default: by ABC/XYZ class and channel).",
+        ),
+    ] = None,
+    backtest: Annotated[
+        Path | None,
+        typer.Option("--backtest", help="A `sasame inventory backtest --json` result to show with the plan."),
+    ] = None,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Store the plan for the dashboard.")] = True,
+) -> None:
+    """Forecast every SKU and say what to order, how much, from whom and by when."""
+    from decimal import Decimal, InvalidOperation
+
+    from sasame.inventory.plan import PlanSettings
+    from sasame.inventory.service import make_plan, read_backtest, save_plan
+
+    cash: Decimal | None = None
+    if budget is not None:
+        try:
+            cash = Decimal(budget)
+        except InvalidOperation as error:
+            raise UserError(f"--budget: {budget!r} is not an amount like 5000.00") from error
+        if not cash.is_finite() or cash < 0:
+            raise UserError(f"--budget: {budget!r} must be a positive amount")
+    document = read_backtest(backtest) if backtest is not None else None
+    _, engine = open_database(db)
+    now = system_clock()
+    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level)
+    started = time.perf_counter()
+    with transaction(engine) as session:
+        plan = make_plan(session, now, settings)
+        seconds = time.perf_counter() - started
+        if save:
+            save_plan(session, plan, now, seconds, document)
+    if as_json:
+        print(json.dumps({**plan.as_dict(), "seconds": round(seconds, 3)}, indent=2))
+        return
+    _print_plan(plan, seconds)
+
+
+def _print_plan(plan: Plan, seconds: float) -> None:
+    console = Console()
+    totals = plan.totals()
+    console.print(
+        f"Plan for {plan.today.isoformat()}: {totals['suggestions']} reorder suggestions in the next "
+        f"{plan.settings.lookahead_days} days, {totals['due_before_next_review']} to order before the next "
+        f"review ({totals['order_value']} {plan.currency}), "
+        f"{totals['stockout_risks']} at risk of a stockout, {totals['slow_movers']} slow movers, "
+        f"{totals['dead_stock']} dead stock, {totals['transfers']} transfers ({seconds:.1f} s)",
+        highlight=False,
+    )
+    if plan.suggestions:
+        table = Table(
+            "SKU", "Supplier", "Qty", "Cost", "Order by", "Arrives", "Runs out", title="What to order"
+        )
+        for s in plan.suggestions:
+            table.add_row(
+                s.sku,
+                s.supplier,
+                f"{s.quantity:,}",
+                f"{s.cost:,}" + ("" if s.is_funded else " (over budget)"),
+                s.order_by.isoformat(),
+                s.expected_on.isoformat(),
+                s.stockout_on.isoformat() if s.stockout_on else "-",
+            )
+        console.print(table)
+    if plan.risks:
+        table = Table(
+            "SKU", "Available", "Per day", "Runs out", "Next arrival", "Chance", title="Stockout risk"
+        )
+        for r in plan.risks[:20]:
+            table.add_row(
+                r.sku,
+                f"{r.available:,}",
+                f"{r.daily_demand:.1f}",
+                r.stockout_on.isoformat() if r.stockout_on else "-",
+                r.next_arrival_on.isoformat() if r.next_arrival_on else "-",
+                f"{r.probability:.0%}",
+            )
+        console.print(table)
+    if plan.slow_movers:
+        table = Table(
+            "SKU", "On hand", "Weeks of cover", "Cash tied up", "Markdown", title="Slow movers and dead stock"
+        )
+        for slow in plan.slow_movers[:20]:
+            cover = "no sales expected" if slow.weeks_of_cover is None else f"{slow.weeks_of_cover:.0f}"
+            table.add_row(
+                slow.sku + (" (dead)" if slow.is_dead else ""),
+                f"{slow.on_hand:,}",
+                cover,
+                f"{slow.cash_tied_up:,}",
+                f"{slow.markdown_percent}%",
+            )
+        console.print(table)
+    if plan.transfers:
+        table = Table("SKU", "From", "To", "Units", "Days of cover", title="Transfers")
+        for t in plan.transfers:
+            table.add_row(t.sku, t.from_location, t.to_location, f"{t.quantity:,}", f"{t.days_of_cover:.0f}")
+        console.print(table)
+
+
+@app.command("demand")
+def demand_command(
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: sku,date,units,unit_cost,price.")],
+    db: DbOption = None,
+) -> None:
+    """Export the store's daily demand per SKU in the backtest's CSV format."""
+    from sasame.inventory.service import export_demand
+
+    _, engine = open_database(db, migrate=False)
+    with transaction(engine) as session:
+        rows = export_demand(session, system_clock(), out)
+    typer.echo(f"Wrote {rows:,} rows to {out}")
+
+
+@po_app.command("draft")
+def po_draft_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PDF and email text per supplier.")],
+    supplier: Annotated[str | None, typer.Option(help="Only this supplier (its name).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write draft purchase orders (CSV + PDF + email text) per supplier for today's suggestions."""
+    from sasame.inventory.service import draft_purchase_orders
+
+    _, engine = open_database(db, migrate=False)
+    with transaction(engine) as session:
+        drafts = draft_purchase_orders(session, system_clock(), out, supplier=supplier)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "supplier": d.supplier,
+                        "number": d.number,
+                        "lines": d.lines,
+                        "units": d.units,
+                        "total": str(d.total),
+                        "currency": d.currency,
+                        "csv": str(d.csv_path),
+                        "pdf": str(d.pdf_path),
+                        "email": str(d.email_path),
+                    }
+                    for d in drafts
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not drafts:
+        typer.echo("Nothing to order today: no purchase order drafted.")
+    for d in drafts:
+        summary = f"{d.lines} lines, {d.units:,} units, {d.total} {d.currency}"
+        typer.echo(f"{d.number}  {d.supplier}: {summary} -> {d.pdf_path}")
+
+
+# --- backtest ----------------------------------------------------------------------------------
+
+
+@app.command("backtest")
+def backtest_command(
+    demand: Annotated[Path, typer.Option("--demand", help="CSV: sku,date,units[,unit_cost,price,promo].")],
+    freq: Annotated[str, typer.Option("--freq", help="Frequency of the rows: D, W or M.")] = "D",
+    lead_time: Annotated[float, typer.Option("--lead-time", help="Mean lead time, in periods.")] = 7.0,
+    lead_time_sd: Annotated[
+        float, typer.Option("--lead-time-sd", help="Lead-time standard deviation.")
+    ] = 2.0,
+    review: Annotated[int, typer.Option("--review", help="Review period, in periods.")] = 1,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First simulated period (default: mid-history).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the lead-time draws.")] = 0,
+    service_level: Annotated[
+        float, typer.Option("--service-level", help="Target service level shared by sasame and ma_rs.")
+    ] = 0.95,
+    as_json: JsonOption = False,
+    trajectory: Annotated[
+        Path | None, typer.Option("--trajectory", help="Write policy,sku,date,... per period to this CSV.")
+    ] = None,
+) -> None:
+    """Replay the demand history against sasame, the manual rule and a moving-average (R, S) policy."""
+    from datetime import date
+
+    from sasame.inventory.backtest import (
+        BacktestConfig,
+        backtest_document,
+        read_demand_csv,
+        run_backtest,
+        write_trajectory,
+    )
+
+    if freq.upper() not in ("D", "W", "M"):
+        raise UserError(f"--freq: {freq!r} is not one of D, W, M")
+    first: date | None = None
+    if start is not None:
+        try:
+            first = date.fromisoformat(start)
+        except ValueError:
+            raise UserError(f"--start: {start!r} is not a date like 2026-03-31") from None
+    if not 0.5 <= service_level < 1.0:
+        raise UserError(f"--service-level: {service_level} must be at least 0.5 and below 1")
+    config = BacktestConfig(
+        freq=freq.upper(),
+        lead_time=lead_time,
+        lead_time_sd=lead_time_sd,
+        review=review,
+        start=first,
+        seed=seed,
+        service_level=service_level,
+    )
+    began = time.perf_counter()
+    data = read_demand_csv(demand, config.freq)
+    result = run_backtest(data, config)
+    document = backtest_document(result, seconds=time.perf_counter() - began)
+    if trajectory is not None:
+        write_trajectory(result, trajectory)
+    if as_json:
+        print(json.dumps(document, indent=2))
+        return
+    table = Table(
+        "Policy", "Stockout periods", "Fill rate", "Lost units", "Avg inventory value", "Turns", "Orders"
+    )
+    for name, figures in document["policies"].items():
+        table.add_row(
+            name,
+            f"{figures['stockout_periods']:,}",
+            f"{figures['fill_rate']:.2%}",
+            f"{figures['lost_sales_units']:,.0f}",
+            f"{figures['average_inventory_value']:,.2f}",
+            f"{figures['inventory_turns']:.1f}",
+            f"{figures['orders']:,}",
+        )
+    Console().print(table)
+    for key, value in document["comparison"].items():
+        typer.echo(f"{key.replace('_', ' ')}: {value:+.1%}")

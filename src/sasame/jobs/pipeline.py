@@ -63,6 +63,12 @@ def _support_mailbox(session: Session, now: datetime) -> dict[str, Any]:
     return pipeline_step(session, now)
 
 
+def _plan_inventory(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.inventory.service import plan_step
+
+    return plan_step(session, now)
+
+
 STEPS: list[PipelineStep] = [
     PipelineStep("finance.post", _post_ledger, "post new and changed business events to the ledger"),
     PipelineStep(
@@ -72,6 +78,7 @@ STEPS: list[PipelineStep] = [
     PipelineStep(
         "support.mailbox", _support_mailbox, "fetch customer mail, answer routine messages, queue the rest"
     ),
+    PipelineStep("inventory.plan", _plan_inventory, "forecast every SKU and plan what to order"),
 ]
 """Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""
 

@@ -22,6 +22,7 @@ from sasame.models.marketing import (
 from sasame.models.operations import Alert, AuditLog
 from sasame.models.orders import Order, OrderLine
 from sasame.models.payouts import BankTransaction, Payout, PayoutLine
+from sasame.models.planning import InventoryForecast, InventoryPlan, ReorderSuggestion
 from sasame.models.returns import Chargeback, Refund, Return, ReturnLine
 from sasame.models.source import SourceFile, SourceRecord
 from sasame.models.stock import StockLevel, StockMovement
@@ -50,6 +51,8 @@ __all__ = [
     "EmailPerformanceDay",
     "ExchangeRate",
     "GroundTruth",
+    "InventoryForecast",
+    "InventoryPlan",
     "JournalEntry",
     "LedgerAccount",
     "Location",
@@ -66,6 +69,7 @@ __all__ = [
     "PurchaseOrderLine",
     "ReconciliationException",
     "Refund",
+    "ReorderSuggestion",
     "Return",
     "ReturnLine",
     "Shipment",

@@ -1003,7 +1003,11 @@ class _Answer:
             f"I'm sorry, order {order.number} has already left our warehouse, so I can't {what} any more.",
             can_modify=False,
         )
-        r.say(self._tracking_sentence(order))
+        if order.is_shipped:
+            r.say(self._tracking_sentence(order))
+        else:
+            # Marked fulfilled (or partly) with no parcel recorded yet: a person checks what left.
+            self.decision.at_most("draft", "the order is being fulfilled but no shipment is recorded")
 
     def _cancel_order(self) -> None:
         order, r = self.order, self.reply

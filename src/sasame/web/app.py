@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sasame.config import Settings
 from sasame.core.clock import Clock, system_clock, zone
 from sasame.db import session_factory
-from sasame.web import api, finance_pages, pages, presenters, support_pages, webhooks
+from sasame.web import api, finance_pages, inventory_pages, pages, presenters, support_pages, webhooks
 from sasame.web.deps import LoginRequired
 from sasame.web.security import CSRFMiddleware, LoginThrottle, resolve_secret_key
 
@@ -80,6 +80,8 @@ def create_app(engine: Engine, settings: Settings, clock: Clock = system_clock) 
     app.include_router(support_pages.router)
     app.include_router(support_pages.api)
     app.include_router(support_pages.webhook)
+    app.include_router(inventory_pages.pages)
+    app.include_router(inventory_pages.api)
     app.include_router(webhooks.router)
 
     @app.exception_handler(LoginRequired)

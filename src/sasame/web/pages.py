@@ -146,15 +146,6 @@ def overview_headline(
 # --- areas -------------------------------------------------------------------------------------
 
 
-@pages.get("/inventory")
-def inventory(request: Request, session: SessionDep, user: UserDep) -> Response:
-    profile = store_settings(session)
-    rows = queries.inventory_overview(session)
-    return render(
-        request, "inventory.html", {"user": user, "store": profile, "rows": rows, "active": "inventory"}
-    )
-
-
 @pages.get("/marketing")
 def marketing(request: Request, session: SessionDep, user: UserDep, instant: NowDep) -> Response:
     profile = store_settings(session)

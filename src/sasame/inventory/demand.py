@@ -1,0 +1,505 @@
+"""Daily demand per SKU, channel and location, read from orders and stock movements.
+
+`frames(session, today)` is the one place the inventory engine reads sales and stock history; the
+forecasting and policy code only ever sees the arrays and long tables it returns.
+
+- **Sold units** come from order lines by the order's business day (cancelled orders excluded).
+  A bundle's units count on the bundle and, multiplied by each component's quantity, on its
+  components, because the components are what the store buys and stocks.
+- **Stock available at the start of a day** is rebuilt from stock movements: receipts, returns,
+  transfers and adjustments count from the first day that begins at or after the instant they
+  were recorded; units sold count from the order's day (not from when the parcel shipped),
+  because a sold unit is committed the moment it is ordered.
+- **Censored days**: a day on which a sellable SKU started with nothing available, or sold its
+  last unit, at a location. Sales on such a day say how much there was, not how much was wanted,
+  so the forecast must treat the day as unknown, not as low demand.
+- **Promotions**: a channel-day on which one discount code is on many orders (a campaign, not a
+  customer's welcome code). **Price**: the realised net unit price per SKU and day, kept so price
+  changes can be seen.
+- **Variants** are grouped with their product: each variant's share of its product's units (the
+  size curve) and a profile id (the product, or the category for a one-variant product) that a
+  thin or new variant borrows its shape from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sasame import models as m
+from sasame.business.service import store_settings
+from sasame.core.clock import business_day, day_start, ensure_utc
+from sasame.core.money import from_units, to_units
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PROMOTION_MIN_ORDERS = 3
+"""A code on at least this many orders of a channel on one day, ..."""
+PROMOTION_MIN_SHARE = 0.15
+"""... and on at least this share of them, marks a promotion day (a welcome code never does)."""
+FBA_CHANNEL_KINDS = ("amazon",)
+
+
+@dataclass
+class DemandFrames:
+    """Daily history of every SKU over the half-open day range [start, start + days)."""
+
+    start: date
+    days: int
+    currency: str
+    timezone: str
+    sku: list[str]
+    variant_id: np.ndarray
+    product: list[str]
+    """Product handle per SKU."""
+    category: list[str]
+    is_bundle: np.ndarray
+    list_price_units: np.ndarray
+    """The variant's list price in 1/10,000ths (exact storage units)."""
+    unit_cost_units: np.ndarray
+    """Cost of one unit (the variant's, else its preferred supplier's) in 1/10,000ths; -1 if unknown."""
+    units: np.ndarray
+    """[sku, day] units sold, bundles counted on themselves and exploded into their components."""
+    by_channel: dict[str, np.ndarray]
+    """channel code -> [sku, day] units sold through that channel (exploded like `units`)."""
+    by_location: dict[str, np.ndarray]
+    """location code -> [sku, day] units taken from that location's stock (exploded like `units`)."""
+    available: dict[str, np.ndarray]
+    """location code -> [sku, day] units available (on hand less committed) when the day began."""
+    stocked_out: dict[str, np.ndarray]
+    """location code -> [sku, day] True where the SKU was sellable there and started empty or sold out."""
+    active: np.ndarray
+    """[sku, day] True from launch (or first sign of life) until discontinuation."""
+    promoted: np.ndarray
+    """[sku, day] True where a channel the SKU sells on ran a promotion."""
+    net_price_units: np.ndarray
+    """[sku, day] realised net unit price in 1/10,000ths on days with sales, else 0."""
+    bundle_components: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    """bundle position -> [(component position, units per bundle)]."""
+
+    @property
+    def censored(self) -> np.ndarray:
+        """[sku, day] True where any location the SKU sells from was out: total demand is unknown."""
+        out = np.zeros_like(self.units, dtype=bool)
+        for flags in self.stocked_out.values():
+            out |= flags
+        return out
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+    def price_changed(self, threshold: float = 0.02) -> np.ndarray:
+        """[sku, day] True where the net unit price moved over `threshold` since the last day with sales."""
+        changed = np.zeros_like(self.units, dtype=bool)
+        for i in range(len(self.sku)):
+            sold = np.flatnonzero(self.net_price_units[i] > 0)
+            if len(sold) < 2:
+                continue
+            prices = self.net_price_units[i, sold].astype(float)
+            moved = np.abs(np.diff(prices)) > threshold * prices[:-1]
+            changed[i, sold[1:][moved]] = True
+        return changed
+
+    def index(self) -> dict[str, int]:
+        return {sku: i for i, sku in enumerate(self.sku)}
+
+    def first_active_day(self) -> np.ndarray:
+        """Position of each SKU's first active day (days when it has none)."""
+        if self.days == 0:
+            return np.zeros(len(self.sku), dtype=np.int64)
+        any_active = self.active.any(axis=1)
+        return np.where(any_active, self.active.argmax(axis=1), self.days)
+
+    def size_share(self) -> dict[str, float]:
+        """Each variant's share of its product's units sold over the history (the size curve)."""
+        totals: dict[str, float] = defaultdict(float)
+        sold = self.units.sum(axis=1).astype(float)
+        for i, product in enumerate(self.product):
+            totals[product] += sold[i]
+        return {
+            sku: (float(sold[i]) / totals[self.product[i]]) if totals[self.product[i]] > 0 else 0.0
+            for i, sku in enumerate(self.sku)
+        }
+
+    def profiles(self) -> dict[str, str]:
+        """SKU -> the profile a thin or new SKU borrows its shape from: its product, else its category."""
+        variants_per_product: dict[str, int] = defaultdict(int)
+        for product in self.product:
+            variants_per_product[product] += 1
+        return {
+            sku: f"product:{self.product[i]}"
+            if variants_per_product[self.product[i]] > 1
+            else f"category:{self.category[i]}"
+            for i, sku in enumerate(self.sku)
+        }
+
+    def history(self, skus: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+        """Long tables for the forecaster: (unique_id, ds, y), the censored flags and promotions.
+
+        Each SKU's rows start at its first active day; inactive SKUs are left out."""
+        import pandas as pd
+
+        wanted = set(self.sku if skus is None else skus)
+        first = self.first_active_day()
+        dates = np.datetime64(self.start, "D") + np.arange(self.days)
+        ids, ds, y, censored, promoted = [], [], [], [], []
+        censored_all = self.censored
+        for i, sku in enumerate(self.sku):
+            if sku not in wanted or first[i] >= self.days:
+                continue
+            span = slice(int(first[i]), self.days)
+            count = self.days - int(first[i])
+            ids.append(np.full(count, sku, dtype=object))
+            ds.append(dates[span])
+            y.append(self.units[i, span].astype(float))
+            censored.append(censored_all[i, span])
+            promoted.append(self.promoted[i, span])
+        if not ids:
+            empty = pd.DataFrame({"unique_id": [], "ds": pd.to_datetime([]), "y": []})
+            return empty, pd.Series([], dtype=bool), empty.assign(promo=[]).drop(columns="y")
+        table = pd.DataFrame(
+            {
+                "unique_id": np.concatenate(ids),
+                "ds": pd.to_datetime(np.concatenate(ds)),
+                "y": np.concatenate(y),
+            }
+        )
+        flags = pd.Series(np.concatenate(censored), index=table.index, name="censored")
+        promotions = table[["unique_id", "ds"]].assign(promo=np.concatenate(promoted))
+        return table, flags, promotions
+
+    def to_csv_rows(self) -> Iterable[list[str]]:
+        """Rows of the backtest's demand file: sku,date,units,unit_cost,price (active days only)."""
+        yield ["sku", "date", "units", "unit_cost", "price"]
+        first = self.first_active_day()
+        for i, sku in enumerate(self.sku):
+            if self.is_bundle[i]:
+                continue  # a bundle's units are already in its components' rows
+            cost = "" if self.unit_cost_units[i] < 0 else _amount_text(int(self.unit_cost_units[i]))
+            price = _amount_text(int(self.list_price_units[i]))
+            for d in range(int(first[i]), self.days):
+                if not self.active[i, d]:
+                    continue
+                day = self.start + timedelta(days=d)
+                yield [sku, day.isoformat(), str(int(self.units[i, d])), cost, price]
+
+
+def _amount_text(units: int) -> str:
+    """'6.00' for whole cents, every digit otherwise ('1.2345'): exact, and readable in a CSV."""
+    amount = from_units(units)
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else str(amount.normalize())
+
+
+def frames(session: Session, today: date, *, first: date | None = None) -> DemandFrames:
+    """Read the daily demand history of every SKU up to (not including) the business day `today`."""
+    settings = store_settings(session)
+    tz = settings.timezone
+    variants = session.execute(
+        select(
+            m.Variant.id,
+            m.Variant.sku,
+            m.Variant.is_bundle,
+            m.Variant.price,
+            m.Variant.unit_cost,
+            m.Variant.launched_on,
+            m.Variant.discontinued_on,
+            m.Product.handle,
+            m.Product.category,
+            m.Product.launched_on,
+        )
+        .join(m.Product, m.Product.id == m.Variant.product_id)
+        .order_by(m.Variant.sku)
+    ).all()
+    position = {row[0]: i for i, row in enumerate(variants)}
+    n = len(variants)
+
+    if first is None:
+        # Demand history starts with the first sale; stock moved earlier still counts from day one.
+        first = session.scalar(select(func.min(m.Order.order_date))) or today
+    first = min(first, today)
+    n_days = (today - first).days
+    starts = np.array(
+        [
+            np.datetime64(day_start(first + timedelta(days=d), tz).replace(tzinfo=None), "us")
+            for d in range(n_days + 1)
+        ]
+    )
+
+    components: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for bundle_id, component_id, quantity in session.execute(
+        select(
+            m.BundleComponent.bundle_variant_id,
+            m.BundleComponent.component_variant_id,
+            m.BundleComponent.quantity,
+        )
+    ):
+        if bundle_id in position and component_id in position:
+            components[position[bundle_id]].append((position[component_id], int(quantity)))
+
+    locations = session.execute(
+        select(m.Location.id, m.Location.code, m.Location.kind).order_by(m.Location.id)
+    ).all()
+    location_code = {row[0]: row[1] for row in locations}
+    default_location = next(
+        (row[1] for row in locations if row[2] == "warehouse"), locations[0][1] if locations else ""
+    )
+    fba_location = next((row[1] for row in locations if row[2] == "fba"), default_location)
+    channels = dict(session.execute(select(m.Channel.id, m.Channel.code)).all())
+    channel_kind = dict(session.execute(select(m.Channel.id, m.Channel.kind)).all())
+
+    def grid() -> np.ndarray:
+        return np.zeros((n, n_days), dtype=np.int64)
+
+    units = grid()
+    by_channel: dict[str, np.ndarray] = {}
+    by_location: dict[str, np.ndarray] = {code: grid() for code in location_code.values()}
+    revenue = grid()
+    direct_units = grid()
+
+    # Where a line's stock came from: its sale movements' location, else the channel's usual one.
+    shipped_from = dict(
+        session.execute(
+            select(m.StockMovement.order_line_id, m.StockMovement.location_id)
+            .where(m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_not(None))
+            .distinct()
+        ).all()
+    )
+    lines = session.execute(
+        select(
+            m.OrderLine.id,
+            m.OrderLine.variant_id,
+            m.OrderLine.quantity,
+            m.OrderLine.unit_price,
+            m.OrderLine.discount,
+            m.Order.order_date,
+            m.Order.channel_id,
+            m.Order.id,
+        )
+        .join(m.Order, m.Order.id == m.OrderLine.order_id)
+        .where(
+            m.Order.cancelled_at.is_(None),
+            m.Order.fulfillment_status != "cancelled",
+            m.Order.order_date >= first,
+            m.Order.order_date < today,
+            m.OrderLine.variant_id.is_not(None),
+        )
+    ).all()
+    codes_per_channel_day: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    orders_per_channel_day: dict[tuple[int, int], set[int]] = defaultdict(set)
+    sells_on: dict[int, set[int]] = defaultdict(set)
+    for line_id, variant_id, quantity, unit_price, discount, order_date, channel_id, order_id in lines:
+        v = position.get(variant_id) if variant_id is not None else None
+        if v is None:
+            continue
+        d = (order_date - first).days
+        orders_per_channel_day[(channel_id, d)].add(order_id)
+        q = int(quantity)
+        location = location_code.get(shipped_from.get(line_id, -1)) or (
+            fba_location if channel_kind.get(channel_id) in FBA_CHANNEL_KINDS else default_location
+        )
+        code = channels[channel_id]
+        if code not in by_channel:
+            by_channel[code] = grid()
+        sells_on[v].add(channel_id)
+        direct_units[v, d] += q
+        revenue[v, d] += to_units(unit_price * q - discount)
+        for part, count in [(v, 1), *components.get(v, [])]:
+            units[part, d] += q * count
+            by_channel[code][part, d] += q * count
+            by_location[location][part, d] += q * count
+            if part != v:
+                sells_on[part].add(channel_id)
+    # Codes count once per order.
+    order_codes = session.execute(
+        select(m.Order.id, m.Order.channel_id, m.Order.order_date, m.Order.discount_codes).where(
+            m.Order.discount_codes.is_not(None), m.Order.order_date >= first, m.Order.order_date < today
+        )
+    ).all()
+    for _, channel_id, order_date, codes in order_codes:
+        d = (order_date - first).days
+        for code in {c.strip().upper() for c in (codes or "").split(",") if c.strip()}:
+            codes_per_channel_day[(channel_id, d)][code] += 1
+    promoted_channel_day: set[tuple[int, int]] = set()
+    for key, counts in codes_per_channel_day.items():
+        orders = len(orders_per_channel_day.get(key, ()))
+        if orders and any(
+            c >= PROMOTION_MIN_ORDERS and c / orders >= PROMOTION_MIN_SHARE for c in counts.values()
+        ):
+            promoted_channel_day.add(key)
+    promoted = np.zeros((n, n_days), dtype=bool)
+    for channel_id, d in promoted_channel_day:
+        for v, channels_of_v in sells_on.items():
+            if channel_id in channels_of_v:
+                promoted[v, d] = True
+
+    net_price = np.where(direct_units > 0, revenue // np.maximum(direct_units, 1), 0)
+
+    # Stock: every movement except sales counts from the first day starting at or after it.
+    change = {code: np.zeros((n, n_days + 1), dtype=np.int64) for code in location_code.values()}
+    seen_at = {code: np.zeros(n, dtype=bool) for code in location_code.values()}
+    first_seen = np.full(n, n_days, dtype=np.int64)
+    movements = session.execute(
+        select(
+            m.StockMovement.variant_id,
+            m.StockMovement.location_id,
+            m.StockMovement.quantity,
+            m.StockMovement.moved_at,
+        )
+        .where(m.StockMovement.kind != "sale")
+        .where(m.StockMovement.moved_at < day_start(today, tz))
+    ).all()
+    if movements:
+        moved = np.array(
+            [ensure_utc(row[3]).replace(tzinfo=None) for row in movements], dtype="datetime64[us]"
+        )
+        effective = np.searchsorted(starts, moved, side="left")
+        # The business day the movement happened on (the one it counts from, for one at midnight).
+        happened = np.maximum(np.searchsorted(starts, moved, side="right") - 1, 0)
+        for (variant_id, location_id, quantity, _), day, on in zip(
+            movements, effective.tolist(), happened.tolist(), strict=True
+        ):
+            v = position.get(variant_id)
+            place = location_code.get(location_id)
+            if v is None or place is None:
+                continue
+            change[place][v, min(day, n_days)] += int(quantity)
+            seen_at[place][v] = True
+            first_seen[v] = min(first_seen[v], on)
+    # Sale movements without an order line (a manual sale) count from their own day like the rest.
+    for variant_id, location_id, quantity, moved_at in session.execute(
+        select(
+            m.StockMovement.variant_id,
+            m.StockMovement.location_id,
+            m.StockMovement.quantity,
+            m.StockMovement.moved_at,
+        )
+        .where(m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_(None))
+        .where(m.StockMovement.moved_at < day_start(today, tz))
+    ):
+        v, place = position.get(variant_id), location_code.get(location_id)
+        if v is None or place is None:
+            continue
+        d = (business_day(moved_at, tz) - first).days
+        if 0 <= d < n_days:
+            by_location[place][v, d] -= int(quantity)  # quantity is negative: units taken
+    for code in location_code.values():
+        for (variant_id,) in session.execute(
+            select(m.StockLevel.variant_id)
+            .join(m.Location, m.Location.id == m.StockLevel.location_id)
+            .where(m.Location.code == code)
+        ):
+            v = position.get(variant_id)
+            if v is not None:
+                seen_at[code][v] = True
+
+    active = np.zeros((n, n_days), dtype=bool)
+    day_index = np.arange(n_days)
+    first_sale = (
+        np.where(units.any(axis=1), units.argmax(axis=1), n_days) if n_days else np.zeros(n, np.int64)
+    )
+    for i, row in enumerate(variants):
+        launched = row[5] or row[9]
+        begin = (launched - first).days if launched else int(min(first_sale[i], first_seen[i]))
+        end = (row[6] - first).days if row[6] else n_days
+        active[i] = (day_index >= begin) & (day_index < end)
+
+    available: dict[str, np.ndarray] = {}
+    stocked_out: dict[str, np.ndarray] = {}
+    bundles = np.array([bool(row[2]) for row in variants], dtype=bool)
+    for code in location_code.values():
+        # Available when day d begins = movements effective by d, less units sold before d.
+        received = np.cumsum(change[code], axis=1)[:, :n_days]
+        sold_before = np.cumsum(by_location[code], axis=1) - by_location[code]
+        level = received - sold_before
+        for bundle, parts in components.items():
+            # A bundle is as available as its scarcest component.
+            level[bundle] = np.min([level[part] // count for part, count in parts], axis=0)
+        available[code] = level
+        sold_out = (level - by_location[code] <= 0) & (by_location[code] > 0)
+        sellable = active & seen_at[code][:, None]
+        for bundle, parts in components.items():
+            sellable[bundle] = active[bundle] & np.all([seen_at[code][part] for part, _ in parts], axis=0)
+        stocked_out[code] = sellable & ((level <= 0) | sold_out)
+
+    cost = np.full(n, -1, dtype=np.int64)
+    for i, row in enumerate(variants):
+        if row[4] is not None:
+            cost[i] = to_units(row[4])
+    for variant_id, unit_cost in session.execute(
+        select(m.SupplierTerm.variant_id, m.SupplierTerm.unit_cost).where(
+            m.SupplierTerm.is_preferred.is_(True)
+        )
+    ):
+        v = position.get(variant_id)
+        if v is not None and cost[v] < 0:
+            cost[v] = to_units(unit_cost)
+    for bundle, parts in components.items():
+        if cost[bundle] < 0 and all(cost[p] >= 0 for p, _ in parts):
+            cost[bundle] = sum(int(cost[p]) * k for p, k in parts)
+
+    return DemandFrames(
+        start=first,
+        days=n_days,
+        currency=settings.currency,
+        timezone=tz,
+        sku=[row[1] for row in variants],
+        variant_id=np.array([row[0] for row in variants], dtype=np.int64),
+        product=[row[7] for row in variants],
+        category=[row[8] for row in variants],
+        is_bundle=bundles,
+        list_price_units=np.array([to_units(row[3]) for row in variants], dtype=np.int64),
+        unit_cost_units=cost,
+        units=units,
+        by_channel=by_channel,
+        by_location=by_location,
+        available=available,
+        stocked_out=stocked_out,
+        active=active,
+        promoted=promoted,
+        net_price_units=net_price,
+        bundle_components=dict(components),
+    )
+
+
+def stockout_agreement(
+    frames_: DemandFrames, truth_days: Mapping[tuple[str, str], Iterable[str]]
+) -> dict[str, float | int]:
+    """Compare detected stocked-out (sku, location, day) cells with known ones (e.g. the demo's truth).
+
+    Only physical SKUs are compared; a bundle's outage follows from its components'."""
+    known: set[tuple[str, str, int]] = set()
+    for (sku, location), days_ in truth_days.items():
+        for text in days_:
+            d = (date.fromisoformat(text) - frames_.start).days
+            if 0 <= d < frames_.days:
+                known.add((sku, location, d))
+    detected: set[tuple[str, str, int]] = set()
+    compared = 0
+    for code, flags in frames_.stocked_out.items():
+        for i in np.flatnonzero(~frames_.is_bundle).tolist():
+            compared += int(frames_.active[i].sum())
+            for d in np.flatnonzero(flags[i]).tolist():
+                detected.add((frames_.sku[i], code, d))
+    known = {k for k in known if not frames_.is_bundle[frames_.index()[k[0]]]} if known else known
+    both = len(known & detected)
+    union = len(known | detected)
+    return {
+        "known": len(known),
+        "detected": len(detected),
+        "both": both,
+        "recall": both / len(known) if known else 1.0,
+        "precision": both / len(detected) if detected else 1.0,
+        "jaccard": both / union if union else 1.0,
+        "cells_compared": compared,
+    }

@@ -1,0 +1,426 @@
+"""Demand forecasts per SKU with statsforecast: the model is chosen per SKU by a short rolling backtest
+among methods suited to its demand class, with prediction intervals from the backtest errors.
+
+Input and output are long tables (`unique_id, ds, y`). Stocked-out periods are censored (demand
+unknown), promotions lift demand by a learned multiplier, and short or new SKUs borrow the yearly
+shape of their product or category profile.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sasame.inventory.classify import demand_class
+
+# Periods in the weekly and yearly cycles per pandas frequency alias.
+WEEKLY_SEASON = {"D": 7}
+YEARLY_SEASON = {"D": 365, "W": 52, "M": 12, "MS": 12, "ME": 12}
+PERIODS_PER_YEAR = {"D": 365, "W": 52, "M": 12, "MS": 12, "ME": 12}
+
+# Fewer observations than this: no model selection, a plain average (a model fitted on 3 points is noise).
+MIN_MODEL_LENGTH = 8
+REGULAR_MODELS = ("AutoETS", "Theta", "SeasonalNaive", "SES", "SeasonalES")
+INTERMITTENT_MODELS = ("CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA")
+FALLBACK_MODEL = "Average"
+PROMO_UPLIFT_BOUNDS = (1.0, 5.0)
+
+
+@dataclass
+class Forecast:
+    """Per-period forecasts with intervals, and what the policy needs about each SKU."""
+
+    table: pd.DataFrame  # unique_id, ds, mean, lo, hi (interval at `level`)
+    model: dict[str, str] = field(default_factory=dict)
+    demand_class: dict[str, str] = field(default_factory=dict)
+    sigma: dict[str, float] = field(default_factory=dict)
+    uplift: dict[str, float] = field(default_factory=dict)
+
+
+def _season(freq: str, length: int) -> int:
+    """Weekly cycle for daily data with two full weeks; yearly cycle for weekly/monthly with two years."""
+    base = freq.upper().rstrip("S") if freq.upper() not in ("MS",) else "M"
+    if base == "D":
+        return 7 if length >= 14 else 1
+    yearly = YEARLY_SEASON.get(base, 1)
+    return yearly if length >= 2 * yearly else 1
+
+
+def _build_models(names: tuple[str, ...], season: int) -> list[Any]:
+    from statsforecast.models import (
+        ADIDA,
+        IMAPA,
+        TSB,
+        AutoETS,
+        CrostonClassic,
+        CrostonSBA,
+        SeasonalExponentialSmoothingOptimized,
+        SeasonalNaive,
+        SimpleExponentialSmoothingOptimized,
+        Theta,
+    )
+
+    factories = {
+        # ETS without trend (additive seasonality when there is a cycle): a full ZZZ search costs 100x
+        # more without numba, and damped or not, trends extrapolated over a lead time overshoot stock.
+        "AutoETS": lambda: AutoETS(
+            season_length=season, model="ANA" if season > 1 else "ANN", alias="AutoETS"
+        ),
+        "Theta": lambda: Theta(season_length=season, alias="Theta"),
+        "SeasonalNaive": lambda: SeasonalNaive(season_length=season, alias="SeasonalNaive"),
+        "SES": lambda: SimpleExponentialSmoothingOptimized(alias="SES"),
+        "SeasonalES": lambda: SeasonalExponentialSmoothingOptimized(season_length=season, alias="SeasonalES"),
+        "CrostonClassic": lambda: CrostonClassic(alias="CrostonClassic"),
+        "CrostonSBA": lambda: CrostonSBA(alias="CrostonSBA"),
+        "TSB": lambda: TSB(alpha_d=0.1, alpha_p=0.1, alias="TSB"),
+        "ADIDA": lambda: ADIDA(alias="ADIDA"),
+        "IMAPA": lambda: IMAPA(alias="IMAPA"),
+    }
+    return [factories[name]() for name in names]
+
+
+def _statsforecast_freq(freq: str) -> str | int:
+    return {"D": "D", "W": "W", "M": "MS", "MS": "MS", "ME": "ME"}.get(freq.upper(), freq)
+
+
+def _impute_censored(values: np.ndarray, season: int) -> np.ndarray:
+    """Fill unknown (censored) periods from the same position in nearby cycles, else the overall mean.
+
+    A stocked-out day's demand is not zero; the best unbiased guess from the data the model may use is
+    what the same weekday (or month) sold when stock was there.
+    """
+    result = values.copy()
+    known = np.isfinite(values)
+    if known.all():
+        return result
+    overall = float(values[known].mean()) if known.any() else 0.0
+    for index in np.flatnonzero(~known):
+        if season > 1:
+            same = values[index % season :: season]
+            same = same[np.isfinite(same)]
+            result[index] = float(same[-8:].mean()) if len(same) else overall
+        else:
+            window = values[max(0, index - 8) : index + 8]
+            window = window[np.isfinite(window)]
+            result[index] = float(window.mean()) if len(window) else overall
+    return result
+
+
+def _promo_uplift(values: np.ndarray, promo: np.ndarray) -> float:
+    """Mean demand on promotion over mean demand without, bounded; 1 when either side has no data."""
+    known = np.isfinite(values)
+    on = values[known & promo]
+    off = values[known & ~promo]
+    if len(on) == 0 or len(off) == 0 or off.mean() <= 0:
+        return 1.0
+    # Shrink towards no uplift when few promotion periods were seen.
+    raw = float(on.mean() / off.mean())
+    weight = len(on) / (len(on) + 3.0)
+    low, high = PROMO_UPLIFT_BOUNDS
+    return min(max(1.0 + weight * (raw - 1.0), low), high)
+
+
+def _yearly_profile(frame: pd.DataFrame, freq: str) -> np.ndarray | None:
+    """Multiplicative month-of-year index (12 values, mean 1) from `ds, y`; None with under a year."""
+    if frame.empty:
+        return None
+    span = (frame["ds"].max() - frame["ds"].min()).days
+    if span < 360:
+        return None
+    by_month = frame.groupby(frame["ds"].dt.month)["y"].mean()
+    if len(by_month) < 12 or by_month.mean() <= 0:
+        return None
+    index = (by_month / by_month.mean()).reindex(range(1, 13)).to_numpy(dtype=float)
+    # Shrink halfway to flat: a profile from one or two years is noisy.
+    return 0.5 + 0.5 * index
+
+
+def _history_arrays(history: pd.DataFrame, censored: pd.Series | None) -> pd.DataFrame:
+    frame = history[["unique_id", "ds", "y"]].copy()
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    frame["y"] = frame["y"].astype(float)
+    if censored is not None:
+        mask = censored.reindex(history.index).fillna(False).to_numpy(dtype=bool)
+        frame.loc[mask, "y"] = np.nan
+    return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    freq: str = "D",
+    level: int = 90,
+    censored: pd.Series | None = None,
+    promotions: pd.DataFrame | None = None,
+    profiles: Mapping[str, str] | None = None,
+    models: Mapping[str, str] | None = None,
+    sigma: Mapping[str, float] | None = None,
+    backtest_windows: int = 2,
+) -> Forecast:
+    """Forecast `horizon` periods for every `unique_id` in `history` (columns unique_id, ds, y).
+
+    `censored` (aligned with `history`) marks periods whose demand is unknown because stock ran out;
+    they are excluded from fitting. `promotions` has unique_id, ds, promo (bool) for past and future
+    periods. `profiles` maps a SKU to the profile (product or category) whose yearly shape it borrows
+    when it has less than a year of its own history. `models` skips the selection backtest and reuses
+    earlier choices, and `sigma` earlier error spreads (with both, a re-fit is one fit per SKU: the
+    backtest updates cheaply between full re-selections this way).
+    """
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1 period")
+    frame = _history_arrays(history, censored)
+    base_freq = "M" if freq.upper() in ("MS", "ME") else freq.upper()
+    sf_freq = _statsforecast_freq(base_freq)
+    offset = pd.tseries.frequencies.to_offset(sf_freq)
+    z = NormalDist().inv_cdf(0.5 + level / 200.0)
+
+    promo_lookup: dict[tuple[str, pd.Timestamp], bool] = {}
+    if promotions is not None and not promotions.empty:
+        for uid, ds, promo in zip(
+            promotions["unique_id"].astype(str),
+            pd.to_datetime(promotions["ds"]),
+            promotions["promo"].astype(bool),
+            strict=True,
+        ):
+            promo_lookup[(uid, ds)] = promo
+
+    profile_shapes: dict[str, np.ndarray | None] = {}
+    if profiles and base_freq in ("D", "W"):
+        mapped = frame.assign(profile=frame["unique_id"].map(profiles))
+        for profile, group in mapped.dropna(subset=["profile"]).groupby("profile"):
+            total = group.dropna(subset=["y"]).groupby("ds", as_index=False)["y"].sum()
+            profile_shapes[str(profile)] = _yearly_profile(total, base_freq)
+
+    result = Forecast(table=pd.DataFrame(columns=["unique_id", "ds", "mean", "lo", "hi"]))
+    fitted_inputs: list[pd.DataFrame] = []
+    simple_rows: list[pd.DataFrame] = []
+    adjustments: dict[str, tuple[float, np.ndarray | None, np.ndarray, list[pd.Timestamp]]] = {}
+
+    for uid, group in frame.groupby("unique_id", sort=True):
+        uid = str(uid)
+        values = group["y"].to_numpy(dtype=float)
+        dates = list(group["ds"])
+        future = list(pd.date_range(dates[-1] + offset, periods=horizon, freq=sf_freq)) if dates else []
+        # Periods before the first sale are before the SKU was listed, not evidence of zero demand.
+        sold = np.flatnonzero(np.nan_to_num(values) > 0)
+        if len(sold) and sold[0] > 0:
+            values, dates = values[sold[0] :], dates[sold[0] :]
+        known = values[np.isfinite(values)]
+        result.demand_class[uid] = demand_class(known)
+        season = _season(base_freq, len(values))
+
+        promo_past = np.array([promo_lookup.get((uid, d), False) for d in dates], dtype=bool)
+        promo_future = np.array([promo_lookup.get((uid, d), False) for d in future], dtype=bool)
+        uplift = _promo_uplift(values, promo_past) if promo_past.any() else 1.0
+        result.uplift[uid] = uplift
+        adjusted = np.where(promo_past, values / uplift, values)
+
+        yearly: np.ndarray | None = None
+        if base_freq in ("D", "W"):
+            own = _yearly_profile(pd.DataFrame({"ds": dates, "y": adjusted}).dropna(), base_freq)
+            yearly = own if own is not None else profile_shapes.get(str((profiles or {}).get(uid)))
+        if yearly is not None:
+            months_past = np.array([d.month for d in dates]) - 1
+            adjusted = adjusted / yearly[months_past]
+        future_factor = np.where(promo_future, uplift, 1.0)
+        if yearly is not None:
+            future_factor = future_factor * yearly[np.array([d.month for d in future]) - 1]
+        adjustments[uid] = (uplift, yearly, future_factor, future)
+
+        filled = _impute_censored(adjusted, season)
+        if (
+            len(known) < MIN_MODEL_LENGTH or np.nanmax(np.abs(filled - filled[0])) == 0
+            if len(filled)
+            else True
+        ):
+            simple_rows.append(_average_forecast(uid, filled, future, future_factor, z, result))
+            continue
+        fitted_inputs.append(pd.DataFrame({"unique_id": uid, "ds": dates, "y": filled, "season": season}))
+
+    tables = [frame_ for frame_ in simple_rows if not frame_.empty]
+    if fitted_inputs:
+        inputs = pd.concat(fitted_inputs, ignore_index=True)
+        tables.extend(
+            _model_forecasts(
+                inputs, horizon, sf_freq, z, models, sigma, backtest_windows, adjustments, result
+            )
+        )
+    if tables:
+        table = pd.concat(tables, ignore_index=True)
+        result.table = table.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    return result
+
+
+def _average_forecast(
+    uid: str, values: np.ndarray, future: list[pd.Timestamp], factor: np.ndarray, z: float, result: Forecast
+) -> pd.DataFrame:
+    """Too little (or flat) history: the recent mean, with a Poisson-like spread when data give none."""
+    recent = values[-28:] if len(values) else np.array([0.0])
+    mean = float(recent.mean()) if len(recent) else 0.0
+    if len(recent) >= 3 and recent.std() > 0:
+        sigma = float(recent.std(ddof=1))
+    else:
+        sigma = math.sqrt(mean) if mean > 0 and len(recent) < 3 else 0.0
+    result.model[uid] = FALLBACK_MODEL
+    result.sigma[uid] = sigma
+    means = mean * factor
+    return pd.DataFrame(
+        {
+            "unique_id": uid,
+            "ds": future,
+            "mean": means,
+            "lo": np.maximum(means - z * sigma, 0.0),
+            "hi": means + z * sigma,
+        }
+    )
+
+
+def _model_forecasts(
+    inputs: pd.DataFrame,
+    horizon: int,
+    sf_freq: str | int,
+    z: float,
+    chosen: Mapping[str, str] | None,
+    known_sigma: Mapping[str, float] | None,
+    windows: int,
+    adjustments: Mapping[str, tuple[float, np.ndarray | None, np.ndarray, list[pd.Timestamp]]],
+    result: Forecast,
+) -> list[pd.DataFrame]:
+
+    tables: list[pd.DataFrame] = []
+    intermittent = {uid for uid, cls in result.demand_class.items() if cls in ("intermittent", "lumpy")}
+    for (season, family), group in inputs.groupby(
+        [inputs["season"], inputs["unique_id"].isin(intermittent)], sort=True
+    ):
+        family_names: tuple[str, ...] = INTERMITTENT_MODELS if family else REGULAR_MODELS
+        data = group[["unique_id", "ds", "y"]].reset_index(drop=True)
+        lengths = data.groupby("unique_id").size()
+        # Reuse an earlier choice when it belongs to the SKU's current family; a SKU whose class changed
+        # since, or a new one, goes through selection.
+        picks = {
+            str(uid): chosen[str(uid)]
+            for uid in lengths.index
+            if chosen is not None and chosen.get(str(uid)) in family_names
+        }
+        errors: dict[str, np.ndarray] = {}
+        to_select = [uid for uid in lengths.index if str(uid) not in picks]
+        to_score = [
+            uid
+            for uid in lengths.index
+            if str(uid) in picks and (known_sigma is None or str(uid) not in known_sigma)
+        ]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if to_select:
+                selection = data[data["unique_id"].isin(to_select)]
+                picks.update(_select(selection, family_names, int(season), horizon, sf_freq, windows, errors))
+            if to_score:
+                # Errors of the chosen model only: one backtest per model over the SKUs that use it.
+                for name, uids in _by_model({str(uid): picks[str(uid)] for uid in to_score}).items():
+                    subset = data[data["unique_id"].isin(uids)]
+                    _select(subset, (name,), int(season), horizon, sf_freq, windows, errors)
+            futures = []
+            for name, uids in _by_model({str(uid): picks[str(uid)] for uid in lengths.index}).items():
+                subset = data[data["unique_id"].isin(uids)]
+                engine = _engine((name,), int(season), sf_freq)
+                future = engine.forecast(df=subset, h=horizon)
+                future = future.reset_index() if "unique_id" not in future.columns else future
+                futures.append(future.rename(columns={name: "model_mean"}).assign(model_name=name))
+        future_all = pd.concat(futures, ignore_index=True)
+        histories = {str(uid): rows.to_numpy(dtype=float) for uid, rows in data.groupby("unique_id")["y"]}
+        for uid, rows in future_all.groupby("unique_id", sort=True):
+            uid = str(uid)
+            name = str(rows["model_name"].iloc[0])
+            means = rows["model_mean"].to_numpy(dtype=float)
+            history = histories[uid]
+            if not np.all(np.isfinite(means)):
+                means = np.full(horizon, float(history[-28:].mean()))
+                name = FALLBACK_MODEL
+            means = np.maximum(means, 0.0)
+            residuals = errors.get(uid)
+            if residuals is not None and len(residuals) >= 2:
+                sigma = float(np.sqrt(np.mean(residuals**2)))
+            elif known_sigma is not None and uid in known_sigma:
+                sigma = float(known_sigma[uid])
+            else:
+                sigma = float(np.std(np.diff(history))) / math.sqrt(2) if len(history) > 2 else 0.0
+            _, _, factor, dates = adjustments[uid]
+            means = means * factor
+            result.model[uid] = name
+            result.sigma[uid] = sigma
+            if residuals is not None and len(residuals) >= 20:
+                tail = (1 - (2 * NormalDist().cdf(z) - 1)) / 2
+                low_q, high_q = np.quantile(residuals, [tail, 1 - tail])
+                lo, hi = means + low_q * factor, means + high_q * factor
+            else:
+                lo, hi = means - z * sigma * factor, means + z * sigma * factor
+            tables.append(
+                pd.DataFrame(
+                    {
+                        "unique_id": uid,
+                        "ds": dates,
+                        "mean": means,
+                        "lo": np.maximum(lo, 0.0),
+                        "hi": np.maximum(hi, means),
+                    }
+                )
+            )
+    return tables
+
+
+def _engine(names: tuple[str, ...], season: int, sf_freq: str | int) -> Any:
+    """StatsForecast over `names`; a series a model cannot fit (ETS on a degenerate one) gets SES."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import SimpleExponentialSmoothingOptimized
+
+    return StatsForecast(
+        models=_build_models(names, season),
+        freq=sf_freq,
+        n_jobs=1,
+        fallback_model=SimpleExponentialSmoothingOptimized(),
+    )
+
+
+def _by_model(picks: Mapping[str, str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for uid, name in sorted(picks.items()):
+        grouped.setdefault(name, []).append(uid)
+    return grouped
+
+
+def _select(
+    data: pd.DataFrame,
+    names: tuple[str, ...],
+    season: int,
+    horizon: int,
+    sf_freq: str | int,
+    windows: int,
+    errors: dict[str, np.ndarray],
+) -> dict[str, str]:
+    """Rolling-origin backtest of `names` on each series: the lowest mean absolute error wins.
+
+    Fills `errors` with the winner's backtest errors (y - forecast), from which sigma and the
+    intervals come. Series too short for the backtest get the first candidate."""
+
+    lengths = data.groupby("unique_id").size()
+    cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
+    if int(lengths.min()) < cv_horizon * windows + MIN_MODEL_LENGTH:
+        return {str(uid): names[0] for uid in lengths.index}
+    engine = _engine(names, season, sf_freq)
+    cv = engine.cross_validation(df=data, h=cv_horizon, step_size=cv_horizon, n_windows=windows)
+    cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+    for name in names:
+        cv[name] = cv[name].fillna(cv["y"].mean())
+    mae = pd.DataFrame({name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names})
+    picks = {str(uid): str(row.idxmin()) for uid, row in mae.iterrows()}
+    for uid, rows in cv.groupby("unique_id"):
+        errors[str(uid)] = (rows["y"] - rows[picks[str(uid)]]).to_numpy(dtype=float)
+    return picks

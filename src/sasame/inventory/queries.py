@@ -1,0 +1,284 @@
+"""Reads of the inventory engine: what the plan needs from the store, and the latest plan as saved."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from sasame import models as m
+from sasame.business.service import store_settings
+from sasame.core.clock import business_day
+from sasame.inventory.demand import DemandFrames, frames
+from sasame.inventory.lead_times import lead_times
+from sasame.inventory.plan import OpenOrder, PlanInputs, SupplyTerm
+
+OPEN_PURCHASE_ORDER_STATUSES = ("sent", "partial")
+
+
+def supply_terms(session: Session) -> dict[str, SupplyTerm]:
+    """SKU -> its preferred supplier term (the cheapest preferred one when several are marked)."""
+    rows = session.execute(
+        select(
+            m.Variant.sku,
+            m.Supplier.id,
+            m.Supplier.name,
+            m.Supplier.email,
+            m.SupplierTerm.supplier_sku,
+            m.SupplierTerm.unit_cost,
+            m.SupplierTerm.currency,
+            m.SupplierTerm.minimum_order_quantity,
+            m.SupplierTerm.case_pack,
+            m.SupplierTerm.quoted_lead_time_days,
+            m.SupplierTerm.is_preferred,
+        )
+        .join(m.Variant, m.Variant.id == m.SupplierTerm.variant_id)
+        .join(m.Supplier, m.Supplier.id == m.SupplierTerm.supplier_id)
+        .order_by(
+            m.Variant.sku, m.SupplierTerm.is_preferred.desc(), m.SupplierTerm.unit_cost, m.Supplier.name
+        )
+    ).all()
+    terms: dict[str, SupplyTerm] = {}
+    for row in rows:
+        if row[0] in terms:
+            continue
+        terms[row[0]] = SupplyTerm(
+            supplier_id=row[1],
+            supplier=row[2],
+            supplier_email=row[3],
+            supplier_sku=row[4],
+            unit_cost=row[5],
+            currency=row[6],
+            minimum_order_quantity=max(int(row[7]), 1),
+            case_pack=max(int(row[8]), 1),
+            quoted_lead_days=int(row[9]),
+        )
+    return terms
+
+
+def available_stock(session: Session) -> dict[str, dict[str, int]]:
+    """SKU -> location code -> units on hand less reserved."""
+    stock: dict[str, dict[str, int]] = defaultdict(dict)
+    for sku, code, on_hand, reserved in session.execute(
+        select(m.Variant.sku, m.Location.code, m.StockLevel.on_hand, m.StockLevel.reserved)
+        .join(m.Variant, m.Variant.id == m.StockLevel.variant_id)
+        .join(m.Location, m.Location.id == m.StockLevel.location_id)
+    ):
+        stock[sku][code] = int(on_hand) - int(reserved or 0)
+    return dict(stock)
+
+
+def open_orders(session: Session, timezone: str) -> dict[str, list[OpenOrder]]:
+    """SKU -> units still to come on sent or partly received purchase orders."""
+    remaining = m.PurchaseOrderLine.quantity_ordered - m.PurchaseOrderLine.quantity_received
+    found: dict[str, list[OpenOrder]] = defaultdict(list)
+    for sku, variant_id, supplier_id, units, ordered_at, expected_on in session.execute(
+        select(
+            m.Variant.sku,
+            m.Variant.id,
+            m.PurchaseOrder.supplier_id,
+            remaining,
+            m.PurchaseOrder.ordered_at,
+            m.PurchaseOrder.expected_on,
+        )
+        .join(m.PurchaseOrder, m.PurchaseOrder.id == m.PurchaseOrderLine.purchase_order_id)
+        .join(m.Variant, m.Variant.id == m.PurchaseOrderLine.variant_id)
+        .where(m.PurchaseOrder.status.in_(OPEN_PURCHASE_ORDER_STATUSES), remaining > 0)
+    ):
+        found[sku].append(
+            OpenOrder(variant_id, supplier_id, int(units), business_day(ordered_at, timezone), expected_on)
+        )
+    return dict(found)
+
+
+def in_transit(session: Session) -> dict[str, int]:
+    """SKU -> units shipped out to another location (transfer_out) that have not arrived (transfer_in)."""
+    shipped = func.sum(case((m.StockMovement.kind == "transfer_out", -m.StockMovement.quantity), else_=0))
+    arrived = func.sum(case((m.StockMovement.kind == "transfer_in", m.StockMovement.quantity), else_=0))
+    rows = session.execute(
+        select(m.Variant.sku, shipped, arrived)
+        .join(m.Variant, m.Variant.id == m.StockMovement.variant_id)
+        .where(m.StockMovement.kind.in_(("transfer_out", "transfer_in")))
+        .group_by(m.Variant.sku)
+    ).all()
+    return {sku: int(out or 0) - int(got or 0) for sku, out, got in rows if int(out or 0) > int(got or 0)}
+
+
+def plan_inputs(session: Session, today: date, *, demand: DemandFrames | None = None) -> PlanInputs:
+    """Gather everything `plan.build_plan` reads, for the business day `today`."""
+    timezone = store_settings(session).timezone
+    history = demand if demand is not None else frames(session, today)
+    titles = dict(session.execute(select(m.Variant.sku, m.Variant.title)).all())
+    return PlanInputs(
+        today=today,
+        frames=history,
+        titles=titles,
+        terms=supply_terms(session),
+        lead_times=lead_times(session),
+        on_hand=available_stock(session),
+        open_orders=open_orders(session, timezone),
+        in_transit=in_transit(session),
+        channel_kinds=dict(session.execute(select(m.Channel.code, m.Channel.kind)).all()),
+        location_kinds=dict(session.execute(select(m.Location.code, m.Location.kind)).all()),
+    )
+
+
+# --- the latest saved plan, as the dashboard shows it --------------------------------------------
+
+
+@dataclass
+class SavedPlan:
+    plan: m.InventoryPlan
+    suggestions: list[dict[str, Any]]
+
+
+def latest_plan(session: Session) -> SavedPlan | None:
+    """The most recent plan run with its suggestions (SKU, title and supplier names joined in)."""
+    plan = session.scalars(
+        select(m.InventoryPlan).order_by(m.InventoryPlan.made_at.desc(), m.InventoryPlan.id.desc()).limit(1)
+    ).first()
+    if plan is None:
+        return None
+    rows = session.execute(
+        select(m.ReorderSuggestion, m.Variant.sku, m.Variant.title, m.Supplier.name)
+        .join(m.Variant, m.Variant.id == m.ReorderSuggestion.variant_id)
+        .join(m.Supplier, m.Supplier.id == m.ReorderSuggestion.supplier_id)
+        .where(m.ReorderSuggestion.plan_id == plan.id)
+        .order_by(m.ReorderSuggestion.order_by, m.Supplier.name, m.Variant.sku)
+    ).all()
+    suggestions = [
+        {
+            "sku": sku,
+            "title": title,
+            "supplier": supplier,
+            "quantity": s.quantity,
+            "cost": s.cost,
+            "currency": s.currency,
+            "order_by": s.order_by,
+            "expected_on": s.expected_on,
+            "stockout_on": s.stockout_on,
+            "inventory_position": s.inventory_position,
+            "reorder_point": s.reorder_point,
+            "daily_demand": s.daily_demand,
+            "is_funded": s.is_funded,
+            "is_due": s.order_by <= plan.plan_date,
+        }
+        for s, sku, title, supplier in rows
+    ]
+    return SavedPlan(plan, suggestions)
+
+
+def forecast_skus(session: Session, plan_id: int) -> list[tuple[str, str]]:
+    """(sku, title) of every SKU the plan forecast, busiest first."""
+    busiest = func.sum(m.InventoryForecast.mean_units)
+    return [
+        (sku, title)
+        for sku, title, _ in session.execute(
+            select(m.Variant.sku, m.Variant.title, busiest)
+            .join(m.Variant, m.Variant.id == m.InventoryForecast.variant_id)
+            .where(m.InventoryForecast.plan_id == plan_id)
+            .group_by(m.Variant.sku, m.Variant.title)
+            .order_by(busiest.desc(), m.Variant.sku)
+        )
+    ]
+
+
+def forecast_vs_actual(
+    session: Session, sku: str, today: date, history_days: int = 120
+) -> dict[str, Any] | None:
+    """Daily units sold of one SKU over recent history and every saved forecast for those and later days.
+
+    Forecasts come from the latest plan for the days ahead and from earlier plans for days already
+    past, so the chart sets what was forecast against what sold."""
+    variant = session.scalars(select(m.Variant).where(m.Variant.sku == sku)).first()
+    if variant is None:
+        return None
+    first = today - timedelta(days=history_days)
+    history = frames(session, today, first=first)
+    i = history.index()[sku]
+    latest = session.scalar(select(func.max(m.InventoryPlan.id)))
+    rows = session.execute(
+        select(
+            m.InventoryForecast.forecast_date,
+            m.InventoryForecast.mean_units,
+            m.InventoryForecast.low_units,
+            m.InventoryForecast.high_units,
+            m.InventoryForecast.plan_id,
+            m.InventoryForecast.model,
+            m.InventoryForecast.level,
+        )
+        .where(m.InventoryForecast.variant_id == variant.id, m.InventoryForecast.forecast_date >= first)
+        .order_by(m.InventoryForecast.forecast_date, m.InventoryForecast.plan_id.desc())
+    ).all()
+    # Per day, the newest forecast made before that day (for the past) or by the latest plan.
+    chosen: dict[date, tuple[float, float, float]] = {}
+    model, level = None, None
+    for day, mean, low, high, plan_id, name, coverage in rows:
+        if day not in chosen:
+            chosen[day] = (mean, low, high)
+        if plan_id == latest:
+            model, level = name, coverage
+    days_ = sorted(set(history.dates) | set(chosen))
+    actual = {
+        history.start + timedelta(days=d): int(history.units[i, d])
+        for d in range(history.days)
+        if history.active[i, d]
+    }
+    censored = {history.start + timedelta(days=d) for d in range(history.days) if history.censored[i, d]}
+    return {
+        "sku": sku,
+        "title": variant.title,
+        "model": model,
+        "level": level,
+        "dates": [d.isoformat() for d in days_],
+        "actual": [actual.get(d) for d in days_],
+        "stocked_out": [d in censored for d in days_],
+        "mean": [round(chosen[d][0], 3) if d in chosen else None for d in days_],
+        "low": [round(chosen[d][1], 3) if d in chosen else None for d in days_],
+        "high": [round(chosen[d][2], 3) if d in chosen else None for d in days_],
+    }
+
+
+BACKTEST_METRICS = (
+    ("stockout_periods", "Stockout periods"),
+    ("fill_rate", "Fill rate"),
+    ("lost_sales_units", "Lost sales (units)"),
+    ("lost_sales_value", "Lost sales (value)"),
+    ("average_inventory_value", "Average inventory value"),
+    ("inventory_turns", "Inventory turns"),
+    ("orders", "Orders"),
+)
+
+
+def backtest_table(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Policies side by side from a `sasame inventory backtest --json` document, for the page."""
+    if not document:
+        return None
+    candidates = document.get("policies") or document.get("metrics") or document
+    policies = {
+        name: metrics
+        for name, metrics in candidates.items()
+        if isinstance(metrics, dict) and "fill_rate" in metrics
+    }
+    if not policies:
+        return None
+    rows = []
+    for key, label in BACKTEST_METRICS:
+        values = []
+        for metrics in policies.values():
+            value = metrics.get(key)
+            if isinstance(value, int | float) and key == "fill_rate":
+                values.append(f"{value:.2%}")
+            elif isinstance(value, int):
+                values.append(f"{value:,}")
+            elif isinstance(value, float):
+                values.append(f"{value:,.2f}")
+            else:
+                values.append("—")
+        rows.append({"label": label, "values": values})
+    comparison = document.get("comparison") if isinstance(document.get("comparison"), dict) else None
+    return {"policies": list(policies), "rows": rows, "comparison": comparison or {}}

@@ -1,0 +1,117 @@
+"""The Inventory page: what to order today, stockout risk, slow movers, forecast vs actual, the backtest.
+
+Routes parse the request, call inventory queries or services, and render; nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from sasame.business.service import store_settings
+from sasame.inventory import queries as inventory_queries
+from sasame.inventory.service import plan_date, run_plan
+from sasame.models import User
+from sasame.overview import queries as overview_queries
+from sasame.web.deps import api_user, db_session, now, page_user
+from sasame.web.pages import render
+
+pages = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
+api = APIRouter(prefix="/api/inventory", tags=["inventory"], dependencies=[Depends(api_user)])
+
+SessionDep = Annotated[Session, Depends(db_session)]
+NowDep = Annotated[datetime, Depends(now)]
+UserDep = Annotated[User, Depends(page_user)]
+SkuQuery = Annotated[str | None, Query(max_length=100)]
+
+
+def _chart(
+    session: Session, instant: datetime, plan_id: int | None, sku: str | None
+) -> dict[str, Any] | None:
+    skus = inventory_queries.forecast_skus(session, plan_id) if plan_id is not None else []
+    if not skus:
+        return None
+    chosen = sku if sku in {s for s, _ in skus} else skus[0][0]
+    data = inventory_queries.forecast_vs_actual(session, chosen, plan_date(session, instant))
+    return {"skus": skus, "selected": chosen, "data": data}
+
+
+@pages.get("/inventory")
+def inventory(
+    request: Request, session: SessionDep, user: UserDep, instant: NowDep, sku: SkuQuery = None
+) -> Response:
+    profile = store_settings(session)
+    saved = inventory_queries.latest_plan(session)
+    plan = saved.plan if saved else None
+    context = {
+        "user": user,
+        "store": profile,
+        "active": "inventory",
+        "rows": overview_queries.inventory_overview(session),
+        "plan": plan,
+        "suggestions": saved.suggestions if saved else [],
+        "risks": (plan.lists.get("stockout_risk") or []) if plan else [],
+        "slow_movers": [
+            {**row, "cash_tied_up": Decimal(row["cash_tied_up"])}
+            for row in (plan.lists.get("slow_movers") or [])
+        ]
+        if plan
+        else [],
+        "cash_tied_up": Decimal(str(plan.summary.get("cash_tied_up", "0"))) if plan else Decimal(0),
+        "transfers": (plan.lists.get("transfers") or []) if plan else [],
+        "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,
+        "chart": _chart(session, instant, plan.id if plan else None, sku),
+    }
+    return render(request, "inventory.html", context)
+
+
+@pages.post("/inventory/plan")
+def make_plan_now(session: SessionDep, instant: NowDep) -> Response:
+    """Re-plan now (the daily pipeline does it every morning anyway)."""
+    run_plan(session, instant)
+    return RedirectResponse("/inventory", status_code=303)
+
+
+@api.get("/forecast")
+def forecast_json(
+    session: SessionDep, instant: NowDep, sku: Annotated[str, Query(max_length=100)]
+) -> dict[str, Any]:
+    """Daily units sold and the saved forecasts (mean and interval) of one SKU."""
+    data = inventory_queries.forecast_vs_actual(session, sku, plan_date(session, instant))
+    if data is None:
+        raise HTTPException(status_code=404, detail=f"no SKU {sku}")
+    return data
+
+
+@api.get("/plan")
+def plan_json(session: SessionDep) -> dict[str, Any]:
+    """The latest saved plan: suggestions and the lists shown on the page (money as decimal strings)."""
+    saved = inventory_queries.latest_plan(session)
+    if saved is None:
+        return {"plan": None}
+    plan = saved.plan
+    return {
+        "plan": {
+            "plan_date": plan.plan_date.isoformat(),
+            "made_at": plan.made_at.isoformat(),
+            "currency": plan.currency,
+            "summary": {key: value for key, value in plan.summary.items() if key != "fits"},
+            "suggestions": [
+                {
+                    **s,
+                    "cost": {"amount": str(s["cost"]), "currency": s["currency"]},
+                    "order_by": s["order_by"].isoformat(),
+                    "expected_on": s["expected_on"].isoformat(),
+                    "stockout_on": s["stockout_on"].isoformat() if s["stockout_on"] else None,
+                }
+                for s in saved.suggestions
+            ],
+            **plan.lists,
+            "backtest": plan.backtest,
+        }
+    }

@@ -1,0 +1,116 @@
+"""Forecasts per SKU: model choice by demand class, censoring, promotions, profiles, and thin histories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sasame.inventory.forecast import FALLBACK_MODEL, INTERMITTENT_MODELS, REGULAR_MODELS, forecast
+
+DAYS = pd.date_range("2024-01-01", periods=120, freq="D")
+
+
+def _series(uid: str, values: np.ndarray | list[float], start: int = 0) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": uid, "ds": DAYS[start : start + len(values)], "y": values})
+
+
+def test_regular_and_intermittent_skus_get_models_from_their_class() -> None:
+    rng = np.random.default_rng(3)
+    weekly = 20 + 8 * (np.arange(120) % 7 >= 5)
+    history = pd.concat(
+        [
+            _series("regular", rng.poisson(weekly)),
+            _series("sparse", rng.poisson(0.25, 120) * rng.integers(1, 4, 120)),
+        ],
+        ignore_index=True,
+    )
+    result = forecast(history, horizon=14, level=90)
+    assert result.demand_class["regular"] == "smooth"
+    assert result.demand_class["sparse"] in ("intermittent", "lumpy")
+    assert result.model["regular"] in REGULAR_MODELS
+    assert result.model["sparse"] in INTERMITTENT_MODELS
+    table = result.table
+    assert list(table.columns) == ["unique_id", "ds", "mean", "lo", "hi"]
+    assert table.groupby("unique_id").size().to_dict() == {"regular": 14, "sparse": 14}
+    regular = table[table["unique_id"] == "regular"]
+    assert regular["ds"].iloc[0] == pd.Timestamp("2024-04-30")
+    assert (table["lo"] <= table["mean"]).all() and (table["mean"] <= table["hi"]).all()
+    # The weekly cycle survives: weekend days (Sat/Sun) forecast above weekdays.
+    weekend = regular["ds"].dt.dayofweek >= 5
+    assert regular.loc[weekend, "mean"].mean() > regular.loc[~weekend, "mean"].mean() + 4
+    assert 15 < regular["mean"].mean() < 30
+    assert result.sigma["regular"] > 0
+
+
+@pytest.mark.parametrize(
+    ("values", "mean", "sigma"),
+    [
+        ([7.0], 7.0, pytest.approx(7.0**0.5)),
+        ([0.0] * 30, 0.0, 0.0),
+        ([4.0] * 30, 4.0, 0.0),
+        ([2.0, 3.0], 2.5, pytest.approx(2.5**0.5)),
+    ],
+)
+def test_thin_flat_and_empty_histories_fall_back_without_crashing(
+    values: list[float], mean: float, sigma: object
+) -> None:
+    result = forecast(_series("thin", values), horizon=3)
+    assert result.model["thin"] == FALLBACK_MODEL
+    assert result.table["mean"].tolist() == [mean] * 3
+    assert result.sigma["thin"] == sigma
+
+
+def test_censored_days_are_not_read_as_zero_demand() -> None:
+    values = np.full(60, 10.0)
+    values[::3] = 12.0
+    values[40:50] = 0.0  # stocked out: sales were zero, demand was not
+    censored = pd.Series(False, index=range(60))
+    censored[40:50] = True
+    history = _series("sku", values)
+    naive = forecast(history, horizon=7)
+    honest = forecast(history, horizon=7, censored=censored)
+    assert honest.table["mean"].mean() > naive.table["mean"].mean()
+    assert honest.table["mean"].mean() == pytest.approx(values[values > 0].mean(), rel=0.1)
+
+
+def test_promotion_uplift_is_learned_and_applied_to_future_promotions() -> None:
+    rng = np.random.default_rng(5)
+    promo = np.zeros(120, dtype=bool)
+    promo[10::15] = True
+    values = rng.poisson(10, 120) * np.where(promo, 2.0, 1.0)
+    history = _series("sku", values)
+    future_days = pd.date_range(DAYS[-1] + pd.Timedelta(days=1), periods=4, freq="D")
+    promotions = pd.DataFrame(
+        {
+            "unique_id": "sku",
+            "ds": list(DAYS) + list(future_days),
+            "promo": [*list(promo), False, True, False, False],
+        }
+    )
+    result = forecast(history, horizon=4, promotions=promotions)
+    assert 1.5 < result.uplift["sku"] < 2.2
+    without = promotions.assign(promo=list(promo) + [False] * 4)
+    plain = forecast(history, horizon=4, promotions=without).table["mean"].tolist()
+    lifted = result.table["mean"].tolist()
+    assert lifted[1] == pytest.approx(plain[1] * result.uplift["sku"])
+    assert [lifted[0], lifted[2], lifted[3]] == pytest.approx([plain[0], plain[2], plain[3]])
+
+
+def test_new_sku_borrows_its_profiles_yearly_shape() -> None:
+    days = pd.date_range("2023-01-01", periods=730, freq="D")
+    q4 = np.where(days.month >= 10, 3.0, 1.0)
+    old = pd.DataFrame({"unique_id": "old", "ds": days, "y": 10 * q4})
+    new = pd.DataFrame({"unique_id": "new", "ds": days[180:240], "y": 10.0 + (np.arange(60) % 2)})
+    history = pd.concat([old, new], ignore_index=True)
+    plain = forecast(history, horizon=90)
+    shaped = forecast(history, horizon=90, profiles={"old": "cat", "new": "cat"})
+
+    def october(f):
+        return f.table[(f.table["unique_id"] == "new") & (f.table["ds"].dt.month == 10)]["mean"].mean()
+
+    def september(f):
+        return f.table[(f.table["unique_id"] == "new") & (f.table["ds"].dt.month == 9)]["mean"].mean()
+
+    assert october(shaped) > 1.5 * september(shaped)
+    assert october(plain) == pytest.approx(september(plain), rel=0.1)

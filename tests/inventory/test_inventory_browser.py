@@ -1,0 +1,105 @@
+"""The Inventory page's forecast chart really draws in a browser (Debian chromium via Playwright).
+
+Skips where /usr/bin/chromium is missing, like tests/web/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+from test_plan import fixed_forecaster
+from tiny_store import NOW, build
+
+from sasame.accounts.service import create_user
+from sasame.config import Settings
+from sasame.core.clock import fixed_clock
+from sasame.db import make_engine, upgrade
+from sasame.inventory.plan import PlanSettings
+from sasame.inventory.service import run_plan
+from sasame.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+EMAIL, PASSWORD = "owner@tiny.example", "a long enough password"
+CHART_STATE = """() => {
+    const chart = window.Chart && Chart.getChart("inventory-chart");
+    if (!chart) return null;
+    const datasets = chart.data.datasets.map(d => ({label: d.label, data: d.data}));
+    return {labels: chart.data.labels.length, datasets: datasets};
+}"""
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        if os.environ.get("SASAME_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"SASAME_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is missing")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build(engine)
+    with Session(engine) as session, session.begin():
+        create_user(session, EMAIL, PASSWORD, NOW)
+        run_plan(session, NOW, PlanSettings(service_level=0.9), forecaster=fixed_forecaster({}))
+    app = create_app(engine, Settings(database_url=url, secret_key="browser-test"), fixed_clock(NOW))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+        engine.dispose()
+
+
+def test_the_forecast_chart_draws_sales_forecast_and_interval(live_server: str):
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 1000})
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+            page.goto(live_server + "/inventory")
+            page.fill("#email", EMAIL)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(live_server + "/inventory")
+            page.wait_for_function(CHART_STATE)
+            chart = page.evaluate(CHART_STATE)
+            labels = [d["label"] for d in chart["datasets"]]
+            assert labels == ["Interval high", "Interval", "Forecast", "Sold", "Out of stock"]
+            data = {d["label"]: d["data"] for d in chart["datasets"]}
+            # 120 days of history end on 03-10; MUG sold 2 on 03-01 (day 110) and 3 on 03-02, was out
+            # on 03-02 and 03-03; the forecast starts on 03-11 (day 120) at 3 a day.
+            assert chart["labels"] == 120 + 56
+            assert data["Sold"][109:114] == [None, 2, None, None, 2]
+            assert data["Out of stock"][109:114] == [None, None, 3, 0, None]
+            assert data["Forecast"][119:121] == [None, 3] and data["Interval high"][120] == 4.28
+        finally:
+            browser.close()
+    assert problems == []

@@ -1,0 +1,85 @@
+"""`sasame inventory plan | demand | po draft` on the tiny store, at a fixed instant and forecast."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from test_plan import fixed_forecaster
+from tiny_store import NOW, build
+from typer.testing import CliRunner
+
+from sasame import models as m
+from sasame.cli import app
+from sasame.core.errors import UserError
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_url(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
+    build(engine)
+    monkeypatch.setattr("sasame.inventory.cli.system_clock", lambda: NOW)
+    monkeypatch.setattr("sasame.inventory.service._forecaster", lambda: fixed_forecaster({}))
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_plan_json_and_stored(store_url: str, engine: Engine):
+    result = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json", "--service-level", "0.9"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["today"] == "2025-03-11"
+    assert [(s["sku"], s["quantity"], s["cost"], s["order_by"]) for s in plan["suggestions"]] == [
+        ("MUG", 48, "288.00", "2025-03-11"),
+        ("TEE-S", 24, "192.00", "2025-03-15"),
+    ]
+    assert plan["purchase_orders"] == {"Acme": {"lines": 2, "units": 72, "cost": "480.00"}}
+    assert [r["sku"] for r in plan["stockout_risk"]] == ["MUG"]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == 1
+
+
+def test_plan_table_and_a_bad_budget(store_url: str):
+    result = runner.invoke(
+        app, ["inventory", "plan", "--db", store_url, "--no-save", "--service-level", "0.9"]
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # the terminal wraps long lines
+    assert "Plan for 2025-03-11: 2 reorder suggestions in the next 28 days" in text
+    assert "2 to order before the next review (480.00 USD), 1 at risk of a stockout" in text
+    bad = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--budget", "lots"])
+    assert isinstance(bad.exception, UserError)
+    assert str(bad.exception) == "--budget: 'lots' is not an amount like 5000.00"
+
+
+def test_demand_export_in_the_backtest_format(store_url: str, tmp_path: Path):
+    out = tmp_path / "demand.csv"
+    result = runner.invoke(app, ["inventory", "demand", "--db", store_url, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Wrote 30 rows to {out}"
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 30  # MUG, TEE-M and TEE-S, ten days each; the bundle is in its parts
+    assert {(r["sku"], r["date"], r["units"]) for r in rows if r["units"] != "0"} == {
+        ("MUG", "2025-03-01", "2"),
+        ("MUG", "2025-03-02", "3"),
+        ("MUG", "2025-03-04", "2"),
+        ("TEE-S", "2025-03-04", "2"),
+        ("TEE-S", "2025-03-05", "3"),
+    }
+
+
+def test_po_draft_writes_csv_pdf_and_email(store_url: str, tmp_path: Path):
+    result = runner.invoke(
+        app, ["inventory", "po", "draft", "--db", store_url, "--out", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    drafts = json.loads(result.output)
+    assert [(d["supplier"], d["number"], d["lines"]) for d in drafts] == [("Acme", "DRAFT-20250311-ACME", 2)]
+    for key in ("csv", "pdf", "email"):
+        assert Path(drafts[0][key]).exists()
+    assert Path(drafts[0]["pdf"]).read_bytes()[:4] == b"%PDF"

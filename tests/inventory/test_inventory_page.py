@@ -1,0 +1,121 @@
+"""The Inventory page and its JSON endpoints, logged in, over the tiny store's stored plan."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from test_plan import fixed_forecaster
+from tiny_store import NOW, build
+
+from sasame.accounts.service import create_user
+from sasame.config import Settings
+from sasame.core.clock import fixed_clock
+from sasame.inventory.plan import PlanSettings
+from sasame.inventory.service import run_plan
+from sasame.web.app import create_app
+
+EMAIL, PASSWORD = "owner@tiny.example", "a long enough password"
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def client(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    build(sqlite_engine)
+    monkeypatch.setattr("sasame.inventory.service._forecaster", lambda: fixed_forecaster({}))
+    with Session(sqlite_engine) as session, session.begin():
+        create_user(session, EMAIL, PASSWORD, NOW)
+        run_plan(session, NOW, PlanSettings(service_level=0.9))
+    app = create_app(sqlite_engine, Settings(database_url="sqlite://", secret_key="test"), fixed_clock(NOW))
+    with TestClient(app) as client:
+        yield client
+
+
+def log_in(client: TestClient) -> None:
+    token = csrf(client.get("/login").text)
+    response = client.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+
+
+def test_the_page_needs_a_login(client: TestClient):
+    response = client.get("/inventory", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_the_page_shows_the_plan_risks_slow_movers_and_the_chart(client: TestClient):
+    log_in(client)
+    html = client.get("/inventory").text
+    table = re.search(r'<table class="table" id="reorder-suggestions">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r'<tr( class="attention")? data-sku="([^"]+)">(.*?)</tr>', table, re.S)
+    assert [(bool(due), sku) for due, sku, _ in rows] == [(True, "MUG"), (False, "TEE-S")]
+    mug = rows[0][2]
+    assert "$288.00" in mug and "<strong>today</strong>" in mug and "Mar 23, 2025" in mug
+    assert "Mar 15, 2025" in rows[1][2]
+    risk = re.search(r'id="stockout-risk">(.*?)</table>', html, re.S).group(1)
+    assert "MUG" in risk and "2025-03-21" in risk and "94%" in risk
+    slow = re.search(r'id="slow-movers">(.*?)</table>', html, re.S).group(1)
+    assert "TEE-M" in slow and "$22.50" in slow and "no sales expected" in slow
+    chart = json.loads(re.search(r'id="inventory-forecast">(.*?)</script>', html, re.S).group(1))
+    assert chart["sku"] == "MUG" and chart["model"] == "Fixed" and chart["level"] == 90
+    day = chart["dates"].index("2025-03-02")
+    assert chart["actual"][day] == 3 and chart["stocked_out"][day] is True
+    first_forecast = chart["dates"].index("2025-03-11")
+    assert chart["mean"][first_forecast] == 3.0 and chart["high"][first_forecast] == 4.28
+    assert "/static/inventory.js" in html and client.get("/static/inventory.js").status_code == 200
+    assert "No backtest yet" in html
+
+
+def test_another_sku_and_the_json_endpoints(client: TestClient):
+    log_in(client)
+    assert '<option value="TEE-S" selected>' in client.get("/inventory?sku=TEE-S").text
+    data = client.get("/api/inventory/forecast", params={"sku": "TEE-S"}).json()
+    assert data["actual"][data["dates"].index("2025-03-05")] == 3
+    assert client.get("/api/inventory/forecast", params={"sku": "NOPE"}).status_code == 404
+    plan = client.get("/api/inventory/plan").json()["plan"]
+    assert plan["plan_date"] == "2025-03-11"
+    assert plan["suggestions"][0]["cost"] == {"amount": "288.0000", "currency": "USD"}
+
+
+def test_plan_again_needs_the_csrf_token(client: TestClient):
+    log_in(client)
+    assert client.post("/inventory/plan", follow_redirects=False).status_code == 403
+    token = csrf(client.get("/inventory").text)
+    response = client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/inventory"
+
+
+def test_the_latest_backtest_is_shown_per_policy(client: TestClient, sqlite_engine: Engine):
+    figures = {
+        "stockout_periods": 32,
+        "fill_rate": 0.904,
+        "lost_sales_units": 179.0,
+        "lost_sales_value": 4784.0,
+        "average_inventory_value": 354.8133,
+        "inventory_turns": 35.06,
+        "orders": 579,
+    }
+    document = {
+        "policies": {"sasame": figures, "manual": {**figures, "stockout_periods": 120, "fill_rate": 0.8}},
+        "comparison": {"stockout_periods_reduction_vs_manual": 0.7333},
+    }
+    with Session(sqlite_engine) as session, session.begin():
+        run_plan(session, NOW, PlanSettings(service_level=0.9), backtest=document)
+    log_in(client)
+    html = client.get("/inventory").text
+    table = re.search(r'id="backtest">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<th class="num">([^<]+)</th>', table) == ["sasame", "manual"]
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S))
+    assert re.findall(r'class="num">([^<]+)<', rows["Stockout periods"]) == ["32", "120"]
+    assert re.findall(r'class="num">([^<]+)<', rows["Fill rate"]) == ["90.40%", "80.00%"]
+    assert re.findall(r'class="num">([^<]+)<', rows["Average inventory value"]) == ["354.81", "354.81"]
+    assert "stockout periods reduction vs manual: 73.3%" in html

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy import func, select
 from sasame import models as m
 from sasame.db import make_engine, transaction, upgrade
 from sasame.demo.load import load_demo_store
+from sasame.finance.queries import pnl_by_channel_line_day
 from sasame.finance.service import reconcile_books
 from sasame.jobs.pipeline import run_pipeline
 
@@ -42,20 +42,7 @@ def main() -> None:
         posted = time.perf_counter()
         assert all(result.succeeded for result in results), [r.error for r in results]
         with transaction(engine) as session:
-            codes = dict(session.execute(select(m.Channel.id, m.Channel.code)).all())
-            cells: dict[tuple[str, str, date], int] = defaultdict(int)
-            for day, channel_id, line, amount in session.execute(
-                select(
-                    m.Posting.business_day,
-                    m.Posting.channel_id,
-                    m.LedgerAccount.pnl_line,
-                    func.sum(m.Posting.store_amount),
-                )
-                .join(m.LedgerAccount, m.LedgerAccount.id == m.Posting.account_id)
-                .where(m.LedgerAccount.pnl_line.is_not(None))
-                .group_by(m.Posting.business_day, m.Posting.channel_id, m.LedgerAccount.pnl_line)
-            ):
-                cells[(codes.get(channel_id, "unassigned"), line, day)] += int(-amount * 100)
+            cells = {key: int(amount * 100) for key, amount in pnl_by_channel_line_day(session).items()}
             truth = dict(
                 session.execute(
                     select(m.GroundTruth.key, m.GroundTruth.value).where(m.GroundTruth.kind == "daily_pnl")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from sasame import models as m
 from sasame.db import transaction
@@ -22,6 +22,7 @@ from sasame.demo.load import load_demo_store
 from sasame.demo.pnl_truth import LINES
 from sasame.demo.service import generate_demo_store
 from sasame.finance.pnl import compute_pnl
+from sasame.finance.queries import pnl_by_channel_line_day
 from sasame.finance.service import reconcile_books
 from sasame.jobs.pipeline import run_pipeline
 
@@ -47,22 +48,11 @@ def demo_store(engine: Engine, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 def ledger_cells(session) -> tuple[dict[tuple[str, str, date], int], dict[str, dict]]:
-    codes = {channel_id: code for channel_id, code in session.execute(select(m.Channel.id, m.Channel.code))}
-    cells: dict[tuple[str, str, date], int] = defaultdict(int)
-    for day, channel_id, line, amount in session.execute(
-        select(
-            m.Posting.business_day,
-            m.Posting.channel_id,
-            m.LedgerAccount.pnl_line,
-            func.sum(m.Posting.store_amount),
-        )
-        .join(m.LedgerAccount, m.LedgerAccount.id == m.Posting.account_id)
-        .where(m.LedgerAccount.pnl_line.is_not(None))
-        .group_by(m.Posting.business_day, m.Posting.channel_id, m.LedgerAccount.pnl_line)
-    ):
-        cents = -amount * 100
+    cells: dict[tuple[str, str, date], int] = {}
+    for key, amount in pnl_by_channel_line_day(session).items():
+        cents = amount * 100
         assert cents == int(cents), "a P&L amount finer than a cent"
-        cells[(codes.get(channel_id, "unassigned"), line, day)] += int(cents)
+        cells[key] = int(cents)
     truth = {
         key: value
         for key, value in session.execute(

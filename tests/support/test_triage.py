@@ -97,6 +97,20 @@ def test_cancel_a_shipped_order_says_it_is_too_late(engine: Engine, store: dict[
     assert result.actions == []
 
 
+def test_cancel_an_order_marked_fulfilled_without_a_shipment_goes_to_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # An import can say "fulfilled" before any parcel is recorded: too late to cancel, and no
+    # tracking to quote, so a person checks what left rather than the reply guessing.
+    with transaction(engine) as session:
+        order = session.scalars(select(m.Order).where(m.Order.number == "#1003")).one()
+        order.fulfillment_status = "fulfilled"
+    result = run(engine, "cancel", "Please cancel order #1003, I ordered by mistake.")
+    assert (result.intent, result.decision) == ("cancel_order", "draft")
+    assert result.reply_facts["can_modify"] is False
+    assert result.actions == []
+
+
 def test_product_question_gives_the_next_purchase_order_day(engine: Engine, store: dict[str, int]) -> None:
     result = run(
         engine, "size M", "When will the Linen Shirt in size M be back in stock?", sender="new@example.org"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -224,3 +225,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (Decimal, date)):
         return str(value) if isinstance(value, Decimal) else value.isoformat()
     return value
+
+
+def pnl_by_channel_line_day(session: Session) -> dict[tuple[str, str, date], Decimal]:
+    """Every P&L line's total per channel code and business day, straight from the postings (not the
+    rollup), signed as its effect on profit; postings without a channel count as "unassigned".
+    This is what the demo's ground truth is checked against."""
+    codes: dict[int | None, str] = dict(session.execute(select(m.Channel.id, m.Channel.code)).tuples().all())
+    cells: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
+    for day, channel_id, line, amount in session.execute(
+        select(
+            m.Posting.business_day,
+            m.Posting.channel_id,
+            m.LedgerAccount.pnl_line,
+            func.sum(m.Posting.store_amount, type_=Amount),
+        )
+        .join(m.LedgerAccount, m.LedgerAccount.id == m.Posting.account_id)
+        .where(m.LedgerAccount.pnl_line.is_not(None))
+        .group_by(m.Posting.business_day, m.Posting.channel_id, m.LedgerAccount.pnl_line)
+    ):
+        cells[(codes.get(channel_id, "unassigned"), str(line), day)] -= amount
+    return dict(cells)

@@ -83,6 +83,20 @@ def _ounces(grams: int) -> float:
     return round(max(grams, 1) / 28.349523125, 1)
 
 
+def _address_json(address: Address) -> dict[str, str]:
+    """An address as EasyPost and Shippo both take it (they share these field names)."""
+    return {
+        "name": address.name,
+        "street1": address.street1,
+        "street2": address.street2,
+        "city": address.city,
+        "state": address.state,
+        "zip": address.zip,
+        "country": address.country,
+        "email": address.email,
+    }
+
+
 class EasyPostLabels:
     def __init__(self, api_key: str, *, base_url: str = EASYPOST_URL, **options: Any) -> None:
         self.api = JsonApi(service="EasyPost", base_url=base_url, auth=(api_key, ""), **options)
@@ -90,27 +104,14 @@ class EasyPostLabels:
     def close(self) -> None:
         self.api.close()
 
-    @staticmethod
-    def _address(address: Address) -> dict[str, str]:
-        return {
-            "name": address.name,
-            "street1": address.street1,
-            "street2": address.street2,
-            "city": address.city,
-            "state": address.state,
-            "zip": address.zip,
-            "country": address.country,
-            "email": address.email,
-        }
-
     def return_label(self, customer: Address, warehouse: Address, parcel: Parcel) -> Label:
         shipment = self.api.request(
             "POST",
             "/shipments",
             json={
                 "shipment": {
-                    "to_address": self._address(warehouse),
-                    "from_address": self._address(customer),
+                    "to_address": _address_json(warehouse),
+                    "from_address": _address_json(customer),
                     "parcel": {
                         "weight": _ounces(parcel.weight_grams),
                         "length": round(parcel.length_cm / 2.54, 1),
@@ -154,26 +155,13 @@ class ShippoLabels:
     def close(self) -> None:
         self.api.close()
 
-    @staticmethod
-    def _address(address: Address) -> dict[str, str]:
-        return {
-            "name": address.name,
-            "street1": address.street1,
-            "street2": address.street2,
-            "city": address.city,
-            "state": address.state,
-            "zip": address.zip,
-            "country": address.country,
-            "email": address.email,
-        }
-
     def return_label(self, customer: Address, warehouse: Address, parcel: Parcel) -> Label:
         shipment = self.api.request(
             "POST",
             "/shipments",
             json={
-                "address_from": self._address(customer),
-                "address_to": self._address(warehouse),
+                "address_from": _address_json(customer),
+                "address_to": _address_json(warehouse),
                 "parcels": [
                     {
                         "length": f"{parcel.length_cm:.1f}",

@@ -24,28 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sasame.models.support import INTENTS as TICKET_INTENTS
 from sasame.support.understanding.features import feature_counts, tokens, weighted
 
-INTENTS = (
-    "order_status",
-    "return_request",
-    "exchange_request",
-    "change_order",
-    "cancel_order",
-    "change_address",
-    "product_question",
-    "wrong_item",
-    "damaged_item",
-    "refund_status",
-    "payment_issue",
-    "discount_question",
-    "shipping_question",
-    "account",
-    "complaint",
-    "praise",
-    "spam",
-    "other",
-)
+INTENTS = TICKET_INTENTS
+"""The fixed vocabulary of the issue; the schema owns it so tickets and the model agree."""
 
 MODEL_NAME = "intent_model"
 RANKED = 3

@@ -987,11 +987,15 @@ def _email_program(
     connection = ctx.connection
     n_days = len(day_dates)
     customer = table_of(Customer)
-    first_seen = connection.execute(
-        select(instant_text(customer.c.first_seen_at, connection.dialect.name)).where(
-            customer.c.accepts_marketing.is_(True)
+    first_seen = (
+        connection.execute(
+            select(instant_text(customer.c.first_seen_at, connection.dialect.name)).where(
+                customer.c.accepts_marketing.is_(True)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     subscriber_since = np.sort(parse_instants(first_seen))
 
     # Weekly campaigns on Tuesdays at 10:00 (a Thursday send every other week), more around BFCM.
@@ -1349,10 +1353,7 @@ def _write_touchpoints(
 
     # Organic search visits that converted.
     organic = np.flatnonzero(
-        in_range
-        & (orders.kind == "shopify")
-        & (orders.source == "")
-        & (orders.referrer == "google")
+        in_range & (orders.kind == "shopify") & (orders.source == "") & (orders.referrer == "google")
     )
     lag = np.rint(rng.lognormal(np.log(9), 0.8, len(organic)) * minute).astype(np.int64) + minute
     part(

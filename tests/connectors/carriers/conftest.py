@@ -14,4 +14,3 @@ def carrier_server() -> Iterator[CarrierServer]:
     server.start()
     yield server
     server.stop()
-

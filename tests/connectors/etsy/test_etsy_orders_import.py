@@ -31,15 +31,20 @@ EXPECTED_ORDERS = {
 def orders(engine) -> dict[str, tuple]:
     with transaction(engine) as session:
         lines = dict(
-            session.execute(
-                select(m.OrderLine.order_id, func.count()).group_by(m.OrderLine.order_id)
-            ).all()
+            session.execute(select(m.OrderLine.order_id, func.count()).group_by(m.OrderLine.order_id)).all()
         )
         return {
             order.number: (
-                *(str(Decimal(v).normalize()) if v else "0" for v in (
-                    order.subtotal, order.discount_total, order.shipping_total, order.tax_total, order.total
-                )),
+                *(
+                    str(Decimal(v).normalize()) if v else "0"
+                    for v in (
+                        order.subtotal,
+                        order.discount_total,
+                        order.shipping_total,
+                        order.tax_total,
+                        order.total,
+                    )
+                ),
                 order.financial_status,
                 order.fulfillment_status,
                 lines.get(order.id, 0),

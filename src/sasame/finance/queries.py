@@ -231,7 +231,9 @@ def pnl_by_channel_line_day(session: Session) -> dict[tuple[str, str, date], Dec
     """Every P&L line's total per channel code and business day, straight from the postings (not the
     rollup), signed as its effect on profit; postings without a channel count as "unassigned".
     This is what the demo's ground truth is checked against."""
-    codes: dict[int | None, str] = dict(session.execute(select(m.Channel.id, m.Channel.code)).tuples().all())
+    codes: dict[int | None, str] = {
+        channel_id: code for channel_id, code in session.execute(select(m.Channel.id, m.Channel.code))
+    }
     cells: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
     for day, channel_id, line, amount in session.execute(
         select(

@@ -126,3 +126,15 @@ def test_a_corrupted_cell_imports_nothing_and_says_where(engine, tmp_path):
         refused_unchanged(engine, bad, NOW, state)
         == f"{bad}, row 12, column 'amount': '-4.7S' is not an amount"
     )
+
+
+def test_a_settlement_whose_deposit_is_still_ahead_is_in_transit_until_it_lands(engine):
+    # Amazon publishes the report two days before the 2026-03-17 deposit reaches the bank.
+    path = FIXTURES / "settlement_v2_us.txt"
+    import_into(engine, path, datetime(2026, 3, 16, 12, tzinfo=UTC))
+    with transaction(engine) as session:
+        assert session.scalars(select(m.Payout.status)).all() == ["in_transit"]
+    later = import_into(engine, path, datetime(2026, 3, 18, 12, tzinfo=UTC))
+    assert later.records == {"payout": {"created": 0, "updated": 1, "unchanged": 0}}
+    with transaction(engine) as session:
+        assert session.scalars(select(m.Payout.status)).all() == ["paid"]

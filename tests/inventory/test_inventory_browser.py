@@ -5,31 +5,23 @@ Skips where /usr/bin/chromium is missing, like tests/web/test_browser.py.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
 from tiny_store import NOW, build
 
+from live_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_dashboard
 from sasame.accounts.service import create_user
-from sasame.config import Settings
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
 from sasame.inventory.plan import PlanSettings
 from sasame.inventory.service import run_plan
-from sasame.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 EMAIL, PASSWORD = "owner@tiny.example", "a long enough password"
 CHART_STATE = """() => {
     const chart = window.Chart && Chart.getChart("inventory-chart");
@@ -41,10 +33,7 @@ CHART_STATE = """() => {
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        if os.environ.get("SASAME_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"SASAME_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing")
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'store.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -52,26 +41,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     with Session(engine) as session, session.begin():
         create_user(session, EMAIL, PASSWORD, NOW)
         run_plan(session, NOW, PlanSettings(service_level=0.9), forecaster=fixed_forecaster({}))
-    app = create_app(engine, Settings(database_url=url, secret_key="browser-test"), fixed_clock(NOW))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
-        engine.dispose()
+    with serve_dashboard(engine, url, fixed_clock(NOW)) as base:
+        yield base
 
 
 def test_the_forecast_chart_draws_sales_forecast_and_interval(live_server: str):

@@ -8,37 +8,26 @@ SASAME_SCREENSHOT_DIR to keep screenshots of the pages for a look.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from web_store import NOW, OWNER_EMAIL, OWNER_PASSWORD, add_everything
 
-from sasame.config import Settings
+from live_browser import CHROMIUM_ARGS, require_chromium, serve_dashboard
 from sasame.connectors import REGISTRY
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
-from sasame.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOPIFY_BLUE = (37, 99, 235)
 """The chart's first palette colour (#2563eb): the Shopify bars."""
 
 
 @pytest.fixture
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("SASAME_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"SASAME_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture
@@ -48,27 +37,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     engine = make_engine(url)
     upgrade(engine)
     add_everything(engine)
-    app = create_app(engine, Settings(database_url=url, secret_key="browser-test"), fixed_clock(NOW))
-    # Bind first and hand uvicorn the socket, so no other process can take the port in between.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
-        engine.dispose()
+    with serve_dashboard(engine, url, fixed_clock(NOW)) as base:
+        yield base
 
 
 CHART_STATE = """() => {

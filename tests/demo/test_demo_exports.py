@@ -206,6 +206,31 @@ def test_shopify_payments_payouts_come_back_line_kind_by_line_kind(trip: RoundTr
         assert _shopify_by_kind(back_lines) == _shopify_by_kind(lines), payout.paid_on
 
 
+def test_the_payments_exports_refund_rows_are_the_generators_shopify_refunds(trip: RoundTrip) -> None:
+    # What the import made of the refund rows (before the load swapped in the generator's own
+    # refunds, which also name their return and their tax): one refund per Shopify refund, to the cent.
+    with trip.store.connect() as connection:
+        generated = connection.execute(
+            select(m.Refund.amount)
+            .join(m.Order, m.Order.id == m.Refund.order_id)
+            .join(m.Channel, m.Channel.id == m.Order.channel_id)
+            .where(m.Channel.code == "shopify")
+        ).all()
+    payments = [s for s in trip.first if s.format == "shopify.payments_transactions_csv"]
+    assert sum(s.records.get("refund", {}).get("created", 0) for s in payments) == len(generated) > 0
+    assert sum(s.money["refunds"]["USD"] for s in payments if "refunds" in s.money) == sum(
+        amount for (amount,) in generated
+    )
+    assert not [w for s in payments for w in s.warnings if "not imported yet" in w]
+    # Imported again into the loaded store, each is known already (same order, amount and moment).
+    again = [s for s in trip.second if s.format == "shopify.payments_transactions_csv"]
+    assert sum(s.records.get("refund", {}).get("created", 0) for s in again) == 0
+    with trip.imported.connect() as loaded, trip.store.connect() as store:
+        assert sorted(loaded.execute(select(m.Refund.amount)).scalars()) == sorted(
+            store.execute(select(m.Refund.amount)).scalars()
+        )
+
+
 def test_every_shopify_payments_line_kind_has_a_transaction_row() -> None:
     # The round-trip store is too small for chargebacks; their rows are checked here.
     assert [transaction_part(kind, fee_type, amount) for kind, fee_type, amount in (

@@ -164,6 +164,13 @@ class RefundRecord:
     shipping_amount: Decimal = Decimal(0)
     tax_amount: Decimal = Decimal(0)
     reason: str | None = None
+    parts_from_order: bool = False
+    """The source gives only the total (a payments export): the shipping and tax given back are
+    taken from the order when it is written — all of them for a refund of the whole order, the tax
+    in the order's proportion for a part of it."""
+    order_may_be_missing: bool = False
+    """A payments export also lists refunds of orders not imported (yet): those are left out with a
+    warning rather than failing the file; importing the file again after the orders brings them in."""
 
 
 @dataclass(frozen=True)

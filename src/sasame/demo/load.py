@@ -20,6 +20,8 @@ and builds the real store in four steps:
    other table (suppliers and POs, stock, shipments and tracking, returns and refunds, the inbox and
    support history, the bank statement, alerts, the ground truth) keep their generator ids;
    references to payouts go to the imported payout with the same provider, day and amount.
+   Refunds too: the ones the import made from the Shopify Payments export (known by their total
+   only) give way to the generator's, which also name their return and their shipping and tax.
 
 The generator's truth is what the files were written from, so `tests/demo/test_demo_load.py` checks
 the store against the scratch database: every order, line, unit and cent.
@@ -50,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.types import NullType
 
 from sasame import models as m
+from sasame.connectors.shopify.payments import ShopifyPaymentsTransactionsCsv
 from sasame.core.errors import UserError
 from sasame.db import current_revision, head_revision, make_engine, transaction, upgrade
 from sasame.demo.context import DemoScale
@@ -159,6 +162,7 @@ def load_demo_store(
                 summaries.extend(imported)
             report("copy what no export carries", 0.9)
             with scratch.connect() as source, engine.begin() as target:
+                _drop_refunds_known_by_their_total(target)
                 _take_generator_order_ids(source, target)
                 payouts = _copy_unexported(source, target)
                 done = {table_of(model).name for model in (*DIMENSIONS, *FACTS)}
@@ -304,6 +308,16 @@ def _copy_unexported(source: Connection, target: Connection) -> dict[int, int]:
         fresh_ids=True,
     )
     return payouts
+
+
+def _drop_refunds_known_by_their_total(target: Connection) -> None:
+    """Remove the refunds the import made from the Shopify Payments export (with their lineage):
+    the generator's own refunds of the same orders, amounts and moments are copied instead, because
+    they carry what no export holds: the return each settles and its exact shipping and tax."""
+    refund, source = table_of(m.Refund), table_of(m.SourceRecord)
+    derived = select(source.c.id).where(source.c.origin == ShopifyPaymentsTransactionsCsv.name)
+    target.execute(delete(refund).where(refund.c.source_record_id.in_(derived)))
+    target.execute(delete(source).where(source.c.id.in_(derived), source.c.natural_key.startswith("refund:")))
 
 
 def _payout_key(row: Any) -> tuple[str, date, Decimal]:

@@ -153,7 +153,7 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         rows_read=context.rows_read,
         records=upserter.outcome.as_json(),
         money=money_totals(records),
-        warnings=context.warnings,
+        warnings=[*context.warnings, *upserter.warnings],
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter, is_
@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -37,7 +37,7 @@ from sasame.connectors.records import (
 )
 from sasame.core.clock import business_day
 from sasame.core.errors import InputError
-from sasame.core.money import to_units
+from sasame.core.money import round_money, to_units
 from sasame.ingest.bulk import next_id, write_rows
 from sasame.models.base import Amount
 
@@ -182,6 +182,8 @@ class Upserter:
         self._order_numbers: dict[str, dict[str, int]] = {}
         self._seen_orders: set[tuple[int, str]] = set()  # across batches: a duplicate is an error
         self._new_customers: dict[str, datetime] = {}  # created by this upserter: email → first seen
+        self.warnings: list[str] = []
+        """What the user should know about how records were written (left out, matched)."""
 
     # -- shared look-ups ---------------------------------------------------------------------
 
@@ -835,19 +837,32 @@ class Upserter:
         self.session.flush()
 
     def refunds(self, records: Sequence[RefundRecord]) -> None:
-        source_ids = self.source_record_ids([record.source for record in records])
-        for record, source_id in zip(records, source_ids, strict=True):
-            order_id = self.required_order_id(record, f"refund {record.external_id}")
+        missing: dict[str, set[str]] = defaultdict(set)  # file's refunds of orders not imported yet
+        kept: list[tuple[RefundRecord, int]] = []
+        for record in records:
+            order_id = self.order_id(record.order_channel, record.order_number)
+            if order_id is None and record.order_may_be_missing:
+                missing[record.order_channel].add(record.order_number)
+                continue
+            kept.append((record, order_id or self.required_order_id(record, f"refund {record.external_id}")))
+        source_ids = self.source_record_ids([record.source for record, _ in kept])
+        for (record, order_id), source_id in zip(kept, source_ids, strict=True):
             refund = self.session.scalar(
                 select(m.Refund).where(
                     m.Refund.order_id == order_id, m.Refund.external_id == record.external_id
                 )
             )
+            if refund is None and self._same_refund_known(record, order_id):
+                self.outcome.add("refund", "unchanged")
+                continue
+            shipping, tax = record.shipping_amount, record.tax_amount
+            if record.parts_from_order:
+                shipping, tax = self._refund_parts(record, order_id)
             values = {
                 "refunded_at": record.refunded_at,
                 "amount": record.amount,
-                "shipping_amount": record.shipping_amount,
-                "tax_amount": record.tax_amount,
+                "shipping_amount": shipping,
+                "tax_amount": tax,
                 "currency": record.currency,
                 "reason": record.reason,
                 "source_record_id": source_id,
@@ -858,6 +873,44 @@ class Upserter:
             else:
                 self.outcome.add("refund", "updated" if _apply(refund, values) else "unchanged")
         self.session.flush()
+        for channel, numbers in sorted(missing.items()):
+            listed = ", ".join(sorted(numbers)[:3]) + (", ..." if len(numbers) > 3 else "")
+            self.warnings.append(
+                f"refunds of {len(numbers)} {channel} order(s) not imported yet ({listed}) were left out; "
+                "import those orders, then this file again"
+            )
+
+    def _same_refund_known(self, record: RefundRecord, order_id: int) -> bool:
+        """Whether the order already has this refund from another source: the same amount within a
+        day, recorded from another export, the API, or by sasame itself (a return it refunded). A
+        payments export names no refund id, so the same money must not be counted twice."""
+        window = timedelta(days=1)
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(m.Refund)
+                .outerjoin(m.SourceRecord, m.SourceRecord.id == m.Refund.source_record_id)
+                .where(
+                    m.Refund.order_id == order_id,
+                    m.Refund.amount == record.amount,
+                    m.Refund.refunded_at.between(record.refunded_at - window, record.refunded_at + window),
+                    or_(m.SourceRecord.origin.is_(None), m.SourceRecord.origin != record.source.origin),
+                )
+            )
+            or 0
+        ) > 0
+
+    def _refund_parts(self, record: RefundRecord, order_id: int) -> tuple[Decimal, Decimal]:
+        """Shipping and tax of a refund known by its total: the order's own for the whole order,
+        else tax in the order's proportion (taxable goods are refunded with their tax) and no
+        shipping (a partial refund is for items)."""
+        order = self.session.get(m.Order, order_id)
+        assert order is not None
+        if record.amount == order.total:
+            return order.shipping_total, order.tax_total
+        if not order.total:
+            return Decimal(0), Decimal(0)
+        return Decimal(0), round_money(record.amount * order.tax_total / order.total, record.currency)
 
     def bank_transactions(self, records: Sequence[BankTransactionRecord]) -> None:
         source_ids = self.source_record_ids([record.source for record in records])

@@ -12,6 +12,7 @@ from shopify_golden import FIXTURES, assert_matches_golden
 from sasame.connectors import REGISTRY
 from sasame.connectors.base import FileFormat, ParseContext
 from sasame.connectors.files import SourceFile
+from sasame.connectors.records import PayoutRecord, RefundRecord
 from sasame.connectors.shopify.payments import ShopifyPaymentsTransactionsCsv, ShopifyPayoutsCsv
 from sasame.connectors.shopify.products_csv import ShopifyProductsCsv
 from sasame.core.errors import InputError
@@ -69,21 +70,38 @@ def parse(file_format: FileFormat, name: str) -> list:
 
 @pytest.mark.parametrize("name", [n for f, n in VARIANTS if f is TRANSACTIONS])
 def test_payout_lines_sum_to_the_net_of_its_transactions(name):
-    for payout in parse(TRANSACTIONS, name):
+    for payout in payouts(name):
         assert payout.amount == sum(line.amount for line in payout.lines)
         assert not payout.lines_are_complete and not payout.amount_is_deposit
         assert all(line.amount < 0 for line in payout.lines if line.kind == "fee")
 
 
 def test_both_exports_name_a_payout_alike_and_agree_on_its_deposit():
-    transactions = {p.external_id: p for p in parse(TRANSACTIONS, "payment_transactions_2025_16_columns.csv")}
+    transactions = {p.external_id: p for p in payouts("payment_transactions_2025_16_columns.csv")}
     deposits = {p.external_id: p for p in parse(PAYOUTS, "payouts_2025.csv")}
     assert set(transactions) < set(deposits)
     for key, payout in transactions.items():
         assert (payout.amount, payout.status) == (deposits[key].amount, deposits[key].status)
 
 
+def payouts(name: str) -> list[PayoutRecord]:
+    return [record for record in parse(TRANSACTIONS, name) if isinstance(record, PayoutRecord)]
+
+
 def test_refunds_stay_negative_though_the_presentment_amount_is_unsigned():
-    payout = parse(TRANSACTIONS, "payment_transactions_2025_16_columns.csv")[0]
+    payout = payouts("payment_transactions_2025_16_columns.csv")[0]
     refunds = [line for line in payout.lines if line.kind == "refund"]
     assert [(line.amount, line.order_number) for line in refunds] == [(Decimal("-25.00"), "#998")]
+
+
+def test_a_refund_transaction_is_also_the_orders_refund_known_by_its_total():
+    # The orders export has no refund dates: a CSV-only store learns its refunds from this export.
+    refunds = [
+        r
+        for r in parse(TRANSACTIONS, "payment_transactions_2025_16_columns.csv")
+        if isinstance(r, RefundRecord)
+    ]
+    assert [(r.order_number, r.amount, r.refunded_at.isoformat(), r.parts_from_order) for r in refunds] == [
+        ("#998", Decimal("25.00"), "2025-06-29T13:11:00+00:00", True)
+    ]
+    assert refunds[0].order_may_be_missing and refunds[0].shipping_amount == refunds[0].tax_amount == 0

@@ -58,10 +58,14 @@ def test_transactions_import_exactly_and_idempotently(engine):
     assert first.format == "shopify.payments_transactions_csv"
     assert first.rows_read == 9
     assert first.records["payout"] == {"created": 3, "updated": 0, "unchanged": 0}
-    assert first.money == {"payouts": {"USD": Decimal("377.81")}}
+    assert first.money == {"payouts": {"USD": Decimal("377.81")}, "refunds": {"USD": Decimal("25.00")}}
     assert first.warnings == [
-        f"{TRANSACTIONS}: 1 transaction(s) of unknown type 'tax_withholding' kept as 'other'"
+        f"{TRANSACTIONS}: 1 transaction(s) of unknown type 'tax_withholding' kept as 'other'",
+        # Its one refund is of an order not imported: left out, and said so, not a failed file.
+        "refunds of 1 shopify order(s) not imported yet (#998) were left out; "
+        "import those orders, then this file again",
     ]
+    assert "refund" not in first.records
     assert payouts(engine) == FROM_TRANSACTIONS
     again = run(engine, TRANSACTIONS)
     assert again.records["payout"] == {"created": 0, "updated": 0, "unchanged": 3}
@@ -150,3 +154,86 @@ def test_products_import_with_their_unit_cost_exactly_and_idempotently(engine):
     with pytest.raises(InputError):
         run(engine, bad)
     assert variants(engine) == expected
+
+
+def order_998(engine, *, total: str, shipping: str, tax: str) -> None:
+    """The order the fixture's refund row names, as an orders import would have stored it."""
+    with transaction(engine) as session:
+        channel = m.Channel(code="shopify", name="Shopify", kind="shopify", currency="USD")
+        session.add(channel)
+        session.flush()
+        session.add(
+            m.Order(
+                channel_id=channel.id,
+                external_id="5000998",
+                number="#998",
+                ordered_at=datetime(2025, 6, 20, 15, tzinfo=UTC),
+                order_date=datetime(2025, 6, 20).date(),
+                currency="USD",
+                subtotal=Decimal(total) - Decimal(shipping) - Decimal(tax),
+                shipping_total=Decimal(shipping),
+                tax_total=Decimal(tax),
+                total=Decimal(total),
+                financial_status="partially_refunded",
+                fulfillment_status="fulfilled",
+            )
+        )
+
+
+def refunds(engine) -> list[tuple[str, Decimal, Decimal, Decimal, str | None]]:
+    with transaction(engine) as session:
+        return [
+            (r.refunded_at.isoformat(), r.amount, r.shipping_amount, r.tax_amount, r.external_id)
+            for r in session.scalars(select(m.Refund).order_by(m.Refund.id))
+        ]
+
+
+@pytest.mark.parametrize(
+    ("total", "shipping", "tax", "parts"),
+    [
+        # A part of the order: its tax goes back in the order's proportion (25.00 x 13/113), no shipping.
+        ("113.00", "10.00", "13.00", (Decimal("0.00"), Decimal("2.88"))),
+        # The whole order: its shipping and tax go back with it.
+        ("25.00", "5.00", "2.00", (Decimal("5.00"), Decimal("2.00"))),
+    ],
+)
+def test_a_refund_transaction_becomes_the_orders_refund(engine, total, shipping, tax, parts):
+    settle(engine)
+    order_998(engine, total=total, shipping=shipping, tax=tax)
+    first = run(engine, TRANSACTIONS)
+    assert first.records["refund"] == {"created": 1, "updated": 0, "unchanged": 0}
+    key = "shopify.payments_transactions_csv:tx:54ac9f6087c559d1a3af#1"
+    assert refunds(engine) == [("2025-06-29T13:11:00+00:00", Decimal("25.00"), *parts, key)]
+    assert run(engine, TRANSACTIONS).records["refund"] == {"created": 0, "updated": 0, "unchanged": 1}
+    assert len(refunds(engine)) == 1
+
+
+@pytest.mark.parametrize("known_from", ["the API", "sasame itself"])
+def test_a_refund_already_known_from_another_source_is_not_counted_twice(engine, known_from):
+    settle(engine)
+    order_998(engine, total="113.00", shipping="10.00", tax="13.00")
+    with transaction(engine) as session:
+        source = None
+        if known_from == "the API":
+            source = m.SourceRecord(origin="shopify.graphql", natural_key="refund:77", received_at=NOW)
+            session.add(source)
+            session.flush()
+        order_id = session.scalar(select(m.Order.id))
+        session.add(
+            m.Refund(
+                order_id=order_id,
+                external_id="gid://shopify/Refund/77" if source else None,
+                refunded_at=datetime(
+                    2025, 6, 29, 13, 10, 58, tzinfo=UTC
+                ),  # the API's moment, not the export's
+                amount=Decimal("25.00"),
+                shipping_amount=Decimal(0),
+                tax_amount=Decimal("2.88"),
+                currency="USD",
+                source_record_id=source.id if source else None,
+            )
+        )
+    before = refunds(engine)
+    outcome = run(engine, TRANSACTIONS)
+    assert outcome.records["refund"] == {"created": 0, "updated": 0, "unchanged": 1}
+    assert refunds(engine) == before

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
 from sasame.connectors.files import SourceFile
-from sasame.connectors.records import PayoutLineRecord, PayoutRecord, SourceRef
+from sasame.connectors.records import PayoutLineRecord, PayoutRecord, RefundRecord, SourceRef
 from sasame.connectors.shopify.common import Cells, fold, instant, money, read_table, warn_once
 from sasame.core.clock import business_day, day_window
 
@@ -109,10 +109,11 @@ class ShopifyPaymentsTransactionsCsv(FileFormat):
         header = {fold(cell) for cell in header_line(file)}
         return {"transaction date", "type", "payout status", "amount", "fee", "net"} <= header
 
-    def parse(self, file: SourceFile, context: ParseContext) -> Iterator[PayoutRecord]:
+    def parse(self, file: SourceFile, context: ParseContext) -> Iterator[PayoutRecord | RefundRecord]:
         _, rows = read_table(file, TRANSACTION_COLUMNS, required=TRANSACTION_REQUIRED)
         context.rows_read = len(rows)
         payouts: dict[str, _Payout] = {}
+        refunds: list[RefundRecord] = []
         occurrences: Counter[str] = Counter()
         unknown: Counter[str] = Counter()
         for row in rows:
@@ -138,7 +139,10 @@ class ShopifyPaymentsTransactionsCsv(FileFormat):
             transaction_key = _transaction_key(row, currency)
             occurrences[transaction_key] += 1
             line_key = f"{transaction_key}#{occurrences[transaction_key]}"
-            payout.lines.extend(self._lines(row, occurred_at, currency, line_key, unknown))
+            lines = self._lines(row, occurred_at, currency, line_key, unknown)
+            payout.lines.extend(lines)
+            if lines[0].kind == "refund" and lines[0].order_number and lines[0].amount < 0:
+                refunds.append(self._refund(row, lines[0], line_key))
         for kind, count in sorted(unknown.items()):
             context.warn(f"{file.name}: {count} transaction(s) of unknown type {kind!r} kept as 'other'")
         for payout in payouts.values():
@@ -148,6 +152,23 @@ class ShopifyPaymentsTransactionsCsv(FileFormat):
                     f"currency {payout.key}; sasame keeps them as one payout"
                 )
             yield self._payout(payout, context)
+        yield from refunds
+
+    def _refund(self, row: Cells, line: PayoutLineRecord, key: str) -> RefundRecord:
+        """The refund a refund transaction is: the orders export has no refund dates, so this
+        export (or the API) is where a CSV-only store's refunds come from. It gives the total only."""
+        assert line.order_number is not None
+        return RefundRecord(
+            order_channel="shopify",
+            order_number=line.order_number,
+            external_id=f"{self.name}:{key}",
+            refunded_at=line.occurred_at,
+            amount=-line.amount,
+            currency=line.currency,
+            source=SourceRef(self.name, f"refund:{key}", row.number, None),
+            parts_from_order=True,
+            order_may_be_missing=True,
+        )
 
     def _lines(
         self, row: Cells, occurred_at: datetime, currency: str, key: str, unknown: Counter[str]

@@ -101,3 +101,12 @@ def test_text_files_are_untouched() -> None:
     file = SourceFile("orders.csv", b"Name,Total\n#1001,12.00\n")
     assert file.sheet is None
     assert [row.values for row in file.table().rows] == [{"Name": "#1001", "Total": "12.00"}]
+
+
+def test_an_excel_97_2003_workbook_says_to_save_it_as_xlsx_or_csv() -> None:
+    with pytest.raises(InputError) as caught:
+        _ = SourceFile("report.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)).text
+    assert str(caught.value) == (
+        "report.xls: is an Excel 97-2003 workbook (.xls), which sasame does not read: "
+        "open it and save it as XLSX or CSV"
+    )

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sasame.connectors.spreadsheet import Sheet, is_workbook, read_first_sheet
+from sasame.connectors.spreadsheet import Sheet, is_workbook, read_first_sheet, refuse_legacy_workbook
 from sasame.core.errors import InputError
 
 EMPTY_MARKERS = frozenset({"", "--", "-", "—", "N/A", "n/a"})
@@ -51,6 +51,8 @@ class SourceFile:
         workbook's first sheet as CSV text, one line per sheet row."""
         if self._text is None:
             sheet = self.sheet
+            if sheet is None:
+                refuse_legacy_workbook(self.data, self.name)
             self._text = sheet.as_csv() if sheet is not None else decode(self.data, self.name)
         return self._text
 

@@ -25,6 +25,8 @@ from sasame.core.errors import InputError
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 """An XLSX workbook is a ZIP archive; text exports never start with these bytes."""
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""Excel 97-2003 (.xls) workbooks are OLE compound files, which sasame does not read."""
 EXCEL_SIGNIFICANT_DIGITS = 15
 _DECIMALS_SHOWN = re.compile(r"0\.(0+)")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n]")
@@ -53,6 +55,16 @@ class Sheet:
 def is_workbook(data: bytes) -> bool:
     """True when the bytes are a ZIP archive, which is what an XLSX workbook is."""
     return data.startswith(ZIP_SIGNATURE)
+
+
+def refuse_legacy_workbook(data: bytes, name: str) -> None:
+    """An Excel 97-2003 file gets a message saying what to do, not 'not a text file'."""
+    if data.startswith(OLE_SIGNATURE):
+        raise InputError(
+            "is an Excel 97-2003 workbook (.xls), which sasame does not read: "
+            "open it and save it as XLSX or CSV",
+            file=name,
+        )
 
 
 def read_first_sheet(data: bytes, name: str) -> Sheet:

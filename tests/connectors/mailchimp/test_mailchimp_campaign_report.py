@@ -112,6 +112,8 @@ def test_the_report_and_the_all_campaigns_export_count_a_campaign_once(engine) -
     assert summary.format == "mailchimp.campaign_report"
     assert summary.records["email_performance_day"]["created"] == 0
     assert email_totals(engine) == (2, 2, Decimal("2553.20"))
+    again = import_into(engine, FIXTURES / "campaign_report_spring_sale.csv", NOW)
+    assert again.records["email_performance_day"] == {"created": 0, "updated": 0, "unchanged": 1}
 
     import_into(engine, FIXTURES / "campaigns_ga_linked.csv", NOW)
     before = email_totals(engine)

@@ -60,7 +60,8 @@ AD_PRODUCT_NAMES = ("Sponsored Products", "Sponsored Brands", "Sponsored Display
 
 
 def _stem(ad_product: str) -> str:
-    """'sponsored product' for 'Sponsored Products': sheet names write it singular, and cut it."""
+    """'sponsored product' for 'Sponsored Products': sheet names write it singular
+    ('Sponsored Product Search Term R', cut at Excel's 31 characters)."""
     return ad_product.lower().removesuffix("s")
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, func, select, text
 from sasame import models as m
 from sasame.connectors import REGISTRY
 from sasame.connectors.files import SourceFile, decode, sniff_delimiter
+from sasame.connectors.spreadsheet import is_workbook
 from sasame.core.errors import InputError
 from sasame.db import make_engine, transaction, upgrade
 from sasame.ingest.service import import_file
@@ -218,9 +219,30 @@ def _change_one_cell(data: bytes, draw: Any, new_value: Any) -> bytes:
     return _encode_like(data, out.getvalue())
 
 
+def _change_one_workbook_cell(data: bytes, draw: Any, new_value: Any) -> bytes:
+    """An XLSX fixture with one cell below the first row replaced (the workbook otherwise intact)."""
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = workbook.worksheets[0]
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    if cells:
+        cell = draw(st.sampled_from(cells))
+        value = draw(new_value) if new_value is not None else draw(st.sampled_from(WRONG_TYPED_VALUES))
+        # XLSX cannot hold control characters, and text that looks like a formula would be stored
+        # as one: the damage meant is a bad value.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+        cell.value = f"'{value}" if str(value).startswith("=") else value
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 @st.composite
 def mutated(draw: Any, data: bytes) -> tuple[str, bytes]:
     """One damaged version of a valid fixture, and the name of the damage."""
+    workbook = is_workbook(data)
     kind = draw(
         st.sampled_from(
             [
@@ -233,6 +255,14 @@ def mutated(draw: Any, data: bytes) -> tuple[str, bytes]:
                 "random bytes",
                 "random bytes inserted",
             ]
+            if not workbook  # an XLSX workbook has no lines or text encoding to damage
+            else [
+                "truncated",
+                "wrong type in a cell",
+                "one corrupted cell",
+                "random bytes",
+                "random bytes inserted",
+            ]
         )
     )
     if kind == "truncated":
@@ -242,6 +272,13 @@ def mutated(draw: Any, data: bytes) -> tuple[str, bytes]:
     if kind == "random bytes inserted":
         at = draw(st.integers(0, len(data)))
         return kind, data[:at] + draw(st.binary(min_size=1, max_size=40)) + data[at:]
+    garbage = st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
+    )
+    if workbook:
+        return kind, _change_one_workbook_cell(
+            data, draw, None if kind == "wrong type in a cell" else garbage
+        )
     content = decode(data, "fixture")
     if kind == "UTF-16 without BOM":
         return kind, content.encode(draw(st.sampled_from(["utf-16-le", "utf-16-be"])))
@@ -257,9 +294,6 @@ def mutated(draw: Any, data: bytes) -> tuple[str, bytes]:
         return kind, _encode_like(data, "\n".join(lines))
     if kind == "wrong type in a cell":
         return kind, _change_one_cell(data, draw, None)
-    garbage = st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
-    )
     return kind, _change_one_cell(data, draw, garbage)
 
 

@@ -60,4 +60,7 @@ def header_line(file: SourceFile, *, skip_lines: int = 0) -> list[str]:
     if len(lines) <= skip_lines:
         return []
     first = lines[skip_lines].rstrip("\r")
-    return [cell.strip() for cell in next(csv.reader([first], delimiter=sniff_delimiter(first)), [])]
+    try:
+        return [cell.strip() for cell in next(csv.reader([first], delimiter=sniff_delimiter(first)), [])]
+    except csv.Error:  # a stray carriage return inside the line: no header
+        return []

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from sasame.connectors.spreadsheet import Sheet, is_workbook, read_first_sheet, refuse_legacy_workbook
 from sasame.core.errors import InputError
 
 EMPTY_MARKERS = frozenset({"", "--", "-", "—", "N/A", "n/a"})
@@ -35,6 +36,7 @@ class SourceFile:
     name: str
     data: bytes
     _text: str | None = field(default=None, repr=False)
+    _sheet: Sheet | None = field(default=None, repr=False)
 
     @classmethod
     def read(cls, path: Path) -> SourceFile:
@@ -45,10 +47,21 @@ class SourceFile:
 
     @property
     def text(self) -> str:
-        """The content as text: BOMs honoured, UTF-8 first, Windows-1252 for older exports."""
+        """The content as text: BOMs honoured, UTF-8 first, Windows-1252 for older exports; an XLSX
+        workbook's first sheet as CSV text, one line per sheet row."""
         if self._text is None:
-            self._text = decode(self.data, self.name)
+            sheet = self.sheet
+            if sheet is None:
+                refuse_legacy_workbook(self.data, self.name)
+            self._text = sheet.as_csv() if sheet is not None else decode(self.data, self.name)
         return self._text
+
+    @property
+    def sheet(self) -> Sheet | None:
+        """The first worksheet when the file is an XLSX workbook, else None."""
+        if self._sheet is None and is_workbook(self.data):
+            self._sheet = read_first_sheet(self.data, self.name)
+        return self._sheet
 
     def head(self, characters: int = 65_536) -> str:
         """The start of the text, enough for detection."""
@@ -97,6 +110,8 @@ class CsvTable:
 
     @classmethod
     def parse(cls, source: SourceFile, *, delimiter: str | None = None, skip_lines: int = 0) -> CsvTable:
+        if source.sheet is not None:
+            return cls.of_sheet(source.name, source.sheet, skip_lines=skip_lines)
         text = source.text
         if skip_lines:
             text = "\n".join(text.split("\n")[skip_lines:])
@@ -114,21 +129,27 @@ class CsvTable:
             for cells in reader:
                 # The line a record starts on: quoted newlines (Shopify notes) make it end further down.
                 row_number, ended = skip_lines + ended + 1, reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-                    raise InputError(
-                        f"has {len(cells)} cells but the header has {len(header)} columns",
-                        file=source.name,
-                        row=row_number,
-                    )
-                values = dict(zip(header, (cell for cell in cells), strict=False))
-                rows.append(Row(source.name, row_number, values))
+                row = _data_row(source.name, header, row_number, cells)
+                if row is not None:
+                    rows.append(row)
         except csv.Error as error:
             raise InputError(
                 f"is not a readable CSV file ({error})", file=source.name, row=row_number
             ) from error
         return cls(file=source.name, header=header, rows=rows)
+
+    @classmethod
+    def of_sheet(cls, name: str, sheet: Sheet, *, skip_lines: int = 0) -> CsvTable:
+        """The table of a worksheet whose header is row skip_lines + 1; rows keep the sheet's numbers."""
+        if len(sheet.rows) <= skip_lines:
+            raise InputError("is empty", file=name)
+        header = [cell.strip() for cell in sheet.rows[skip_lines]]
+        rows: list[Row] = []
+        for row_number, cells in enumerate(sheet.rows[skip_lines + 1 :], start=skip_lines + 2):
+            row = _data_row(name, header, row_number, cells)
+            if row is not None:
+                rows.append(row)
+        return cls(file=name, header=header, rows=rows)
 
     def require(self, *columns: str) -> None:
         """Fail with a clear message when a column the format needs is missing."""
@@ -141,6 +162,17 @@ class CsvTable:
         self.header = [aliases.get(name, name) for name in self.header]
         for row in self.rows:
             row.values = {aliases.get(name, name): value for name, value in row.values.items()}
+
+
+def _data_row(file: str, header: list[str], row_number: int, cells: list[str]) -> Row | None:
+    """The cells as a Row keyed by the header; None for a blank line; more cells than columns is damage."""
+    if not any(cell.strip() for cell in cells):
+        return None
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+        raise InputError(
+            f"has {len(cells)} cells but the header has {len(header)} columns", file=file, row=row_number
+        )
+    return Row(file, row_number, dict(zip(header, cells, strict=False)))
 
 
 @dataclass
@@ -330,7 +362,10 @@ def header_index(text: str, is_header: Callable[[list[str]], bool], *, max_lines
     """The 0-based line of the header among title/date-range preamble lines, or None if none matches."""
     for index, line in enumerate(text.split("\n")[:max_lines]):
         line = line.rstrip("\r")
-        cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        try:
+            cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        except csv.Error:  # a stray carriage return inside the line: not a header
+            continue
         if is_header([cell.strip() for cell in cells]):
             return index
     return None

@@ -16,7 +16,7 @@ from connector_support import check_golden, document, email_totals, import_into,
 
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
-from sasame.connectors.mailchimp.campaigns import MailchimpCampaigns
+from sasame.connectors.mailchimp.campaigns import MailchimpCampaigns, campaign_id
 from sasame.connectors.records import EmailPerformanceRecord, as_plain
 from sasame.ingest.service import detect_format
 
@@ -43,7 +43,7 @@ def test_counts_orders_revenue_and_the_send_day() -> None:
     records, _ = parse(FIXTURES / "campaigns_ecommerce.csv")
     sale = records[1]
     assert (sale.external_id, sale.recipients, sale.delivered, sale.opens, sale.clicks) == (
-        "f6e5d4c3b2",
+        campaign_id("Spring sale - last call", datetime(2026, 5, 13, 3, 5, tzinfo=UTC), 1802),
         1802,
         1790,
         498,

@@ -137,6 +137,16 @@ def test_unreachable_postgres_is_a_clear_error_without_password(tmp_path):
     assert "s3cret" not in result.stderr
 
 
+def test_import_lists_the_formats_it_reads():
+    from sasame.connectors import REGISTRY
+
+    result = runner.invoke(app, ["import", "--formats", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert [f["name"] for f in listed] == sorted(f.name for f in REGISTRY)
+    assert {"name": "mailchimp.campaign_report", "title": "Mailchimp single-campaign report (CSV)"} in listed
+
+
 def test_import_needs_files_or_a_watched_folder(tmp_path):
     result = sasame("import", "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert result.returncode == 1

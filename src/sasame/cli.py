@@ -233,13 +233,26 @@ def import_files(
         typer.Option("--watch", help="Keep importing each file dropped into this folder, once each."),
     ] = None,
     as_json: JsonOption = False,
+    list_formats: Annotated[
+        bool, typer.Option("--formats", help="List the formats sasame reads (names for --format) and stop.")
+    ] = False,
 ) -> None:
     """Import platform exports; the format is detected from the content.
 
     One transaction per file: a file with an error imports nothing.
     """
-    from sasame.ingest.service import import_file
+    from sasame.ingest.service import formats_by_name, import_file
 
+    if list_formats:
+        known = sorted(formats_by_name().values(), key=lambda file_format: file_format.name)
+        if as_json:
+            print(json.dumps([{"name": f.name, "title": f.title} for f in known], indent=2))
+            return
+        table = Table("format (--format)", "the export")
+        for file_format in known:
+            table.add_row(file_format.name, file_format.title)
+        console.print(table)
+        return
     if not paths and watch is None:
         raise UserError("import: name the files to import, or a folder to watch with --watch DIR")
     _, engine = open_database(db)

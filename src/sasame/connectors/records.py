@@ -226,6 +226,9 @@ class EmailPerformanceRecord:
     source: SourceRef
     flow_name: str | None = None
     sent_at: datetime | None = None
+    sales_unknown: bool = False
+    """The source does not report orders and revenue (a Mailchimp single-campaign report of a store
+    without e-commerce tracking): its 0s never replace the figures another export stored."""
 
 
 @dataclass(frozen=True)

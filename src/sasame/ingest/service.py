@@ -76,7 +76,8 @@ def detect_format(file: SourceFile) -> FileFormat:
     matches = [file_format for file_format in REGISTRY if file_format.detect(file)]
     if not matches:
         raise InputError(
-            "is not a format sasame recognises (see `sasame import --help` for the list)", file=file.name
+            "is not a format sasame recognises (`sasame import --formats` lists those it does)",
+            file=file.name,
         )
     if len(matches) > 1:
         names = ", ".join(f.name for f in matches)

@@ -1043,6 +1043,9 @@ class Upserter:
             }
             values.update(email_campaign_id=campaign.id, performance_date=record.performance_date)
             key = (campaign.id, record.performance_date)
+            if record.sales_unknown and key in days:
+                for unknown in ("conversions", "revenue", "currency"):
+                    del values[unknown]
             self._keep("email_performance_day", days, key, m.EmailPerformanceDay, values)
         self.session.flush()
 

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from connector_support import check_golden, document, email_totals, import_into, refused_unchanged
+from sqlalchemy import select
 
+from sasame import models as m
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import SourceFile
 from sasame.connectors.mailchimp.campaign_report import MailchimpCampaignReport
@@ -25,6 +27,12 @@ from sasame.core.errors import InputError
 from sasame.ingest.service import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DAY = m.EmailPerformanceDay
+WHOLESALE_DAY = (
+    select(DAY.opens, DAY.conversions, DAY.revenue)
+    .join(m.EmailCampaign)
+    .where(m.EmailCampaign.name == "Wholesale catalogue 2026")
+)
 NOW = datetime(2026, 6, 20, 12, tzinfo=UTC)
 GOLDEN = ["campaign_report_spring_sale.csv", "campaign_report_no_ecommerce.csv"]
 
@@ -68,13 +76,49 @@ def test_the_report_is_the_campaigns_row_of_the_all_campaigns_export() -> None:
     assert dataclasses.replace(report, source=row.source) == row
 
 
-def test_a_report_without_ecommerce_warns_that_orders_and_revenue_are_zero() -> None:
+def test_a_report_without_ecommerce_warns_that_orders_and_revenue_are_unknown() -> None:
     (report,), parsed = parse(FIXTURES / "campaign_report_no_ecommerce.csv")
-    assert (report.conversions, report.revenue, report.opens) == (0, Decimal(0), 141)
+    assert (report.conversions, report.revenue, report.opens, report.sales_unknown) == (
+        0,
+        Decimal(0),
+        141,
+        True,
+    )
     assert parsed.warnings == [
-        "campaign 'Wholesale catalogue 2026': the report has no orders or revenue, recorded as 0; the "
-        "all-campaigns export has them, import it after this report to keep them"
+        "campaign 'Wholesale catalogue 2026': the report has no orders or revenue: recorded as 0 for a new "
+        "campaign, and left as they are for one another export already gave them"
     ]
+
+
+def test_a_report_without_ecommerce_leaves_the_orders_and_revenue_another_export_gave(
+    engine, tmp_path
+) -> None:
+    export = tmp_path / "campaigns.csv"
+    lines = (FIXTURES / "campaigns_ga_linked.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    # The wholesale campaign's Total Orders, Gross Sales and Revenue: 3 orders, 99.50.
+    lines[1] = lines[1].replace("0d9e8f7a6b,0,0.00,0.00,", "0d9e8f7a6b,3,99.50,99.50,")
+    export.write_text("".join(lines), encoding="utf-8")
+    import_into(engine, export, NOW)
+    with engine.connect() as connection:
+        before = connection.execute(
+            select(
+                m.EmailPerformanceDay.opens, m.EmailPerformanceDay.conversions, m.EmailPerformanceDay.revenue
+            )
+            .join(m.EmailCampaign)
+            .where(m.EmailCampaign.name == "Wholesale catalogue 2026")
+        ).one()
+    assert tuple(before) == (140, 3, Decimal("99.50"))
+    report = import_into(engine, FIXTURES / "campaign_report_no_ecommerce.csv", NOW)
+    assert report.records["email_performance_day"] == {"created": 0, "updated": 1, "unchanged": 0}
+    with engine.connect() as connection:
+        after = connection.execute(
+            select(
+                m.EmailPerformanceDay.opens, m.EmailPerformanceDay.conversions, m.EmailPerformanceDay.revenue
+            )
+            .join(m.EmailCampaign)
+            .where(m.EmailCampaign.name == "Wholesale catalogue 2026")
+        ).one()
+    assert tuple(after) == (141, 3, Decimal("99.50"))  # the report's one more open, the export's sales
 
 
 def test_an_ab_test_report_is_refused_by_its_repeated_line(tmp_path: Path) -> None:

@@ -80,10 +80,11 @@ class MailchimpCampaignReport(FileFormat):
             if DELIVERIES in summary
             else max(recipients - _count_of(summary, BOUNCES), 0)
         )
-        if ORDERS not in summary and REVENUE not in summary:
+        sales_unknown = ORDERS not in summary and REVENUE not in summary
+        if sales_unknown:
             context.warn(
-                f"campaign '{title}': the report has no orders or revenue, recorded as 0; the "
-                "all-campaigns export has them, import it after this report to keep them"
+                f"campaign '{title}': the report has no orders or revenue: recorded as 0 for a new "
+                "campaign, and left as they are for one another export already gave them"
             )
         external_id = campaign_id(title, sent_at, recipients)
         yield EmailPerformanceRecord(
@@ -101,6 +102,7 @@ class MailchimpCampaignReport(FileFormat):
             conversions=_count_of(summary, ORDERS),
             revenue=amount(summary[REVENUE], REVENUE) if REVENUE in summary else Decimal(0),
             currency=context.currency,
+            sales_unknown=sales_unknown,
             source=SourceRef(
                 self.name,
                 external_id,

@@ -88,6 +88,8 @@ class BacktestConfig:
     # long as the protection interval (daily data: promotion spikes). Off by default: it buys fewer
     # stockout periods with much more stock (see docs/benchmarks.md).
     spike_quantile: float | None = None
+    # For whole-unit demand, floor sasame's order-up-to level with each SKU's empirical demand
+    # distribution over the lead time (bulk orders; see SasamePolicy). On by default.
     empirical: bool = True
 
 
@@ -312,6 +314,11 @@ class SasamePolicy:
     service level, dear ones a lower one); a SKU of median cost gets the target service level. z is
     capped where it would buy a fill rate above 1 - 0.3 x (1 - service level) (98.5 % at 95 %).
 
+    For whole-unit demand the level has a floor from each SKU's empirical per-period distribution
+    (bulk orders make demand over a lead time far from normal), rescaled to the forecast rate and
+    convolved over the lead-time distribution; the floors are spread over the SKUs so the store-wide
+    expected share of stocked-out selling SKU-periods is 1 - service level at the least stock value.
+
     Forecasts are re-fitted every `refit_every` periods on the demand seen so far, models re-chosen
     every `reselect_every`; between re-fits the policy reads further along the last forecast path."""
 
@@ -340,6 +347,8 @@ class SasamePolicy:
         self.daily = np.zeros((len(data.skus), 1))
         self.has_daily = np.zeros(len(data.skus), dtype=bool)
         self.lead_weights = lead_time_weights(config.lead_time, config.lead_time_sd)
+        # Per SKU, the chance of a stockout in the last period the latest order protects (diagnostics).
+        self.expected_chance = np.zeros(len(data.skus))
 
     def _refit(self, t: int, history: np.ndarray, censored: np.ndarray) -> None:
         history_dates = pd.to_datetime(self.data.dates[:t])

@@ -1,7 +1,7 @@
 """Benchmark: the inventory backtest (`sasame inventory backtest`) on the demo store, car parts and Stallion.
 
 Run: .venv/bin/python benchmarks/inventory_backtest.py [--dataset carparts|stallion|demo|all] [--seed 0]
-     [--keep DIR]
+     [--service-level 0.95] [--keep DIR]
 
 Each dataset is written to a demand CSV (sku,date,units[,unit_cost,price]) in a temporary folder and
 the CLI runs on it in a subprocess, exactly as a user would; the script prints the command, the wall
@@ -158,13 +158,16 @@ def add_demo_promotions(path: Path, database: Path) -> None:
             writer.writerow([*row, int(running)])
 
 
-def run(dataset: str, csv_path: Path, seed: int, workdir: Path) -> dict[str, object]:
+def run(
+    dataset: str, csv_path: Path, seed: int, workdir: Path, service_level: str = "0.95"
+) -> dict[str, object]:
     settings = SETTINGS[dataset]
     trajectory = workdir / f"{dataset}-trajectory.csv"
     command = [
         *SASAME, "inventory", "backtest", "--demand", str(csv_path), "--freq", settings["freq"],
         "--lead-time", settings["lead_time"], "--lead-time-sd", settings["lead_time_sd"],
-        "--review", settings["review"], "--seed", str(seed), "--json", "--trajectory", str(trajectory),
+        "--review", settings["review"], "--seed", str(seed), "--service-level", service_level,
+        "--json", "--trajectory", str(trajectory),
     ]  # fmt: skip
     began = time.perf_counter()
     completed = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
@@ -189,6 +192,9 @@ def main() -> None:
     parser.add_argument("--dataset", default="all", choices=["all", *SETTINGS])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--service-level", default="0.95", help="shared by sasame and ma_rs, the same for every dataset"
+    )
+    parser.add_argument(
         "--no-promo", action="store_true", help="leave the promotion calendar out of the CSVs"
     )
     parser.add_argument(
@@ -208,7 +214,7 @@ def main() -> None:
                     write_carparts(path) if name == "carparts" else write_stallion(path, not args.no_promo)
                 )
             if ready:
-                run(name, path, args.seed, workdir)
+                run(name, path, args.seed, workdir, args.service_level)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from sasame.inventory.classify import abc_classes, demand_class, xyz_class
@@ -11,6 +12,7 @@ from sasame.inventory.policy import (
     OrderLine,
     allocate_budget,
     fill_rate,
+    lead_time_weights,
     normal_loss,
     order_quantity,
     order_up_to,
@@ -18,6 +20,7 @@ from sasame.inventory.policy import (
     reorder_point,
     safety_stock,
     service_level_for,
+    stockout_chance,
     z_for_fill_rate,
     z_value,
 )
@@ -88,3 +91,33 @@ def test_demand_classes_abc_and_xyz() -> None:
     assert abc_classes({"x": 80.0, "y": 15.0, "z": 5.0}) == {"x": "A", "y": "B", "z": "C"}
     assert xyz_class([10, 10, 11, 9]) == "X"
     assert xyz_class([0, 0, 0]) == "Z"
+
+
+def test_lead_time_weights_round_a_normal_to_whole_periods() -> None:
+    assert lead_time_weights(3, 0).tolist() == [0.0, 0.0, 0.0, 1.0]
+    weights = lead_time_weights(7, 2)
+    assert weights.sum() == pytest.approx(1.0)
+    # P(6.5 <= L < 7.5) for L ~ N(7, 2): Phi(0.25) - Phi(-0.25).
+    assert weights[7] == pytest.approx(0.197413, abs=1e-6)
+    # Draws below zero are floored to a lead time of 0.
+    assert lead_time_weights(0.5, 1)[0] == pytest.approx(0.5)
+
+
+def test_stockout_chance_counts_the_protected_period_only_when_it_has_demand() -> None:
+    half = np.array([[0.5, 0.5]])  # one unit on half the days
+    # Lead time 1, review 1: the order covers two days; the second stocks out when it has demand
+    # and more than s units came in the two: s = 0 -> 1/2, s = 1 -> 1/4 (both days), s = 2 -> never.
+    chance = stockout_chance(half, np.array([0.5]), lead_time_weights(1, 0), 1, 8)
+    assert chance[0, :4] == pytest.approx([0.5, 0.25, 0.0, 0.0])
+
+
+def test_stockout_chance_scales_how_often_bulk_orders_come_not_their_size() -> None:
+    bulk = np.zeros((1, 11))
+    bulk[0, 0], bulk[0, 10] = 0.9, 0.1  # a 10-unit order on one day in ten
+    same = stockout_chance(bulk, np.array([1.0]), lead_time_weights(0, 0), 1, 32)
+    assert same[0, :12] == pytest.approx([0.1] * 10 + [0.0] * 2)
+    half = stockout_chance(bulk, np.array([0.5]), lead_time_weights(0, 0), 1, 32)
+    assert half[0, 9:11] == pytest.approx([0.05, 0.0])
+    # 15 times the rate: orders on 150 % of days, so a day holds two slots, each ordering 10 with 3/4.
+    busy = stockout_chance(bulk, np.array([15.0]), lead_time_weights(0, 0), 1, 64)
+    assert busy[0, [0, 9, 10, 19, 20]] == pytest.approx([1 - 0.25**2, 1 - 0.25**2, 0.75**2, 0.75**2, 0.0])

@@ -31,13 +31,24 @@ import pandas as pd
 
 from sasame.core.errors import InputError
 from sasame.inventory.forecast import _statsforecast_freq, forecast
-from sasame.inventory.policy import MAX_SERVICE_LEVEL, z_for_fill_rate, z_value
+from sasame.inventory.policy import (
+    MAX_SERVICE_LEVEL,
+    MAX_SLOTS,
+    lead_time_weights,
+    stockout_chance,
+    z_for_fill_rate,
+    z_value,
+)
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 PERIODS_PER_YEAR = {"D": 365.0, "W": 52.0, "M": 12.0}
 POLICIES = ("sasame", "manual", "ma_rs")
 # The empirical lead-time-demand floor needs this many windows; it looks back this many periods.
 MIN_EMPIRICAL_WINDOWS = 100
+# The empirical per-period demand distribution needs this many periods of known demand since the first sale.
+MIN_EMPIRICAL_PERIODS = 7
+# Order-up-to levels the empirical distribution is evaluated at: 0 .. 2**MAX_LEVEL_BITS - 1 units.
+MAX_LEVEL_BITS = 15
 EMPIRICAL_SPAN = {"D": 365, "W": 156, "M": 60}
 # sasame never holds more safety stock than a fill rate of 1 - FILL_CEILING_SHARE x (1 - service level) needs.
 FILL_CEILING_SHARE = 0.3
@@ -77,6 +88,9 @@ class BacktestConfig:
     # long as the protection interval (daily data: promotion spikes). Off by default: it buys fewer
     # stockout periods with much more stock (see docs/benchmarks.md).
     spike_quantile: float | None = None
+    # For whole-unit demand, floor sasame's order-up-to level with each SKU's empirical demand
+    # distribution over the lead time (bulk orders; see SasamePolicy). On by default.
+    empirical: bool = True
 
 
 @dataclass
@@ -300,6 +314,11 @@ class SasamePolicy:
     service level, dear ones a lower one); a SKU of median cost gets the target service level. z is
     capped where it would buy a fill rate above 1 - 0.3 x (1 - service level) (98.5 % at 95 %).
 
+    For whole-unit demand the level has a floor from each SKU's empirical per-period distribution
+    (bulk orders make demand over a lead time far from normal), rescaled to the forecast rate and
+    convolved over the lead-time distribution; the floors are spread over the SKUs so the store-wide
+    expected share of stocked-out selling SKU-periods is 1 - service level at the least stock value.
+
     Forecasts are re-fitted every `refit_every` periods on the demand seen so far, models re-chosen
     every `reselect_every`; between re-fits the policy reads further along the last forecast path."""
 
@@ -324,6 +343,12 @@ class SasamePolicy:
         self.sigma_of: dict[str, float] | None = None
         self.empirical = np.zeros(len(data.skus))
         self.empirical_rate = np.zeros(len(data.skus))
+        # Empirical per-period demand distribution per SKU (whole units), and which SKUs have enough of it.
+        self.daily = np.zeros((len(data.skus), 1))
+        self.has_daily = np.zeros(len(data.skus), dtype=bool)
+        self.lead_weights = lead_time_weights(config.lead_time, config.lead_time_sd)
+        # Per SKU, the chance of a stockout in the last period the latest order protects (diagnostics).
+        self.expected_chance = np.zeros(len(data.skus))
 
     def _refit(self, t: int, history: np.ndarray, censored: np.ndarray) -> None:
         history_dates = pd.to_datetime(self.data.dates[:t])
@@ -356,6 +381,8 @@ class SasamePolicy:
         self.fitted_at = t
         if self.config.spike_quantile is not None:
             self._fit_empirical(values)
+        if self.data.integral and self.config.empirical:
+            self._fit_daily(values, censored[:, :t])
 
     def _promotions(self, t: int) -> pd.DataFrame | None:
         """The promotion calendar for the periods before t and the forecast horizon from t on.
@@ -399,6 +426,69 @@ class SasamePolicy:
         self.empirical = np.quantile(sums, float(self.config.spike_quantile or 0.95), axis=1)
         self.empirical_rate = recent.mean(axis=1)
 
+    def _fit_daily(self, values: np.ndarray, censored: np.ndarray) -> None:
+        """Each SKU's distribution of whole units per period over its recent history, stocked-out and
+        promoted periods left out."""
+        span = EMPIRICAL_SPAN[self.freq]
+        skus = len(values)
+        sold = values > 0
+        first = np.where(sold.any(axis=1), sold.argmax(axis=1), values.shape[1])
+        top = int(values[:, -span:].max()) if values.size else 0
+        self.daily = np.zeros((skus, top + 1))
+        self.has_daily = np.zeros(skus, dtype=bool)
+        # Planned promotions are in the forecast's rate; their periods would double-count the uplift here.
+        promoted = (
+            self.data.promo[:, : values.shape[1]] > 0
+            if self.data.promo is not None
+            else np.zeros_like(censored)
+        )
+        for i in range(skus):
+            begin = max(int(first[i]), values.shape[1] - span)
+            seen = values[i, begin:][~censored[i, begin:] & ~promoted[i, begin:]]
+            if len(seen) < MIN_EMPIRICAL_PERIODS or seen.sum() <= 0:
+                continue
+            self.daily[i] = np.bincount(seen.astype(int), minlength=top + 1)[: top + 1] / len(seen)
+            self.has_daily[i] = True
+
+    def _empirical_targets(self, rates: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Order-up-to levels from the empirical demand distribution: the stock is spread over the SKUs so
+        that, store-wide, the expected share of selling SKU-periods that stock out is 1 - service level
+        at the least value of stock (a Lagrange multiplier: a unit goes where it removes the most
+        stockout chance per unit of money)."""
+        use = self.has_daily & (rates > 0)
+        targets = np.full(len(rates), np.nan)
+        if not use.any():
+            return targets
+        daily = self.daily[use]
+        width = daily.shape[1]
+        means = daily @ np.arange(width)
+        busy = 1.0 - daily[:, 0]
+        slots = np.clip(np.ceil(rates[use] / np.maximum(means, 1e-12) * busy), 1, MAX_SLOTS)
+        # Room for the largest demand over the longest lead time (the transform wraps what lies beyond).
+        reach = (width - 1) * slots * (len(self.lead_weights) - 1 + self.config.review)
+        size = 1 << min(MAX_LEVEL_BITS, math.ceil(math.log2(max(16.0, float(reach.max()) + 1))))
+        chance = stockout_chance(daily, rates[use], self.lead_weights, self.config.review, size)
+        levels = np.arange(size)
+        unit_cost = np.maximum(cost[use], 1e-9)
+        allowed = (1.0 - self.config.service_level) * use.sum()
+
+        def pick(multiplier: float) -> np.ndarray:
+            return np.argmin(unit_cost[:, None] * levels[None, :] + multiplier * chance, axis=1)
+
+        low, high = 1e-6, 1e9
+        for _ in range(50):
+            middle = math.sqrt(low * high)
+            chosen = pick(middle)
+            if chance[np.arange(len(chosen)), chosen].sum() > allowed:
+                low = middle
+            else:
+                high = middle
+        chosen = pick(high)
+        targets[use] = chosen
+        self.expected_chance = np.zeros(len(rates))
+        self.expected_chance[use] = chance[np.arange(len(chosen)), chosen]
+        return targets
+
     def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
         if t == 0:
             return np.zeros(len(position))
@@ -433,6 +523,9 @@ class SasamePolicy:
             # Scale the empirical floor by where the forecast says the level is now (seasons, trends).
             ratio = np.clip(mean_rate / np.maximum(self.empirical_rate, 1e-9), 0.5, 2.0)
             target = np.maximum(target, self.empirical * np.where(self.empirical_rate > 0, ratio, 0.0))
+        if self.data.integral and self.config.empirical:
+            empirical = self._empirical_targets(mean_rate, self.data.unit_cost[:, t - 1])
+            target = np.where(np.isnan(empirical), target, np.maximum(target, empirical))
         return np.maximum(target - position, 0.0)
 
     def _value_aware_z(self, unit_cost: np.ndarray, rate: np.ndarray) -> np.ndarray:

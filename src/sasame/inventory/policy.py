@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import NormalDist
 
+import numpy as np
+
 _NORMAL = NormalDist()
 
 # Cycle service level (CSL) per ABC x XYZ class: valuable, steady items get the highest target; the
@@ -170,3 +172,63 @@ def class_service_levels(
 ) -> dict[str, float]:
     """Service level per SKU from its ABC and XYZ classes and its main channel."""
     return {key: service_level_for(abc[key], xyz.get(key, "Z"), (channels or {}).get(key)) for key in abc}
+
+
+def lead_time_weights(lead_mean: float, lead_sd: float) -> np.ndarray:
+    """P(lead time = k periods) for k = 0, 1, ...: a normal rounded to whole periods, floored at zero.
+
+    The same discretisation the backtest draws its lead times from (and a supplier's history gives)."""
+    if lead_sd <= 0:
+        weights = np.zeros(max(0, round(lead_mean)) + 1)
+        weights[-1] = 1.0
+        return weights
+    spread = NormalDist(lead_mean, lead_sd)
+    top = max(0, math.ceil(lead_mean + 5 * lead_sd))
+    edges = [spread.cdf(k + 0.5) for k in range(top + 1)]
+    weights = np.diff(np.array([0.0, *edges]))
+    weights[-1] += 1.0 - edges[-1]
+    return np.asarray(weights / weights.sum())
+
+
+# At most this many times an empirical period's demand fits in one period (the rest is capped).
+MAX_SLOTS = 32
+
+
+def stockout_chance(
+    daily: np.ndarray, rates: np.ndarray, lead_weights: np.ndarray, review: int, size: int
+) -> np.ndarray:
+    """Per SKU and order-up-to level s = 0 .. size-1: the chance that the last period an order protects
+    is a stockout period (it has demand and demand since the order exceeds s).
+
+    `daily` holds each SKU's empirical distribution of whole units per period (rows sum to 1); it is
+    rescaled to the forecast `rates` by changing how often demand comes, not how big it comes: a
+    store that sells twice as much gets twice the orders (and twice the bulk orders), each the same
+    size. Over a lead time of k the order protects k + R periods, so the chance is
+    P(D[k+R] > s) - P(no demand in the last one) P(D[k+R-1] > s), mixed over k. The sums are
+    convolutions, done in the frequency domain; `size` must exceed the largest level of interest
+    (mass beyond it wraps around, so it should be well above the lead-time demand's upper tail)."""
+    skus, width = daily.shape
+    means = daily @ np.arange(width)
+    busy = 1.0 - daily[:, 0]
+    ratio = np.divide(rates, means, out=np.zeros(skus), where=means > 0)
+    # More demand than one empirical period can carry at this ratio: split a period into n slots.
+    slots = np.clip(np.ceil(ratio * busy - 1e-12), 1, MAX_SLOTS).astype(int)
+    share = np.minimum(ratio / slots, np.divide(1.0, busy, out=np.zeros(skus), where=busy > 0))
+    slot = np.zeros((skus, size))
+    slot[:, 1:width] = daily[:, 1 : min(width, size)] * share[:, None]
+    slot[:, 0] = 1.0 - slot[:, 1:].sum(axis=1)
+    spectrum = np.fft.rfft(slot, axis=1) ** slots[:, None]
+    idle = slot[:, 0] ** slots  # P(a period has no demand)
+    mixed = np.zeros_like(spectrum)
+    previous = np.zeros_like(spectrum)
+    for k, weight in enumerate(lead_weights):
+        if weight <= 0:
+            continue
+        mixed += weight * spectrum ** (k + review)
+        previous += weight * spectrum ** (k + review - 1)
+    over = 1.0 - np.cumsum(np.fft.irfft(mixed, n=size, axis=1), axis=1)
+    over_before = 1.0 - np.cumsum(np.fft.irfft(previous, n=size, axis=1), axis=1)
+    chance = over - idle[:, None] * over_before
+    # Rounding noise of the transforms: keep it a non-increasing probability.
+    chance = np.minimum.accumulate(np.clip(chance, 0.0, 1.0), axis=1)
+    return np.asarray(np.where(rates[:, None] > 0, chance, 0.0))

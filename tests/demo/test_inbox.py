@@ -187,6 +187,25 @@ def test_order_numbers_are_sometimes_missing_and_labels_say_so(inbox: tuple[Engi
     assert re.search(r"#\d{4}\b", bodies) and re.search(r"order \d{4}\b", bodies)
 
 
+def test_amazon_relayed_messages_name_their_order_in_amazons_subject(
+    inbox: tuple[Engine, DemoContext],
+) -> None:
+    # Amazon's Buyer-Seller Messaging writes the subject of a message about an order and always
+    # names the order there, whatever the buyer types in the body.
+    engine, ctx = inbox
+    labels = _labels(ctx)
+    relayed = [
+        m
+        for m in _messages(engine)
+        if m.from_address.endswith("@marketplace.amazon.com") and labels[m.message_id]["order_id"] is not None
+    ]
+    assert relayed
+    for message in relayed:
+        number = labels[message.message_id]["order_number"]
+        assert re.fullmatch(rf"(Re: )?Inquiry from Amazon customer .+ \(Order: {number}\)", message.subject)
+        assert labels[message.message_id]["order_ref_in_subject"]
+
+
 def test_texts_are_varied_and_messy(inbox: tuple[Engine, DemoContext]) -> None:
     engine, ctx = inbox
     labels = _labels(ctx)

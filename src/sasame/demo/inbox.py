@@ -89,6 +89,8 @@ IN_TRANSIT = {
     "returned_to_sender",
 }
 MARKETPLACES = {"amazon", "etsy"}
+# The address Amazon relays buyer-seller messages from (the buyer's own address stays hidden).
+AMAZON_RELAY_DOMAIN = "marketplace.amazon.com"
 CARRIER_NAMES = {
     "usps": "USPS",
     "ups": "UPS",
@@ -1233,7 +1235,7 @@ def _message_id(sender: str, sent_at: datetime, writer: Writer) -> str:
             f"<{int(writer.rng.integers(10**8, 10**9))}.{int(writer.rng.integers(10**6, 10**7))}."
             f"{stamp}{int(writer.rng.integers(100, 999))}@mail.yahoo.com>"
         )
-    if domain == "marketplace.amazon.com":
+    if domain == AMAZON_RELAY_DOMAIN:
         return f"<0100{token(12, HEX)}-{token(8, HEX)}-{token(4, HEX)}-000000@email.amazonses.com>"
     return f"<{stamp}.{token(16, '0123456789abcdef')}@{domain}>"
 
@@ -1304,7 +1306,7 @@ def _sender_of(order: StoreOrder, writer: Writer) -> tuple[str, str | None]:
     name = (order.name or "").strip() or f"{writer.pick(FIRST_NAMES)} {writer.pick(LAST_NAMES)}"
     if order.kind == "amazon" and not order.email:
         relay = "".join(writer.pick("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(14))
-        return f"{relay}@marketplace.amazon.com", name
+        return f"{relay}@{AMAZON_RELAY_DOMAIN}", name
     if order.email:
         return order.email, name
     return _stranger_address(name, writer), name
@@ -1781,7 +1783,12 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
     subject = str(w.pick(subject_templates if w.chance(0.75) else GENERIC_SUBJECTS))
     if "{num}" in subject and (order is None or mode == "none"):
         subject = str(w.pick([s for s in subject_templates if "{num}" not in s] or GENERIC_SUBJECTS))
-    if mode == "subject" and order is not None:
+    # Amazon's Buyer-Seller Messaging writes the subject of a message sent about an order itself and
+    # always names the order in it, whatever the buyer types: a relayed message is never without it.
+    amazon_relay = (
+        order is not None and order.kind == "amazon" and draft.sender.endswith("@" + AMAZON_RELAY_DOMAIN)
+    )
+    if mode == "subject" and order is not None and not amazon_relay:
         subject = (
             f"{subject} - order {order.number.lstrip('#')}"
             if order.kind != "amazon"
@@ -1790,6 +1797,8 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
     if lower:
         subject = subject.lower()
     subject = _fill(subject, slots)
+    if amazon_relay and order is not None:
+        subject = f"Inquiry from Amazon customer {name or ''} (Order: {order.number})"
 
     quote, in_reply_to = "", None
     if (

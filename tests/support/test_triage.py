@@ -259,3 +259,46 @@ def test_an_order_status_reading_that_asks_nothing_about_the_parcel_goes_to_a_pe
     )
     asked = run(engine, "Re: Order #1002 has shipped", "Hiya, whree is it? order no #1002")
     assert (asked.intent, asked.decision) == ("order_status", "auto")
+
+
+def test_a_second_ask_about_other_colours_or_sizes_is_answered_from_the_catalog(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The enamel pin has one variant without a size, the linen shirt comes in white only: the
+    # catalog's answer to "a size up?" / "other colours?" is no, and it is said, not left to a person.
+    pin = run(
+        engine,
+        "address",
+        "Please change the delivery address on order #1003 to 27 Elm Court, Madison, WI 53703\n\n"
+        "Also, do you have the same one in a size up?",
+    )
+    assert (pin.intent, pin.understanding.secondary_intent, pin.decision) == (
+        "change_address",
+        "product_question",
+        "auto",
+    )
+    assert pin.reply is not None and "The Enamel Pin comes in one size only." in pin.reply
+    shirt = run(
+        engine,
+        "Return",
+        "I'd like to return the linen shirt from order #1001, it's too big. "
+        "Also - does this come in other colours?",
+    )
+    assert (shirt.intent, shirt.decision) == ("return_request", "auto")
+    assert shirt.reply is not None and "The Linen Shirt comes in white only." in shirt.reply
+
+
+def test_spam_is_closed_alone_only_when_the_sender_is_no_customer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    pitch = (
+        "Hello Business Owner,\n\nWe help stores like yours get 10x more traffic with our SEO package. "
+        "Reply YES for a free audit: http://seo-boost.example.net\n\nBest,\nMark"
+    )
+    stranger = run(engine, "Grow your store", pitch, sender="mark@seo-boost.example.net")
+    assert (stranger.intent, stranger.decision, stranger.reply) == ("spam", "auto", None)
+    assert [a.kind for a in stranger.actions] == ["mark_spam"]
+    # The same words from a customer (Jane has orders) may be a real message the model misread.
+    customer = run(engine, "Grow your store", pitch, sender=JANE)
+    assert (customer.intent, customer.decision) == ("spam", "draft")
+    assert "draft: read as spam, but the sender is a customer" in customer.reasons

@@ -402,6 +402,9 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     elif mode == "draft":
         decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
 
+    if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
+        # Spam is closed without a reply: a customer's real message misread as spam would be lost.
+        decision.at_most("draft", "read as spam, but the sender is a customer")
     order, order_problem = _resolve_order(ctx, u, sender, customer_id, intent)
     if order_problem:
         decision.at_most("draft", order_problem)
@@ -487,6 +490,13 @@ def _name_from_sender(sender: str) -> str | None:
     """'Jane Doe <jane@x.com>' -> 'Jane Doe'; a bare address gives no name."""
     match = re.match(r'\s*"?([^"<]+?)"?\s*<', sender)
     return match.group(1).strip() if match else None
+
+
+def _is_a_customer(ctx: TriageContext, sender: str, customer_id: int | None) -> bool:
+    """A known customer, an address that placed an order, or an Amazon buyer (only buyers get relays)."""
+    if customer_id is not None or sender.endswith("@" + AMAZON_RELAY):
+        return True
+    return bool(sender) and queries.address_has_orders(ctx.session, sender)
 
 
 def _is_vip(session: Session, customer_id: int | None) -> bool:
@@ -685,10 +695,16 @@ class _Answer:
                 return False
             variants = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
             if re.search(r"other colou?rs|different colou?r", text):
-                colours = sorted({v.colour for v in variants if v.colour})
-                if not colours:
+                colours = sorted({v.colour.lower() for v in variants if v.colour})
+                if len(colours) > 1:
+                    self.reply.say(f"The {item.product} comes in {', '.join(colours)}.")
+                elif variants:
+                    # The catalog's answer is "no": every variant has the same colour (or none).
+                    self.reply.say(
+                        f"The {item.product} comes in {colours[0] if colours else 'one colour'} only."
+                    )
+                else:
                     return False
-                self.reply.say(f"The {item.product} comes in {', '.join(c.lower() for c in colours)}.")
                 return True
             step = (
                 1
@@ -697,6 +713,9 @@ class _Answer:
                 if re.search(r"size down|smaller", text)
                 else 0
             )
+            if step and variants and not any(v.size for v in variants):
+                self.reply.say(f"The {item.product} comes in one size only.")
+                return True
             if step and item.size in SIZE_ORDER:
                 index = SIZE_ORDER.index(item.size) + step
                 wanted = [

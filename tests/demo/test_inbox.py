@@ -282,6 +282,13 @@ def test_inbox_and_marketing_through_the_demo_generator(sqlite_engine: Engine) -
     assert {label["intent"] for label in labels} >= {"order_status", "return_request", "spam"}
     assert any(kind == "ad_true_roas" for kind, _ in truth)
     assert paid_without_ad == []
+    # Nobody asks for "a different size" of a one-size coaster set (the demo catalogue has such
+    # products): an exchange or a change names another variant of the same product.
+    asks = [label["facts"] for label in labels if label["intent"] in ("exchange_request", "change_order")]
+    assert asks
+    for facts in asks:
+        assert facts["wanted_sku"] not in (None, facts["item_sku"])
+        assert facts["wanted_sku"].split("-")[0] == facts["item_sku"].split("-")[0]
 
 
 def test_the_owner_fills_in_the_store_answers_and_labels_name_the_one_asked(

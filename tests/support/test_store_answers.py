@@ -43,6 +43,9 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("Which crrier do you use for Australia?") == ["carriers"]
     assert knowledge.asked_topics("Also is thee a code for next time?") == ["promotions"]
     assert knowledge.asked_topics("Where is my order?") == []
+    # Typed fast: 'shiping', 'wich carrier'.
+    assert knowledge.asked_topics("Do you have free shiping over a certain amount?") == ["shipping_cost"]
+    assert knowledge.asked_topics("wich carrier do you use for Australia?") == ["carriers"]
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
     assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]
@@ -174,6 +177,14 @@ def test_a_store_answer_does_not_cover_a_where_is_my_order_in_the_same_message(
     )
     assert (both.intent, both.decision) == ("discount_question", "draft")
     assert "draft: the message also asks where an order is" in both.reasons
+    in_time = run(
+        engine,
+        "Code",
+        "Will order 1002 arrie in time for Friday? Also, my discount code SAVE10 isn't working.",
+        sender=STRANGER,
+    )
+    assert "draft: the message also asks where an order is" in in_time.reasons
+    assert in_time.decision == "draft"
 
 
 def test_a_store_question_asked_along_the_way_is_answered_or_left_to_a_person(

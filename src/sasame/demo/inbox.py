@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -1383,6 +1383,31 @@ class Planner:
                     return order
         return None
 
+    def take_matching(
+        self, pool: list[StoreOrder], wanted: Callable[[StoreOrder], bool]
+    ) -> StoreOrder | None:
+        """Pick the next order not yet written about that ``wanted`` accepts; the others stay for
+        later drafts (the cursor only moves past orders already used)."""
+        key = id(pool)
+        if key not in self.shuffled:
+            self.shuffled[key] = [pool[int(i)] for i in self.writer.rng.permutation(len(pool))]
+            self.cursor[key] = 0
+        shuffled = self.shuffled[key]
+        while self.cursor[key] < len(shuffled) and shuffled[self.cursor[key]].id in self.used:
+            self.cursor[key] += 1
+        for order in shuffled[self.cursor[key] :]:
+            if order.id not in self.used and wanted(order):
+                self.used.add(order.id)
+                return order
+        return None
+
+    def _has_alternative(self, item: Item) -> bool:
+        siblings = self.store.catalog.by_product.get(item.product_id or -1, [])
+        return any(v.variant_id != item.variant_id for v in siblings)
+
+    def _offers_alternatives(self, order: StoreOrder) -> bool:
+        return any(self._has_alternative(item) for item in order.items)
+
     def when(self, after: datetime, days_back: float = 21) -> datetime:
         low = max(after + timedelta(minutes=20), self.cutoff - timedelta(days=days_back))
         return _uniform_time(min(low, self.cutoff - timedelta(minutes=5)), self.cutoff, self.writer)
@@ -1409,12 +1434,22 @@ class Planner:
             sent_at = self.when(order.shipped_at or order.ordered_at + timedelta(days=2), days_back=6)
             facts = _order_facts(order, now)
         elif intent in ("return_request", "exchange_request", "wrong_item", "damaged_item", "praise"):
-            order = self.take(p.delivered)
+            # An exchange is for another size or colour of the same product: people ask it about an
+            # item that comes in others, not about a one-size coaster set.
+            order = (
+                self.take_matching(p.delivered, self._offers_alternatives)
+                if intent == "exchange_request"
+                else self.take(p.delivered)
+            )
             if order is None:
                 return None
             assert order.delivered_at is not None
             sent_at = self.when(order.delivered_at + timedelta(hours=3), days_back=14)
-            item = self._pick_item(order, need_size=intent in ("exchange_request", "wrong_item"))
+            item = self._pick_item(
+                order,
+                need_size=intent in ("exchange_request", "wrong_item"),
+                need_alternative=intent == "exchange_request",
+            )
             days = (now - order.delivered_at).days
             facts = _order_facts(order, now) | {
                 "item_sku": item.sku,
@@ -1430,14 +1465,25 @@ class Planner:
                 facts |= {"ordered_sku": item.sku, "ordered_size": item.size, "ordered_colour": item.colour}
         elif intent in ("cancel_order", "change_address", "change_order"):
             shipped_too = w.chance(0.35)
-            order = self.take(
-                p.recent_shipped if shipped_too else p.recent_unshipped, p.recent_unshipped, p.recent_shipped
+            pools = (
+                (p.recent_shipped, p.recent_unshipped)
+                if shipped_too
+                else (p.recent_unshipped, p.recent_shipped)
             )
+            if intent == "change_order":
+                # Changing an item's size or colour needs an item that comes in another one.
+                order = self.take_matching(pools[0], self._offers_alternatives) or self.take_matching(
+                    pools[1], self._offers_alternatives
+                )
+            else:
+                order = self.take(*pools)
             if order is None:
                 return None
             sent_at = self.when(order.ordered_at + timedelta(minutes=10), days_back=3)
             facts = _order_facts(order, now) | {"can_modify": not order.is_shipped}
-            item = self._pick_item(order, need_size=intent == "change_order")
+            item = self._pick_item(
+                order, need_size=intent == "change_order", need_alternative=intent == "change_order"
+            )
             if intent == "change_address":
                 address = str(w.pick(ADDRESSES))
                 slots["address"] = address
@@ -1508,8 +1554,12 @@ class Planner:
             draft.product_item = item
         return draft
 
-    def _pick_item(self, order: StoreOrder, need_size: bool) -> Item:
+    def _pick_item(self, order: StoreOrder, need_size: bool, need_alternative: bool = False) -> Item:
         sized = [i for i in order.items if i.size] if need_size else []
+        if need_alternative:
+            sized = [i for i in sized if self._has_alternative(i)] or [
+                i for i in order.items if self._has_alternative(i)
+            ]
         options = sized or order.items
         return options[int(self.writer.rng.integers(0, len(options)))]
 

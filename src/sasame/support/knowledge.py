@@ -42,18 +42,21 @@ PRODUCT_ASPECTS: dict[str, str] = {
 """Per product or category (``faq.<aspect>.<handle or category>``)."""
 MAX_ANSWER_CHARACTERS = 500
 
+# Customers type fast: "shiping", "shippng", "wich carrier".
+_SHIPPING = r"sh?ip{1,2}i?n?g"
+_WHICH = r"wh?i?ch|whcih|what"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "express_shipping": re.compile(
         r"express|next[- ]day|overnight|expedited|faster shipping|priority shipping", re.IGNORECASE
     ),
     "po_boxes": re.compile(r"\bp\.?\s?o\.?\s?box|post office box", re.IGNORECASE),
     "shipping_cost": re.compile(
-        r"how much (is|does|will) (the )?(shipping|delivery|postage)|shipping (cost|fee|price|rate)s?|"
-        r"(cost|price) of (shipping|delivery|postage)|free (shipping|delivery)",
+        rf"how much (is|does|will) (the )?({_SHIPPING}|delivery|postage)|{_SHIPPING} (cost|fee|price|rate)s?|"
+        rf"(cost|price) of ({_SHIPPING}|delivery|postage)|free ({_SHIPPING}|delivery)",
         re.IGNORECASE,
     ),
     "carriers": re.compile(
-        r"(which|what) (c\w{0,2}r+i?er|courier|shipping company|delivery company)", re.IGNORECASE
+        rf"({_WHICH}) (c\w{{0,2}}r+i?er|courier|{_SHIPPING} company|delivery company)", re.IGNORECASE
     ),
     "holiday_delivery": re.compile(
         r"before (christmas|xmas|the holidays|hanukkah|new year)|in time for (christmas|xmas|the holidays)",

@@ -189,10 +189,13 @@ WHEREABOUTS = re.compile(
 """Words of a message that really asks where its parcel is (typos like 'whree' included)."""
 WHERE_IS_ORDER = re.compile(
     r"\bwh\w{0,3}re\b[^.?!\n]{0,40}\b(order|parcel|package)|"
-    r"\b(order|parcel|package)\b[^.?!\n]{0,40}\b(hasn'?t|has not|not yet|never) (arrived|come|shown up)",
+    r"\b(order|parcel|package)\b[^.?!\n]{0,40}\b(hasn'?t|has not|not yet|never) (arrived|come|shown up)|"
+    r"\b(will|when)\b[^.?!\n]{0,40}\b(order|parcel|package|it)\b"
+    r"[^.?!\n]{0,20}\b(ar+i\w{0,4}|get here|be here)\b",
     re.IGNORECASE,
 )
-"""A 'where is my order?' inside a message read as something else (a second ask the model missed)."""
+"""A 'where is my order?' inside a message read as something else (a second ask the model missed),
+'will order 1234 arrive in time?' (or 'arrie') too."""
 PERSON_ONLY_ACCOUNT = re.compile(
     r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
     r"data (request|protection)|erase|forget me",

@@ -284,11 +284,26 @@ def test_inbox_and_marketing_through_the_demo_generator(sqlite_engine: Engine) -
     assert paid_without_ad == []
     # Nobody asks for "a different size" of a one-size coaster set (the demo catalogue has such
     # products): an exchange or a change names another variant of the same product.
-    asks = [label["facts"] for label in labels if label["intent"] in ("exchange_request", "change_order")]
+    with sqlite_engine.connect() as connection:
+        bodies = dict(connection.execute(select(MESSAGE.c.message_id, MESSAGE.c.body)).all())
+        keyed = connection.execute(
+            select(GroundTruth.__table__.c.key, GroundTruth.__table__.c.value).where(
+                GroundTruth.__table__.c.kind == "email_label"
+            )
+        ).all()
+    asks = [(key, label) for key, label in keyed if label["intent"] in ("exchange_request", "change_order")]
     assert asks
-    for facts in asks:
+    by_colour = 0
+    for message_id, label in asks:
+        facts = label["facts"]
         assert facts["wanted_sku"] not in (None, facts["item_sku"])
         assert facts["wanted_sku"].split("-")[0] == facts["item_sku"].split("-")[0]
+        if not facts.get("wanted_size"):
+            # Another colour of a product without sizes: no "wrong size", no "instead of the M".
+            by_colour += 1
+            ask = bodies[message_id].split("\n> ")[0].lower()
+            assert "size" not in ask and not re.search(r"\b(xs|s|m|l|xl)\b i got", ask), ask
+    assert by_colour > 0
 
 
 def test_the_owner_fills_in_the_store_answers_and_labels_name_the_one_asked(

@@ -223,3 +223,25 @@ def test_a_general_payment_answer_waits_when_the_message_may_be_about_an_order(
     for sender in (JANE, "x7f3kq@marketplace.amazon.com"):
         result = run(engine, "Payment problem", text, sender=sender)
         assert (result.decision, result.reasons[-1]) == ("draft", "draft: a payment problem without an order")
+
+
+def test_an_announced_second_ask_read_as_the_intent_leaves_the_first_ask_to_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The shipped model reads this as the code question (0.94): answering the code alone would
+    # skip the parcel the customer asks about first.
+    codes = "One code per order, entered at checkout; we can't add one afterwards."
+    configure(engine, {"discount_codes": codes})
+    result = run(
+        engine,
+        "hi",
+        "i still haven't got my parcle. can you look into it please? also, my discount cde didn't work "
+        "at checkout.\nRef: 1002",
+    )
+    assert (result.intent, result.decision) == ("discount_question", "draft")
+    assert "draft: the message first asks about order_status, then 'also' about discount_question" in (
+        result.reasons
+    )
+    # Announced the other way round, the reading is the first ask and nothing is flagged.
+    plain = run(engine, "Code", "My discount code SAVE10 isn't working. Also, thanks for the quick shipping!")
+    assert not any("first asks" in reason for reason in plain.reasons)

@@ -1755,6 +1755,15 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
             and ("{colour}" not in a or item.colour)
             and (item.size or "S or M" not in a)
         ] or asks
+    if intent in ("exchange_request", "change_order") and item is not None:
+        # "instead of the M I got" needs an item that has a size; "the wrong size" or "too small"
+        # needs a size to be what the customer wants changed, not the colour.
+        by_size = slots["other"] in SIZES
+        asks = [
+            a
+            for a in asks
+            if ("{size}" not in a or item.size) and (by_size or ("size" not in a and "{fit}" not in a))
+        ] or asks
     ask_template = str(w.pick(asks))
     ref, bare = _order_ref(draft, w, mode, when, avoid_day="{day}" in ask_template)
     slots |= {"ref": ref, "num": bare}

@@ -46,6 +46,7 @@ from sasame.support.replies import (
     short_day_text,
 )
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
+from sasame.support.understanding.intents import earlier_ask
 from sasame.support.understanding.text import clean_subject
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
@@ -430,6 +431,14 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
         # packaging", under a shipping notification's subject): more likely a complaint.
         decision.at_most("escalate", "read as an order status question, but it asks nothing about the parcel")
+    first_ask = earlier_ask(answer.body_text, intent) if intent not in ALWAYS_HUMAN else None
+    if first_ask is not None:
+        # "I still haven't got my parcel. Also, my code didn't work" read as the code question:
+        # the answer would miss the main ask (and a person reads a first complaint).
+        decision.at_most(
+            "escalate" if first_ask in ALWAYS_HUMAN else "draft",
+            f"the message first asks about {first_ask}, then 'also' about {intent}",
+        )
     if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
         decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
     if intent not in ALWAYS_HUMAN and intent != "spam":

@@ -302,3 +302,19 @@ def test_spam_is_closed_alone_only_when_the_sender_is_no_customer(
     customer = run(engine, "Grow your store", pitch, sender=JANE)
     assert (customer.intent, customer.decision) == ("spam", "draft")
     assert "draft: read as spam, but the sender is a customer" in customer.reasons
+
+
+def test_a_cancellation_read_as_where_is_my_order_is_not_answered_with_tracking(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # "I haven't received a shipping email" pulls the reading towards order status; the customer
+    # asked to cancel, and a status answer would ignore that.
+    result = run(
+        engine,
+        "Re: Order #1003 confirmed",
+        "hey there,\nI need to cancel my enamel pin order - I ordered the same thing twice. "
+        "I haven't received a shipping email yet.\nThanks in advance\nJane",
+    )
+    assert result.intent == "order_status"
+    assert result.decision != "auto"
+    assert "draft: read as an order status question, but it asks to cancel" in result.reasons

@@ -86,7 +86,8 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "payment_declined": re.compile(
-        r"declined|checkout keeps failing|payment (keeps )?fail|card (was |keeps being )?refused|"
+        r"decl\w{0,2}ned|che\w{0,3}kout keeps fai\w{0,4}|payment (keeps )?fail|"
+        r"card (was |keeps being )?refused|"
         r"(apple pay|google pay|paypal|shop pay|klarna)\b.{0,20}\b(isn'?t|not|doesn'?t|won'?t) work",
         re.IGNORECASE,
     ),

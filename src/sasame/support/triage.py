@@ -197,6 +197,8 @@ WHERE_IS_ORDER = re.compile(
 )
 """A 'where is my order?' inside a message read as something else (a second ask the model missed),
 'will order 1234 arrive in time?' (or 'arrie') too."""
+CANCEL_ASK = re.compile(r"\bcan\w?cel+(?!l?ation (email|confirmation))", re.IGNORECASE)
+"""A cancellation asked for in so many words ("cancel", "cancell", "canncel")."""
 PERSON_ONLY_ACCOUNT = re.compile(
     r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
     r"data (request|protection)|erase|forget me",
@@ -431,6 +433,10 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
         # packaging", under a shipping notification's subject): more likely a complaint.
         decision.at_most("escalate", "read as an order status question, but it asks nothing about the parcel")
+    if intent == "order_status" and CANCEL_ASK.search(answer.body_text):
+        # "I need to cancel my order - I haven't had a shipping email" read as where-is-it: the
+        # status answer would ignore the cancellation asked for.
+        decision.at_most("draft", "read as an order status question, but it asks to cancel")
     first_ask = earlier_ask(answer.body_text, intent) if intent not in ALWAYS_HUMAN else None
     if first_ask is not None:
         # "I still haven't got my parcel. Also, my code didn't work" read as the code question:

@@ -292,16 +292,33 @@ def test_spam_is_closed_alone_only_when_the_sender_is_no_customer(
     engine: Engine, store: dict[str, int]
 ) -> None:
     pitch = (
-        "Hello Business Owner,\n\nWe help stores like yours get 10x more traffic with our SEO package. "
-        "Reply YES for a free audit: http://seo-boost.example.net\n\nBest,\nMark"
+        "Hello,\n\nOur SEO team can get your website to page 1 of Google in 30 days, guaranteed. "
+        "Shall I send you a free audit and price list?\n\nRegards,\nMark\nSEO Consultant"
     )
-    stranger = run(engine, "Grow your store", pitch, sender="mark@seo-boost.example.net")
+    stranger = run(engine, "Boost your ranking", pitch, sender="mark@seo-boost.example.net")
     assert (stranger.intent, stranger.decision, stranger.reply) == ("spam", "auto", None)
+    assert stranger.confidence >= 0.98
     assert [a.kind for a in stranger.actions] == ["mark_spam"]
     # The same words from a customer (Jane has orders) may be a real message the model misread.
-    customer = run(engine, "Grow your store", pitch, sender=JANE)
+    customer = run(engine, "Boost your ranking", pitch, sender=JANE)
     assert (customer.intent, customer.decision) == ("spam", "draft")
     assert "draft: read as spam, but the sender is a customer" in customer.reasons
+
+
+def test_closing_as_spam_takes_a_higher_bar_than_replying(engine: Engine, store: dict[str, int]) -> None:
+    # Read as spam at about 0.95: enough for a reply under the policy's 0.90, not for closing a
+    # message unread (a press request misread as spam at 0.92 was closed on a fresh demo store).
+    prize = run(
+        engine,
+        "You won!",
+        "Dear winner,\n\nYour email was selected in our lottery. To claim your 500,000 USD prize reply "
+        "with your full name and bank details.\n\nMr. Smith",
+        sender="claims@lottery.example",
+    )
+    assert prize.intent == "spam"
+    assert 0.90 <= prize.confidence < 0.98
+    assert prize.decision == "draft"
+    assert prize.reasons == [f"draft: spam confidence {prize.confidence:.2f} < 0.98"]
 
 
 def test_a_cancellation_read_as_where_is_my_order_is_not_answered_with_tracking(

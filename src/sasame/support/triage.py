@@ -69,6 +69,10 @@ RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
+SPAM_CLOSE_CONFIDENCE = 0.98
+"""Spam is closed with no reply and nobody reads it: a real message misread as spam (a press
+request, a supplier) would be lost without trace, whereas a wrong reply at least reaches a person
+who can answer it. So closing alone takes a higher bar than the policy's bar for replies."""
 UPSET_SENTIMENT = -0.15
 HAPPY_SENTIMENT = 0.3
 NOT_RECEIVED = re.compile(
@@ -408,6 +412,8 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     elif mode == "draft":
         decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
 
+    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE:
+        decision.at_most("draft", f"spam confidence {u.confidence:.2f} < {SPAM_CLOSE_CONFIDENCE:.2f}")
     if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
         # Spam is closed without a reply: a customer's real message misread as spam would be lost.
         decision.at_most("draft", "read as spam, but the sender is a customer")

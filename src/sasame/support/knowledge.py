@@ -45,6 +45,7 @@ MAX_ANSWER_CHARACTERS = 500
 # Customers type fast: "shiping", "shippng", "wich carrier".
 _SHIPPING = r"sh?ip{1,2}i?n?g"
 _WHICH = r"wh?i?ch|whcih|what"
+_CODE = r"code|coed|cdoe|ocde|cde"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "express_shipping": re.compile(
         r"express|next[- ]day|overnight|expedited|faster shipping|priority shipping", re.IGNORECASE
@@ -71,8 +72,9 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "promotions": re.compile(
         r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
-        r"first[- ]order (discount|code)|(promo|discount) codes? at the moment|any (offers|sales) on|"
-        r"code for (next time|my next order)|\b(is|are) th\w{1,3} (a |any )?(discount|promo|coupon|code)",
+        rf"first[- ]order (discount|{_CODE})|(promo|discount) codes? at the moment|any (offers|sales) on|"
+        rf"({_CODE}) for (next time|my next order)|"
+        rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{_CODE})",
         re.IGNORECASE,
     ),
     "price_adjustment": re.compile(

@@ -49,6 +49,7 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("checckout keeps failig with my vsia, tried 3 times") == [
         "payment_declined"
     ]
+    assert knowledge.asked_topics("also is there a coed for next time?") == ["promotions"]
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
     assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]

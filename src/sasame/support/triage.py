@@ -201,6 +201,22 @@ WHERE_IS_ORDER = re.compile(
 )
 """A 'where is my order?' inside a message read as something else (a second ask the model missed),
 'will order 1234 arrive in time?' (or 'arrie') too."""
+FAULT_WORDS = re.compile(
+    r"\b(broke|broken|cracked|cracks?|smashed|shattered|dented|torn|tear|ripped|stain(ed|s)?|"
+    r"leak(ed|ing|s)?|scratch(ed|es)?|chipped|faulty|defect(ive)?|damaged?|stopped working|"
+    r"fell apart|falling apart|came apart|crushed)\b|"
+    r"(sent|received|got) (me )?(the |a )?wrong\b|not what i ordered",
+    re.IGNORECASE,
+)
+"""Words of a damaged, faulty or wrong item: the model's reading of the rest notwithstanding
+("I received the mug today but it has a big tear along the seam" read as order status at 0.90)."""
+COMPLAINT_WORDS = re.compile(
+    r"\b(manager|supervisor)\b|not what i expected|\b(poor|bad|cheap|terrible|awful|low)[- ]quality|"
+    r"quality\b.{0,30}\b(is|was) (not|poor|bad|terrible|awful)",
+    re.IGNORECASE,
+)
+"""A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
+expected for the price") read as a return or a product question."""
 CANCEL_ASK = re.compile(r"\bcan\w?cel+(?!l?ation (email|confirmation))", re.IGNORECASE)
 """A cancellation asked for in so many words ("cancel", "cancell", "canncel")."""
 PERSON_ONLY_ACCOUNT = re.compile(
@@ -391,6 +407,11 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", f"always-escalate word: {', '.join(words)}")
     if intent in ALWAYS_HUMAN:
         decision.at_most("escalate", f"{intent} is always handled by a person")
+    if intent not in ALWAYS_HUMAN and intent != "spam":
+        # A safety net under the model for what must reach a person: wrong, damaged, complaint.
+        cue = FAULT_WORDS.search(text) or COMPLAINT_WORDS.search(text)
+        if cue:
+            decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
     if u.confidence < policy.draft_confidence:

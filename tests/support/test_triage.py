@@ -350,13 +350,14 @@ def test_a_cancellation_read_as_where_is_my_order_is_not_answered_with_tracking(
             "So much plastic packaging for one linen shirt. Please pass this on to a manager.\n\nRef: #1001",
         ),
         ("Order #1001", "The quality of the linen shirt is not what I expected for the price."),
+        ("Linen shirt", "The colour of the linen shirt in white looks nothing like the photos."),
     ],
 )
 def test_fault_and_complaint_words_reach_a_person_whatever_the_reading(
     engine: Engine, store: dict[str, int], subject: str, body: str
 ) -> None:
-    # Three must-escalate messages a fresh demo store's model read as order status, a return and
-    # a product question: their own words send them to a person.
+    # Must-escalate messages fresh demo stores' models read as order status, a return or a product
+    # question: their own words send them to a person.
     result = run(engine, subject, body)
     assert result.intent not in ("damaged_item", "complaint")  # the shipped model misreads them here too
     assert result.decision == "escalate"

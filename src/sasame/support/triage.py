@@ -211,12 +211,15 @@ FAULT_WORDS = re.compile(
 """Words of a damaged, faulty or wrong item: the model's reading of the rest notwithstanding
 ("I received the mug today but it has a big tear along the seam" read as order status at 0.90)."""
 COMPLAINT_WORDS = re.compile(
-    r"\b(manager|supervisor)\b|not what i expected|\b(poor|bad|cheap|terrible|awful|low)[- ]quality|"
+    r"\b(manager|supervisor)\b|\bcomplain(t|ts|ing)?\b|not what i expected|not as (described|pictured)|"
+    r"nothing like the (photos?|pictures?|description|website)|"
+    r"\b(poor|bad|cheap|terrible|awful|low)[- ]quality|"
     r"quality\b.{0,30}\b(is|was) (not|poor|bad|terrible|awful)",
     re.IGNORECASE,
 )
 """A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
-expected for the price") read as a return or a product question."""
+expected for the price", "looks nothing like the photos" under the subject "Complaint") read as a
+return or a product question."""
 CANCEL_ASK = re.compile(r"\bcan\w?cel+(?!l?ation (email|confirmation))", re.IGNORECASE)
 """A cancellation asked for in so many words ("cancel", "cancell", "canncel")."""
 PERSON_ONLY_ACCOUNT = re.compile(

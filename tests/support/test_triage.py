@@ -362,3 +362,16 @@ def test_fault_and_complaint_words_reach_a_person_whatever_the_reading(
     assert result.intent not in ("damaged_item", "complaint")  # the shipped model misreads them here too
     assert result.decision == "escalate"
     assert any(r.startswith("escalate: the message may be a fault or a complaint:") for r in result.reasons)
+
+
+def test_a_change_read_for_a_delivered_order_is_not_answered_as_if_it_were_on_its_way(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1001 was delivered on 25 February: "swap it for an M" is an exchange the reading missed,
+    # and "once it arrives, send it back" would be wrong.
+    result = run(engine, "", "i need to swap Linen Shirt in L for an M please.\n\nOrder: 1001")
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1001", "draft")
+    assert "draft: a change asked about a delivered order (an exchange?)" in result.reasons
+    assert result.reply_facts["can_modify"] is False
+    assert result.reply_facts["delivered_on"] == "2026-02-25"
+    assert result.reply is not None and "Once it arrives" not in result.reply

@@ -1150,6 +1150,17 @@ class _Answer:
                 r.say(f"Order {order.number} can't be changed any more.", can_modify=False)
                 self.decision.at_most("draft", "the order is no longer open")
                 return
+            if order.is_delivered and order.delivered_at is not None:
+                # "Swap the mug in oat for a charcoal" about a parcel already delivered is an
+                # exchange, which the reading missed: "once it arrives, send it back" would be wrong.
+                r.say(
+                    f"Order {order.number} was delivered on {self.day(order.delivered_at)}, so it can't be "
+                    "changed any more, but it can be exchanged.",
+                    can_modify=False,
+                    delivered_on=instant_fact(order.delivered_at),
+                )
+                self.decision.at_most("draft", "a change asked about a delivered order (an exchange?)")
+                return
             self._too_late(order, "change it")
             r.say(
                 "Once it arrives you can send it back within "

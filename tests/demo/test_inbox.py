@@ -187,6 +187,25 @@ def test_order_numbers_are_sometimes_missing_and_labels_say_so(inbox: tuple[Engi
     assert re.search(r"#\d{4}\b", bodies) and re.search(r"order \d{4}\b", bodies)
 
 
+def test_amazon_relayed_messages_name_their_order_in_amazons_subject(
+    inbox: tuple[Engine, DemoContext],
+) -> None:
+    # Amazon's Buyer-Seller Messaging writes the subject of a message about an order and always
+    # names the order there, whatever the buyer types in the body.
+    engine, ctx = inbox
+    labels = _labels(ctx)
+    relayed = [
+        m
+        for m in _messages(engine)
+        if m.from_address.endswith("@marketplace.amazon.com") and labels[m.message_id]["order_id"] is not None
+    ]
+    assert relayed
+    for message in relayed:
+        number = labels[message.message_id]["order_number"]
+        assert re.fullmatch(rf"(Re: )?Inquiry from Amazon customer .+ \(Order: {number}\)", message.subject)
+        assert labels[message.message_id]["order_ref_in_subject"]
+
+
 def test_texts_are_varied_and_messy(inbox: tuple[Engine, DemoContext]) -> None:
     engine, ctx = inbox
     labels = _labels(ctx)
@@ -263,6 +282,28 @@ def test_inbox_and_marketing_through_the_demo_generator(sqlite_engine: Engine) -
     assert {label["intent"] for label in labels} >= {"order_status", "return_request", "spam"}
     assert any(kind == "ad_true_roas" for kind, _ in truth)
     assert paid_without_ad == []
+    # Nobody asks for "a different size" of a one-size coaster set (the demo catalogue has such
+    # products): an exchange or a change names another variant of the same product.
+    with sqlite_engine.connect() as connection:
+        bodies = dict(connection.execute(select(MESSAGE.c.message_id, MESSAGE.c.body)).all())
+        keyed = connection.execute(
+            select(GroundTruth.__table__.c.key, GroundTruth.__table__.c.value).where(
+                GroundTruth.__table__.c.kind == "email_label"
+            )
+        ).all()
+    asks = [(key, label) for key, label in keyed if label["intent"] in ("exchange_request", "change_order")]
+    assert asks
+    by_colour = 0
+    for message_id, label in asks:
+        facts = label["facts"]
+        assert facts["wanted_sku"] not in (None, facts["item_sku"])
+        assert facts["wanted_sku"].split("-")[0] == facts["item_sku"].split("-")[0]
+        if not facts.get("wanted_size"):
+            # Another colour of a product without sizes: no "wrong size", no "instead of the M".
+            by_colour += 1
+            ask = bodies[message_id].split("\n> ")[0].lower()
+            assert "size" not in ask and not re.search(r"\b(xs|s|m|l|xl)\b i got", ask), ask
+    assert by_colour > 0
 
 
 def test_the_owner_fills_in_the_store_answers_and_labels_name_the_one_asked(

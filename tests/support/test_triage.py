@@ -259,3 +259,119 @@ def test_an_order_status_reading_that_asks_nothing_about_the_parcel_goes_to_a_pe
     )
     asked = run(engine, "Re: Order #1002 has shipped", "Hiya, whree is it? order no #1002")
     assert (asked.intent, asked.decision) == ("order_status", "auto")
+
+
+def test_a_second_ask_about_other_colours_or_sizes_is_answered_from_the_catalog(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The enamel pin has one variant without a size, the linen shirt comes in white only: the
+    # catalog's answer to "a size up?" / "other colours?" is no, and it is said, not left to a person.
+    pin = run(
+        engine,
+        "address",
+        "Please change the delivery address on order #1003 to 27 Elm Court, Madison, WI 53703\n\n"
+        "Also, do you have the same one in a size up?",
+    )
+    assert (pin.intent, pin.understanding.secondary_intent, pin.decision) == (
+        "change_address",
+        "product_question",
+        "auto",
+    )
+    assert pin.reply is not None and "The Enamel Pin comes in one size only." in pin.reply
+    shirt = run(
+        engine,
+        "Return",
+        "I'd like to return the linen shirt from order #1001, it's too big. "
+        "Also - does this come in other colours?",
+    )
+    assert (shirt.intent, shirt.decision) == ("return_request", "auto")
+    assert shirt.reply is not None and "The Linen Shirt comes in white only." in shirt.reply
+
+
+def test_spam_is_closed_alone_only_when_the_sender_is_no_customer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    pitch = (
+        "Hello,\n\nOur SEO team can get your website to page 1 of Google in 30 days, guaranteed. "
+        "Shall I send you a free audit and price list?\n\nRegards,\nMark\nSEO Consultant"
+    )
+    stranger = run(engine, "Boost your ranking", pitch, sender="mark@seo-boost.example.net")
+    assert (stranger.intent, stranger.decision, stranger.reply) == ("spam", "auto", None)
+    assert stranger.confidence >= 0.98
+    assert [a.kind for a in stranger.actions] == ["mark_spam"]
+    # The same words from a customer (Jane has orders) may be a real message the model misread.
+    customer = run(engine, "Boost your ranking", pitch, sender=JANE)
+    assert (customer.intent, customer.decision) == ("spam", "draft")
+    assert "draft: read as spam, but the sender is a customer" in customer.reasons
+
+
+def test_closing_as_spam_takes_a_higher_bar_than_replying(engine: Engine, store: dict[str, int]) -> None:
+    # Read as spam at about 0.95: enough for a reply under the policy's 0.90, not for closing a
+    # message unread (a press request misread as spam at 0.92 was closed on a fresh demo store).
+    prize = run(
+        engine,
+        "You won!",
+        "Dear winner,\n\nYour email was selected in our lottery. To claim your 500,000 USD prize reply "
+        "with your full name and bank details.\n\nMr. Smith",
+        sender="claims@lottery.example",
+    )
+    assert prize.intent == "spam"
+    assert 0.90 <= prize.confidence < 0.98
+    assert prize.decision == "draft"
+    assert prize.reasons == [f"draft: spam confidence {prize.confidence:.2f} < 0.98"]
+
+
+def test_a_cancellation_read_as_where_is_my_order_is_not_answered_with_tracking(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # "I haven't received a shipping email" pulls the reading towards order status; the customer
+    # asked to cancel, and a status answer would ignore that.
+    result = run(
+        engine,
+        "Re: Order #1003 confirmed",
+        "hey there,\nI need to cancel my enamel pin order - I ordered the same thing twice. "
+        "I haven't received a shipping email yet.\nThanks in advance\nJane",
+    )
+    assert result.intent == "order_status"
+    assert result.decision != "auto"
+    assert "draft: read as an order status question, but it asks to cancel" in result.reasons
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Inquiry from Amazon customer Jane Doe (Order: 113-5432249-4489560)",
+            "I'm writing about my recent order. I received my order of the linen shirt today but it has "
+            "a big tear along the seam.\n\nHope to hear back soon.",
+        ),
+        (
+            "Unacceptable",
+            "So much plastic packaging for one linen shirt. Please pass this on to a manager.\n\nRef: #1001",
+        ),
+        ("Order #1001", "The quality of the linen shirt is not what I expected for the price."),
+        ("Linen shirt", "The colour of the linen shirt in white looks nothing like the photos."),
+    ],
+)
+def test_fault_and_complaint_words_reach_a_person_whatever_the_reading(
+    engine: Engine, store: dict[str, int], subject: str, body: str
+) -> None:
+    # Must-escalate messages fresh demo stores' models read as order status, a return or a product
+    # question: their own words send them to a person.
+    result = run(engine, subject, body)
+    assert result.intent not in ("damaged_item", "complaint")  # the shipped model misreads them here too
+    assert result.decision == "escalate"
+    assert any(r.startswith("escalate: the message may be a fault or a complaint:") for r in result.reasons)
+
+
+def test_a_change_read_for_a_delivered_order_is_not_answered_as_if_it_were_on_its_way(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1001 was delivered on 25 February: "swap it for an M" is an exchange the reading missed,
+    # and "once it arrives, send it back" would be wrong.
+    result = run(engine, "", "i need to swap Linen Shirt in L for an M please.\n\nOrder: 1001")
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1001", "draft")
+    assert "draft: a change asked about a delivered order (an exchange?)" in result.reasons
+    assert result.reply_facts["can_modify"] is False
+    assert result.reply_facts["delivered_on"] == "2026-02-25"
+    assert result.reply is not None and "Once it arrives" not in result.reply

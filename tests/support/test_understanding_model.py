@@ -99,6 +99,19 @@ def test_in_scope_message_is_not_out_of_scope() -> None:
     assert u.confidence >= 0.8
 
 
+def test_an_amazon_envelope_subject_does_not_sway_the_reading() -> None:
+    # The envelope's "(Order: ...)" once pulled a complaint about quality towards order_status.
+    body = "The quality of the dad cap is not what I expected for the price."
+    relayed = understand("Inquiry from Amazon customer Hannah Brown (Order: 113-4321141-5778901)", body)
+    plain = understand("", body)
+    assert (relayed.intent, relayed.confidence, relayed.ranked) == (
+        plain.intent,
+        plain.confidence,
+        plain.ranked,
+    )
+    assert [ref.text for ref in relayed.order_refs] == ["113-4321141-5778901"]
+
+
 def test_accuracy_on_hand_written_fixture_stays_above_floor() -> None:
     messages = fixture_messages()
     assert len(messages) == 56

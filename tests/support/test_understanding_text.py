@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sasame.support.understanding.text import clean_body, clean_subject, html_to_text
+from sasame.support.understanding.text import clean_body, clean_subject, html_to_text, intent_subject
 
 
 def test_gmail_quote_and_sign_off_are_removed() -> None:
@@ -71,3 +71,9 @@ def test_subject_prefixes_and_marketplace_envelope() -> None:
         "Order: 112-1234567-7654321"
     )
     assert clean_subject("Inquiry from Amazon customer Ann Lee") == ""
+
+
+def test_the_intent_classifier_reads_no_marketplace_envelope() -> None:
+    # Amazon writes the same envelope whatever the buyer asks: its order part says nothing either.
+    assert intent_subject("Re: Inquiry from Amazon customer Ann Lee (Order: 112-1234567-7654321)") == ""
+    assert intent_subject("Re: Where is my order #1001?") == "Where is my order #1001?"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -89,6 +89,8 @@ IN_TRANSIT = {
     "returned_to_sender",
 }
 MARKETPLACES = {"amazon", "etsy"}
+# The address Amazon relays buyer-seller messages from (the buyer's own address stays hidden).
+AMAZON_RELAY_DOMAIN = "marketplace.amazon.com"
 CARRIER_NAMES = {
     "usps": "USPS",
     "ups": "UPS",
@@ -1233,7 +1235,7 @@ def _message_id(sender: str, sent_at: datetime, writer: Writer) -> str:
             f"<{int(writer.rng.integers(10**8, 10**9))}.{int(writer.rng.integers(10**6, 10**7))}."
             f"{stamp}{int(writer.rng.integers(100, 999))}@mail.yahoo.com>"
         )
-    if domain == "marketplace.amazon.com":
+    if domain == AMAZON_RELAY_DOMAIN:
         return f"<0100{token(12, HEX)}-{token(8, HEX)}-{token(4, HEX)}-000000@email.amazonses.com>"
     return f"<{stamp}.{token(16, '0123456789abcdef')}@{domain}>"
 
@@ -1304,7 +1306,7 @@ def _sender_of(order: StoreOrder, writer: Writer) -> tuple[str, str | None]:
     name = (order.name or "").strip() or f"{writer.pick(FIRST_NAMES)} {writer.pick(LAST_NAMES)}"
     if order.kind == "amazon" and not order.email:
         relay = "".join(writer.pick("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(14))
-        return f"{relay}@marketplace.amazon.com", name
+        return f"{relay}@{AMAZON_RELAY_DOMAIN}", name
     if order.email:
         return order.email, name
     return _stranger_address(name, writer), name
@@ -1381,6 +1383,31 @@ class Planner:
                     return order
         return None
 
+    def take_matching(
+        self, pool: list[StoreOrder], wanted: Callable[[StoreOrder], bool]
+    ) -> StoreOrder | None:
+        """Pick the next order not yet written about that ``wanted`` accepts; the others stay for
+        later drafts (the cursor only moves past orders already used)."""
+        key = id(pool)
+        if key not in self.shuffled:
+            self.shuffled[key] = [pool[int(i)] for i in self.writer.rng.permutation(len(pool))]
+            self.cursor[key] = 0
+        shuffled = self.shuffled[key]
+        while self.cursor[key] < len(shuffled) and shuffled[self.cursor[key]].id in self.used:
+            self.cursor[key] += 1
+        for order in shuffled[self.cursor[key] :]:
+            if order.id not in self.used and wanted(order):
+                self.used.add(order.id)
+                return order
+        return None
+
+    def _has_alternative(self, item: Item) -> bool:
+        siblings = self.store.catalog.by_product.get(item.product_id or -1, [])
+        return any(v.variant_id != item.variant_id for v in siblings)
+
+    def _offers_alternatives(self, order: StoreOrder) -> bool:
+        return any(self._has_alternative(item) for item in order.items)
+
     def when(self, after: datetime, days_back: float = 21) -> datetime:
         low = max(after + timedelta(minutes=20), self.cutoff - timedelta(days=days_back))
         return _uniform_time(min(low, self.cutoff - timedelta(minutes=5)), self.cutoff, self.writer)
@@ -1407,12 +1434,22 @@ class Planner:
             sent_at = self.when(order.shipped_at or order.ordered_at + timedelta(days=2), days_back=6)
             facts = _order_facts(order, now)
         elif intent in ("return_request", "exchange_request", "wrong_item", "damaged_item", "praise"):
-            order = self.take(p.delivered)
+            # An exchange is for another size or colour of the same product: people ask it about an
+            # item that comes in others, not about a one-size coaster set.
+            order = (
+                self.take_matching(p.delivered, self._offers_alternatives)
+                if intent == "exchange_request"
+                else self.take(p.delivered)
+            )
             if order is None:
                 return None
             assert order.delivered_at is not None
             sent_at = self.when(order.delivered_at + timedelta(hours=3), days_back=14)
-            item = self._pick_item(order, need_size=intent in ("exchange_request", "wrong_item"))
+            item = self._pick_item(
+                order,
+                need_size=intent in ("exchange_request", "wrong_item"),
+                need_alternative=intent == "exchange_request",
+            )
             days = (now - order.delivered_at).days
             facts = _order_facts(order, now) | {
                 "item_sku": item.sku,
@@ -1428,14 +1465,25 @@ class Planner:
                 facts |= {"ordered_sku": item.sku, "ordered_size": item.size, "ordered_colour": item.colour}
         elif intent in ("cancel_order", "change_address", "change_order"):
             shipped_too = w.chance(0.35)
-            order = self.take(
-                p.recent_shipped if shipped_too else p.recent_unshipped, p.recent_unshipped, p.recent_shipped
+            pools = (
+                (p.recent_shipped, p.recent_unshipped)
+                if shipped_too
+                else (p.recent_unshipped, p.recent_shipped)
             )
+            if intent == "change_order":
+                # Changing an item's size or colour needs an item that comes in another one.
+                order = self.take_matching(pools[0], self._offers_alternatives) or self.take_matching(
+                    pools[1], self._offers_alternatives
+                )
+            else:
+                order = self.take(*pools)
             if order is None:
                 return None
             sent_at = self.when(order.ordered_at + timedelta(minutes=10), days_back=3)
             facts = _order_facts(order, now) | {"can_modify": not order.is_shipped}
-            item = self._pick_item(order, need_size=intent == "change_order")
+            item = self._pick_item(
+                order, need_size=intent == "change_order", need_alternative=intent == "change_order"
+            )
             if intent == "change_address":
                 address = str(w.pick(ADDRESSES))
                 slots["address"] = address
@@ -1506,8 +1554,12 @@ class Planner:
             draft.product_item = item
         return draft
 
-    def _pick_item(self, order: StoreOrder, need_size: bool) -> Item:
+    def _pick_item(self, order: StoreOrder, need_size: bool, need_alternative: bool = False) -> Item:
         sized = [i for i in order.items if i.size] if need_size else []
+        if need_alternative:
+            sized = [i for i in sized if self._has_alternative(i)] or [
+                i for i in order.items if self._has_alternative(i)
+            ]
         options = sized or order.items
         return options[int(self.writer.rng.integers(0, len(options)))]
 
@@ -1703,6 +1755,15 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
             and ("{colour}" not in a or item.colour)
             and (item.size or "S or M" not in a)
         ] or asks
+    if intent in ("exchange_request", "change_order") and item is not None:
+        # "instead of the M I got" needs an item that has a size; "the wrong size" or "too small"
+        # needs a size to be what the customer wants changed, not the colour.
+        by_size = slots["other"] in SIZES
+        asks = [
+            a
+            for a in asks
+            if ("{size}" not in a or item.size) and (by_size or ("size" not in a and "{fit}" not in a))
+        ] or asks
     ask_template = str(w.pick(asks))
     ref, bare = _order_ref(draft, w, mode, when, avoid_day="{day}" in ask_template)
     slots |= {"ref": ref, "num": bare}
@@ -1781,7 +1842,12 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
     subject = str(w.pick(subject_templates if w.chance(0.75) else GENERIC_SUBJECTS))
     if "{num}" in subject and (order is None or mode == "none"):
         subject = str(w.pick([s for s in subject_templates if "{num}" not in s] or GENERIC_SUBJECTS))
-    if mode == "subject" and order is not None:
+    # Amazon's Buyer-Seller Messaging writes the subject of a message sent about an order itself and
+    # always names the order in it, whatever the buyer types: a relayed message is never without it.
+    amazon_relay = (
+        order is not None and order.kind == "amazon" and draft.sender.endswith("@" + AMAZON_RELAY_DOMAIN)
+    )
+    if mode == "subject" and order is not None and not amazon_relay:
         subject = (
             f"{subject} - order {order.number.lstrip('#')}"
             if order.kind != "amazon"
@@ -1790,6 +1856,8 @@ def _compose(draft: Draft, store: Store, ctx: DemoContext, writer: Writer) -> Wr
     if lower:
         subject = subject.lower()
     subject = _fill(subject, slots)
+    if amazon_relay and order is not None:
+        subject = f"Inquiry from Amazon customer {name or ''} (Order: {order.number})"
 
     quote, in_reply_to = "", None
     if (

@@ -26,11 +26,10 @@ STORE_ANSWERS: dict[str, str] = {
     "po_boxes": (
         "Yes - standard shipping goes with USPS, which delivers to PO boxes. Express can't go to a PO box."
     ),
-    "shipping_cost": (
-        "Standard shipping is $5.95 in the US and free on orders over $75; international shipping is "
-        "calculated at checkout."
-    ),
-    "carriers": "We ship with USPS and UPS in the US and DHL internationally.",
+    # The demo store ships within the US only (every order's ship_country): its answers say so too,
+    # rather than promise international rates and carriers its data never shows.
+    "shipping_cost": "Standard shipping is $5.95 and free on orders over $75; we ship within the US only.",
+    "carriers": "We ship with USPS and UPS, within the US only for now.",
     "holiday_delivery": (
         "For delivery before Christmas in the US, order by December 17 with standard shipping or "
         "December 20 with Express."

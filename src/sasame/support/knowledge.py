@@ -42,18 +42,22 @@ PRODUCT_ASPECTS: dict[str, str] = {
 """Per product or category (``faq.<aspect>.<handle or category>``)."""
 MAX_ANSWER_CHARACTERS = 500
 
+# Customers type fast: "shiping", "shippng", "wich carrier".
+_SHIPPING = r"sh?ip{1,2}i?n?g"
+_WHICH = r"wh?i?ch|whcih|what"
+_CODE = r"code|coed|cdoe|ocde|cde"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "express_shipping": re.compile(
         r"express|next[- ]day|overnight|expedited|faster shipping|priority shipping", re.IGNORECASE
     ),
     "po_boxes": re.compile(r"\bp\.?\s?o\.?\s?box|post office box", re.IGNORECASE),
     "shipping_cost": re.compile(
-        r"how much (is|does|will) (the )?(shipping|delivery|postage)|shipping (cost|fee|price|rate)s?|"
-        r"(cost|price) of (shipping|delivery|postage)|free (shipping|delivery)",
+        rf"how much (is|does|will) (the )?({_SHIPPING}|delivery|postage)|{_SHIPPING} (cost|fee|price|rate)s?|"
+        rf"(cost|price) of ({_SHIPPING}|delivery|postage)|free ({_SHIPPING}|delivery)",
         re.IGNORECASE,
     ),
     "carriers": re.compile(
-        r"(which|what) (c\w{0,2}r+i?er|courier|shipping company|delivery company)", re.IGNORECASE
+        rf"({_WHICH}) (c\w{{0,2}}r+i?er|courier|{_SHIPPING} company|delivery company)", re.IGNORECASE
     ),
     "holiday_delivery": re.compile(
         r"before (christmas|xmas|the holidays|hanukkah|new year)|in time for (christmas|xmas|the holidays)",
@@ -68,8 +72,9 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "promotions": re.compile(
         r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
-        r"first[- ]order (discount|code)|(promo|discount) codes? at the moment|any (offers|sales) on|"
-        r"code for (next time|my next order)|\b(is|are) th\w{1,3} (a |any )?(discount|promo|coupon|code)",
+        rf"first[- ]order (discount|{_CODE})|(promo|discount) codes? at the moment|any (offers|sales) on|"
+        rf"({_CODE}) for (next time|my next order)|"
+        rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{_CODE})",
         re.IGNORECASE,
     ),
     "price_adjustment": re.compile(
@@ -83,7 +88,8 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "payment_declined": re.compile(
-        r"declined|checkout keeps failing|payment (keeps )?fail|card (was |keeps being )?refused|"
+        r"decl\w{0,2}ned|che\w{0,3}kout keeps fai\w{0,4}|payment (keeps )?fail|"
+        r"card (was |keeps being )?refused|"
         r"(apple pay|google pay|paypal|shop pay|klarna)\b.{0,20}\b(isn'?t|not|doesn'?t|won'?t) work",
         re.IGNORECASE,
     ),

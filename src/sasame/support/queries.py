@@ -149,6 +149,15 @@ def orders_of_sender(session: Session, address: str, customer_id: int | None, si
     )
 
 
+def address_has_orders(session: Session, address: str) -> bool:
+    """Whether any order (a guest checkout too) was placed with this e-mail address."""
+    address = address.strip().lower()
+    return (
+        bool(address)
+        and session.scalar(select(m.Order.id).where(m.Order.email == address).limit(1)) is not None
+    )
+
+
 def order_facts(session: Session, order_id: int, now: datetime) -> OrderFacts:
     """Return the order with its lines, latest shipment and tracking, returns and refunds at ``now``."""
     row = session.execute(

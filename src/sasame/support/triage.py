@@ -46,6 +46,7 @@ from sasame.support.replies import (
     short_day_text,
 )
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
+from sasame.support.understanding.intents import earlier_ask
 from sasame.support.understanding.text import clean_subject
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
@@ -68,6 +69,10 @@ RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
+SPAM_CLOSE_CONFIDENCE = 0.98
+"""Spam is closed with no reply and nobody reads it: a real message misread as spam (a press
+request, a supplier) would be lost without trace, whereas a wrong reply at least reaches a person
+who can answer it. So closing alone takes a higher bar than the policy's bar for replies."""
 UPSET_SENTIMENT = -0.15
 HAPPY_SENTIMENT = 0.3
 NOT_RECEIVED = re.compile(
@@ -189,10 +194,34 @@ WHEREABOUTS = re.compile(
 """Words of a message that really asks where its parcel is (typos like 'whree' included)."""
 WHERE_IS_ORDER = re.compile(
     r"\bwh\w{0,3}re\b[^.?!\n]{0,40}\b(order|parcel|package)|"
-    r"\b(order|parcel|package)\b[^.?!\n]{0,40}\b(hasn'?t|has not|not yet|never) (arrived|come|shown up)",
+    r"\b(order|parcel|package)\b[^.?!\n]{0,40}\b(hasn'?t|has not|not yet|never) (arrived|come|shown up)|"
+    r"\b(will|when)\b[^.?!\n]{0,40}\b(order|parcel|package|it)\b"
+    r"[^.?!\n]{0,20}\b(ar+i\w{0,4}|get here|be here)\b",
     re.IGNORECASE,
 )
-"""A 'where is my order?' inside a message read as something else (a second ask the model missed)."""
+"""A 'where is my order?' inside a message read as something else (a second ask the model missed),
+'will order 1234 arrive in time?' (or 'arrie') too."""
+FAULT_WORDS = re.compile(
+    r"\b(broke|broken|cracked|cracks?|smashed|shattered|dented|torn|tear|ripped|stain(ed|s)?|"
+    r"leak(ed|ing|s)?|scratch(ed|es)?|chipped|faulty|defect(ive)?|damaged?|stopped working|"
+    r"fell apart|falling apart|came apart|crushed)\b|"
+    r"(sent|received|got) (me )?(the |a )?wrong\b|not what i ordered",
+    re.IGNORECASE,
+)
+"""Words of a damaged, faulty or wrong item: the model's reading of the rest notwithstanding
+("I received the mug today but it has a big tear along the seam" read as order status at 0.90)."""
+COMPLAINT_WORDS = re.compile(
+    r"\b(manager|supervisor)\b|\bcomplain(t|ts|ing)?\b|not what i expected|not as (described|pictured)|"
+    r"nothing like the (photos?|pictures?|description|website)|"
+    r"\b(poor|bad|cheap|terrible|awful|low)[- ]quality|"
+    r"quality\b.{0,30}\b(is|was) (not|poor|bad|terrible|awful)",
+    re.IGNORECASE,
+)
+"""A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
+expected for the price", "looks nothing like the photos" under the subject "Complaint") read as a
+return or a product question."""
+CANCEL_ASK = re.compile(r"\bcan\w?cel+(?!l?ation (email|confirmation))", re.IGNORECASE)
+"""A cancellation asked for in so many words ("cancel", "cancell", "canncel")."""
 PERSON_ONLY_ACCOUNT = re.compile(
     r"delete|remove my (data|account)|close my account|merge|gdpr|personal data|copy of (my|the) data|"
     r"data (request|protection)|erase|forget me",
@@ -381,6 +410,11 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", f"always-escalate word: {', '.join(words)}")
     if intent in ALWAYS_HUMAN:
         decision.at_most("escalate", f"{intent} is always handled by a person")
+    if intent not in ALWAYS_HUMAN and intent != "spam":
+        # A safety net under the model for what must reach a person: wrong, damaged, complaint.
+        cue = FAULT_WORDS.search(text) or COMPLAINT_WORDS.search(text)
+        if cue:
+            decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
     if u.confidence < policy.draft_confidence:
@@ -402,6 +436,11 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     elif mode == "draft":
         decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
 
+    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE:
+        decision.at_most("draft", f"spam confidence {u.confidence:.2f} < {SPAM_CLOSE_CONFIDENCE:.2f}")
+    if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
+        # Spam is closed without a reply: a customer's real message misread as spam would be lost.
+        decision.at_most("draft", "read as spam, but the sender is a customer")
     order, order_problem = _resolve_order(ctx, u, sender, customer_id, intent)
     if order_problem:
         decision.at_most("draft", order_problem)
@@ -424,6 +463,18 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
         # packaging", under a shipping notification's subject): more likely a complaint.
         decision.at_most("escalate", "read as an order status question, but it asks nothing about the parcel")
+    if intent == "order_status" and CANCEL_ASK.search(answer.body_text):
+        # "I need to cancel my order - I haven't had a shipping email" read as where-is-it: the
+        # status answer would ignore the cancellation asked for.
+        decision.at_most("draft", "read as an order status question, but it asks to cancel")
+    first_ask = earlier_ask(answer.body_text, intent) if intent not in ALWAYS_HUMAN else None
+    if first_ask is not None:
+        # "I still haven't got my parcel. Also, my code didn't work" read as the code question:
+        # the answer would miss the main ask (and a person reads a first complaint).
+        decision.at_most(
+            "escalate" if first_ask in ALWAYS_HUMAN else "draft",
+            f"the message first asks about {first_ask}, then 'also' about {intent}",
+        )
     if u.secondary_intent and u.secondary_intent != intent and not answer.also(u.secondary_intent):
         decision.at_most("draft", f"the message also asks about {u.secondary_intent}")
     if intent not in ALWAYS_HUMAN and intent != "spam":
@@ -487,6 +538,13 @@ def _name_from_sender(sender: str) -> str | None:
     """'Jane Doe <jane@x.com>' -> 'Jane Doe'; a bare address gives no name."""
     match = re.match(r'\s*"?([^"<]+?)"?\s*<', sender)
     return match.group(1).strip() if match else None
+
+
+def _is_a_customer(ctx: TriageContext, sender: str, customer_id: int | None) -> bool:
+    """A known customer, an address that placed an order, or an Amazon buyer (only buyers get relays)."""
+    if customer_id is not None or sender.endswith("@" + AMAZON_RELAY):
+        return True
+    return bool(sender) and queries.address_has_orders(ctx.session, sender)
 
 
 def _is_vip(session: Session, customer_id: int | None) -> bool:
@@ -685,10 +743,16 @@ class _Answer:
                 return False
             variants = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
             if re.search(r"other colou?rs|different colou?r", text):
-                colours = sorted({v.colour for v in variants if v.colour})
-                if not colours:
+                colours = sorted({v.colour.lower() for v in variants if v.colour})
+                if len(colours) > 1:
+                    self.reply.say(f"The {item.product} comes in {', '.join(colours)}.")
+                elif variants:
+                    # The catalog's answer is "no": every variant has the same colour (or none).
+                    self.reply.say(
+                        f"The {item.product} comes in {colours[0] if colours else 'one colour'} only."
+                    )
+                else:
                     return False
-                self.reply.say(f"The {item.product} comes in {', '.join(c.lower() for c in colours)}.")
                 return True
             step = (
                 1
@@ -697,6 +761,9 @@ class _Answer:
                 if re.search(r"size down|smaller", text)
                 else 0
             )
+            if step and variants and not any(v.size for v in variants):
+                self.reply.say(f"The {item.product} comes in one size only.")
+                return True
             if step and item.size in SIZE_ORDER:
                 index = SIZE_ORDER.index(item.size) + step
                 wanted = [
@@ -1082,6 +1149,17 @@ class _Answer:
             if not order.is_shipped:
                 r.say(f"Order {order.number} can't be changed any more.", can_modify=False)
                 self.decision.at_most("draft", "the order is no longer open")
+                return
+            if order.is_delivered and order.delivered_at is not None:
+                # "Swap the mug in oat for a charcoal" about a parcel already delivered is an
+                # exchange, which the reading missed: "once it arrives, send it back" would be wrong.
+                r.say(
+                    f"Order {order.number} was delivered on {self.day(order.delivered_at)}, so it can't be "
+                    "changed any more, but it can be exchanged.",
+                    can_modify=False,
+                    delivered_on=instant_fact(order.delivered_at),
+                )
+                self.decision.at_most("draft", "a change asked about a delivered order (an exchange?)")
                 return
             self._too_late(order, "change it")
             r.say(

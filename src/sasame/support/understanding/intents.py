@@ -268,6 +268,35 @@ _SECOND_ASK_FLAG = re.compile(
 )
 
 
+def earlier_ask(text: str, intent: str, model: IntentModel | None = None) -> str | None:
+    """The intent of what a message asks *before* an announced second ask ("Also, my code didn't
+    work"), when the message was read as the announced ask itself: the first ask is usually the
+    main one, so a reading taken from the "also" part answers the wrong question.
+
+    Returns that earlier intent when the shipped model reads the part from the first announcing
+    sentence on as ``intent`` and the part before it as another intent with probability >= 0.5;
+    else None. Read by the shipped model alone, like ``_secondary``.
+    """
+    model = model or shipped_model()
+    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    flagged = next((i for i, s in enumerate(sentences) if i > 0 and _SECOND_ASK_FLAG.match(s)), None)
+    if flagged is None:
+        return None
+    head, tail = " ".join(sentences[:flagged]), " ".join(sentences[flagged:])
+    tail_probs = model.probabilities(tail)
+    if model.classes[int(np.argmax(tail_probs))] != intent:
+        return None
+    head_probs = model.probabilities(head)
+    index = int(np.argmax(head_probs))
+    candidate = model.classes[index]
+    if candidate in (intent, "other") or float(head_probs[index]) < EARLIER_ASK_MIN_PROBABILITY:
+        return None
+    return candidate
+
+
+EARLIER_ASK_MIN_PROBABILITY = 0.5
+
+
 def _secondary(text: str, intent: str, model: IntentModel) -> str | None:
     """A second ask: a sentence that asks something (a question or a request) and that the
     shipped model reads as another actionable intent, with probability >= 0.9 (>= 0.4 when the

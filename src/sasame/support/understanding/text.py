@@ -97,6 +97,9 @@ _MARKETPLACE_ENVELOPE = re.compile(
 )
 
 
+_REPLY_PREFIXES = re.compile(r"(?i)^(\s*(re|fw|fwd|aw|wg|tr|sv)\s*(\[\d+\])?\s*:\s*)+")
+
+
 def clean_subject(subject: str) -> str:
     """Drop reply/forward prefixes ('Re: Fwd: AW:') and marketplace envelopes from a subject.
 
@@ -104,8 +107,19 @@ def clean_subject(subject: str) -> str:
     112-...)": the words say nothing about the ask (only the order number matters), so the
     subject keeps just the order part.
     """
-    text = re.sub(r"(?i)^(\s*(re|fw|fwd|aw|wg|tr|sv)\s*(\[\d+\])?\s*:\s*)+", "", subject or "").strip()
+    text = _REPLY_PREFIXES.sub("", subject or "").strip()
     envelope = _MARKETPLACE_ENVELOPE.match(text)
     if envelope:
         return (envelope.group(1) or "").strip("() ")
     return text
+
+
+def intent_subject(subject: str) -> str:
+    """Return the subject as the intent classifier reads it: a marketplace envelope is empty.
+
+    The envelope is written by the marketplace, the same for every ask, so even its order part
+    ("Order: 112-...") would only pull every relayed message towards "where is my order?".
+    """
+    if _MARKETPLACE_ENVELOPE.match(_REPLY_PREFIXES.sub("", subject or "").strip()):
+        return ""
+    return clean_subject(subject)

@@ -43,7 +43,7 @@ class FileFormat(ABC):
     """What the seller calls it: 'Shopify orders export (CSV)'."""
     streams_orders: ClassVar[bool] = False
     """True when `parse` yields orders one at a time as it builds them (and nothing else that
-    refers to them): the import then writes them in batches while the rest is still parsed."""
+    refers to them): the import then writes them in batches as they come."""
 
     @abstractmethod
     def detect(self, file: SourceFile) -> bool:

@@ -8,7 +8,7 @@ import hashlib
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,41 +180,33 @@ def write(upserter: Upserter, records: Iterable[Record]) -> None:
 
 
 STREAM_BATCH = 20_000
-"""Orders per batch when a format streams them: big enough that a batch's fixed queries are
-noise, small enough that the first batch is written while most of the file is still parsed."""
+"""Orders per batch when a format streams them: big enough that a batch's fixed queries are noise."""
 
 
 def _stream(records: Iterable[Record], start: Callable[[], Upserter]) -> tuple[list[Record], Upserter]:
-    """Write orders in batches on a second thread while the parser builds the next batch.
+    """Write orders in batches as the parser yields them.
 
-    SQLite and PostgreSQL drivers release the GIL while the database works, so the inserts of one
-    batch run on the other core during the parse of the next. Only one thread uses the session at
-    a time: the parser touches no database, and each batch waits for the previous one. The same
-    writes happen in the same order as one `write` of the whole file would do them (customers
-    first seen in a later batch are dated by their earliest order all the same), and any error,
-    in either thread, reaches the caller, whose transaction then changes nothing.
+    The same writes happen in the same order as one `write` of the whole file would do them
+    (customers first seen in a later batch are dated by their earliest order all the same, and an
+    order repeated in a later batch still fails the file). Batches are written in this thread: a
+    writer thread beside the parser gained nothing, because the parser and the database driver
+    (which binds every row's values) both need the GIL (see docs/benchmarks.md).
     """
     everything: list[Record] = []
     others: list[Record] = []
     batch: list[OrderRecord] = []
     upserter: Upserter | None = None
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        pending: Future[None] | None = None
-        for record in records:
-            everything.append(record)
-            if not isinstance(record, OrderRecord):
-                others.append(record)
-                continue
-            batch.append(record)
-            if len(batch) >= STREAM_BATCH:
-                if pending is not None:
-                    pending.result()
-                if upserter is None:
-                    upserter = start()
-                pending = writer.submit(upserter.orders, batch)
-                batch = []
-        if pending is not None:
-            pending.result()
+    for record in records:
+        everything.append(record)
+        if not isinstance(record, OrderRecord):
+            others.append(record)
+            continue
+        batch.append(record)
+        if len(batch) >= STREAM_BATCH:
+            if upserter is None:
+                upserter = start()
+            upserter.orders(batch)
+            batch = []
     if upserter is None:
         upserter = start()
     if batch:

@@ -160,3 +160,31 @@ def test_posts_without_the_csrf_token_are_refused(owner: TestClient, smtp: SmtpS
     assert owner.post("/support/triage").status_code == 403
     assert owner.post("/support/policy", data={"key": "tone", "value": "brief"}).status_code == 403
     assert smtp.messages == []
+
+
+def test_answers_held_for_want_of_smtp_are_counted_and_said(owner: TestClient, sqlite_engine: Engine) -> None:
+    from sasame.support.policy import load_policy
+    from sasame.support.service import triage_pending
+    from sasame.support.triage import TriageContext
+
+    # Triaged where no SMTP server is configured (`sasame run`, the demo): Jane's answer may go out
+    # alone, so it waits as a draft with its reason; Bob is a VIP draft anyway, the tear a person's.
+    with transaction(sqlite_engine) as session:
+        done = triage_pending(session, TriageContext.load(session, load_policy(session), NOW), outbox=None)
+        assert sorted(decision for _, _, decision in done) == ["draft", "draft", "escalate"]
+    metrics = owner.get("/api/support/metrics").json()
+    assert (metrics["decisions"], metrics["automation_rate"]) == ({"draft": 2, "escalate": 1}, 0.0)
+    assert metrics["held_for_outbox"] == 1
+    page = owner.get("/support").text
+    assert "1 answer the policy lets go out alone is waiting below as draft" in page
+    assert "1 more held for want of SMTP" in page
+    with transaction(sqlite_engine) as session:
+        jane = session.scalar(select(m.SupportTicket).where(m.SupportTicket.thread_key == "<s1@x>"))
+        assert jane is not None
+        jane_id = jane.id
+    # Sent from the dashboard (SMTP configured there), it is no longer held.
+    token = _token(owner, f"/support/tickets/{jane_id}")
+    sent = owner.post(f"/support/tickets/{jane_id}/send", data={"csrf_token": token, "body": "Hi Jane, ..."})
+    assert f"Reply to ticket {jane_id} sent." in sent.text
+    assert owner.get("/api/support/metrics").json()["held_for_outbox"] == 0
+    assert 'id="held-for-outbox"' not in owner.get("/support").text

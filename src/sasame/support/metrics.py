@@ -9,7 +9,9 @@ Definitions (a ticket counts once, by its decision):
   against it. Without reviews it is unknown (None), never assumed;
 * first-response time: median hours from the ticket's first message to the first reply sent;
 * hours saved: automatic tickets x the policy's minutes per ticket, plus approved drafts x half
-  of it (a person still read them).
+  of it (a person still read them);
+* held for want of an outbox: drafts whose answer the policy lets go out alone, still waiting
+  because no SMTP server is configured to send it (what connecting one would automate).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sasame.support.evaluation import Prediction
 from sasame.support.evaluation import evaluate as evaluate_predictions
 from sasame.support.policy import Policy
 from sasame.support.queries import aware
+from sasame.support.service import NO_OUTBOX
 
 
 @dataclass
@@ -42,6 +45,7 @@ class SupportMetrics:
     precision: float | None
     median_first_response_hours: float | None
     hours_saved: float
+    held_for_outbox: int
     per_intent: dict[str, dict[str, Any]]
     weekly: list[dict[str, Any]]
 
@@ -92,6 +96,20 @@ def support_metrics(
     hours_saved = (
         decisions["auto"] * policy.minutes_per_ticket + approved_drafts * policy.minutes_per_ticket / 2
     ) / 60
+    held = {
+        ticket_id
+        for ticket_id, payload in session.execute(
+            select(m.SupportAction.ticket_id, m.SupportAction.payload)
+            .join(m.SupportTicket, m.SupportTicket.id == m.SupportAction.ticket_id)
+            .where(
+                m.SupportAction.kind == "reply",
+                m.SupportAction.status == "proposed",
+                m.SupportTicket.decision == "draft",
+                m.SupportTicket.status == "pending",
+            )
+        )
+        if NO_OUTBOX in (payload or {}).get("reasons", ())
+    }
     return SupportMetrics(
         tickets=len(rows),
         decided=decided,
@@ -102,6 +120,7 @@ def support_metrics(
         precision=reviewed_counts["approved"] / reviewed if reviewed else None,
         median_first_response_hours=round(median(responses), 2) if responses else None,
         hours_saved=round(hours_saved, 1),
+        held_for_outbox=len(held),
         per_intent={
             intent: {
                 "auto": c["auto"],

@@ -133,6 +133,10 @@ def incoming_of(session: Session, message: m.SupportMessage) -> IncomingMessage:
     )
 
 
+NO_OUTBOX = "draft: no SMTP server configured to send the reply"
+"""Why an answer the policy lets go out alone waits as a draft: nothing can send it."""
+
+
 def _audit(
     session: Session,
     *,
@@ -235,7 +239,7 @@ def apply_triage(
     if decision == "auto" and result.reply is not None and outbox is None:
         # Allowed to go out alone, but nothing can send the reply: the answer and its actions wait
         # together for a person, so no order changes without the customer being told.
-        reasons.append("draft: no SMTP server configured to send the reply")
+        reasons.append(NO_OUTBOX)
         decision = "draft"
     if decision == "auto":
         for planned in result.actions:

@@ -124,6 +124,23 @@ def test_a_bad_cell_imports_nothing_and_names_file_row_column(engine, tmp_path):
     assert counts(engine) == before
 
 
+def test_a_number_too_large_for_the_database_is_an_input_error(engine, tmp_path):
+    # A 29-digit quantity no parser bounded: SQLite's driver refuses it while binding (OverflowError),
+    # PostgreSQL with an out-of-range error; either way one line naming the file, nothing written.
+    good = write(tmp_path / "good.csv", ROWS[:1])
+    with transaction(engine) as session:
+        import_file(session, good, now=NOW)
+    before = counts(engine)
+    bad = write(
+        tmp_path / "bad.csv", [ROWS[1], "1003,2026-03-02 10:00:00 -0500,12.05,c@example.com," + "9" * 29]
+    )
+    with pytest.raises(InputError) as caught, transaction(engine) as session:
+        import_file(session, bad, now=NOW)
+    assert str(caught.value).startswith(f"{bad}: holds a ")
+    assert "the database" in str(caught.value) and "\n" not in str(caught.value)
+    assert counts(engine) == before
+
+
 def test_unrecognised_content_is_refused_whatever_the_name(engine, tmp_path):
     path = tmp_path / "orders_export.csv"
     path.write_text("Something,Else\n1,2\n")

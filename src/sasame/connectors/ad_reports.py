@@ -18,6 +18,7 @@ same campaign would still count it twice; each connector's README says to import
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -101,11 +102,21 @@ class _Day:
     creative: str | None = None
 
 
-class AdSpendDays:
-    """Sums a report's rows into one record per ad per day, in the order the days first appear."""
+COUNT_LIMIT = Decimal(2**31 - 1)
+"""ad_spend_day's counts are 32-bit integers (SQLite refuses more with an OverflowError)."""
+AMOUNT_LIMIT = Decimal(10) ** 12
+"""Far above any day of ad spend, well inside what the Amount column holds."""
 
-    def __init__(self, platform: str, origin: str) -> None:
-        self.platform, self.origin = platform, origin
+
+class AdSpendDays:
+    """Sums a report's rows into one record per ad per day, in the order the days first appear.
+
+    `columns` names, for errors, the report's column of each figure: impressions, clicks,
+    conversions, spend and conversion_value. A day whose sum the database cannot hold is a damaged
+    cell, refused by its first row and that column."""
+
+    def __init__(self, platform: str, origin: str, columns: Mapping[str, str]) -> None:
+        self.platform, self.origin, self.columns = platform, origin, columns
         self._days: dict[tuple[str, str, str, date], _Day] = {}
 
     def add(
@@ -184,7 +195,25 @@ class AdSpendDays:
                 f"{fractional} ad day(s) report fractional conversions (data-driven attribution); "
                 "they are rounded to whole conversions, the conversion value is kept exact"
             )
+        for record in records:
+            self._check_fits(record)
         return records
+
+    def _check_fits(self, record: AdSpendRecord) -> None:
+        figures = (
+            ("impressions", Decimal(record.impressions), COUNT_LIMIT),
+            ("clicks", Decimal(record.clicks), COUNT_LIMIT),
+            ("conversions", Decimal(record.conversions), COUNT_LIMIT),
+            ("spend", record.spend, AMOUNT_LIMIT),
+            ("conversion_value", record.conversion_value, AMOUNT_LIMIT),
+        )
+        for figure, value, limit in figures:
+            if abs(value) > limit:
+                raise InputError(
+                    f"is {value}, more than an ad's day can hold ({limit})",
+                    row=record.source.row_number,
+                    column=self.columns.get(figure, figure),
+                )
 
 
 def number_or_zero(row: Row, column: str, decimal_comma: bool) -> Decimal:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Boolean, Connection, Date, Table, func, select, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.types import JSON
 
 from sasame.core.money import to_units
@@ -139,10 +140,18 @@ def _sqlite_insert(raw: Any, table: str, names: list[str], rows: Iterable[tuple[
 
 
 def _postgres_copy(raw: Any, table: str, names: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    import psycopg
+
     columns = ", ".join(f'"{name}"' for name in names)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
+    statement = f'COPY "{table}" ({columns}) FROM STDIN'
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.DataError as error:
+        # Raised by the driver itself, outside SQLAlchemy: wrapped as SQLAlchemy wraps its own
+        # statements' errors, so the import's net for values no parser bounded sees both alike.
+        raise DataError(statement, None, error) from error
 
 
 def _convert(column_type: Any, values: Column, dialect: str) -> list[Any]:

@@ -148,6 +148,11 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         # Parsers check what they read; this is the net for a value no parser thought to bound.
         reason = str(error.orig).splitlines()[0] if error.orig else "a value does not fit"
         raise InputError(f"holds a value the database cannot store ({reason})", file=file.name) from error
+    except OverflowError as error:
+        # The same net on SQLite, whose driver refuses an integer beyond 64 bits while binding it.
+        raise InputError(
+            f"holds a number too large for the database to store ({error})", file=file.name
+        ) from error
     return ImportSummary(
         file=file.name,
         format=file_format.name,

@@ -151,6 +151,18 @@ def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
     )
 
 
+def test_a_figure_the_database_cannot_hold_is_refused_by_row_and_column(engine, tmp_path: Path) -> None:
+    # A 29-digit count used to reach SQLite, which raised OverflowError (a traceback, not an error).
+    import_into(engine, FIXTURES / "ad_level.csv", NOW)
+    text = (FIXTURES / "campaign_daily.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace('"12,034"', "12345678901234567890123456789"), encoding="utf-8")
+    assert refused_unchanged(engine, bad, NOW, ad_totals) == (
+        f"{bad}, row 4, column 'Impr.': is 12345678901234567890123456789, "
+        "more than an ad's day can hold (2147483647)"
+    )
+
+
 def test_ad_level_rows_keep_the_hierarchy(engine) -> None:
     summary = import_into(engine, FIXTURES / "ad_level.csv", NOW)
     assert summary.records["ad_spend_day"] == {"created": 2, "updated": 0, "unchanged": 0}

@@ -126,3 +126,15 @@ def test_a_corrupted_cell_imports_nothing(engine, tmp_path: Path) -> None:
         refused_unchanged(engine, bad, NOW, ad_totals)
         == f"{bad}, row 3, column 'Impressions': '53x40' is not a whole number"
     )
+
+
+def test_a_figure_the_database_cannot_hold_is_refused_by_row_and_column(engine, tmp_path: Path) -> None:
+    # A 29-digit count used to reach SQLite, which raised OverflowError (a traceback, not an error).
+    import_into(engine, FIXTURES / "adsets_zh.csv", NOW)
+    bad = tmp_path / "bad.csv"
+    text = (FIXTURES / "ads_daily_en_bom.csv").read_text(encoding="utf-8-sig")
+    bad.write_text(text.replace(",5340,", ",12345678901234567890123456789,"), encoding="utf-8-sig")
+    assert refused_unchanged(engine, bad, NOW, ad_totals) == (
+        f"{bad}, row 3, column 'Impressions': is 12345678901234567890123456789, "
+        "more than an ad's day can hold (2147483647)"
+    )

@@ -84,6 +84,21 @@ def test_a_corrupted_cell_names_file_row_and_column():
     )
 
 
+def test_a_quantity_no_order_line_can_hold_names_its_row_and_column(tmp_path):
+    text = (FIXTURES / "orders_2025_79_columns.csv").read_text(encoding="utf-8-sig")
+    rows = text.splitlines(keepends=True)
+    header = rows[0].rstrip("\r\n").split(",")
+    cells = rows[1].split(",")
+    cells[header.index("Lineitem quantity")] = "9" * 29
+    rows[1] = ",".join(cells)
+    source = SourceFile(name="orders.csv", data="".join(rows).encode("utf-8"))
+    with pytest.raises(InputError) as caught:
+        list(FORMAT.parse(source, ParseContext(timezone=ZoneInfo("America/Toronto"), currency="CAD")))
+    assert str(caught.value) == (
+        f"orders.csv, row 2, column 'Lineitem quantity': {'9' * 29} is more units than an order line can hold"
+    )
+
+
 def test_note_attributes_give_utm_fields_whatever_the_spelling():
     text = "First name: Ann\nUTM Source: google\nutm-medium: cpc\nutm_campaign: brand: exact\nUTM term:"
     assert note_attributes(text) == {

@@ -52,10 +52,6 @@ COLUMNS = {
 }
 DAY_FORMATS = ("%b %d, %Y", "%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y")
 HEADER_SEARCH_LINES = 5
-COUNT_LIMIT = Decimal(2**31 - 1)
-"""ad_spend_day's counts are 32-bit integers (SQLite refuses more with an OverflowError)."""
-AMOUNT_LIMIT = Decimal(10) ** 12
-"""Far above any day of ad spend, well inside what the Amount column holds."""
 AD_PRODUCT_NAMES = ("Sponsored Products", "Sponsored Brands", "Sponsored Display")
 
 
@@ -125,7 +121,17 @@ class AmazonAdsReport(FileFormat):
         table.rename({name: self._canonical(name) for name in table.header})
         context.rows_read = len(table.rows)
         decimal_comma = uses_decimal_comma(row.values.get("Spend") for row in table.rows)
-        days = AdSpendDays("amazon_ads", self.name)
+        days = AdSpendDays(
+            "amazon_ads",
+            self.name,
+            {
+                "impressions": "Impressions",
+                "clicks": "Clicks",
+                "conversions": self.orders_column,
+                "spend": "Spend",
+                "conversion_value": self.sales_column,
+            },
+        )
         for row in table.rows:
             spend_cell = row.text("Spend")
             days.add(
@@ -147,9 +153,7 @@ class AmazonAdsReport(FileFormat):
                 conversions=number_or_zero(row, self.orders_column, decimal_comma),
                 conversion_value=row.money(self.sales_column, decimal_comma=decimal_comma) or Decimal(0),
             )
-        for record in days.records(context):
-            _check_fits(record, file.name, self.orders_column, self.sales_column)
-            yield record
+        yield from days.records(context)
 
     def _campaign_id(self, row: Row) -> str | None:
         """The report's campaign id (unique across ad products); else, outside Sponsored Products,
@@ -169,25 +173,6 @@ class AmazonAdsReport(FileFormat):
         if sku:
             return {"ad_id": f"sku:{sku}", "ad_name": sku}
         return {}
-
-
-def _check_fits(record: AdSpendRecord, file: str, orders_column: str, sales_column: str) -> None:
-    """Refuse a day whose summed figures the database cannot hold: a damaged cell, not a report."""
-    figures: tuple[tuple[str, Decimal, Decimal], ...] = (
-        ("Impressions", Decimal(record.impressions), COUNT_LIMIT),
-        ("Clicks", Decimal(record.clicks), COUNT_LIMIT),
-        (orders_column, Decimal(record.conversions), COUNT_LIMIT),
-        ("Spend", record.spend, AMOUNT_LIMIT),
-        (sales_column, record.conversion_value, AMOUNT_LIMIT),
-    )
-    for column, value, limit in figures:
-        if abs(value) > limit:
-            raise InputError(
-                f"is {value}, more than an ad's day can hold ({limit})",
-                file=file,
-                row=record.source.row_number,
-                column=column,
-            )
 
 
 class AmazonSponsoredProducts(AmazonAdsReport):

@@ -122,6 +122,16 @@ def _report_range(preamble: list[str]) -> tuple[date, date] | None:
     return None
 
 
+FIGURE_COLUMNS = {
+    "impressions": "Impr.",
+    "clicks": "Clicks",
+    "conversions": "Conversions",
+    "spend": "Cost",
+    "conversion_value": "Conv. value",
+}
+"""The report's column of each figure an ad's day sums (named in errors)."""
+
+
 class GoogleAdsReport(FileFormat):
     name = "google_ads.report"
     title = "Google Ads report download (CSV or CSV for Excel)"
@@ -145,7 +155,7 @@ class GoogleAdsReport(FileFormat):
         context.rows_read = len(data)
         decimal_comma = uses_decimal_comma((row.values.get("Cost") for row in data), default=language != "en")
         report_range = _report_range(preamble)
-        days = AdSpendDays("google", self.name)
+        days = AdSpendDays("google", self.name, FIGURE_COLUMNS)
         for row in data:
             days.add(
                 row,

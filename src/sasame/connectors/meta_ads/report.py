@@ -138,7 +138,18 @@ class MetaAdsReport(FileFormat):
             (row.values.get(spend_column) for row in table.rows),
             default=language in DECIMAL_COMMA_LANGUAGES,
         )
-        days = AdSpendDays("meta", self.name)
+        purchases = "Purchases" in table.header
+        days = AdSpendDays(
+            "meta",
+            self.name,
+            {
+                "impressions": "Impressions",
+                "clicks": "Link clicks" if "Link clicks" in table.header else "Clicks (all)",
+                "conversions": "Purchases" if purchases else "Results",
+                "spend": spend_column,
+                "conversion_value": "Purchases conversion value" if purchases else "Results value",
+            },
+        )
         other_results = 0
         for row in table.rows:
             conversions, value, counted_other = self._conversions(row, decimal_comma)

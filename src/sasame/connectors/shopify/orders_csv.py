@@ -80,6 +80,9 @@ NOTE_ATTRIBUTE_FIELDS = {
 }
 """Note-attribute keys (normalised: lower case, '_' for spaces) that attribution apps write."""
 
+MAX_QUANTITY = 2**31 - 1
+"""order_line.quantity is a 32-bit integer; a longer number is a damaged cell."""
+
 TAX_INCLUSIVE = "tax_inclusive"
 TAX_EXCLUSIVE = "tax_exclusive"
 
@@ -363,10 +366,14 @@ def _order_reader(
         for line_number, cells in rows:
             raw = cells[quantity_at]
             quantity: int | None
-            if raw.isdigit():
+            if raw.isdigit() and len(raw) < 10:
                 quantity = int(raw)
             else:
                 quantity = view(line_number, cells).integer("Lineitem quantity", required=True)
+                if quantity is not None and quantity > MAX_QUANTITY:
+                    raise view(line_number, cells).error(
+                        "Lineitem quantity", f"{quantity} is more units than an order line can hold"
+                    )
             price = amounts[cells[price_at]]
             if price is None or price is _SLOW:
                 price = slow_money(line_number, cells, "Lineitem price", True)

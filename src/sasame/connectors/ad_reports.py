@@ -27,6 +27,7 @@ from sasame.connectors.base import ParseContext
 from sasame.connectors.files import Row, derived_id, parse_amount
 from sasame.connectors.records import AdSpendRecord, SourceRef
 from sasame.core.errors import InputError
+from sasame.core.money import MAX_AMOUNT, MAX_COUNT
 
 CAMPAIGN_TOTAL = "(campaign total)"
 ID_LENGTH, NAME_LENGTH = 100, 300
@@ -102,10 +103,8 @@ class _Day:
     creative: str | None = None
 
 
-COUNT_LIMIT = Decimal(2**31 - 1)
-"""ad_spend_day's counts are 32-bit integers (SQLite refuses more with an OverflowError)."""
-AMOUNT_LIMIT = Decimal(10) ** 12
-"""Far above any day of ad spend, well inside what the Amount column holds."""
+COUNT_LIMIT = Decimal(MAX_COUNT)
+AMOUNT_LIMIT = MAX_AMOUNT
 
 
 class AdSpendDays:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sasame.connectors.spreadsheet import Sheet, is_workbook, read_first_sheet, refuse_legacy_workbook
 from sasame.core.errors import InputError
+from sasame.core.money import MAX_AMOUNT, MAX_COUNT
 
 EMPTY_MARKERS = frozenset({"", "--", "-", "—", "N/A", "n/a"})
 """Cell values meaning 'no value' (Etsy statements and Google Ads write '--')."""
@@ -208,9 +209,12 @@ class Row:
         if value is None:
             return None
         try:
-            return parse_amount(value, decimal_comma=decimal_comma)
+            amount = parse_amount(value, decimal_comma=decimal_comma)
         except ValueError:
             raise self.error(column, f"{value!r} is not an amount") from None
+        if abs(amount) >= MAX_AMOUNT:
+            raise self.error(column, f"{value!r} is more than an amount sasame can store")
+        return amount
 
     def required_money(self, column: str, *, decimal_comma: bool = False) -> Decimal:
         value = self.money(column, decimal_comma=decimal_comma, required=True)
@@ -227,6 +231,8 @@ class Row:
             raise self.error(column, f"{value!r} is not a whole number") from None
         if number != number.to_integral_value():
             raise self.error(column, f"{value!r} is not a whole number")
+        if abs(number) > MAX_COUNT:
+            raise self.error(column, f"{value!r} is more than a count sasame can store")
         return int(number)
 
     def instant(

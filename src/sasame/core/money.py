@@ -47,6 +47,14 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from error
 
 
+MAX_AMOUNT = Decimal(10) ** 12
+"""The largest amount an input may carry: far above any small seller's figure, far inside what a
+stored amount (a 64-bit count of 1/10,000ths) holds; a longer number in a file is damage."""
+
+MAX_COUNT = 2**31 - 1
+"""The largest count (units, clicks, recipients) an input may carry: counts are 32-bit columns."""
+
+
 def to_units(value: Decimal | int | str) -> int:
     """Return the stored integer (1/10,000ths) for an amount, rounding half up beyond 4 places."""
     return int((to_decimal(value) * SCALE).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -148,6 +148,11 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         # Parsers check what they read; this is the net for a value no parser thought to bound.
         reason = str(error.orig).splitlines()[0] if error.orig else "a value does not fit"
         raise InputError(f"holds a value the database cannot store ({reason})", file=file.name) from error
+    except StatementError as error:
+        if not isinstance(error.orig, ArithmeticError):
+            raise
+        # An amount too long to store in 1/10,000ths (the Amount type's conversion refused it).
+        raise InputError("holds an amount too large for the database to store", file=file.name) from error
     except OverflowError as error:
         # The same net on SQLite, whose driver refuses an integer beyond 64 bits while binding it.
         raise InputError(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sasame.connectors.base import ParseContext
 from sasame.connectors.files import EMPTY_MARKERS, Row, SourceFile, parse_instant, sniff_delimiter
 from sasame.core.errors import InputError
+from sasame.core.money import MAX_AMOUNT
 
 SPREADSHEET_INSTANT_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -173,7 +174,7 @@ def money(row: Cells, column: str, *, required: bool = False) -> Decimal | None:
             # (symbols, separators, parentheses) only sees the rare cell that is not.
             if raw[0] in "-0123456789" and raw[-1].isdigit() and "e" not in raw and "E" not in raw:
                 value = Decimal(raw)
-                if value.is_finite():
+                if value.is_finite() and abs(value) < MAX_AMOUNT:
                     return value
         except ArithmeticError:
             pass

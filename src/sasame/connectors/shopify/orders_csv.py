@@ -25,6 +25,7 @@ from sasame.connectors.shopify.common import (
     warn_once,
 )
 from sasame.core.errors import InputError
+from sasame.core.money import MAX_AMOUNT, MAX_COUNT
 
 COLUMNS = (  # noqa: SIM905 (the header as the export writes it, easy to compare)
     "Name, Email, Financial Status, Paid at, Fulfillment Status, Fulfilled at, Accepts Marketing, "
@@ -79,9 +80,6 @@ NOTE_ATTRIBUTE_FIELDS = {
     "landing_site": "landing_page",
 }
 """Note-attribute keys (normalised: lower case, '_' for spaces) that attribution apps write."""
-
-MAX_QUANTITY = 2**31 - 1
-"""order_line.quantity is a 32-bit integer; a longer number is a damaged cell."""
 
 TAX_INCLUSIVE = "tax_inclusive"
 TAX_EXCLUSIVE = "tax_exclusive"
@@ -175,7 +173,7 @@ class _Amounts(dict[str, Any]):  # Decimal, None or _SLOW
                 value = Decimal(raw)
             except ArithmeticError:
                 return _SLOW
-            if not value.is_finite():
+            if not value.is_finite() or abs(value) >= MAX_AMOUNT:
                 return _SLOW
         else:
             return _SLOW
@@ -370,7 +368,7 @@ def _order_reader(
                 quantity = int(raw)
             else:
                 quantity = view(line_number, cells).integer("Lineitem quantity", required=True)
-                if quantity is not None and quantity > MAX_QUANTITY:
+                if quantity is not None and quantity > MAX_COUNT:
                     raise view(line_number, cells).error(
                         "Lineitem quantity", f"{quantity} is more units than an order line can hold"
                     )

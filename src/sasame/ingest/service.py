@@ -126,7 +126,7 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
     try:
         # The file's digest and compressed copy are worked out on another core while it is parsed
         # (hashlib and zlib release the GIL): the same values, a second less on a 100 MB export.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with refusals_as_input_errors(file.name), ThreadPoolExecutor(max_workers=1) as pool:
             packed = pool.submit(_pack, file.data)
 
             def start() -> Upserter:
@@ -144,20 +144,6 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         if error.file is None:  # errors found while writing know the row, not the file
             raise InputError(error.reason, file=file.name, row=error.row, column=error.column) from error
         raise
-    except DataError as error:
-        # Parsers check what they read; this is the net for a value no parser thought to bound.
-        reason = str(error.orig).splitlines()[0] if error.orig else "a value does not fit"
-        raise InputError(f"holds a value the database cannot store ({reason})", file=file.name) from error
-    except StatementError as error:
-        if not isinstance(error.orig, ArithmeticError):
-            raise
-        # An amount too long to store in 1/10,000ths (the Amount type's conversion refused it).
-        raise InputError("holds an amount too large for the database to store", file=file.name) from error
-    except OverflowError as error:
-        # The same net on SQLite, whose driver refuses an integer beyond 64 bits while binding it.
-        raise InputError(
-            f"holds a number too large for the database to store ({error})", file=file.name
-        ) from error
     return ImportSummary(
         file=file.name,
         format=file_format.name,
@@ -166,6 +152,26 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         money=money_totals(records),
         warnings=[*context.warnings, *upserter.warnings],
     )
+
+
+@contextmanager
+def refusals_as_input_errors(name: str) -> Iterator[None]:
+    """The net for a value no parser thought to bound: the database's refusal to store it becomes
+    the one-line error naming the file (or payload), and the caller's transaction rolls back."""
+    try:
+        yield
+    except DataError as error:  # PostgreSQL: out of range, too long
+        reason = str(error.orig).splitlines()[0] if error.orig else "a value does not fit"
+        raise InputError(f"holds a value the database cannot store ({reason})", file=name) from error
+    except StatementError as error:
+        if not isinstance(error.orig, ArithmeticError):
+            raise
+        # An amount too long to store in 1/10,000ths (the Amount type's conversion refused it).
+        raise InputError("holds an amount too large for the database to store", file=name) from error
+    except OverflowError as error:
+        # SQLite's driver refuses an integer beyond 64 bits while binding it.
+        reason = f"holds a number too large for the database to store ({error})"
+        raise InputError(reason, file=name) from error
 
 
 def write(upserter: Upserter, records: Iterable[Record]) -> None:

@@ -33,7 +33,7 @@ from sasame.connectors.stripe.api_records import payout_record
 from sasame.connectors.woocommerce.order_json import order_records
 from sasame.core.clock import zone
 from sasame.core.errors import InputError
-from sasame.ingest.service import write
+from sasame.ingest.service import refusals_as_input_errors, write
 from sasame.ingest.upsert import Upserter
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,8 @@ def apply_webhook(
     if records is None:
         return WebhookOutcome(platform, topic, applied=False, note="topic not used by sasame; acknowledged")
     upserter = Upserter(session, now=now, timezone=context.timezone, source_file=None)
-    write(upserter, records)
+    with refusals_as_input_errors(name):
+        write(upserter, records)
     return WebhookOutcome(
         platform, topic, applied=True, records=upserter.outcome.as_json(), warnings=context.warnings
     )

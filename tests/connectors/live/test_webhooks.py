@@ -179,6 +179,16 @@ def test_refund_webhook_for_an_unknown_order_changes_nothing(client, engine) -> 
     assert table_counts(engine)["refunds"] == 0
 
 
+def test_a_signed_body_with_a_number_the_database_cannot_hold_is_refused_cleanly(client, engine) -> None:
+    # A quantity of 10**20 reached the database unbounded: a 500 and a retry storm, not a reason.
+    order = shopify_order()
+    order["line_items"][0]["quantity"] = 10**20
+    response = post_shopify(client, "orders/create", order)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("shopify webhook orders/create: holds a ")
+    assert table_counts(engine)["orders"] == 0
+
+
 def test_unused_topics_are_acknowledged_without_writing(client, engine) -> None:
     response = post_shopify(client, "customers/create", {"id": 1, "email": "a@example.com"})
     assert response.status_code == 200 and response.json()["applied"] is False

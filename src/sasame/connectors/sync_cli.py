@@ -44,6 +44,7 @@ def sync_shopify_command(
     from sasame.connectors.shopify.client import API_VERSION, ShopifyAPIError, ShopifyClient, shop_endpoint
     from sasame.connectors.shopify.sync import STREAMS, sync_shopify
     from sasame.db import transaction
+    from sasame.ingest.service import refusals_as_input_errors
 
     unknown = set(stream or ()) - set(STREAMS)
     if unknown:
@@ -56,7 +57,11 @@ def sync_shopify_command(
     token = _setting("SASAME_SHOPIFY_TOKEN")
     _, engine = open_database(db)
     try:
-        with ShopifyClient(endpoint, token) as client, transaction(engine) as session:
+        with (
+            refusals_as_input_errors("the Shopify API's answer"),
+            ShopifyClient(endpoint, token) as client,
+            transaction(engine) as session,
+        ):
             summary = sync_shopify(session, client, now=system_clock(), streams=stream or STREAMS)
     except ShopifyAPIError as error:
         raise UserError(f"Shopify sync failed, nothing was changed: {error}") from error
@@ -70,12 +75,17 @@ def sync_stripe_command(db: DbOption = None, as_json: JsonOption = False) -> Non
     from sasame.connectors.stripe.client import DEFAULT_BASE_URL, StripeAPIError, StripeClient
     from sasame.connectors.stripe.sync import sync_stripe
     from sasame.db import transaction
+    from sasame.ingest.service import refusals_as_input_errors
 
     key = _setting("SASAME_STRIPE_KEY")
     base_url = os.environ.get("SASAME_STRIPE_API_BASE") or DEFAULT_BASE_URL
     _, engine = open_database(db)
     try:
-        with StripeClient(key, base_url=base_url) as client, transaction(engine) as session:
+        with (
+            refusals_as_input_errors("the Stripe API's answer"),
+            StripeClient(key, base_url=base_url) as client,
+            transaction(engine) as session,
+        ):
             summary = sync_stripe(session, client, now=system_clock())
     except StripeAPIError as error:
         raise UserError(f"Stripe sync failed, nothing was changed: {error}") from error
@@ -88,13 +98,14 @@ def sync_tracking_command(db: DbOption = None, as_json: JsonOption = False) -> N
     from sasame.cli import open_database
     from sasame.connectors.carriers.tracking import source_from_environment
     from sasame.db import transaction
+    from sasame.ingest.service import refusals_as_input_errors
     from sasame.ingest.tracking import sync_tracking
 
     source = source_from_environment()
     if source is None:
         raise ConfigError("SASAME_EASYPOST_KEY, SASAME_SHIPPO_KEY or SASAME_AFTERSHIP_KEY must be set")
     _, engine = open_database(db)
-    with transaction(engine) as session:
+    with refusals_as_input_errors("the tracking service's answer"), transaction(engine) as session:
         summary = sync_tracking(session, source, now=system_clock())
     if as_json:
         print(json.dumps(summary.as_json(), indent=2))

@@ -31,7 +31,7 @@ def zone(name: str) -> ZoneInfo:
     """Return the IANA timezone, or a ConfigError naming the setting."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # 'America' is a folder of zones
         raise ConfigError(f"timezone: {name!r} is not an IANA timezone such as 'America/New_York'") from error
 
 

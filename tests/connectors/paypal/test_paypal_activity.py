@@ -97,6 +97,13 @@ def test_a_corrupted_cell_names_file_row_column_and_changes_nothing(engine) -> N
     )
 
 
+@pytest.mark.parametrize("name", ["America", "x" * 300])
+def test_a_folder_or_an_overlong_name_is_not_a_time_zone(name: str) -> None:
+    # Found by a random fuzz run: ZoneInfo raised OSError (IsADirectoryError, name too long).
+    with pytest.raises(ValueError, match="is not a time zone sasame knows"):
+        zone_of(name)
+
+
 def test_an_unknown_time_zone_is_named() -> None:
     data = (FIXTURES / "activity_custom_subset.csv").read_bytes().replace(b'"CET","Ann', b'"XYZ","Ann')
     with pytest.raises(InputError, match=r"row 2, column 'TimeZone': 'XYZ' is not a time zone sasame knows"):

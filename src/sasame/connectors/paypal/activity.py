@@ -119,7 +119,7 @@ def zone_of(abbreviation: str) -> tzinfo:
         return timezone(timedelta(minutes=-minutes if match[1] == "-" else minutes))
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ('America'), a name too long
         raise ValueError(f"{name!r} is not a time zone sasame knows") from None
 
 

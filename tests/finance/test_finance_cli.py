@@ -124,3 +124,13 @@ def test_expenses_and_rates(db: str, tmp_path: Path):
     rates.write_text("date,from,to,rate\n2025-03-03,CAD,USD,zero\n")
     result = runner.invoke(app, ["rates", "import", str(rates), "--db", db])
     assert "rates.csv, row 2, column 'rate'" in str(result.exception)
+
+
+def test_an_expense_larger_than_sasame_can_store_is_refused(db: str) -> None:
+    # It used to reach the database and fail there with a traceback.
+    result = runner.invoke(
+        app, ["expense", "add", "Rent", "--amount", "9" * 29, "--starts-on", "2025-03-01", "--db", db]
+    )
+    assert result.exit_code == 1
+    assert str(result.exception) == f"--amount: {'9' * 29} is more than an amount sasame can store"
+    assert json.loads(run("expense", "list", "--json", "--db", db)) == []

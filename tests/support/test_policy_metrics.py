@@ -33,7 +33,16 @@ def test_defaults_are_safe() -> None:
         ("return_window_days", "thirty", "support policy return_window_days: 'thirty' is not a whole number"),
         ("return_window_days", "400", "support policy return_window_days: 400 is outside 0..365"),
         ("auto_confidence", "1.5", "support policy auto_confidence: 1.5 is not between 0 and 1"),
-        ("max_auto_order_value", "-3", "support policy max_auto_order_value: '-3' is not a positive amount"),
+        (
+            "max_auto_order_value",
+            "-3",
+            "support policy max_auto_order_value: '-3' is not a positive amount sasame can store",
+        ),
+        (
+            "max_auto_order_value",
+            "1e30",
+            "support policy max_auto_order_value: '1e30' is not a positive amount sasame can store",
+        ),
         (
             "mode.wrong_item",
             "auto",

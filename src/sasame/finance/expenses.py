@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.errors import UserError
-from sasame.core.money import to_decimal
+from sasame.core.money import MAX_AMOUNT, to_decimal
 from sasame.models.finance_reports import EXPENSE_RECURRENCES
 
 
@@ -101,6 +101,8 @@ def add_expense(
         raise UserError(f"--amount: {amount!r} is not an amount such as 79.00") from error
     if not value.is_finite() or value <= 0:
         raise UserError(f"--amount: {amount} must be a positive amount")
+    if value >= MAX_AMOUNT:
+        raise UserError(f"--amount: {amount} is more than an amount sasame can store")
     if recurrence not in EXPENSE_RECURRENCES:
         raise UserError(f"--recurrence: {recurrence!r} is not one of {', '.join(EXPENSE_RECURRENCES)}")
     if ends_on is not None and ends_on < starts_on:

@@ -14,6 +14,7 @@ from rich.table import Table
 from sasame.cli_options import DbOption, JsonOption, open_database
 from sasame.core.clock import system_clock
 from sasame.core.errors import UserError
+from sasame.core.money import MAX_AMOUNT
 from sasame.db import transaction
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ def plan_command(
             raise UserError(f"--budget: {budget!r} is not an amount like 5000.00") from error
         if not cash.is_finite() or cash < 0:
             raise UserError(f"--budget: {budget!r} must be a positive amount")
+        if cash >= MAX_AMOUNT:
+            raise UserError(f"--budget: {budget!r} is more than an amount sasame can store")
     document = read_backtest(backtest) if backtest is not None else None
     _, engine = open_database(db)
     now = system_clock()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.core.errors import InputError
+from sasame.core.money import MAX_AMOUNT
 from sasame.models import SupportPolicySetting
 from sasame.models.support import INTENTS
 from sasame.support import knowledge
@@ -142,8 +143,8 @@ def _parse_money(key: str, text: str) -> Decimal:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise InputError(f"support policy {key}: {text!r} is not an amount") from None
-    if not value.is_finite() or value < 0:
-        raise InputError(f"support policy {key}: {text!r} is not a positive amount")
+    if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
+        raise InputError(f"support policy {key}: {text!r} is not a positive amount sasame can store")
     return value
 
 

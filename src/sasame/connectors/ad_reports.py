@@ -103,10 +103,6 @@ class _Day:
     creative: str | None = None
 
 
-COUNT_LIMIT = Decimal(MAX_COUNT)
-AMOUNT_LIMIT = MAX_AMOUNT
-
-
 class AdSpendDays:
     """Sums a report's rows into one record per ad per day, in the order the days first appear.
 
@@ -199,12 +195,13 @@ class AdSpendDays:
         return records
 
     def _check_fits(self, record: AdSpendRecord) -> None:
+        count_limit = Decimal(MAX_COUNT)
         figures = (
-            ("impressions", Decimal(record.impressions), COUNT_LIMIT),
-            ("clicks", Decimal(record.clicks), COUNT_LIMIT),
-            ("conversions", Decimal(record.conversions), COUNT_LIMIT),
-            ("spend", record.spend, AMOUNT_LIMIT),
-            ("conversion_value", record.conversion_value, AMOUNT_LIMIT),
+            ("impressions", Decimal(record.impressions), count_limit),
+            ("clicks", Decimal(record.clicks), count_limit),
+            ("conversions", Decimal(record.conversions), count_limit),
+            ("spend", record.spend, MAX_AMOUNT),
+            ("conversion_value", record.conversion_value, MAX_AMOUNT),
         )
         for figure, value, limit in figures:
             if abs(value) > limit:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter, is_
@@ -933,6 +933,16 @@ class Upserter:
             self._keep("bank_transaction", known, key, m.BankTransaction, values)
         self.session.flush()
 
+    def _stored_days(
+        self, model: Any, owner: str, day: str, days: Sequence[date]
+    ) -> dict[tuple[int, date], Any]:
+        """The stored day rows over the records' date range, by (owner id, day): what they update."""
+        column = getattr(model, day)
+        return {
+            (getattr(row, owner), getattr(row, day)): row
+            for row in self.session.scalars(select(model).where(column.between(min(days), max(days))))
+        }
+
     def ad_spend(self, records: Sequence[AdSpendRecord]) -> None:
         if not records:
             return
@@ -940,20 +950,7 @@ class Upserter:
         campaigns = {(c.platform, c.external_id): c for c in self.session.scalars(select(m.AdCampaign))}
         ad_sets = {(s.campaign_id, s.external_id): s for s in self.session.scalars(select(m.AdSet))}
         ads = {(a.ad_set_id, a.external_id): a for a in self.session.scalars(select(m.Ad))}
-        days = (
-            {
-                (d.ad_id, d.spend_date): d
-                for d in self.session.scalars(
-                    select(m.AdSpendDay).where(
-                        m.AdSpendDay.spend_date.between(
-                            min(r.spend_date for r in records), max(r.spend_date for r in records)
-                        )
-                    )
-                )
-            }
-            if records
-            else {}
-        )
+        days = self._stored_days(m.AdSpendDay, "ad_id", "spend_date", [r.spend_date for r in records])
         for record, source_id in zip(records, source_ids, strict=True):
             campaign = campaigns.get((record.platform, record.campaign_external_id))
             if campaign is None:
@@ -1000,20 +997,8 @@ class Upserter:
             return
         source_ids = self.source_record_ids([record.source for record in records])
         campaigns = {(c.platform, c.external_id): c for c in self.session.scalars(select(m.EmailCampaign))}
-        days = (
-            {
-                (d.email_campaign_id, d.performance_date): d
-                for d in self.session.scalars(
-                    select(m.EmailPerformanceDay).where(
-                        m.EmailPerformanceDay.performance_date.between(
-                            min(r.performance_date for r in records), max(r.performance_date for r in records)
-                        )
-                    )
-                )
-            }
-            if records
-            else {}
-        )
+        dates = [r.performance_date for r in records]
+        days = self._stored_days(m.EmailPerformanceDay, "email_campaign_id", "performance_date", dates)
         for record, source_id in zip(records, source_ids, strict=True):
             campaign = campaigns.get((record.platform, record.external_id))
             campaign_values = {

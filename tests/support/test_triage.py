@@ -193,19 +193,132 @@ def test_the_owners_policy_lowers_autonomy(
         assert Decimal("12.00") > Decimal(value)
 
 
-def test_an_upset_customer_with_a_late_parcel_gets_a_person(engine: Engine, store: dict[str, int]) -> None:
-    body = "Order #1002 still hasn't arrived and nobody seems to care. This is terrible."
-    later = NOW + timedelta(days=3)  # the carrier expected it by March 7
+def _late(engine: Engine, body: str, days: int = 3) -> TriageResult:
+    later = NOW + timedelta(days=days)  # the carrier expected #1002 by March 7
     with transaction(engine) as session:
         ctx = TriageContext.load(session, load_policy(session), later)
-        result = triage(ctx, IncomingMessage(id="m", sender=JANE, subject="late", body=body))
-        calm = triage(
-            ctx, IncomingMessage(id="n", sender=JANE, subject="late", body="Where is my order #1002?")
-        )
-    assert result.decision == "escalate"
-    assert "escalate: an upset customer whose order is late" in result.reasons
+        return triage(ctx, IncomingMessage(id="m", sender=JANE, subject="late", body=body))
+
+
+def test_an_upset_customer_asking_where_a_late_parcel_is_gets_an_apologetic_status_answer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    result = _late(
+        engine, "Where is order #1002?? It still hasn't arrived. This is ridiculous, I'm really not happy."
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("order_status", "#1002", "auto")
+    assert result.reply is not None
+    assert result.reply.split("\n\n")[1] == (
+        "I'm sorry your order is taking longer than it should - here is where it is."
+    )
+    assert "UPS expected to deliver it by Saturday, March 7; it's running behind" in result.reply
+    assert (result.reply_facts["is_late"], result.reply_facts["estimated_delivery_on"]) == (
+        True,
+        "2026-03-07",
+    )
+    calm = _late(engine, "Where is my order #1002?")
     assert calm.decision == "auto"
-    assert calm.reply is not None and "it's running behind" in calm.reply
+    assert calm.reply is not None and "it's running behind" in calm.reply and "I'm sorry" not in calm.reply
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "Order #1002 still hasn't arrived and nobody seems to care. Where is it? This is terrible.",
+            "a complaint about the service ('nobody')",
+        ),
+        (
+            "Where is order #1002?? This is the third time I'm writing. Absolutely unacceptable.",
+            'a complaint about the service ("third time I\'m writ")',
+        ),
+        (
+            "Where is order #1002?? This is unacceptable, I want my shipping money back.",
+            "compensation is asked for ('money back')",
+        ),
+        (
+            "hi folks,\n\ni'm really unhappy with how long my order is taking. it's been 4 days!"
+            "\n\norder no 1002",
+            "it complains about the wait and asks nothing",
+        ),
+    ],
+)
+def test_an_upset_customer_with_a_late_parcel_who_wants_more_than_its_whereabouts_gets_a_person(
+    engine: Engine, store: dict[str, int], body: str, reason: str
+) -> None:
+    result = _late(engine, body)
+    assert (result.order_ref, result.decision) == ("#1002", "escalate")
+    assert f"escalate: an upset customer whose order is late: {reason}" in result.reasons
+
+
+def test_an_upset_customer_whose_order_has_not_shipped_after_a_week_gets_a_person(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1003 was placed on March 5 and has not shipped: on March 13 that is the store's own delay.
+    later = NOW + timedelta(days=8)
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), later)
+        result = triage(
+            ctx,
+            IncomingMessage(
+                id="m", sender=JANE, subject="late", body="Has order #1003 shipped yet?? This is ridiculous!"
+            ),
+        )
+    assert (result.order_ref, result.decision) == ("#1003", "escalate")
+    assert (
+        "escalate: an upset customer whose order is late: it has not shipped a week after it was placed"
+        in result.reasons
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "days", "decision", "reason"),
+    [
+        ("Delivery exception: package delayed in transit", 4, "auto", None),
+        ("Weather delay", 4, "auto", None),
+        # Eight days past the expected day (and as long without a scan): the parcel is stuck.
+        (
+            "Delivery exception: package delayed in transit",
+            13,
+            "escalate",
+            "the carrier reported a delay and the parcel is over 7 days overdue or silent",
+        ),
+        (
+            "Delivery exception: address incomplete, delay expected",
+            4,
+            "escalate",
+            "the parcel's tracking status is exception",
+        ),
+        (
+            "Delivery attempted, no access to building",
+            4,
+            "escalate",
+            "the parcel's tracking status is exception",
+        ),
+    ],
+)
+def test_a_carrier_exception_escalates_unless_it_only_reports_a_recent_delay(
+    engine: Engine, store: dict[str, int], event: str, days: int, decision: str, reason: str | None
+) -> None:
+    with transaction(engine) as session:
+        shipment = session.scalars(
+            select(m.Shipment).where(m.Shipment.order_id == store["order_#1002"])
+        ).one()
+        session.add(
+            m.TrackingEvent(
+                shipment_id=shipment.id,
+                occurred_at=NOW + timedelta(days=2),
+                status="exception",
+                description=event,
+            )
+        )
+    result = _late(engine, "Hi, where is order #1002? Thanks", days=days)
+    assert result.decision == decision
+    if reason is None:
+        assert result.reply is not None and f'The latest scan says: "{event}".' in result.reply
+        assert (result.reply_facts["tracking_status"], result.reply_facts["is_late"]) == ("exception", True)
+    else:
+        assert f"escalate: {reason}" in result.reasons
 
 
 @pytest.mark.parametrize(

@@ -220,6 +220,42 @@ COMPLAINT_WORDS = re.compile(
 """A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
 expected for the price", "looks nothing like the photos" under the subject "Complaint") read as a
 return or a product question."""
+WHEREABOUTS_ASK = re.compile(
+    r"\bwh\w{0,3}re'?s?\b|\bwhen\b|\bany (update|news)|let me know|tell me|\b(can|could) (you|u)\b|\bcheck|"
+    r"look into|find out|\bstatus\b|\btrack|\bwill\b[^.?!\n]{0,40}\b(arriv|get here|be here)|"
+    r"\b(has|have|did|is|was)\b[^.?!\n]{0,40}"
+    r"\b(ship|arriv|left|sent|dispatch|on (its|the) way|coming|moving)\w*[^.!\n]*\?",
+    re.IGNORECASE,
+)
+"""An actual question about the parcel ("where is it?", "any update?", "has it shipped yet?"), as
+against a complaint about the wait that asks nothing ("I'm really unhappy with how long my order is
+taking. It's been 4 days!")."""
+CARRIER_DELAY = re.compile(r"\bdelay", re.IGNORECASE)
+CARRIER_TROUBLE = re.compile(
+    r"damag|lost|missing|address|undeliver|attempt|refus|return|held\b|hold\b|custom|unclaim|dispos|"
+    r"missort|mis-sort|incorrect|insufficient|unable|fail|destroy|stolen|theft|seiz|recall",
+    re.IGNORECASE,
+)
+"""A carrier's exception event that reports a delay and nothing worse (see ``_parcel_trouble``)."""
+STUCK_DELAY_DAYS = 7
+"""A delayed parcel this many days past its expected day (or without a scan this long) is stuck."""
+SERVICE_COMPLAINT = re.compile(
+    r"\b(no+ ?bo+d+y|no one|no-one|noone)\b|\bignor(ed|ing)\b|\bcustomer serv\w*|"
+    r"\b(no|any) (reply|replies|response|answer)\b|"
+    r"still waiting (for|on) (a |an |your )?(reply|response|answer)|"
+    r"\b(second|2nd|third|3rd|fourth|4th|several|many|\d+) (time|times|emails?)\b[^.?!\n]{0,25}"
+    r"\b(writ|ask|email|contact|chas|messag)|\b(keep|kept) (writing|emailing|asking|chasing)",
+    re.IGNORECASE,
+)
+"""A complaint about being ignored or about the service itself ("Nobody has answered my last
+email", "This is the third time I'm writing", "Your customer service is awful"): beyond the parcel."""
+COMPENSATION_ASK = re.compile(
+    r"\b(refund\w*|money back|compensat\w*|reimburs\w*|make (it|this|up)|discount|voucher|credit|"
+    r"goodwill|waive\w*|free (shipping|delivery)|shipping (cost|fee|charge)s? back|partial)\b|"
+    r"\bcan\w?cel+",
+    re.IGNORECASE,
+)
+"""Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
 CANCEL_ASK = re.compile(r"\bcan\w?cel+(?!l?ation (email|confirmation))", re.IGNORECASE)
 """A cancellation asked for in so many words ("cancel", "cancell", "canncel")."""
 PERSON_ONLY_ACCOUNT = re.compile(
@@ -452,10 +488,14 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     if intent == "praise" and u.sentiment <= 0:
         # Praise without one positive word is more likely a complaint the model misread.
         decision.at_most("escalate", "praise without a positive word")
-    if order is not None and u.sentiment <= UPSET_SENTIMENT and _is_late(order, ctx.now):
-        # An upset customer whose parcel is really late is a complaint, whatever the words ask.
-        decision.at_most("escalate", "an upset customer whose order is late")
+    upset_late = order is not None and u.sentiment <= UPSET_SENTIMENT and _is_late(order, ctx.now)
+    if upset_late:
+        assert order is not None
+        problem = _upset_late_problem(intent, order, u.clean_text)
+        if problem:
+            decision.at_most("escalate", f"an upset customer whose order is late: {problem}")
     answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
+    answer.apologise = upset_late
     answer.write(intent)
     if intent not in ORDER_INTENTS and intent != "spam" and WHERE_IS_ORDER.search(answer.body_text):
         decision.at_most("draft", "the message also asks where an order is")
@@ -523,6 +563,50 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         understanding=u,
         sender=sender,
     )
+
+
+def _upset_late_problem(intent: str, order: OrderFacts, text: str) -> str | None:
+    """Why an upset customer whose order is late needs a person, or None when the honest status
+    answer (with an apology) is all they ask for.
+
+    Where the parcel is and when the carrier now expects it is an answer the data gives; what it
+    cannot give is a judgement: a complaint about something else (being ignored, the service),
+    compensation asked for, or an order that has not even left us after a week (our failure, not
+    the carrier's, with no date to promise)."""
+    if intent != "order_status":
+        return "it asks more than where the order is"
+    if order.shipped_at is None:
+        return "it has not shipped a week after it was placed"
+    if not WHEREABOUTS_ASK.search(text):
+        return "it complains about the wait and asks nothing"
+    if cue := SERVICE_COMPLAINT.search(text):
+        return f"a complaint about the service ({cue.group(0)!r})"
+    if cue := COMPENSATION_ASK.search(text):
+        return f"compensation is asked for ({cue.group(0)!r})"
+    return None
+
+
+def _parcel_trouble(order: OrderFacts, now: datetime) -> str | None:
+    """Why a parcel the carrier flags (exception, returned to sender) needs a person, or None when
+    the carrier's own words report only a delay that is still recent.
+
+    A delay ("Delivery exception: package delayed in transit", "weather delay") is what the status
+    answer already says honestly: late, being watched. Anything else the carrier reports (damaged,
+    lost, address problem, failed attempt, held, returning) needs someone to act, and so does a
+    delay that has gone on long enough to call the parcel stuck."""
+    status, event = order.tracking_status, order.last_event or ""
+    if status != "exception" or not CARRIER_DELAY.search(event) or CARRIER_TROUBLE.search(event):
+        return f"the parcel's tracking status is {status}"
+    if order.estimated_delivery_at is None or order.last_event_at is None:
+        return "the carrier reports a delay with no expected day to go by"
+    overdue = now - order.estimated_delivery_at
+    if overdue > timedelta(days=STUCK_DELAY_DAYS) or now - order.last_event_at > timedelta(
+        days=STUCK_DELAY_DAYS
+    ):
+        return (
+            f"the carrier reported a delay and the parcel is over {STUCK_DELAY_DAYS} days overdue or silent"
+        )
+    return None
 
 
 def _is_late(order: OrderFacts, now: datetime) -> bool:
@@ -663,6 +747,8 @@ class _Answer:
         self.reply = Reply()
         self.actions: list[PlannedAction] = []
         self.acts_on_order = False
+        self.apologise = False
+        """An upset customer whose order is late: the status answer starts with an apology."""
         self.topics_seen: set[str] = set()
         """Store topics already looked up (answered or not) while writing the reply."""
         self.today = business_day(ctx.now, ctx.timezone)
@@ -809,12 +895,16 @@ class _Answer:
             )
             return
         if order.shipped_at is not None:
+            if self.apologise:
+                r.say("I'm sorry your order is taking longer than it should - here is where it is.")
             r.say(
                 f"Your order {order.number} is on its way. {self._tracking_sentence(order)}",
                 is_delivered=False,
             )
             if order.tracking_status in TROUBLE_STATUSES:
-                self.decision.at_most("escalate", f"the parcel's tracking status is {order.tracking_status}")
+                trouble = _parcel_trouble(order, self.ctx.now)
+                if trouble:
+                    self.decision.at_most("escalate", trouble)
             if order.last_event:
                 r.say(
                     f'The latest scan says: "{order.last_event}".',

@@ -249,3 +249,17 @@ def test_an_announced_second_ask_read_as_the_intent_leaves_the_first_ask_to_a_pe
     # Announced the other way round, the reading is the first ask and nothing is flagged.
     plain = run(engine, "Code", "My discount code SAVE10 isn't working. Also, thanks for the quick shipping!")
     assert not any("first asks" in reason for reason in plain.reasons)
+
+
+def test_a_question_about_the_current_offers_is_answered_even_from_a_recent_customer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    offers = "Sign up to our newsletter for 10% off your first order. We don't run a student discount."
+    configure(engine, {"promotions": offers})
+    # Jane ordered this week, but "any promo codes at the moment?" is about no order of hers.
+    general = run(engine, "discount?", "Hi, do you have any promo codes at the moment? Thanks, Jane")
+    assert (general.intent, general.decision, general.order_ref) == ("discount_question", "auto", None)
+    assert general.reply_facts == {"faq_promotions": offers}
+    # Speaking of an order she placed ("my order", "apply it") might mean a code for that order.
+    placed = run(engine, "discount?", "Is there a discount for first orders? Can you apply it to my order?")
+    assert (placed.decision, placed.reasons[-1]) == ("draft", "draft: a discount question without an order")

@@ -142,6 +142,9 @@ def test_sentiment_and_urgency_lexicon() -> None:
     # "good" is no positive word (it greets: "good morning"); terrible, unacceptable, "!!" count.
     assert sentiment("This is not good, terrible and unacceptable!!") == -0.556
     assert sentiment("not happy at all") == -0.333
+    # Praise in other words: "fits perfectly", "obsessed with", a heart-eyes emoji.
+    assert sentiment("The crew socks fit perfectly, I'll definitely order again.") == 0.333
+    assert sentiment("obsessed with my new tote 😍") == 0.5
     assert urgency("I will file a chargeback", 0.0, "order_status") == "high"
     assert urgency("Where is it?", -0.7, "order_status") == "high"
     assert urgency("Do you ship to Canada?", 0.0, "shipping_question") == "low"

@@ -185,6 +185,16 @@ SHIPPING_TOPICS = ("express_shipping", "po_boxes", "shipping_cost", "carriers", 
 DISCOUNT_TOPICS = ("discount_codes", "promotions", "price_adjustment")
 ACCOUNT_TOPICS = ("password_reset", "account_details")
 PAYMENT_TOPICS = ("payment_declined",)
+ORDER_FREE_TOPICS = frozenset({"promotions"})
+"""Store questions that are about no placed order: the current offers. (A payment refused at
+checkout is not one: the customer who then paid another way may well be asking about that order.)"""
+PLACED_ORDER_TALK = re.compile(
+    r"\b(my|the|an?|this|that|last|recent) (order|purchase|parcel|package)\b|#\s?\d|"
+    r"\b(charged|charge|pending|paid|bought|ordered|purchased|receipt|confirmation|refund\w*|twice|difference|apply|applied)\b",
+    re.IGNORECASE,
+)
+"""Words of an order already placed ("I was charged", "my order", "can you apply it?"): then a
+general answer from the store's answers may miss what the customer means."""
 WHEREABOUTS = re.compile(
     r"wh\w{0,3}re|when|check|haven'?t (got|had)|week|arriv|track|status|ship|deliver|receiv|update|"
     r"still|yet|wait|\beta\b|late|lost|missing|coming|come|here\b|dispatch|sent|post|news|progress|"
@@ -1338,6 +1348,14 @@ class _Answer:
             return_received=False,
         )
 
+    def _order_free(self, asked: list[str]) -> bool:
+        """Whether what was asked cannot be about an order already placed: the store's current
+        offers ("any promo codes at the moment?", "a student discount?"), with nothing in the
+        message speaking of a placed order."""
+        if not asked or not set(asked) <= ORDER_FREE_TOPICS:
+            return False
+        return not PLACED_ORDER_TALK.search(self.body_text)
+
     def _has_recent_order(self) -> bool:
         """Whether the sender has an order from the last weeks the message could be about without
         naming it: then a general answer may miss the point, and a person looks first."""
@@ -1350,7 +1368,7 @@ class _Answer:
         order, r = self.order, self.reply
         if order is None:
             asked, answered = self.store_answers(PAYMENT_TOPICS)
-            if asked and answered and not self._has_recent_order():
+            if asked and answered and (self._order_free(asked) or not self._has_recent_order()):
                 return
             self.reply = r = Reply()
             r.say(
@@ -1374,7 +1392,7 @@ class _Answer:
         order, r = self.order, self.reply
         if order is None:
             asked, answered = self.store_answers(DISCOUNT_TOPICS)
-            if asked and answered and not self._has_recent_order():
+            if asked and answered and (self._order_free(asked) or not self._has_recent_order()):
                 return
             self.reply = r = Reply()
             r.say("Could you send me the code and your order number? I'll check it for you.")

@@ -404,8 +404,11 @@ def email_address(sender: str) -> str | None:
 _POSITIVE = {
     "thank", "thanks", "love", "loved", "great", "amazing", "awesome", "perfect", "happy", "wonderful",
     "excellent", "fantastic", "beautiful", "lovely", "best", "pleased", "delighted", "appreciate", "nice",
-    "quick", "fast", "gorgeous", "brilliant", "recommend", "impressed", "glad", "superb",
+    "quick", "fast", "gorgeous", "brilliant", "recommend", "impressed", "glad", "superb", "perfectly",
+    "obsessed", "adore", "favourite", "favorite", "comfy", "stunning", "thrilled", "cute",
 }  # fmt: skip
+_POSITIVE_SYMBOLS = ("😍", "❤", "♥", "🥰", "😊", "👍", "💕", "🙌")
+"""Emoji that say as much as "love" (the word tokens below skip them)."""
 _NEGATIVE = {
     "angry", "annoyed", "frustrated", "frustrating", "disappointed", "disappointing", "terrible", "awful",
     "horrible", "worst", "unacceptable", "ridiculous", "useless", "broken", "damaged", "wrong", "late",
@@ -436,6 +439,7 @@ def sentiment(text: str) -> float:
                 positive += 1
         elif token in _NEGATIVE or stem in _NEGATIVE:
             negative += 1
+    positive += sum(text.count(symbol) for symbol in _POSITIVE_SYMBOLS)
     shouting = text.count("!!") + text.count("?!") + len(re.findall(r"\b[A-Z]{4,}\b", text))
     if negative > positive:
         negative += 0.5 * shouting

@@ -488,3 +488,46 @@ def test_a_change_read_for_a_delivered_order_is_not_answered_as_if_it_were_on_it
     assert result.reply_facts["can_modify"] is False
     assert result.reply_facts["delivered_on"] == "2026-02-25"
     assert result.reply is not None and "Once it arrives" not in result.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "Confirm your identity: http://sellercentral-amazon.verify-id.net/login",
+            "a link that imitates amazon on another domain (sellercentral-amazon.verify-id.net)",
+        ),
+        ("Download: http://docs-share.biz/inv88412.zip", "a link that downloads zip files (docs-share.biz)"),
+        ("Track it at https://www.ups.com/track?tracknum=1Z999", None),
+        ("See https://sellercentral.amazon.co.uk/help or https://www.etsy.com/your/orders", None),
+        ("our lookbook: https://example.com/lookbook.pdf", None),
+    ],
+)
+def test_links_that_only_phishing_needs_are_found(text: str, found: str | None) -> None:
+    from sasame.support.triage import phishing_signal
+
+    assert phishing_signal(text) == found
+
+
+def test_a_phishing_message_from_a_stranger_is_closed_as_spam_but_never_a_customers(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    body = (
+        "Hello,\n\nPlease find attached the overdue invoice. Kindly process payment today to avoid late "
+        "fees.\n\nDownload: http://docs-share.biz/inv88412.zip\n\nAccounts"
+    )
+    stranger = run(engine, "Re: invoice #88412 overdue", body, sender="accounts@docs-share.biz")
+    assert (stranger.intent, stranger.decision, stranger.order_ref, stranger.reply) == (
+        "spam",
+        "auto",
+        None,
+        None,
+    )
+    assert [a.to_json() for a in stranger.actions] == [
+        {"kind": "mark_spam", "sender": "accounts@docs-share.biz"}
+    ]
+    assert stranger.reasons == ["auto: spam by its link: a link that downloads zip files (docs-share.biz)"]
+    # The same text from a customer is never closed unread.
+    customer = run(engine, "Re: invoice #88412 overdue", body, sender=JANE)
+    assert customer.decision != "auto"
+    assert not any(a.kind == "mark_spam" for a in customer.actions)

@@ -230,6 +230,18 @@ COMPLAINT_WORDS = re.compile(
 """A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
 expected for the price", "looks nothing like the photos" under the subject "Complaint") read as a
 return or a product question."""
+_URL = re.compile(r"\bhttps?://([^\s/?#<>\"')]+)([^\s<>\"')]*)", re.IGNORECASE)
+_DANGEROUS_DOWNLOAD = re.compile(r"\.(zip|rar|7z|gz|exe|scr|msi|bat|cmd|js|jar|vbs|iso|img|docm|xlsm)$")
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "ne", "or"})
+IMITATED_BRANDS = frozenset(
+    {
+        "amazon", "paypal", "apple", "icloud", "shopify", "etsy", "ebay", "google", "microsoft",
+        "outlook", "office365", "stripe", "square", "fedex", "ups", "usps", "dhl", "facebook",
+        "instagram", "meta", "tiktok", "woocommerce", "wordpress", "klarna", "afterpay", "visa",
+        "mastercard", "amex", "chase", "wellsfargo", "bankofamerica",
+    }
+)  # fmt: skip
+"""Names phishing borrows most: marketplaces, payment, carriers, mail and social platforms."""
 WHEREABOUTS_ASK = re.compile(
     r"\bwh\w{0,3}re'?s?\b|\bwhen\b|\bany (update|news)|let me know|tell me|\b(can|could) (you|u)\b|\bcheck|"
     r"look into|find out|\bstatus\b|\btrack|\bwill\b[^.?!\n]{0,40}\b(arriv|get here|be here)|"
@@ -448,6 +460,15 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
     decision = _Decision()
+    phishing = phishing_signal(message.body) if u.intent in ("spam", "other") else None
+    if phishing and _is_a_customer(ctx, sender, customer_id):
+        phishing = None  # a customer's message is read by a person, whatever link it carries
+    if phishing:
+        # A link that imitates a brand's domain or downloads an archive or program, in a message
+        # that asks nothing a customer asks, from someone who is no customer: phishing or malware,
+        # whatever the model's confidence. The confidence stays the model's own reading of spam.
+        u = replace(u, intent="spam", confidence=dict(u.ranked).get("spam", 0.0), out_of_scope=False)
+        decision.reasons.append(f"auto: spam by its link: {phishing}")
     intent = u.intent
 
     text = u.clean_text.lower()
@@ -463,11 +484,13 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
-    if u.confidence < policy.draft_confidence:
+    if phishing:
+        pass  # the link decides, not the model's confidence (above)
+    elif u.confidence < policy.draft_confidence:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
     elif u.confidence < policy.auto_confidence:
         decision.at_most("draft", f"intent confidence {u.confidence:.2f} < {policy.auto_confidence:.2f}")
-    if u.confidence < policy.auto_confidence:
+    if u.confidence < policy.auto_confidence and not phishing:
         plausible = [
             i for i, p in u.ranked if i in ALWAYS_HUMAN and i != intent and p >= HUMAN_INTENT_PLAUSIBLE
         ]
@@ -482,7 +505,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     elif mode == "draft":
         decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
 
-    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE:
+    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE and not phishing:
         decision.at_most("draft", f"spam confidence {u.confidence:.2f} < {SPAM_CLOSE_CONFIDENCE:.2f}")
     if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
         # Spam is closed without a reply: a customer's real message misread as spam would be lost.
@@ -573,6 +596,27 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         understanding=u,
         sender=sender,
     )
+
+
+def phishing_signal(text: str) -> str | None:
+    """A link in ``text`` no honest sender needs: one whose host name borrows a brand's name on
+    somebody else's domain ('sellercentral-amazon.verify-id.net'), or one that downloads an
+    archive or a program ('.../invoice.zip'). Returns what was found, or None."""
+    for match in _URL.finditer(text):
+        host = match.group(1).lower().rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
+        path = match.group(2).split("?", 1)[0].split("#", 1)[0].lower()
+        if _DANGEROUS_DOWNLOAD.search(path):
+            return f"a link that downloads {path.rsplit('.', 1)[-1]} files ({host})"
+        labels = host.split(".")
+        if len(labels) < 2:
+            continue
+        second_level = len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL
+        owner = labels[-3] if second_level else labels[-2]
+        words = set(re.split(r"[.-]", host))
+        for brand in IMITATED_BRANDS:
+            if brand in words and owner != brand:
+                return f"a link that imitates {brand} on another domain ({host})"
+    return None
 
 
 def _upset_late_problem(intent: str, order: OrderFacts, text: str) -> str | None:

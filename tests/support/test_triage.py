@@ -531,3 +531,60 @@ def test_a_phishing_message_from_a_stranger_is_closed_as_spam_but_never_a_custom
     customer = run(engine, "Re: invoice #88412 overdue", body, sender=JANE)
     assert customer.decision != "auto"
     assert not any(a.kind == "mark_spam" for a in customer.actions)
+
+
+def test_the_orders_a_message_can_be_about_weigh_on_its_reading(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The text alone reads this product question as "where is my order?" (0.73). From someone with
+    # no order at all, no order intent fits: its probability keeps a tenth (Bayes), and so it goes
+    # to a person instead of a draft status answer.
+    text = "It's a birthday present so I'm a bit anxious. Do you still make the linen shirt in white?"
+    stranger = run(engine, "Question", text, sender="new.person@example.org")
+    assert (stranger.intent, stranger.confidence, stranger.decision) == ("order_status", 0.2095, "escalate")
+    assert stranger.reasons[:2] == [
+        "auto: with no recent order, order_status is 0.21 likely (the text alone: 0.73)",
+        "escalate: intent confidence 0.21 < 0.50",
+    ]
+    # Jane has an order on its way, which a status question can be about: the reading stands.
+    jane = run(engine, "Question", text)
+    assert (jane.intent, jane.confidence, jane.decision) == ("order_status", 0.726, "draft")
+    assert not any(r.startswith("auto:") for r in jane.reasons)
+    # The other way round: a product question whose runners-up are order intents gains from them.
+    sizing = "would you recommend S or M in the linen shirt? I'm writing about my recent order"
+    asked = run(engine, "Question", sizing, sender="new.person@example.org")
+    assert (asked.intent, asked.confidence) == ("product_question", 0.7302)
+    assert (
+        asked.reasons[0]
+        == "auto: with no recent order, product_question is 0.73 likely (the text alone: 0.64)"
+    )
+
+
+def test_only_what_rules_an_intent_out_counts_as_the_orders_state(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    from sasame.support import queries
+    from sasame.support.triage import _state_fits
+
+    with transaction(engine) as session:
+        delivered, on_its_way, unshipped = (
+            queries.order_facts(session, store[f"order_#{n}"], NOW) for n in (1001, 1002, 1003)
+        )
+    # Nothing is returned before it arrives; a delivered parcel can still be missing, and a
+    # shipped order can still be asked to be cancelled.
+    assert [_state_fits("return_request", [o]) for o in (delivered, on_its_way, unshipped)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [_state_fits("order_status", [o]) for o in (delivered, on_its_way, unshipped)] == [
+        True,
+        True,
+        True,
+    ]
+    assert [_state_fits("cancel_order", [o]) for o in (delivered, on_its_way)] == [True, True]
+    assert [_state_fits(i, []) for i in ("order_status", "refund_status", "product_question")] == [
+        False,
+        False,
+        True,
+    ]

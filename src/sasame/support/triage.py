@@ -230,6 +230,17 @@ COMPLAINT_WORDS = re.compile(
 """A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
 expected for the price", "looks nothing like the photos" under the subject "Complaint") read as a
 return or a product question."""
+STATE_BOUND = frozenset(
+    {"order_status", "return_request", "exchange_request", "cancel_order", "change_order", "change_address",
+     "refund_status"}
+)  # fmt: skip
+"""Intents that only make sense for an order in some states (``_state_fits``)."""
+STATE_MISFIT_LIKELIHOOD = 0.1
+STATE_ORDERS = 10
+STATE_NOTE_CHANGE = 0.05
+"""The orders' states move the confidence (and say so in the reasons) only by at least this much."""
+"""The sender's most recent orders looked at when the message names none."""
+"""How much less likely a message of an intent is about an order whose state does not fit it."""
 _URL = re.compile(r"\bhttps?://([^\s/?#<>\"')]+)([^\s<>\"')]*)", re.IGNORECASE)
 _DANGEROUS_DOWNLOAD = re.compile(r"\.(zip|rar|7z|gz|exe|scr|msi|bat|cmd|js|jar|vbs|iso|img|docm|xlsm)$")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "ne", "or"})
@@ -470,6 +481,21 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         u = replace(u, intent="spam", confidence=dict(u.ranked).get("spam", 0.0), out_of_scope=False)
         decision.reasons.append(f"auto: spam by its link: {phishing}")
     intent = u.intent
+    # What the orders the message can be about allow: "swap it for an M" about a delivered order
+    # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
+    if not phishing and any(i in STATE_BOUND for i, _ in u.ranked):
+        orders, whose = _orders_in_question(ctx, u, sender, customer_id)
+        posterior = _with_order_state(u, orders)
+        confidence = posterior.get(intent, 0.0)
+        if abs(confidence - u.confidence) >= STATE_NOTE_CHANGE:
+            # Only the confidence in the text's own reading moves: a reading the data would
+            # prefer instead ("has my return arrived?" with no return on record) is a customer
+            # believing something the store's data does not show, which a person should see.
+            decision.reasons.append(
+                f"auto: with {whose}, {intent} is {confidence:.2f} likely "
+                f"(the text alone: {u.confidence:.2f})"
+            )
+            u = replace(u, confidence=round(confidence, 4))
 
     text = u.clean_text.lower()
     words = [w for w in policy.escalate_words if re.search(rf"\b{re.escape(w)}\b", text)]
@@ -596,6 +622,63 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         understanding=u,
         sender=sender,
     )
+
+
+def _orders_in_question(
+    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None
+) -> tuple[list[OrderFacts], str]:
+    """The orders a message can be about, found without its reading: the sender's one order it
+    names by number, else the sender's recent orders (none for a stranger). Returns them and how
+    they were found (for the reasons)."""
+    if u.order_refs:
+        ids: list[int] = []
+        for ref in u.order_refs:
+            for number in ref.lookup_numbers():
+                ids.extend(i for i in queries.find_orders_by_reference(ctx.session, number) if i not in ids)
+        facts = (queries.order_facts(ctx.session, i, ctx.now) for i in ids)
+        owned = [o for o in facts if _owns(o, sender, customer_id)]
+        if len(owned) == 1:
+            return owned, f"the state of order {owned[0].number}"
+        if owned:
+            return owned, "the states of the orders it names"
+    if not sender:
+        return [], "no order of the sender's"
+    recent = queries.orders_of_sender(
+        ctx.session, sender, customer_id, ctx.now - timedelta(days=RECENT_ORDER_DAYS)
+    )
+    orders = [queries.order_facts(ctx.session, i, ctx.now) for i in recent[:STATE_ORDERS]]
+    return orders, (
+        f"the states of the sender's {len(orders)} recent orders" if orders else "no recent order"
+    )
+
+
+def _state_fits(intent: str, orders: list[OrderFacts]) -> bool:
+    """Whether any of the orders a message can be about is in a state a message of this intent
+    can be about. Only what rules an intent out all but surely counts: with no order at all, no
+    order intent fits; nothing is returned before it arrives, and a cancelled order goes nowhere.
+    (A delivered parcel can still be missing, a shipped order can still be asked to be cancelled,
+    and a return can be on its way without a number, so those fit.)"""
+    if intent not in STATE_BOUND:
+        return True
+    if intent == "order_status":
+        return any(not o.is_cancelled for o in orders)
+    if intent in ("return_request", "exchange_request"):
+        return any(o.is_delivered and not o.is_cancelled for o in orders)
+    return bool(orders)
+
+
+def _with_order_state(u: Understanding, orders: list[OrderFacts]) -> dict[str, float]:
+    """The probabilities of the text's top readings once the states of the orders it can be about
+    are known (Bayes): an intent no such order's state fits keeps ``STATE_MISFIT_LIKELIHOOD`` of its
+    probability. Intents a person must see (wrong/damaged item, complaint) and those the state
+    says nothing about keep theirs, and so does what the model spread beyond its top three."""
+    ranked = dict(u.ranked)
+    rest = max(0.0, 1.0 - sum(ranked.values()))
+    weighted = {
+        i: p * (1.0 if _state_fits(i, orders) else STATE_MISFIT_LIKELIHOOD) for i, p in ranked.items()
+    }
+    total = sum(weighted.values()) + rest
+    return {i: w / total for i, w in weighted.items()} if total > 0 else dict(ranked)
 
 
 def phishing_signal(text: str) -> str | None:

@@ -588,3 +588,28 @@ def test_only_what_rules_an_intent_out_counts_as_the_orders_state(
         False,
         True,
     ]
+
+
+def test_the_days_a_message_names_are_read_in_the_stores_order() -> None:
+    from datetime import date
+
+    from sasame.support.triage import written_days
+
+    today = date(2026, 11, 28)
+    assert written_days("my order from 11/19", today, "America/New_York") == {date(2026, 11, 19)}
+    assert written_days("my order from 11/10", today, "Europe/London") == {date(2026, 10, 11)}
+    assert written_days("placed on November 6, or 6 Dec?", today) == {date(2026, 11, 6), date(2025, 12, 6)}
+    assert written_days("on the 30th", today) == {date(2026, 10, 30)}
+    assert written_days("I ordered it yesterday", today) == {date(2026, 11, 27)}
+    assert written_days("call me on 555 1234", today) == set()
+
+
+def test_without_a_number_the_day_the_customer_names_picks_the_order(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Jane has two delivered orders, #1001 (placed February 20) and #1004 (January 5).
+    vague = run(engine, "Return", "How do I return my order? It doesn't fit.")
+    assert (vague.order_ref, vague.decision) == (None, "draft")
+    dated = run(engine, "Return", "How do I return my order from 2/20? It doesn't fit.")
+    assert (dated.intent, dated.order_ref) == ("return_request", "#1001")
+    assert dated.reply_facts["return_eligible"] is True

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 from typing import Any
@@ -839,6 +839,17 @@ def _resolve_order(
         # Several orders fit: the one holding the product the customer names.
         named = [o for o in fitting if _names_an_item(o, u)]
         fitting = named or fitting
+    if len(fitting) > 1:
+        # ... or the one placed on the day the customer writes ("my order from 11/19").
+        days = written_days(u.clean_text, business_day(ctx.now, ctx.timezone), ctx.timezone.key)
+        # A day either side: the customer writes the day where they are, we keep the store's.
+        near = {d + timedelta(days=shift) for d in days for shift in (-1, 0, 1)}
+        dated = [o for o in fitting if business_day(o.ordered_at, ctx.timezone) in near]
+        fitting = dated or fitting
+    if len(fitting) > 1 and u.sizes:
+        # ... or the only one with an item in a size the customer writes ("the XL I got").
+        sized = [o for o in fitting if any(line.size in u.sizes for line in o.lines)]
+        fitting = sized if len(sized) == 1 else fitting
     if len(fitting) == 1:
         return fitting[0], None
     if not needs_order:
@@ -846,6 +857,61 @@ def _resolve_order(
     if not fitting:
         return None, "no order number given and none of the sender's recent orders fits"
     return None, f"no order number given and {len(fitting)} of the sender's orders could be meant"
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_WRITTEN_DAY = re.compile(
+    rf"\b(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/\d{{2,4}})?\b|"
+    rf"\b{_MONTH}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|"
+    r"\bthe (?P<d3>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<rel>yesterday|today)\b",
+    re.IGNORECASE,
+)
+
+
+def written_days(text: str, today: date, timezone: str = "") -> set[date]:
+    """The calendar days a message names ("11/19", "November 6", "the 19th", "yesterday"), each
+    taken as the latest such day not after ``today``. Month/day order follows the store: month
+    first in the Americas' time zones, day first elsewhere."""
+    days: set[date] = set()
+    month_first = timezone.startswith("America/")
+    for match in _WRITTEN_DAY.finditer(text):
+        groups = match.groupdict()
+        month: int | None = None
+        if groups["rel"]:
+            days.add(today - timedelta(days=1) if groups["rel"].lower() == "yesterday" else today)
+            continue
+        if groups["a"]:
+            first, second = int(groups["a"]), int(groups["b"])
+            month, day = (first, second) if month_first else (second, first)
+        else:
+            name = next((g for g in match.groups()[2:] if g and g[:3].lower() in _MONTHS), None)
+            day = int(groups["d1"] or groups["d2"] or groups["d3"])
+            month = _MONTHS.index(name[:3].lower()) + 1 if name else None
+        for back in range(0, 13):
+            year, candidate_month = today.year, (month or today.month - back)
+            if month is None:
+                while candidate_month < 1:
+                    candidate_month += 12
+                    year -= 1
+            try:
+                candidate = date(year, candidate_month, day)
+            except ValueError:
+                if month is not None:
+                    break
+                continue
+            if candidate > today:
+                if month is not None:
+                    try:
+                        candidate = date(year - 1, candidate_month, day)
+                    except ValueError:
+                        break
+                else:
+                    continue
+            days.add(candidate)
+            break
+    return days
 
 
 def _names_an_item(order: OrderFacts, u: Understanding) -> bool:

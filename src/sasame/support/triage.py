@@ -263,6 +263,15 @@ WHEREABOUTS_ASK = re.compile(
 """An actual question about the parcel ("where is it?", "any update?", "has it shipped yet?"), as
 against a complaint about the wait that asks nothing ("I'm really unhappy with how long my order is
 taking. It's been 4 days!")."""
+HYPOTHETICAL_ORDER = re.compile(r"\bif (i|we|you) (order|place|buy|purchase|get)\w*\b", re.IGNORECASE)
+"""An order not placed yet ("If I order today will it arrive before Christmas?"): a shipping
+question, not a parcel to look for."""
+ORDER_CHANGES = frozenset({"cancel_order", "change_order", "change_address"})
+ITEM_CHANGE = re.compile(
+    r"\b(instead|swap|switch|exchange|add|remove|quantity|another|extra|size|colou?r|variant)\b",
+    re.IGNORECASE,
+)
+"""Words of a change to the items of an order (not to where it goes)."""
 CARRIER_DELAY = re.compile(r"\bdelay", re.IGNORECASE)
 CARRIER_TROUBLE = re.compile(
     r"damag|lost|missing|address|undeliver|attempt|refus|return|held\b|hold\b|custom|unclaim|dispos|"
@@ -556,7 +565,12 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
     answer.apologise = upset_late
     answer.write(intent)
-    if intent not in ORDER_INTENTS and intent != "spam" and WHERE_IS_ORDER.search(answer.body_text):
+    if (
+        intent not in ORDER_INTENTS
+        and intent != "spam"
+        and WHERE_IS_ORDER.search(answer.body_text)
+        and not HYPOTHETICAL_ORDER.search(answer.body_text)
+    ):
         decision.at_most("draft", "the message also asks where an order is")
     if intent == "order_status" and not WHEREABOUTS.search(answer.body_text):
         # Read as "where is my order?" but nothing in it asks about the parcel ("so much plastic
@@ -1000,6 +1014,17 @@ class _Answer:
         text = self.u.clean_text.lower()
         if intent == "praise":
             return True  # a kind word needs no answer of its own
+        if intent == "order_status" and self.u.intent in ORDER_CHANGES and self.order is not None:
+            # "Please cancel - I haven't had a shipping email yet": the answer to a cancellation or
+            # a change says whether the order has left us, and with which tracking if it has.
+            return True
+        if (
+            intent == "change_order"
+            and self.u.intent == "change_address"
+            and find_address(self.u.clean_text)
+            and not (self.u.sizes or self.u.colours or ITEM_CHANGE.search(text))
+        ):
+            return True  # "Can you change it to 6 Birch Lane, ...?" is the address change itself
         if intent == "shipping_question" and _COUNTRY_PATTERN.search(self.u.clean_text):
             match = _COUNTRY_PATTERN.search(self.u.clean_text)
             assert match is not None
@@ -1031,7 +1056,7 @@ class _Answer:
             if item is None or item.product_id is None:
                 return False
             variants = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
-            if re.search(r"other colou?rs|different colou?r", text):
+            if re.search(r"\bo\w{0,2}her colou?rs|different colou?r", text):
                 colours = sorted({v.colour.lower() for v in variants if v.colour})
                 if len(colours) > 1:
                     self.reply.say(f"The {item.product} comes in {', '.join(colours)}.")

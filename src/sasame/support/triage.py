@@ -392,6 +392,16 @@ class TriageContext:
     transit_days: tuple[int, int] | None
     next_rma: int
     vip_customer_ids: set[int] = field(default_factory=set)
+    order_cache: dict[int, OrderFacts] = field(default_factory=dict)
+    """Orders read during one message's triage (emptied at its start: actions carried out
+    between two messages change them)."""
+
+    def order(self, order_id: int) -> OrderFacts:
+        """The order's facts at ``now``, read once per message."""
+        facts = self.order_cache.get(order_id)
+        if facts is None:
+            facts = self.order_cache[order_id] = queries.order_facts(self.session, order_id, self.now)
+        return facts
 
     @classmethod
     def load(cls, session: Session, policy: Policy, now: datetime, *, adapt: bool = True) -> TriageContext:
@@ -472,6 +482,7 @@ class _Decision:
 def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     """Decide what to do with one message; read-only."""
     policy = ctx.policy
+    ctx.order_cache.clear()
     u = understand(message.subject, message.body, ctx.catalog)
     if message.thread_text and len(u.clean_text) < CHASER_CHARACTERS:
         # A chaser ("any update?") asks what the message it chases asked: read that one.
@@ -490,9 +501,15 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         u = replace(u, intent="spam", confidence=dict(u.ranked).get("spam", 0.0), out_of_scope=False)
         decision.reasons.append(f"auto: spam by its link: {phishing}")
     intent = u.intent
+    text_confidence = u.confidence
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
-    if not phishing and any(i in STATE_BOUND for i, _ in u.ranked):
+    # (Worth the reads only when it can matter: a reading the states may rule out, or an unsure
+    # one whose runners-up they may.)
+    if not phishing and (
+        intent in STATE_BOUND
+        or (u.confidence < policy.auto_confidence and any(i in STATE_BOUND for i, _ in u.ranked))
+    ):
         orders, whose = _orders_in_question(ctx, u, sender, customer_id)
         posterior = _with_order_state(u, orders)
         confidence = posterior.get(intent, 0.0)
@@ -525,7 +542,8 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
     elif u.confidence < policy.auto_confidence:
         decision.at_most("draft", f"intent confidence {u.confidence:.2f} < {policy.auto_confidence:.2f}")
-    if u.confidence < policy.auto_confidence and not phishing:
+    if min(u.confidence, text_confidence) < policy.auto_confidence and not phishing:
+        # Judged on the text alone too: the orders' states never talk a complaint out of it.
         plausible = [
             i for i, p in u.ranked if i in ALWAYS_HUMAN and i != intent and p >= HUMAN_INTENT_PLAUSIBLE
         ]
@@ -649,7 +667,7 @@ def _orders_in_question(
         for ref in u.order_refs:
             for number in ref.lookup_numbers():
                 ids.extend(i for i in queries.find_orders_by_reference(ctx.session, number) if i not in ids)
-        facts = (queries.order_facts(ctx.session, i, ctx.now) for i in ids)
+        facts = (ctx.order(i) for i in ids)
         owned = [o for o in facts if _owns(o, sender, customer_id)]
         if len(owned) == 1:
             return owned, f"the state of order {owned[0].number}"
@@ -660,7 +678,7 @@ def _orders_in_question(
     recent = queries.orders_of_sender(
         ctx.session, sender, customer_id, ctx.now - timedelta(days=RECENT_ORDER_DAYS)
     )
-    orders = [queries.order_facts(ctx.session, i, ctx.now) for i in recent[:STATE_ORDERS]]
+    orders = [ctx.order(i) for i in recent[:STATE_ORDERS]]
     return orders, (
         f"the states of the sender's {len(orders)} recent orders" if orders else "no recent order"
     )
@@ -835,7 +853,7 @@ def _resolve_order(
     if u.order_refs:
         if not ids:
             return None, f"order {u.order_refs[0].text} is not in the store's data"
-        orders = [queries.order_facts(ctx.session, i, ctx.now) for i in ids]
+        orders = [ctx.order(i) for i in ids]
         owned = [o for o in orders if _owns(o, sender, customer_id)]
         if len(owned) == 1:
             return owned[0], None
@@ -847,7 +865,7 @@ def _resolve_order(
     candidates = queries.orders_of_sender(
         ctx.session, sender, customer_id, ctx.now - timedelta(days=RECENT_ORDER_DAYS)
     )
-    facts = [queries.order_facts(ctx.session, i, ctx.now) for i in candidates[:20]]
+    facts = [ctx.order(i) for i in candidates[:20]]
     fitting = [o for o in facts if _fits(intent, o, ctx.now)]
     if len(fitting) > 1:
         # Several orders fit: the one holding the product the customer names.

@@ -40,7 +40,8 @@ def test_draft_per_supplier_as_csv_pdf_and_email(engine: Engine, tmp_path: Path)
         ("MUG", "AC-MUG", "48", "6.0000", "288.00"),
         ("TEE-S", "AC-TS", "24", "8.0000", "192.00"),
     ]
-    assert [r["order_by"] for r in rows] == ["2025-03-11", "2025-03-15"]
+    # TEE-S: 40 units at 2 a day reach its reorder point 29.43 (the fill-rate ceiling) on the 6th day.
+    assert [r["order_by"] for r in rows] == ["2025-03-11", "2025-03-16"]
     assert sum(Decimal(r["line_total"]) for r in rows) == draft.total
     assert draft.pdf_path.read_bytes().startswith(b"%PDF")
     assert pdf_pages(draft.pdf_path) == 1

@@ -83,3 +83,30 @@ def test_po_draft_writes_csv_pdf_and_email(store_url: str, tmp_path: Path):
     for key in ("csv", "pdf", "email"):
         assert Path(drafts[0][key]).exists()
     assert Path(drafts[0]["pdf"]).read_bytes()[:4] == b"%PDF"
+
+
+def test_po_draft_records_draft_rows_and_refreshes_them(store_url: str, engine: Engine):
+    def draft() -> list[dict]:
+        result = runner.invoke(app, ["inventory", "po", "draft", "--db", store_url, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    first = draft()
+    assert [(d["number"], d["status"], d["action"], d["lines"], d["units"], d["total"]) for d in first] == [
+        ("DRAFT-20250311-ACME", "draft", "created", 2, 72, "480.00")
+    ]
+    assert "pdf" not in first[0]  # no --out: rows only
+    again = draft()
+    assert [(d["number"], d["action"]) for d in again] == [("DRAFT-20250311-ACME", "updated")]
+    with Session(engine) as session:
+        drafts = session.scalars(select(m.PurchaseOrder).where(m.PurchaseOrder.status == "draft")).all()
+        assert [po.number for po in drafts] == ["DRAFT-20250311-ACME"]
+        lines = session.scalar(
+            select(func.count(m.PurchaseOrderLine.id)).where(
+                m.PurchaseOrderLine.purchase_order_id == drafts[0].id
+            )
+        )
+    assert lines == 2
+    text = runner.invoke(app, ["inventory", "po", "draft", "--db", store_url])
+    assert text.exit_code == 0, text.output
+    assert text.output == "DRAFT-20250311-ACME  Acme: draft updated, 2 lines, 72 units, 480.00 USD\n"

@@ -119,3 +119,33 @@ def test_the_latest_backtest_is_shown_per_policy(client: TestClient, sqlite_engi
     assert re.findall(r'class="num">([^<]+)<', rows["Fill rate"]) == ["90.40%", "80.00%"]
     assert re.findall(r'class="num">([^<]+)<', rows["Average inventory value"]) == ["354.81", "354.81"]
     assert "stockout periods reduction vs manual: 73.3%" in html
+
+
+def test_draft_purchase_orders_from_the_page(client: TestClient):
+    log_in(client)
+    html = client.get("/inventory").text
+    assert "No draft purchase orders." in html
+    assert client.post("/inventory/purchase-orders/draft", follow_redirects=False).status_code == 403
+    token = csrf(html)
+    for _ in range(2):  # twice: the second refreshes the draft instead of adding one
+        response = client.post(
+            "/inventory/purchase-orders/draft", data={"csrf_token": token}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert response.headers["location"] == "/inventory#draft-purchase-orders"
+    html = client.get("/inventory").text
+    section = re.search(r'id="draft-purchase-orders">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'data-number="([^"]+)"', section) == ["DRAFT-20250311-ACME"]
+    assert "1 open draft<" in section and "72 units, $480.00" in section
+    lines = re.findall(
+        r'<td class="nowrap mono">([^<]+)</td><td>[^<]*</td><td class="num">([^<]+)</td>', section
+    )
+    assert lines == [("MUG", "48"), ("TEE-S", "24")]
+    drafts = client.get("/api/inventory/purchase-orders/drafts").json()["drafts"]
+    assert [(d["number"], d["supplier"], d["total"]) for d in drafts] == [
+        ("DRAFT-20250311-ACME", "Acme", {"amount": "480.00", "currency": "USD"})
+    ]
+    assert [(line["sku"], line["quantity"], line["line_total"]) for line in drafts[0]["lines"]] == [
+        ("MUG", 48, "288.00"),
+        ("TEE-S", 24, "192.00"),
+    ]

@@ -162,43 +162,60 @@ def demand_command(
 
 @po_app.command("draft")
 def po_draft_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PDF and email text per supplier.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write a CSV, a PDF and an email text per supplier to this folder."),
+    ] = None,
     supplier: Annotated[str | None, typer.Option(help="Only this supplier (its name).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write draft purchase orders (CSV + PDF + email text) per supplier for today's suggestions."""
+    """Record today's purchase orders per supplier as drafts (refreshed when run again), and write files.
+
+    Drafts are `purchase_order` rows with status 'draft', shown on the dashboard's Inventory page; one
+    open draft per supplier, updated in place by a later run. Nothing is sent."""
     from sasame.inventory.service import draft_purchase_orders
 
-    _, engine = open_database(db, migrate=False)
+    _, engine = open_database(db)
     with transaction(engine) as session:
-        drafts = draft_purchase_orders(session, system_clock(), out, supplier=supplier)
+        orders, files = draft_purchase_orders(session, system_clock(), out, supplier=supplier)
+    paths = {draft.supplier: draft for draft in files}
     if as_json:
         print(
             json.dumps(
                 [
                     {
-                        "supplier": d.supplier,
-                        "number": d.number,
-                        "lines": d.lines,
-                        "units": d.units,
-                        "total": str(d.total),
-                        "currency": d.currency,
-                        "csv": str(d.csv_path),
-                        "pdf": str(d.pdf_path),
-                        "email": str(d.email_path),
+                        "supplier": order.supplier,
+                        "number": order.number,
+                        "status": "draft",
+                        "action": order.action,
+                        "lines": order.lines,
+                        "units": order.units,
+                        "total": str(order.total),
+                        "currency": order.currency,
+                        "expected_on": order.expected_on.isoformat(),
+                        **(
+                            {
+                                "csv": str(paths[order.supplier].csv_path),
+                                "pdf": str(paths[order.supplier].pdf_path),
+                                "email": str(paths[order.supplier].email_path),
+                            }
+                            if order.supplier in paths
+                            else {}
+                        ),
                     }
-                    for d in drafts
+                    for order in orders
                 ],
                 indent=2,
             )
         )
         return
-    if not drafts:
+    if not orders:
         typer.echo("Nothing to order today: no purchase order drafted.")
-    for d in drafts:
-        summary = f"{d.lines} lines, {d.units:,} units, {d.total} {d.currency}"
-        typer.echo(f"{d.number}  {d.supplier}: {summary} -> {d.pdf_path}")
+    for order in orders:
+        summary = f"{order.lines} lines, {order.units:,} units, {order.total} {order.currency}"
+        where = f" -> {paths[order.supplier].pdf_path}" if order.supplier in paths else ""
+        typer.echo(f"{order.number}  {order.supplier}: draft {order.action}, {summary}{where}")
 
 
 # --- backtest ----------------------------------------------------------------------------------

@@ -110,3 +110,18 @@ def test_po_draft_records_draft_rows_and_refreshes_them(store_url: str, engine: 
     text = runner.invoke(app, ["inventory", "po", "draft", "--db", store_url])
     assert text.exit_code == 0, text.output
     assert text.output == "DRAFT-20250311-ACME  Acme: draft updated, 2 lines, 72 units, 480.00 USD\n"
+
+
+def test_plan_levels_by_value_like_the_backtest(store_url: str):
+    def levels(*options: str) -> dict[str, float]:
+        result = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json", "--no-save", *options])
+        assert result.exit_code == 0, result.output
+        return {s["sku"]: s["service_level"] for s in json.loads(result.output)["suggestions"]}
+
+    # One level for all by default with --service-level; by value around it with --levels value:
+    # MUG (6.00, 3 a day) carries 60 % of the units, so it is the median cost and keeps 90 % ...
+    assert levels("--service-level", "0.9") == {"MUG": 0.9, "TEE-S": 0.9}
+    # ... and TEE-S, at 8.00, is allowed 8/6 of the 10 % shortfall.
+    assert levels("--service-level", "0.9", "--levels", "value") == {"MUG": 0.9, "TEE-S": 0.8667}
+    bad = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--levels", "abc"])
+    assert "--levels: 'abc' is not one of class, value" in str(bad.exception)

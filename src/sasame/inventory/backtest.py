@@ -665,6 +665,7 @@ def backtest_document(result: BacktestResult, seconds: float | None = None) -> d
             "review": config.review,
             "seed": config.seed,
             "service_level": config.service_level,
+            "levels": config.levels,
             "start": data.dates[result.start_index].isoformat(),
             "end": data.dates[-1].isoformat(),
             "skus": len(data.skus),

@@ -47,6 +47,13 @@ def plan_command(
             help="One cycle service level for every SKU (default: by ABC/XYZ class and channel).",
         ),
     ] = None,
+    levels: Annotated[
+        str,
+        typer.Option(
+            "--levels",
+            help="Service level per SKU: 'class' (ABC/XYZ and channel) or 'value' (the backtest's default).",
+        ),
+    ] = "class",
     backtest: Annotated[
         Path | None,
         typer.Option("--backtest", help="A `sasame inventory backtest --json` result to show with the plan."),
@@ -69,10 +76,12 @@ def plan_command(
             raise UserError(f"--budget: {budget!r} must be a positive amount")
         if cash >= MAX_AMOUNT:
             raise UserError(f"--budget: {budget!r} is more than an amount sasame can store")
+    if levels not in ("class", "value"):
+        raise UserError(f"--levels: {levels!r} is not one of class, value")
     document = read_backtest(backtest) if backtest is not None else None
     _, engine = open_database(db)
     now = system_clock()
-    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level)
+    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level, levels=levels)
     started = time.perf_counter()
     with transaction(engine) as session:
         plan = make_plan(session, now, settings)
@@ -237,6 +246,12 @@ def backtest_command(
     service_level: Annotated[
         float, typer.Option("--service-level", help="Target service level shared by sasame and ma_rs.")
     ] = 0.95,
+    levels: Annotated[
+        str,
+        typer.Option(
+            "--levels", help="sasame's level per SKU: 'value' (by unit cost) or 'class' (the plan's ABC/XYZ)."
+        ),
+    ] = "value",
     as_json: JsonOption = False,
     trajectory: Annotated[
         Path | None, typer.Option("--trajectory", help="Write policy,sku,date,... per period to this CSV.")
@@ -263,6 +278,8 @@ def backtest_command(
             raise UserError(f"--start: {start!r} is not a date like 2026-03-31") from None
     if not 0.5 <= service_level < 1.0:
         raise UserError(f"--service-level: {service_level} must be at least 0.5 and below 1")
+    if levels not in ("class", "value"):
+        raise UserError(f"--levels: {levels!r} is not one of value, class")
     config = BacktestConfig(
         freq=freq.upper(),
         lead_time=lead_time,
@@ -271,6 +288,7 @@ def backtest_command(
         start=first,
         seed=seed,
         service_level=service_level,
+        levels=levels,
     )
     began = time.perf_counter()
     data = read_demand_csv(demand, config.freq)

@@ -84,6 +84,10 @@ class PlanSettings:
     fill_ceiling_share: float | None = policy.FILL_CEILING_SHARE
     """Safety stock never buys a fill rate above 1 - share x (1 - service level); None: plain cycle
     service level (the textbook reorder point)."""
+    levels: str = "class"
+    """How each SKU's cycle service level is set: "class" (ABC/XYZ table and main channel, or
+    `service_level` for all) or "value" (cheap items higher, dear ones lower around `service_level`,
+    default 95 %: the backtest's default rule, `policy.value_aware_levels`)."""
     empirical: bool = True
     """Floor the reorder point and order-up-to level with each SKU's own distribution of daily units
     (bulk orders), spread over the SKUs by one Lagrange multiplier: the backtest's `sasame` policy."""
@@ -492,13 +496,24 @@ def build_plan(
         return float(daily[:protection].mean()) if protection <= len(daily) else float(daily.mean())
 
     orderable = [sku for sku in physical if sku in inputs.terms and rate_of(sku) > 0]
+    rates = np.array([rate_of(sku) for sku in orderable])
+    unit_costs = np.array([float(inputs.terms[sku].unit_cost) for sku in orderable])
+    if settings.levels == "value":
+        target = settings.service_level or policy.CLASS_TABLE_TARGET
+        service_levels = policy.value_aware_levels(unit_costs, rates, target)
+        # As in the backtest: the floor's stockout budget is the target's, spread by value.
+        allowances = np.full(len(orderable), target)
+    else:
+        service_levels = np.array([settings.service_level or class_level[sku] for sku in orderable])
+        allowances = service_levels
     levels = _stock_levels(
         orderable,
-        rates=np.array([rate_of(sku) for sku in orderable]),
+        rates=rates,
         sigmas=np.array([float(sigmas.get(sku, 0.0)) for sku in orderable]),
         leads=[leads[sku] for sku in orderable],
-        service_levels=np.array([settings.service_level or class_level[sku] for sku in orderable]),
-        unit_costs=np.array([float(inputs.terms[sku].unit_cost) for sku in orderable]),
+        service_levels=service_levels,
+        allowances=allowances,
+        unit_costs=unit_costs,
         frames=frames,
         index=index,
         settings=settings,
@@ -511,9 +526,7 @@ def build_plan(
     for sku in physical:
         i = index[sku]
         title = inputs.titles.get(sku, sku)
-        daily = daily_means.get(sku, np.zeros(horizon))
-        if len(daily) < horizon:
-            daily = np.concatenate([daily, np.full(horizon - len(daily), daily[-1] if len(daily) else 0.0)])
+        daily = daily_of(sku)
         sigma = float(sigmas.get(sku, 0.0))
         lead_mean = leads[sku][0]
         stock = inputs.on_hand.get(sku, {})
@@ -693,6 +706,7 @@ def _stock_levels(
     sigmas: np.ndarray,
     leads: list[tuple[float, float]],
     service_levels: np.ndarray,
+    allowances: np.ndarray,
     unit_costs: np.ndarray,
     frames: DemandFrames,
     index: Mapping[str, int],
@@ -731,9 +745,9 @@ def _stock_levels(
         values = frames.units[rows, -span:].astype(float)
         skipped = (frames.censored[rows] | frames.promoted[rows])[:, -span:]
         table, known = policy.demand_distribution(values, skipped, span)
-        floor, _ = policy.empirical_levels(table, known, rates, unit_costs, leads, 1, service_levels)
+        floor, _ = policy.empirical_levels(table, known, rates, unit_costs, leads, 1, allowances)
         reorder = np.fmax(reorder, floor)
-        floor, _ = policy.empirical_levels(table, known, rates, unit_costs, leads, review, service_levels)
+        floor, _ = policy.empirical_levels(table, known, rates, unit_costs, leads, review, allowances)
         target = np.fmax(target, floor)
     target = np.maximum(target, reorder)
     safety = reorder - rates * lead_mean

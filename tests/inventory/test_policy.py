@@ -166,3 +166,5 @@ def test_weekly_spread_sums_whole_weeks_of_the_last_half_year() -> None:
     assert weeks.shape == (1, 26)
     assert weeks[0, 0] == sum(range(18, 25))  # the last 182 days start on day 18
     assert weekly_spread(np.ones((2, 30)), "M").shape == (2, 12)
+    assert weekly_spread(np.zeros((0, 200)), "D").shape == (0, 26)  # a store without SKUs
+    assert class_levels(np.zeros(0), np.zeros((0, 26))).tolist() == []

@@ -459,5 +459,5 @@ def weekly_spread(units: np.ndarray, freq: str) -> np.ndarray:
         if recent.shape[1] < 7:
             return np.asarray(recent, dtype=float)
         whole = recent.shape[1] // 7 * 7
-        return np.asarray(recent[:, :whole].reshape(len(units), -1, 7).sum(axis=2), dtype=float)
+        return np.asarray(recent[:, :whole].reshape(len(units), whole // 7, 7).sum(axis=2), dtype=float)
     return np.asarray(units[:, -(26 if freq == "W" else 12) :], dtype=float)

@@ -181,6 +181,19 @@ def first_line_count(session: Session) -> int:
 def test_a_sent_draft_is_left_alone_and_a_draft_no_longer_proposed_is_withdrawn(engine: Engine):
     build(engine)
     with Session(engine) as session, session.begin():
+        # The owner's own draft for Acme, under their numbering: never refreshed nor withdrawn.
+        acme = session.scalars(select(m.Supplier).where(m.Supplier.name == "Acme")).one()
+        own = m.PurchaseOrder(
+            number="OWN-1",
+            supplier_id=acme.id,
+            location_id=session.scalars(select(m.Location.id)).first(),
+            status="draft",
+            ordered_at=NOW,
+            expected_on=date(2025, 4, 1),
+            currency="USD",
+        )
+        session.add(own)
+    with Session(engine) as session, session.begin():
         plan = make_plan(session, NOW, PlanSettings(service_level=0.9), fixed_forecaster({}))
         draft_purchase_orders(session, NOW, None, plan=plan)
     # Nothing funded (a budget of 0): the plan proposes no order, so the open draft is withdrawn.
@@ -191,13 +204,18 @@ def test_a_sent_draft_is_left_alone_and_a_draft_no_longer_proposed_is_withdrawn(
         assert draft_purchase_orders(session, NOW, None, plan=broke) == ([], [])
     with Session(engine) as session:
         assert _draft_rows(session) == []
+        assert session.scalars(
+            select(m.PurchaseOrder.status).where(m.PurchaseOrder.number == "OWN-1")
+        ).one() == ("draft")
         logged = session.scalars(select(m.AuditLog.outcome).order_by(m.AuditLog.id)).all()
     assert logged[-1] == "withdrew DRAFT-20250311-ACME"
 
     # Drafted again and sent by the owner: the plan now counts it as on order and drafts nothing.
     with Session(engine) as session, session.begin():
         draft_purchase_orders(session, NOW, None, plan=plan)
-        po = session.scalars(select(m.PurchaseOrder).where(m.PurchaseOrder.status == "draft")).one()
+        po = session.scalars(
+            select(m.PurchaseOrder).where(m.PurchaseOrder.number == "DRAFT-20250311-ACME")
+        ).one()
         po.status = "sent"
     with Session(engine) as session, session.begin():
         fresh = make_plan(session, NOW, PlanSettings(service_level=0.9), fixed_forecaster({}))

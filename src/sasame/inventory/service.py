@@ -204,6 +204,10 @@ def export_demand(session: Session, now: datetime, out: Path) -> int:
     return max(count, 0)
 
 
+# The numbers of the drafts sasame records (purchase_orders.po_number); other drafts are the owner's.
+DRAFT_PREFIX = "DRAFT-"
+
+
 @dataclass(frozen=True)
 class DraftOrder:
     """A draft purchase order as recorded: one per supplier with lines to order now."""
@@ -225,12 +229,14 @@ def record_draft_orders(
 ) -> tuple[list[DraftOrder], list[str]]:
     """Write the plan's purchase orders as `purchase_order` rows with status 'draft', and their lines.
 
-    One open draft per supplier: running again (the same day or later) refreshes it in place — its
-    lines replaced by the plan's, its number, date and expected day moved to today's — instead of
-    adding another. A draft whose supplier has nothing to order any more is withdrawn (deleted: a
-    draft is a proposal nobody has sent). Only status 'draft' is ever touched: sent, partly received,
-    received and cancelled orders are the owner's. Drafts are not on order for the plan (only sent
-    and partial orders are), so the next plan proposes the same lines until the draft is sent.
+    Only sasame's own drafts (numbers DRAFT-...) are refreshed or withdrawn; a draft the owner keeps
+    under another number is left alone. One open draft per supplier: running again (the same day or
+    later) refreshes it in place — its lines replaced by the plan's, its number, date and expected
+    day moved to today's — instead of adding another. A draft whose supplier has nothing to order
+    any more is withdrawn (deleted: a draft is a proposal nobody has sent). Only status 'draft' is
+    ever touched: sent, partly received, received and cancelled orders are the owner's. Drafts are
+    not on order for the plan (only sent and partial orders are), so the next plan proposes the
+    same lines until the draft is sent.
     Returns the drafts written and the numbers withdrawn; `supplier` limits both to one supplier."""
     grouped = plan.by_supplier()
     supplier_ids = dict(session.execute(select(m.Supplier.name, m.Supplier.id)).all())
@@ -239,7 +245,9 @@ def record_draft_orders(
     open_drafts = {
         po.supplier_id: po
         for po in session.scalars(
-            select(m.PurchaseOrder).where(m.PurchaseOrder.status == "draft").order_by(m.PurchaseOrder.id)
+            select(m.PurchaseOrder)
+            .where(m.PurchaseOrder.status == "draft", m.PurchaseOrder.number.like(f"{DRAFT_PREFIX}%"))
+            .order_by(m.PurchaseOrder.id)
         )
     }
     wanted = {supplier_ids[name] for name in grouped}

@@ -21,7 +21,7 @@ from sasame.inventory.backtest import (
     run_backtest,
     write_trajectory,
 )
-from sasame.inventory.policy import lead_time_weights, stockout_chance, z_value
+from sasame.inventory.policy import lead_time_weights, stockout_chance, value_aware_levels
 
 
 def _write(path: Path, rows: list[list[object]], header: str = "sku,date,units") -> Path:
@@ -208,10 +208,9 @@ def test_same_seed_same_result_and_start_outside_history_is_refused() -> None:
 def test_sasame_puts_safety_stock_where_it_sells_most_per_dollar() -> None:
     data = _daily({"A": [1.0] * 30, "B": [1.0] * 30, "C": [1.0] * 30})
     data.unit_cost[:] = np.array([[1.0], [2.0], [4.0]])
-    policy = SasamePolicy(BacktestConfig(service_level=0.95), data, 15)
-    z = policy._value_aware_z(data.unit_cost[:, 0], np.array([1.0, 1.0, 1.0]))
+    levels = value_aware_levels(data.unit_cost[:, 0], np.array([1.0, 1.0, 1.0]), 0.95)
     # The median cost (2) gets the target 95 %; half the cost halves the risk, double doubles it.
-    assert z.tolist() == pytest.approx([z_value(0.975), z_value(0.95), z_value(0.90)])
+    assert levels.tolist() == pytest.approx([0.975, 0.95, 0.90])
 
 
 def test_spike_floor_buys_fewer_stockouts_with_more_stock() -> None:

@@ -45,6 +45,7 @@ def test_backtest_prints_json_and_writes_a_consistent_trajectory(tmp_path: Path)
         "review": 1,
         "seed": 3,
         "service_level": 0.95,
+        "levels": "value",
         "start": "2025-08-04",
         "end": "2026-02-23",
         "skus": 3,
@@ -96,6 +97,7 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
         ("--freq", "Q", "--freq: 'Q' is not one of D, W, M"),
         ("--start", "soon", "--start: 'soon' is not a date"),
         ("--review", "0", "review period must be at least 1"),
+        ("--levels", "abc", "--levels: 'abc' is not one of value, class"),
     ):
         result = runner.invoke(
             app, ["inventory", "backtest", "--demand", str(demand), "--freq", "W", option, value]
@@ -134,3 +136,17 @@ def test_the_promo_column_reaches_sasame_only(tmp_path: Path) -> None:
         64.0,
         45.125,
     )
+
+
+def test_class_levels_are_the_plans_table_scaled_to_the_service_level(tmp_path: Path) -> None:
+    demand = _weekly_file(tmp_path / "weekly.csv")
+    base = ["inventory", "backtest", "--demand", str(demand), "--freq", "W", "--seed", "3", "--json"]
+    value = json.loads(runner.invoke(app, base).output)
+    chosen = runner.invoke(app, [*base, "--levels", "class"])
+    assert chosen.exit_code == 0, chosen.output
+    document = json.loads(chosen.output)
+    assert document["settings"]["levels"] == "class"
+    # Only sasame's levels change; the baselines replay the same decisions.
+    assert document["policies"]["manual"] == value["policies"]["manual"]
+    assert document["policies"]["ma_rs"] == value["policies"]["ma_rs"]
+    assert document["policies"]["sasame"] != value["policies"]["sasame"]

@@ -35,7 +35,7 @@ def test_plan_json_and_stored(store_url: str, engine: Engine):
     assert plan["today"] == "2025-03-11"
     assert [(s["sku"], s["quantity"], s["cost"], s["order_by"]) for s in plan["suggestions"]] == [
         ("MUG", 48, "288.00", "2025-03-11"),
-        ("TEE-S", 24, "192.00", "2025-03-15"),
+        ("TEE-S", 24, "192.00", "2025-03-16"),  # its reorder point 29.43 on the 16th
     ]
     assert plan["purchase_orders"] == {"Acme": {"lines": 2, "units": 72, "cost": "480.00"}}
     assert [r["sku"] for r in plan["stockout_risk"]] == ["MUG"]
@@ -83,3 +83,45 @@ def test_po_draft_writes_csv_pdf_and_email(store_url: str, tmp_path: Path):
     for key in ("csv", "pdf", "email"):
         assert Path(drafts[0][key]).exists()
     assert Path(drafts[0]["pdf"]).read_bytes()[:4] == b"%PDF"
+
+
+def test_po_draft_records_draft_rows_and_refreshes_them(store_url: str, engine: Engine):
+    def draft() -> list[dict]:
+        result = runner.invoke(app, ["inventory", "po", "draft", "--db", store_url, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    first = draft()
+    assert [(d["number"], d["status"], d["action"], d["lines"], d["units"], d["total"]) for d in first] == [
+        ("DRAFT-20250311-ACME", "draft", "created", 2, 72, "480.00")
+    ]
+    assert "pdf" not in first[0]  # no --out: rows only
+    again = draft()
+    assert [(d["number"], d["action"]) for d in again] == [("DRAFT-20250311-ACME", "updated")]
+    with Session(engine) as session:
+        drafts = session.scalars(select(m.PurchaseOrder).where(m.PurchaseOrder.status == "draft")).all()
+        assert [po.number for po in drafts] == ["DRAFT-20250311-ACME"]
+        lines = session.scalar(
+            select(func.count(m.PurchaseOrderLine.id)).where(
+                m.PurchaseOrderLine.purchase_order_id == drafts[0].id
+            )
+        )
+    assert lines == 2
+    text = runner.invoke(app, ["inventory", "po", "draft", "--db", store_url])
+    assert text.exit_code == 0, text.output
+    assert text.output == "DRAFT-20250311-ACME  Acme: draft updated, 2 lines, 72 units, 480.00 USD\n"
+
+
+def test_plan_levels_by_value_like_the_backtest(store_url: str):
+    def levels(*options: str) -> dict[str, float]:
+        result = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json", "--no-save", *options])
+        assert result.exit_code == 0, result.output
+        return {s["sku"]: s["service_level"] for s in json.loads(result.output)["suggestions"]}
+
+    # One level for all by default with --service-level; by value around it with --levels value:
+    # MUG (6.00, 3 a day) carries 60 % of the units, so it is the median cost and keeps 90 % ...
+    assert levels("--service-level", "0.9") == {"MUG": 0.9, "TEE-S": 0.9}
+    # ... and TEE-S, at 8.00, is allowed 8/6 of the 10 % shortfall.
+    assert levels("--service-level", "0.9", "--levels", "value") == {"MUG": 0.9, "TEE-S": 0.8667}
+    bad = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--levels", "abc"])
+    assert "--levels: 'abc' is not one of class, value" in str(bad.exception)

@@ -60,7 +60,7 @@ def test_the_page_shows_the_plan_risks_slow_movers_and_the_chart(client: TestCli
     assert [(bool(due), sku) for due, sku, _ in rows] == [(True, "MUG"), (False, "TEE-S")]
     mug = rows[0][2]
     assert "$288.00" in mug and "<strong>today</strong>" in mug and "Mar 23, 2025" in mug
-    assert "Mar 15, 2025" in rows[1][2]
+    assert "Mar 16, 2025" in rows[1][2]  # TEE-S reaches its reorder point 29.43 on the 16th
     risk = re.search(r'id="stockout-risk">(.*?)</table>', html, re.S).group(1)
     assert "MUG" in risk and "2025-03-21" in risk and "94%" in risk
     slow = re.search(r'id="slow-movers">(.*?)</table>', html, re.S).group(1)
@@ -119,3 +119,33 @@ def test_the_latest_backtest_is_shown_per_policy(client: TestClient, sqlite_engi
     assert re.findall(r'class="num">([^<]+)<', rows["Fill rate"]) == ["90.40%", "80.00%"]
     assert re.findall(r'class="num">([^<]+)<', rows["Average inventory value"]) == ["354.81", "354.81"]
     assert "stockout periods reduction vs manual: 73.3%" in html
+
+
+def test_draft_purchase_orders_from_the_page(client: TestClient):
+    log_in(client)
+    html = client.get("/inventory").text
+    assert "No draft purchase orders." in html
+    assert client.post("/inventory/purchase-orders/draft", follow_redirects=False).status_code == 403
+    token = csrf(html)
+    for _ in range(2):  # twice: the second refreshes the draft instead of adding one
+        response = client.post(
+            "/inventory/purchase-orders/draft", data={"csrf_token": token}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert response.headers["location"] == "/inventory#draft-purchase-orders"
+    html = client.get("/inventory").text
+    section = re.search(r'id="draft-purchase-orders">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'data-number="([^"]+)"', section) == ["DRAFT-20250311-ACME"]
+    assert "1 open draft<" in section and "72 units, $480.00" in section
+    lines = re.findall(
+        r'<td class="nowrap mono">([^<]+)</td><td>[^<]*</td><td class="num">([^<]+)</td>', section
+    )
+    assert lines == [("MUG", "48"), ("TEE-S", "24")]
+    drafts = client.get("/api/inventory/purchase-orders/drafts").json()["drafts"]
+    assert [(d["number"], d["supplier"], d["total"]) for d in drafts] == [
+        ("DRAFT-20250311-ACME", "Acme", {"amount": "480.00", "currency": "USD"})
+    ]
+    assert [(line["sku"], line["quantity"], line["line_total"]) for line in drafts[0]["lines"]] == [
+        ("MUG", 48, "288.00"),
+        ("TEE-S", 24, "192.00"),
+    ]

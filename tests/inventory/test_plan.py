@@ -8,6 +8,7 @@ from decimal import Decimal
 from statistics import NormalDist
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
@@ -16,6 +17,7 @@ from tiny_store import NOW, build
 
 from sasame import models as m
 from sasame.inventory.plan import PlanSettings, first_day_at_or_below, markdown_percent, stockout_day
+from sasame.inventory.policy import empirical_levels, fill_rate, z_for_fill_rate
 from sasame.inventory.service import make_plan, run_plan
 
 RATES = {"MUG": 3.0, "TEE-S": 2.0, "TEE-M": 0.0}
@@ -55,10 +57,18 @@ def fixed_forecaster(seen: dict):
 
 
 def _plan(engine: Engine, **settings):
+    """The plan at one 90 % cycle service level with the textbook levels (no fill-rate ceiling, no
+    empirical floor), so every figure below is a formula worked by hand; the policy's own levels are
+    tested in test_the_plan_sets_its_levels_by_the_backtests_policy."""
     build(engine)
+    return _replan(engine, **settings)
+
+
+def _replan(engine: Engine, **settings):
     seen: dict = {}
+    chosen = {"service_level": 0.9, "fill_ceiling_share": None, "empirical": False, **settings}
     with Session(engine) as session:
-        plan = make_plan(session, NOW, PlanSettings(service_level=0.9, **settings), fixed_forecaster(seen))
+        plan = make_plan(session, NOW, PlanSettings(**chosen), fixed_forecaster(seen))
     return plan, seen
 
 
@@ -101,6 +111,43 @@ def test_reorder_suggestions_with_order_by_dates_and_case_pack_rounding(engine: 
     assert tee.cost == Decimal("192.00")
     assert tee.expected_on == date(2025, 3, 27)
     assert tee.stockout_on == date(2025, 3, 31)
+
+
+def test_the_plan_sets_its_levels_by_the_backtests_policy(engine: Engine):
+    """By default the plan's levels are those of the backtest's `sasame` policy: z capped at the
+    fill-rate ceiling, then floored by each SKU's own distribution of daily units."""
+    ceiling_only, _ = _plan(engine, fill_ceiling_share=0.3)
+    mug = {s.sku: s for s in ceiling_only.suggestions}["MUG"]
+    ceiling_tee = {s.sku: s for s in ceiling_only.suggestions}["TEE-S"]
+    # 3 a day over a 7-day review: a 90 % cycle level would sell 98.4 % of demand; the ceiling
+    # 1 - 0.3 x 10 % = 97 % needs less: G(z) = 0.03 x 21 / sqrt(12 + 36).
+    sigma_lead = math.sqrt(12 * 1 + 3**2 * 2**2)
+    assert fill_rate(3, sigma_lead, Z90, 7) == pytest.approx(0.9843, abs=1e-4)
+    z = z_for_fill_rate(0.97, 3, sigma_lead, 7)
+    assert mug.safety_stock == pytest.approx(z * sigma_lead)
+    assert fill_rate(3, sigma_lead, z, 7) == pytest.approx(0.97)
+    assert round(mug.safety_stock, 2) == 6.61
+
+    plan, _ = _replan(engine, fill_ceiling_share=0.3, empirical=True)
+    by_sku = {s.sku: s for s in plan.suggestions}
+    # MUG's known days (not stocked out, not promoted) since its first sale: 2, 2 and nothing on 5
+    # (03-02/03 out, 03-05 SPRING). TEE-S first sold on 03-04: 6 known days, too few for a
+    # distribution (7), so it keeps its normal levels and MUG alone takes the 10 % allowance.
+    table, known = np.array([[5 / 7, 0, 2 / 7]]), np.array([True])
+    rates, costs, levels = np.array([3.0]), np.array([6.0]), np.array([0.9])
+    # The reorder point protects the lead time and the day after; the order-up-to level a review more.
+    floor_rop, _ = empirical_levels(table, known, rates, costs, [(12, 2)], 1, levels)
+    floor_s, _ = empirical_levels(table, known, rates, costs, [(12, 2)], 7, levels)
+    mug, tee = by_sku["MUG"], by_sku["TEE-S"]
+    # Lumps of 2 need more than the normal model's 42.61: the floor sets the reorder point.
+    assert (floor_rop[0], floor_s[0]) == (48.0, 70.0)
+    assert (mug.reorder_point, mug.order_up_to, mug.safety_stock) == (48.0, 70.0, 12.0)
+    assert mug.quantity == 48  # 70 - 30 = 40, in whole cases of 12
+    assert (tee.reorder_point, tee.order_up_to) == (
+        ceiling_tee.reorder_point,
+        ceiling_tee.order_up_to,
+    )
+    assert round(tee.reorder_point, 2) == 29.43
 
 
 def test_stockout_risk_slow_movers_and_totals(engine: Engine):

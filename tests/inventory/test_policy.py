@@ -11,8 +11,10 @@ from sasame.inventory.classify import abc_classes, demand_class, xyz_class
 from sasame.inventory.policy import (
     OrderLine,
     allocate_budget,
+    class_levels,
     fill_rate,
     lead_time_weights,
+    normal_levels,
     normal_loss,
     order_quantity,
     order_up_to,
@@ -21,6 +23,7 @@ from sasame.inventory.policy import (
     safety_stock,
     service_level_for,
     stockout_chance,
+    weekly_spread,
     z_for_fill_rate,
     z_value,
 )
@@ -31,6 +34,28 @@ def test_safety_stock_and_reorder_point_with_lead_time_variance() -> None:
     assert round(protection_sigma(5, 50, 6, 2), 2) == 100.75
     assert round(safety_stock(50, 5, 6, 2, 0.90), 2) == 129.11
     assert round(reorder_point(50, 5, 6, 2, 0.90), 2) == 429.11
+    # The same answer from the levels the plan and the backtest's `sasame` policy share, with the
+    # plain cycle service level (no fill-rate ceiling), for two SKUs at once.
+    level, safety = normal_levels(
+        np.array([300.0, 300.0]),
+        np.array([50.0, 50.0]),
+        np.array([5.0, 5.0]),
+        6,
+        2,
+        np.array([0.9, 0.9]),
+        7,
+        None,
+    )
+    assert np.round(safety, 2).tolist() == [129.11, 129.11]
+    assert np.round(level, 2).tolist() == [429.11, 429.11]
+    # With the ceiling a week's 350 units would sell 98.6 % at 90 %; 97 % needs z = 0.88 only.
+    level, safety = normal_levels(
+        np.array([300.0]), np.array([50.0]), np.array([5.0]), 6, 2, np.array([0.9]), 7
+    )
+    assert fill_rate(50, 100.75, z_value(0.9), 7) == pytest.approx(0.9864, abs=1e-4)
+    sigma = protection_sigma(5, 50, 6, 2)
+    assert fill_rate(50, sigma, float(safety[0]) / sigma, 7) == pytest.approx(0.97)
+    assert round(float(safety[0]), 2) == 88.63
 
 
 def test_periodic_review_order_up_to_and_fill_rate_known_answers() -> None:
@@ -121,3 +146,25 @@ def test_stockout_chance_scales_how_often_bulk_orders_come_not_their_size() -> N
     # 15 times the rate: orders on 150 % of days, so a day holds two slots, each ordering 10 with 3/4.
     busy = stockout_chance(bulk, np.array([15.0]), lead_time_weights(0, 0), 1, 64)
     assert busy[0, [0, 9, 10, 19, 20]] == pytest.approx([1 - 0.25**2, 1 - 0.25**2, 0.75**2, 0.75**2, 0.0])
+
+
+def test_class_levels_follow_abc_xyz_and_scale_to_a_target() -> None:
+    # A makes 80 % of the value; B the next 15 %; C the tail. X steady, Z erratic weeks.
+    value = np.array([800.0, 150.0, 50.0])
+    steady, erratic = [10.0, 10.0, 11.0, 9.0], [0.0, 0.0, 30.0, 0.0]
+    spread = np.array([steady, erratic, erratic])
+    assert class_levels(value, spread).tolist() == pytest.approx([0.98, 0.93, 0.90])
+    # An Amazon SKU gets 2 points more, within the 99.5 % ceiling.
+    assert class_levels(value, spread, ["amazon", None, None]).tolist() == pytest.approx([0.995, 0.93, 0.90])
+    # At 99 % every shortfall is a fifth of the table's (set for 95 %): AX 99.6 %, capped at 99.5 %.
+    assert class_levels(value, spread, target=0.99).tolist() == pytest.approx([0.995, 0.986, 0.98])
+
+
+def test_weekly_spread_sums_whole_weeks_of_the_last_half_year() -> None:
+    days = np.arange(200, dtype=float)[None, :]
+    weeks = weekly_spread(days, "D")
+    assert weeks.shape == (1, 26)
+    assert weeks[0, 0] == sum(range(18, 25))  # the last 182 days start on day 18
+    assert weekly_spread(np.ones((2, 30)), "M").shape == (2, 12)
+    assert weekly_spread(np.zeros((0, 200)), "D").shape == (0, 26)  # a store without SKUs
+    assert class_levels(np.zeros(0), np.zeros((0, 26))).tolist() == []

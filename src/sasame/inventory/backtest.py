@@ -32,11 +32,13 @@ import pandas as pd
 from sasame.core.errors import InputError
 from sasame.inventory.forecast import _statsforecast_freq, forecast
 from sasame.inventory.policy import (
-    MAX_SERVICE_LEVEL,
-    MAX_SLOTS,
-    lead_time_weights,
-    stockout_chance,
-    z_for_fill_rate,
+    EMPIRICAL_SPAN,
+    class_levels,
+    demand_distribution,
+    empirical_levels,
+    normal_levels,
+    value_aware_levels,
+    weekly_spread,
     z_value,
 )
 
@@ -45,13 +47,6 @@ PERIODS_PER_YEAR = {"D": 365.0, "W": 52.0, "M": 12.0}
 POLICIES = ("sasame", "manual", "ma_rs")
 # The empirical lead-time-demand floor needs this many windows; it looks back this many periods.
 MIN_EMPIRICAL_WINDOWS = 100
-# The empirical per-period demand distribution needs this many periods of known demand since the first sale.
-MIN_EMPIRICAL_PERIODS = 7
-# Order-up-to levels the empirical distribution is evaluated at: 0 .. 2**MAX_LEVEL_BITS - 1 units.
-MAX_LEVEL_BITS = 15
-EMPIRICAL_SPAN = {"D": 365, "W": 156, "M": 60}
-# sasame never holds more safety stock than a fill rate of 1 - FILL_CEILING_SHARE x (1 - service level) needs.
-FILL_CEILING_SHARE = 0.3
 REQUIRED_COLUMNS = ("sku", "date", "units")
 
 
@@ -91,6 +86,10 @@ class BacktestConfig:
     # For whole-unit demand, floor sasame's order-up-to level with each SKU's empirical demand
     # distribution over the lead time (bulk orders; see SasamePolicy). On by default.
     empirical: bool = True
+    # How `sasame` sets each SKU's cycle service level around `service_level`: "value" (cheap items
+    # higher, dear ones lower: the most units sold per unit of money) or "class" (the plan's ABC/XYZ
+    # table, scaled to `service_level`).
+    levels: str = "value"
 
 
 @dataclass
@@ -346,9 +345,9 @@ class SasamePolicy:
         # Empirical per-period demand distribution per SKU (whole units), and which SKUs have enough of it.
         self.daily = np.zeros((len(data.skus), 1))
         self.has_daily = np.zeros(len(data.skus), dtype=bool)
-        self.lead_weights = lead_time_weights(config.lead_time, config.lead_time_sd)
         # Per SKU, the chance of a stockout in the last period the latest order protects (diagnostics).
         self.expected_chance = np.zeros(len(data.skus))
+        self.class_level = np.full(len(data.skus), config.service_level)
 
     def _refit(self, t: int, history: np.ndarray, censored: np.ndarray) -> None:
         history_dates = pd.to_datetime(self.data.dates[:t])
@@ -383,6 +382,14 @@ class SasamePolicy:
             self._fit_empirical(values)
         if self.data.integral and self.config.empirical:
             self._fit_daily(values, censored[:, :t])
+        if self.config.levels == "class":
+            year = round(PERIODS_PER_YEAR[self.freq])
+            self.class_level = class_levels(
+                values[:, -year:].sum(axis=1) * self.data.unit_cost[:, t - 1],
+                weekly_spread(values, self.freq),
+                target=self.config.service_level,
+                keys=skus,
+            )
 
     def _promotions(self, t: int) -> pd.DataFrame | None:
         """The promotion calendar for the periods before t and the forecast horizon from t on.
@@ -428,66 +435,16 @@ class SasamePolicy:
 
     def _fit_daily(self, values: np.ndarray, censored: np.ndarray) -> None:
         """Each SKU's distribution of whole units per period over its recent history, stocked-out and
-        promoted periods left out."""
-        span = EMPIRICAL_SPAN[self.freq]
-        skus = len(values)
-        sold = values > 0
-        first = np.where(sold.any(axis=1), sold.argmax(axis=1), values.shape[1])
-        top = int(values[:, -span:].max()) if values.size else 0
-        self.daily = np.zeros((skus, top + 1))
-        self.has_daily = np.zeros(skus, dtype=bool)
-        # Planned promotions are in the forecast's rate; their periods would double-count the uplift here.
+        promoted periods left out (planned promotions are in the forecast's rate; their periods would
+        double-count the uplift here)."""
         promoted = (
             self.data.promo[:, : values.shape[1]] > 0
             if self.data.promo is not None
             else np.zeros_like(censored)
         )
-        for i in range(skus):
-            begin = max(int(first[i]), values.shape[1] - span)
-            seen = values[i, begin:][~censored[i, begin:] & ~promoted[i, begin:]]
-            if len(seen) < MIN_EMPIRICAL_PERIODS or seen.sum() <= 0:
-                continue
-            self.daily[i] = np.bincount(seen.astype(int), minlength=top + 1)[: top + 1] / len(seen)
-            self.has_daily[i] = True
-
-    def _empirical_targets(self, rates: np.ndarray, cost: np.ndarray) -> np.ndarray:
-        """Order-up-to levels from the empirical demand distribution: the stock is spread over the SKUs so
-        that, store-wide, the expected share of selling SKU-periods that stock out is 1 - service level
-        at the least value of stock (a Lagrange multiplier: a unit goes where it removes the most
-        stockout chance per unit of money)."""
-        use = self.has_daily & (rates > 0)
-        targets = np.full(len(rates), np.nan)
-        if not use.any():
-            return targets
-        daily = self.daily[use]
-        width = daily.shape[1]
-        means = daily @ np.arange(width)
-        busy = 1.0 - daily[:, 0]
-        slots = np.clip(np.ceil(rates[use] / np.maximum(means, 1e-12) * busy), 1, MAX_SLOTS)
-        # Room for the largest demand over the longest lead time (the transform wraps what lies beyond).
-        reach = (width - 1) * slots * (len(self.lead_weights) - 1 + self.config.review)
-        size = 1 << min(MAX_LEVEL_BITS, math.ceil(math.log2(max(16.0, float(reach.max()) + 1))))
-        chance = stockout_chance(daily, rates[use], self.lead_weights, self.config.review, size)
-        levels = np.arange(size)
-        unit_cost = np.maximum(cost[use], 1e-9)
-        allowed = (1.0 - self.config.service_level) * use.sum()
-
-        def pick(multiplier: float) -> np.ndarray:
-            return np.argmin(unit_cost[:, None] * levels[None, :] + multiplier * chance, axis=1)
-
-        low, high = 1e-6, 1e9
-        for _ in range(50):
-            middle = math.sqrt(low * high)
-            chosen = pick(middle)
-            if chance[np.arange(len(chosen)), chosen].sum() > allowed:
-                low = middle
-            else:
-                high = middle
-        chosen = pick(high)
-        targets[use] = chosen
-        self.expected_chance = np.zeros(len(rates))
-        self.expected_chance[use] = chance[np.arange(len(chosen)), chosen]
-        return targets
+        self.daily, self.has_daily = demand_distribution(
+            values, censored | promoted, EMPIRICAL_SPAN[self.freq]
+        )
 
     def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
         if t == 0:
@@ -506,44 +463,36 @@ class SasamePolicy:
         if self.data.integral:
             # Counts are at least Poisson-dispersed: a backtest on a quiet stretch must not promise less.
             per_period_sd = np.maximum(per_period_sd, np.sqrt(mean_rate))
-        sigma = np.sqrt(self.periods * per_period_sd**2 + mean_rate**2 * self.config.lead_time_sd**2)
-        z = self._value_aware_z(self.data.unit_cost[:, t - 1], mean_rate)
-        # A fast mover whose cycle demand dwarfs its spread needs less than its cycle service level says
-        # to sell nearly everything: cap z at what a fill rate of 1 - 0.3 (1 - service level) needs.
-        ceiling = 1.0 - FILL_CEILING_SHARE * (1.0 - self.config.service_level)
-        cap = np.array(
-            [
-                z_for_fill_rate(ceiling, float(rate), float(sd), self.config.review) if rate > 0 else np.inf
-                for rate, sd in zip(mean_rate, sigma, strict=True)
-            ]
+        unit_cost = self.data.unit_cost[:, t - 1]
+        if self.config.levels == "class":
+            levels = self.class_level
+        else:
+            levels = value_aware_levels(unit_cost, mean_rate, self.config.service_level)
+        target, _ = normal_levels(
+            covered,
+            mean_rate,
+            per_period_sd,
+            self.periods,
+            self.config.lead_time_sd,
+            levels,
+            self.config.review,
         )
-        z = np.minimum(z, cap)
-        target = covered + np.maximum(z, 0.0) * sigma
         if self.config.spike_quantile is not None:
             # Scale the empirical floor by where the forecast says the level is now (seasons, trends).
             ratio = np.clip(mean_rate / np.maximum(self.empirical_rate, 1e-9), 0.5, 2.0)
             target = np.maximum(target, self.empirical * np.where(self.empirical_rate > 0, ratio, 0.0))
         if self.data.integral and self.config.empirical:
-            empirical = self._empirical_targets(mean_rate, self.data.unit_cost[:, t - 1])
+            empirical, self.expected_chance = empirical_levels(
+                self.daily,
+                self.has_daily,
+                mean_rate,
+                unit_cost,
+                [(self.config.lead_time, self.config.lead_time_sd)] * len(mean_rate),
+                self.config.review,
+                np.full(len(mean_rate), self.config.service_level),
+            )
             target = np.where(np.isnan(empirical), target, np.maximum(target, empirical))
         return np.maximum(target - position, 0.0)
-
-    def _value_aware_z(self, unit_cost: np.ndarray, rate: np.ndarray) -> np.ndarray:
-        """Safety factor that sells the most units per unit of money tied up in stock.
-
-        One more unit of stock saves 1 - Phi(z) lost units per cycle and costs its unit cost to hold,
-        so at the optimum 1 - Phi(z) = lambda * cost for every SKU: cheap items get a high cycle service
-        level, dear ones a lower one. lambda is set so that a SKU of median cost (weighted by units
-        sold) gets the target service level."""
-        selling = rate > 0
-        if not selling.any():
-            return np.zeros(len(unit_cost))
-        order = np.argsort(unit_cost[selling])
-        weights = np.cumsum(rate[selling][order]) / rate[selling].sum()
-        median_cost = float(unit_cost[selling][order][np.searchsorted(weights, 0.5)])
-        lam = (1.0 - self.config.service_level) / max(median_cost, 1e-9)
-        levels = np.clip(1.0 - lam * unit_cost, 0.5, MAX_SERVICE_LEVEL)
-        return np.array([z_value(float(level)) for level in levels])
 
 
 def default_start(data: DemandData) -> int:
@@ -716,6 +665,7 @@ def backtest_document(result: BacktestResult, seconds: float | None = None) -> d
             "review": config.review,
             "seed": config.seed,
             "service_level": config.service_level,
+            "levels": config.levels,
             "start": data.dates[result.start_index].isoformat(),
             "end": data.dates[-1].isoformat(),
             "skus": len(data.skus),

@@ -47,6 +47,13 @@ def plan_command(
             help="One cycle service level for every SKU (default: by ABC/XYZ class and channel).",
         ),
     ] = None,
+    levels: Annotated[
+        str,
+        typer.Option(
+            "--levels",
+            help="Service level per SKU: 'class' (ABC/XYZ and channel) or 'value' (the backtest's default).",
+        ),
+    ] = "class",
     backtest: Annotated[
         Path | None,
         typer.Option("--backtest", help="A `sasame inventory backtest --json` result to show with the plan."),
@@ -69,10 +76,12 @@ def plan_command(
             raise UserError(f"--budget: {budget!r} must be a positive amount")
         if cash >= MAX_AMOUNT:
             raise UserError(f"--budget: {budget!r} is more than an amount sasame can store")
+    if levels not in ("class", "value"):
+        raise UserError(f"--levels: {levels!r} is not one of class, value")
     document = read_backtest(backtest) if backtest is not None else None
     _, engine = open_database(db)
     now = system_clock()
-    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level)
+    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level, levels=levels)
     started = time.perf_counter()
     with transaction(engine) as session:
         plan = make_plan(session, now, settings)
@@ -162,43 +171,60 @@ def demand_command(
 
 @po_app.command("draft")
 def po_draft_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PDF and email text per supplier.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write a CSV, a PDF and an email text per supplier to this folder."),
+    ] = None,
     supplier: Annotated[str | None, typer.Option(help="Only this supplier (its name).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write draft purchase orders (CSV + PDF + email text) per supplier for today's suggestions."""
+    """Record today's purchase orders per supplier as drafts (refreshed when run again), and write files.
+
+    Drafts are `purchase_order` rows with status 'draft', shown on the dashboard's Inventory page; one
+    open draft per supplier, updated in place by a later run. Nothing is sent."""
     from sasame.inventory.service import draft_purchase_orders
 
-    _, engine = open_database(db, migrate=False)
+    _, engine = open_database(db)
     with transaction(engine) as session:
-        drafts = draft_purchase_orders(session, system_clock(), out, supplier=supplier)
+        orders, files = draft_purchase_orders(session, system_clock(), out, supplier=supplier)
+    paths = {draft.supplier: draft for draft in files}
     if as_json:
         print(
             json.dumps(
                 [
                     {
-                        "supplier": d.supplier,
-                        "number": d.number,
-                        "lines": d.lines,
-                        "units": d.units,
-                        "total": str(d.total),
-                        "currency": d.currency,
-                        "csv": str(d.csv_path),
-                        "pdf": str(d.pdf_path),
-                        "email": str(d.email_path),
+                        "supplier": order.supplier,
+                        "number": order.number,
+                        "status": "draft",
+                        "action": order.action,
+                        "lines": order.lines,
+                        "units": order.units,
+                        "total": str(order.total),
+                        "currency": order.currency,
+                        "expected_on": order.expected_on.isoformat(),
+                        **(
+                            {
+                                "csv": str(paths[order.supplier].csv_path),
+                                "pdf": str(paths[order.supplier].pdf_path),
+                                "email": str(paths[order.supplier].email_path),
+                            }
+                            if order.supplier in paths
+                            else {}
+                        ),
                     }
-                    for d in drafts
+                    for order in orders
                 ],
                 indent=2,
             )
         )
         return
-    if not drafts:
+    if not orders:
         typer.echo("Nothing to order today: no purchase order drafted.")
-    for d in drafts:
-        summary = f"{d.lines} lines, {d.units:,} units, {d.total} {d.currency}"
-        typer.echo(f"{d.number}  {d.supplier}: {summary} -> {d.pdf_path}")
+    for order in orders:
+        summary = f"{order.lines} lines, {order.units:,} units, {order.total} {order.currency}"
+        where = f" -> {paths[order.supplier].pdf_path}" if order.supplier in paths else ""
+        typer.echo(f"{order.number}  {order.supplier}: draft {order.action}, {summary}{where}")
 
 
 # --- backtest ----------------------------------------------------------------------------------
@@ -220,6 +246,12 @@ def backtest_command(
     service_level: Annotated[
         float, typer.Option("--service-level", help="Target service level shared by sasame and ma_rs.")
     ] = 0.95,
+    levels: Annotated[
+        str,
+        typer.Option(
+            "--levels", help="sasame's level per SKU: 'value' (by unit cost) or 'class' (the plan's ABC/XYZ)."
+        ),
+    ] = "value",
     as_json: JsonOption = False,
     trajectory: Annotated[
         Path | None, typer.Option("--trajectory", help="Write policy,sku,date,... per period to this CSV.")
@@ -246,6 +278,8 @@ def backtest_command(
             raise UserError(f"--start: {start!r} is not a date like 2026-03-31") from None
     if not 0.5 <= service_level < 1.0:
         raise UserError(f"--service-level: {service_level} must be at least 0.5 and below 1")
+    if levels not in ("class", "value"):
+        raise UserError(f"--levels: {levels!r} is not one of value, class")
     config = BacktestConfig(
         freq=freq.upper(),
         lead_time=lead_time,
@@ -254,6 +288,7 @@ def backtest_command(
         start=first,
         seed=seed,
         service_level=service_level,
+        levels=levels,
     )
     began = time.perf_counter()
     data = read_demand_csv(demand, config.freq)

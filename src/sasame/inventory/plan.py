@@ -34,7 +34,6 @@ import numpy as np
 
 from sasame.core.money import from_units, round_money
 from sasame.inventory import policy
-from sasame.inventory.classify import abc_classes, xyz_class
 from sasame.inventory.demand import DemandFrames
 from sasame.inventory.lead_times import LeadTime
 
@@ -82,6 +81,16 @@ class PlanSettings:
     """SKUs forecast per call (whole product/category profiles stay together)."""
     forecast_workers: int | None = None
     """Processes forecasting chunks side by side; None: one per core (at most 4) above 1,000 SKUs."""
+    fill_ceiling_share: float | None = policy.FILL_CEILING_SHARE
+    """Safety stock never buys a fill rate above 1 - share x (1 - service level); None: plain cycle
+    service level (the textbook reorder point)."""
+    levels: str = "class"
+    """How each SKU's cycle service level is set: "class" (ABC/XYZ table and main channel, or
+    `service_level` for all) or "value" (cheap items higher, dear ones lower around `service_level`,
+    default 95 %: the backtest's default rule, `policy.value_aware_levels`)."""
+    empirical: bool = True
+    """Floor the reorder point and order-up-to level with each SKU's own distribution of daily units
+    (bulk orders), spread over the SKUs by one Lagrange multiplier: the backtest's `sasame` policy."""
 
 
 @dataclass(frozen=True)
@@ -447,38 +456,79 @@ def build_plan(
 
     # Service level per SKU: ABC by a year's value at cost, XYZ by weekly variability, main channel.
     year = slice(max(frames.days - 365, 0), frames.days)
-    values: dict[str, float] = {}
-    xyz: dict[str, str] = {}
     main_channel: dict[str, str] = {}
     for sku in physical:
         i = index[sku]
-        cost = float(frames.unit_cost_units[i]) if frames.unit_cost_units[i] > 0 else 1.0
-        values[sku] = float(frames.units[i, year].sum()) * cost
-        recent = frames.units[i, max(frames.days - 26 * 7, 0) :]
-        weeks = recent[: len(recent) // 7 * 7].reshape(-1, 7).sum(axis=1) if len(recent) >= 7 else recent
-        xyz[sku] = xyz_class(weeks)
         best = max(
             frames.by_channel.items(), key=lambda item: int(item[1][i, year].sum()), default=(None, None)
         )[0]
         main_channel[sku] = inputs.channel_kinds.get(best, best) if best else ""
-    abc = abc_classes(values) if values else {}
+    rows = [index[sku] for sku in physical]
+    costs = np.where(frames.unit_cost_units[rows] > 0, frames.unit_cost_units[rows], 1).astype(float)
+    class_level = dict(
+        zip(
+            physical,
+            policy.class_levels(
+                frames.units[rows, year].sum(axis=1) * costs,
+                policy.weekly_spread(frames.units[rows], "D"),
+                [main_channel[sku] for sku in physical],
+                keys=physical,
+            ),
+            strict=True,
+        )
+    )
 
     warehouse_codes = [code for code, kind in inputs.location_kinds.items() if kind == "warehouse"]
     remote_codes = [code for code, kind in inputs.location_kinds.items() if kind in ("fba", "3pl")]
+
+    review = settings.review_days
+
+    def daily_of(sku: str) -> np.ndarray:
+        daily = daily_means.get(sku, np.zeros(horizon))
+        if len(daily) < horizon:
+            daily = np.concatenate([daily, np.full(horizon - len(daily), daily[-1] if len(daily) else 0.0)])
+        return daily
+
+    def rate_of(sku: str) -> float:
+        """Forecast demand per day over the lead time + review: a coming peak raises it."""
+        daily = daily_of(sku)
+        protection = max(math.ceil(leads[sku][0] + review), 1)
+        return float(daily[:protection].mean()) if protection <= len(daily) else float(daily.mean())
+
+    orderable = [sku for sku in physical if sku in inputs.terms and rate_of(sku) > 0]
+    rates = np.array([rate_of(sku) for sku in orderable])
+    unit_costs = np.array([float(inputs.terms[sku].unit_cost) for sku in orderable])
+    if settings.levels == "value":
+        target = settings.service_level or policy.CLASS_TABLE_TARGET
+        service_levels = policy.value_aware_levels(unit_costs, rates, target)
+        # As in the backtest: the floor's stockout budget is the target's, spread by value.
+        allowances = np.full(len(orderable), target)
+    else:
+        service_levels = np.array([settings.service_level or class_level[sku] for sku in orderable])
+        allowances = service_levels
+    levels = _stock_levels(
+        orderable,
+        rates=rates,
+        sigmas=np.array([float(sigmas.get(sku, 0.0)) for sku in orderable]),
+        leads=[leads[sku] for sku in orderable],
+        service_levels=service_levels,
+        allowances=allowances,
+        unit_costs=unit_costs,
+        frames=frames,
+        index=index,
+        settings=settings,
+    )
 
     suggestions: list[Suggestion] = []
     risks: list[Risk] = []
     slow: list[SlowMover] = []
     transfers: list[Transfer] = []
-    review = settings.review_days
     for sku in physical:
         i = index[sku]
         title = inputs.titles.get(sku, sku)
-        daily = daily_means.get(sku, np.zeros(horizon))
-        if len(daily) < horizon:
-            daily = np.concatenate([daily, np.full(horizon - len(daily), daily[-1] if len(daily) else 0.0)])
+        daily = daily_of(sku)
         sigma = float(sigmas.get(sku, 0.0))
-        lead_mean, lead_sd = leads[sku]
+        lead_mean = leads[sku][0]
         stock = inputs.on_hand.get(sku, {})
         available = sum(max(units, 0) for units in stock.values()) + inputs.in_transit.get(sku, 0)
         orders = inputs.open_orders.get(sku, [])
@@ -497,8 +547,7 @@ def build_plan(
 
         out_index = stockout_day(available, arrivals, daily)
         stockout_on = today + timedelta(days=out_index) if out_index is not None else None
-        protection = max(math.ceil(lead_mean + review), 1)
-        demand_rate = float(daily[:protection].mean()) if protection <= len(daily) else float(daily.mean())
+        demand_rate = rate_of(sku)
 
         # Stockout risk: runs out before anything can arrive, or very soon.
         window_end = next_arrival or today + timedelta(days=max(math.ceil(lead_mean), 1))
@@ -584,14 +633,9 @@ def build_plan(
 
         # Reorder suggestion: when the position meets the reorder point, before the next review.
         term = inputs.terms.get(sku)
-        if term is None or demand_rate <= 0:
+        if term is None or sku not in levels:
             continue
-        level = settings.service_level or policy.service_level_for(
-            abc.get(sku, "C"), xyz.get(sku, "Z"), main_channel.get(sku)
-        )
-        reorder = policy.reorder_point(demand_rate, sigma, lead_mean, lead_sd, level)
-        target = policy.order_up_to(demand_rate, sigma, lead_mean, lead_sd, level, review)
-        safety = policy.safety_stock(demand_rate, sigma, lead_mean, lead_sd, level)
+        reorder, target, safety, level = levels[sku]
         projection = daily - arrivals  # arrivals already count in the position
         due = first_day_at_or_below(position, projection[: max(settings.lookahead_days, review)], reorder)
         if due is None:
@@ -653,6 +697,64 @@ def build_plan(
         selected_on=inputs.selected_on if reuse_used(inputs, forecaster) and inputs.selected_on else today,
         sigmas=sigmas,
     )
+
+
+def _stock_levels(
+    skus: list[str],
+    *,
+    rates: np.ndarray,
+    sigmas: np.ndarray,
+    leads: list[tuple[float, float]],
+    service_levels: np.ndarray,
+    allowances: np.ndarray,
+    unit_costs: np.ndarray,
+    frames: DemandFrames,
+    index: Mapping[str, int],
+    settings: PlanSettings,
+) -> dict[str, tuple[float, float, float, float]]:
+    """SKU -> (reorder point, order-up-to level, safety stock, service level), by the policy the
+    backtest's `sasame` replays (`policy.normal_levels`, `policy.empirical_levels`).
+
+    The normal levels: ROP = d*L + z*sqrt(L*sd^2 + d^2*sd_L^2) and S = d*(L+R) + z*sqrt((L+R)*sd^2 +
+    d^2*sd_L^2), z capped at the fill-rate ceiling. For whole-unit demand each is floored by the SKU's
+    own distribution of daily units over the last year (stocked-out and promoted days left out),
+    convolved over its supplier's lead-time distribution: the reorder point protects the lead time and
+    the day after (the position is checked daily), the order-up-to level the lead time and a review."""
+    if not skus:
+        return {}
+    lead_mean = np.array([lead for lead, _ in leads])
+    lead_sd = np.array([sd for _, sd in leads])
+    share = settings.fill_ceiling_share
+    review = settings.review_days
+    reorder, _ = policy.normal_levels(
+        rates * lead_mean, rates, sigmas, lead_mean, lead_sd, service_levels, review, share
+    )
+    target, _ = policy.normal_levels(
+        rates * (lead_mean + review),
+        rates,
+        sigmas,
+        lead_mean + review,
+        lead_sd,
+        service_levels,
+        review,
+        share,
+    )
+    if settings.empirical:
+        rows = [index[sku] for sku in skus]
+        span = policy.EMPIRICAL_SPAN["D"]
+        values = frames.units[rows, -span:].astype(float)
+        skipped = (frames.censored[rows] | frames.promoted[rows])[:, -span:]
+        table, known = policy.demand_distribution(values, skipped, span)
+        floor, _ = policy.empirical_levels(table, known, rates, unit_costs, leads, 1, allowances)
+        reorder = np.fmax(reorder, floor)
+        floor, _ = policy.empirical_levels(table, known, rates, unit_costs, leads, review, allowances)
+        target = np.fmax(target, floor)
+    target = np.maximum(target, reorder)
+    safety = reorder - rates * lead_mean
+    return {
+        sku: (float(reorder[k]), float(target[k]), float(safety[k]), float(service_levels[k]))
+        for k, sku in enumerate(skus)
+    }
 
 
 FALLBACK_MODEL = "Average (forecast failed)"

@@ -221,14 +221,243 @@ def stockout_chance(
     idle = slot[:, 0] ** slots  # P(a period has no demand)
     mixed = np.zeros_like(spectrum)
     previous = np.zeros_like(spectrum)
+    # spectrum ** (k + review - 1), raised one multiplication per lead time k (a power per k costs
+    # ten times more with the long lead times of overseas suppliers).
+    power = spectrum ** (review - 1)
     for k, weight in enumerate(lead_weights):
+        if k > 0:
+            power = power * spectrum
         if weight <= 0:
             continue
-        mixed += weight * spectrum ** (k + review)
-        previous += weight * spectrum ** (k + review - 1)
+        previous += weight * power
+        mixed += weight * (power * spectrum)
     over = 1.0 - np.cumsum(np.fft.irfft(mixed, n=size, axis=1), axis=1)
     over_before = 1.0 - np.cumsum(np.fft.irfft(previous, n=size, axis=1), axis=1)
     chance = over - idle[:, None] * over_before
     # Rounding noise of the transforms: keep it a non-increasing probability.
     chance = np.minimum.accumulate(np.clip(chance, 0.0, 1.0), axis=1)
     return np.asarray(np.where(rates[:, None] > 0, chance, 0.0))
+
+
+# --- order-up-to levels: the one implementation the plan and the backtest's `sasame` policy share ---
+
+# Never hold more safety stock than a fill rate of 1 - FILL_CEILING_SHARE x (1 - service level) needs.
+FILL_CEILING_SHARE = 0.3
+# The empirical per-period demand distribution needs this many periods of known demand since the first sale.
+MIN_EMPIRICAL_PERIODS = 7
+# Levels the empirical distribution is evaluated at: 0 .. 2**MAX_LEVEL_BITS - 1 units.
+MAX_LEVEL_BITS = 15
+# How far back the empirical distribution looks, in periods of each frequency (a year, or three/five).
+EMPIRICAL_SPAN = {"D": 365, "W": 156, "M": 60}
+
+
+def capped_z(
+    service_levels: np.ndarray,
+    rates: np.ndarray,
+    sigmas: np.ndarray,
+    review: float,
+    fill_ceiling_share: float | None = FILL_CEILING_SHARE,
+) -> np.ndarray:
+    """Safety factor per SKU: z of its cycle service level, capped where it would buy a fill rate above
+    1 - share x (1 - level): a fast mover whose cycle demand dwarfs its spread needs less than its cycle
+    service level says to sell nearly everything. `sigmas` is the spread over the protection interval.
+    `fill_ceiling_share=None` keeps the plain cycle service level (the textbook answer)."""
+    z = np.array([z_value(float(level)) for level in service_levels])
+    if fill_ceiling_share is None:
+        return z
+    ceilings = 1.0 - fill_ceiling_share * (1.0 - np.asarray(service_levels, dtype=float))
+    cap = np.array(
+        [
+            z_for_fill_rate(float(ceiling), float(rate), float(sd), review) if rate > 0 else np.inf
+            for ceiling, rate, sd in zip(ceilings, rates, sigmas, strict=True)
+        ]
+    )
+    return np.asarray(np.minimum(z, cap))
+
+
+def normal_levels(
+    covered: np.ndarray,
+    rates: np.ndarray,
+    demand_sd: np.ndarray,
+    periods: np.ndarray | float,
+    lead_sd: np.ndarray | float,
+    service_levels: np.ndarray,
+    review: float,
+    fill_ceiling_share: float | None = FILL_CEILING_SHARE,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(level, safety stock) per SKU: `covered` (the forecast demand over `periods`, summed along the
+    forecast path so a coming peak raises it) plus z * sqrt(periods * sd^2 + rate^2 * sd_L^2).
+
+    With covered = d * L, periods = L and no fill ceiling this is the textbook reorder point; with
+    periods = R + L the periodic-review order-up-to level."""
+    sigma = np.sqrt(
+        np.maximum(periods, 0.0) * np.asarray(demand_sd) ** 2
+        + np.asarray(rates) ** 2 * np.asarray(lead_sd) ** 2
+    )
+    z = capped_z(service_levels, rates, sigma, review, fill_ceiling_share)
+    safety = np.maximum(z, 0.0) * sigma
+    return np.asarray(covered) + safety, safety
+
+
+def demand_distribution(values: np.ndarray, skipped: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each SKU's distribution of whole units per period over its last `span` periods since its first
+    sale, the `skipped` periods (stocked out: demand unknown; promoted: the forecast carries their
+    uplift) left out. Returns (table[sku, units] summing to 1 per row, known[sku]): a SKU is known
+    with at least MIN_EMPIRICAL_PERIODS such periods and some demand in them."""
+    skus, periods = values.shape
+    sold = values > 0
+    first = np.where(sold.any(axis=1), sold.argmax(axis=1), periods)
+    top = int(values[:, -span:].max()) if values.size else 0
+    table = np.zeros((skus, top + 1))
+    known = np.zeros(skus, dtype=bool)
+    for i in range(skus):
+        begin = max(int(first[i]), periods - span)
+        seen = values[i, begin:][~skipped[i, begin:]]
+        if len(seen) < MIN_EMPIRICAL_PERIODS or seen.sum() <= 0:
+            continue
+        table[i] = np.bincount(seen.astype(int), minlength=top + 1)[: top + 1] / len(seen)
+        known[i] = True
+    return table, known
+
+
+def _chance_curves(table: np.ndarray, rates: np.ndarray, lead_weights: np.ndarray, review: int) -> np.ndarray:
+    """stockout_chance with room for demand over the longest lead time (the transform wraps what lies
+    beyond): its mean plus 12 standard deviations, at least one period's largest demand. The largest
+    demand conceivable (every period a bulk order) would need up to 2**15 levels for an overseas
+    supplier's 60-day lead time and cost seconds per plan, for mass far below any level chosen."""
+    width = table.shape[1]
+    units = np.arange(width)
+    means = table @ units
+    squares = table @ units**2
+    busy = 1.0 - table[:, 0]
+    slots = np.clip(np.ceil(rates / np.maximum(means, 1e-12) * busy), 1, MAX_SLOTS)
+    # Per period: `slots` draws, each a unit count with the table's chance times `share`, else zero.
+    share = np.minimum(rates / np.maximum(means, 1e-12) / slots, 1.0 / np.maximum(busy, 1e-12))
+    variance = slots * np.maximum(share * squares - (share * means) ** 2, 0.0)
+    periods = len(lead_weights) - 1 + review
+    reach = rates * periods + 12.0 * np.sqrt(periods * variance) + width
+    size = 1 << min(MAX_LEVEL_BITS, math.ceil(math.log2(max(16.0, float(reach.max()) + 1))))
+    return stockout_chance(table, rates, lead_weights, review, size)
+
+
+def empirical_levels(
+    table: np.ndarray,
+    known: np.ndarray,
+    rates: np.ndarray,
+    unit_cost: np.ndarray,
+    leads: list[tuple[float, float]],
+    review: int,
+    service_levels: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order-up-to floors from each SKU's empirical demand distribution (bulk orders make demand over
+    a lead time far from normal), spread over the SKUs with one Lagrange multiplier: every SKU takes
+    the level s minimising cost * s + mu * chance(s), chance(s) the chance that the last period an
+    order protects stocks out (`stockout_chance`, over the SKU's own lead-time distribution `leads[i]`
+    = (mean, sd) in periods), and mu is set so the expected number of stocking-out SKUs is the sum of
+    their allowances 1 - service level: a unit of stock goes where it removes the most stockout
+    chance per unit of money. Returns (floor, chance at the floor); NaN and 0 where the SKU has no
+    usable distribution or no demand forecast."""
+    skus = len(rates)
+    floors = np.full(skus, np.nan)
+    chances = np.zeros(skus)
+    use = known & (rates > 0)
+    if not use.any():
+        return floors, chances
+    # SKUs sharing a lead-time distribution (a supplier) share one transform of their curves.
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i in np.flatnonzero(use):
+        groups.setdefault((float(leads[i][0]), float(leads[i][1])), []).append(int(i))
+    blocks = []
+    for (lead_mean, lead_sd), members in groups.items():
+        rows = np.array(members)
+        curves = _chance_curves(table[rows], rates[rows], lead_time_weights(lead_mean, lead_sd), review)
+        blocks.append((rows, np.maximum(unit_cost[rows], 1e-9), curves, np.arange(curves.shape[1])))
+    allowed = float((1.0 - np.asarray(service_levels, dtype=float)[use]).sum())
+
+    def pick(multiplier: float) -> list[np.ndarray]:
+        return [
+            np.argmin(cost[:, None] * levels[None, :] + multiplier * curves, axis=1)
+            for _, cost, curves, levels in blocks
+        ]
+
+    def expected(chosen: list[np.ndarray]) -> float:
+        return float(
+            sum(
+                curves[np.arange(len(c)), c].sum()
+                for (_, _, curves, _), c in zip(blocks, chosen, strict=True)
+            )
+        )
+
+    low, high = 1e-6, 1e9
+    for _ in range(50):
+        middle = math.sqrt(low * high)
+        if expected(pick(middle)) > allowed:
+            low = middle
+        else:
+            high = middle
+    for (rows, _, curves, _), chosen in zip(blocks, pick(high), strict=True):
+        floors[rows] = chosen
+        chances[rows] = curves[np.arange(len(chosen)), chosen]
+    return floors, chances
+
+
+def value_aware_levels(unit_cost: np.ndarray, rates: np.ndarray, target: float) -> np.ndarray:
+    """Cycle service level per SKU that sells the most units per unit of money tied up in stock.
+
+    One more unit of stock saves 1 - Phi(z) lost units per cycle and costs its unit cost to hold, so
+    at the optimum 1 - Phi(z) = lambda * cost for every SKU: cheap items get a high cycle service
+    level, dear ones a lower one. lambda is set so that a SKU of median cost (weighted by units sold)
+    gets `target`; levels stay within [50 %, MAX_SERVICE_LEVEL]."""
+    selling = rates > 0
+    if not selling.any():
+        return np.full(len(unit_cost), 0.5)  # nothing sells: no safety stock
+    order = np.argsort(unit_cost[selling])
+    weights = np.cumsum(rates[selling][order]) / rates[selling].sum()
+    median_cost = float(unit_cost[selling][order][np.searchsorted(weights, 0.5)])
+    lam = (1.0 - target) / max(median_cost, 1e-9)
+    return np.asarray(np.clip(1.0 - lam * unit_cost, 0.5, MAX_SERVICE_LEVEL))
+
+
+# The class table's levels are set for a store-wide 95 %; another target scales every class's
+# allowed stockout chance by the same factor (at 99 % an AX SKU is allowed 0.4 %, a CZ one 2 %).
+CLASS_TABLE_TARGET = 0.95
+
+
+def class_levels(
+    year_value: np.ndarray,
+    spread: np.ndarray,
+    channels: list[str | None] | None = None,
+    target: float | None = None,
+    keys: list[str] | None = None,
+) -> np.ndarray:
+    """Cycle service level per SKU by its ABC class (`year_value`: a year's units at cost) and XYZ
+    class (`spread[sku, bucket]`: recent demand per week, or per period for coarser data), raised for
+    a channel where a stockout costs ranking (`SERVICE_LEVEL_BY_CLASS`, `CHANNEL_SERVICE_BUMP`).
+    With `target`, each level's shortfall 1 - level is scaled by (1 - target) / (1 - 0.95). `keys`
+    (the SKUs) break ties in the ABC ranking."""
+    # Local import: classify imports nothing from here, but keep policy importable on its own.
+    from sasame.inventory.classify import abc_classes, xyz_class
+
+    keys = keys or [f"{i:09d}" for i in range(len(year_value))]
+    abc = abc_classes({key: float(value) for key, value in zip(keys, year_value, strict=True)})
+    levels = np.array(
+        [
+            service_level_for(abc[key], xyz_class(spread[i]), (channels or [None] * len(keys))[i])
+            for i, key in enumerate(keys)
+        ]
+    )
+    if target is not None:
+        levels = 1.0 - (1.0 - levels) * (1.0 - target) / (1.0 - CLASS_TABLE_TARGET)
+    return np.asarray(np.clip(levels, 0.5, MAX_SERVICE_LEVEL))
+
+
+def weekly_spread(units: np.ndarray, freq: str) -> np.ndarray:
+    """[sku, bucket] recent demand for the XYZ class: the last 26 whole weeks of daily data, the last
+    26 weeks of weekly data, the last 12 months of monthly data."""
+    if freq == "D":
+        recent = units[:, max(units.shape[1] - 26 * 7, 0) :]
+        if recent.shape[1] < 7:
+            return np.asarray(recent, dtype=float)
+        whole = recent.shape[1] // 7 * 7
+        return np.asarray(recent[:, :whole].reshape(len(units), whole // 7, 7).sum(axis=2), dtype=float)
+    return np.asarray(units[:, -(26 if freq == "W" else 12) :], dtype=float)

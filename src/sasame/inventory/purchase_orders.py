@@ -1,6 +1,7 @@
 """Draft purchase orders per supplier: a CSV to import anywhere, a PDF to send, and an email text.
 
-Drafts are files for the owner to check and send; nothing is sent and no PO row is created.
+The files are for the owner to check and send; nothing is sent. The same drafts are recorded as
+`purchase_order` rows with status 'draft' (`service.record_draft_orders`), under the same numbers.
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def write_drafts(
     store: str,
     today: date,
     contacts: Mapping[str, str | None] | None = None,
+    numbers: Mapping[str, str] | None = None,
 ) -> list[Draft]:
-    """Write one CSV, PDF and email draft per supplier into `out_dir`; return what was written."""
+    """Write one CSV, PDF and email draft per supplier into `out_dir`; return what was written.
+
+    `numbers` gives the PO number per supplier (the recorded draft's); by default DRAFT-date-SUPPLIER."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -71,7 +75,7 @@ def write_drafts(
     for supplier, lines in grouped.items():
         if not lines:
             continue
-        number = po_number(supplier, today)
+        number = (numbers or {}).get(supplier) or po_number(supplier, today)
         base = out_dir / number.lower()
         currency = lines[0].currency
         total = sum((line.cost for line in lines), Decimal(0))

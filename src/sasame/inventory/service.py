@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import business_day
 from sasame.core.errors import InputError, UserError
+from sasame.core.money import round_money
 from sasame.inventory import purchase_orders, queries
 from sasame.inventory.demand import frames
 from sasame.inventory.plan import Forecaster, Plan, PlanSettings, build_plan
@@ -201,46 +204,276 @@ def export_demand(session: Session, now: datetime, out: Path) -> int:
     return max(count, 0)
 
 
-def draft_purchase_orders(
-    session: Session, now: datetime, out_dir: Path, *, supplier: str | None = None, plan: Plan | None = None
-) -> list[purchase_orders.Draft]:
-    """Write a CSV, a PDF and an email text per supplier for today's funded suggestions, and log it."""
-    plan = plan or make_plan(session, now)
+# The numbers of the drafts sasame records (purchase_orders.po_number); other drafts are the owner's.
+DRAFT_PREFIX = "DRAFT-"
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """A draft purchase order as recorded: one per supplier with lines to order now."""
+
+    id: int
+    number: str
+    supplier: str
+    lines: int
+    units: int
+    total: Decimal
+    currency: str
+    expected_on: date
+    action: str
+    """'created' or 'updated' (a draft already open for that supplier was refreshed)."""
+
+
+def record_draft_orders(
+    session: Session, plan: Plan, now: datetime, *, supplier: str | None = None
+) -> tuple[list[DraftOrder], list[str]]:
+    """Write the plan's purchase orders as `purchase_order` rows with status 'draft', and their lines.
+
+    Only sasame's own drafts (numbers DRAFT-...) are refreshed or withdrawn; a draft the owner keeps
+    under another number is left alone. One open draft per supplier: running again (the same day or
+    later) refreshes it in place — its lines replaced by the plan's, its number, date and expected
+    day moved to today's — instead of adding another. A draft whose supplier has nothing to order
+    any more is withdrawn (deleted: a draft is a proposal nobody has sent). Only status 'draft' is
+    ever touched: sent, partly received, received and cancelled orders are the owner's. Drafts are
+    not on order for the plan (only sent and partial orders are), so the next plan proposes the
+    same lines until the draft is sent.
+    Returns the drafts written and the numbers withdrawn; `supplier` limits both to one supplier."""
     grouped = plan.by_supplier()
+    supplier_ids = dict(session.execute(select(m.Supplier.name, m.Supplier.id)).all())
     if supplier is not None:
-        matches = {name: lines for name, lines in grouped.items() if name.lower() == supplier.lower()}
-        if not matches:
-            known = session.scalars(select(m.Supplier.name).where(m.Supplier.name.ilike(supplier))).first()
-            if known is None:
-                raise UserError(f"--supplier: no supplier is named {supplier!r}")
-        grouped = matches
-    settings = store_settings(session)
-    contacts = dict(session.execute(select(m.Supplier.name, m.Supplier.email)).all())
-    drafts = purchase_orders.write_drafts(
-        grouped, out_dir, store=settings.name, today=plan.today, contacts=contacts
+        grouped = {name: lines for name, lines in grouped.items() if name.lower() == supplier.lower()}
+    open_drafts = {
+        po.supplier_id: po
+        for po in session.scalars(
+            select(m.PurchaseOrder)
+            .where(m.PurchaseOrder.status == "draft", m.PurchaseOrder.number.like(f"{DRAFT_PREFIX}%"))
+            .order_by(m.PurchaseOrder.id)
+        )
+    }
+    wanted = {supplier_ids[name] for name in grouped}
+    withdrawn: list[str] = []
+    names = {value: key for key, value in supplier_ids.items()}
+    for supplier_id, stale in sorted(open_drafts.items()):
+        if supplier_id in wanted:
+            continue
+        if supplier is not None and names.get(supplier_id, "").lower() != supplier.lower():
+            continue
+        if _has_receipts(session, stale.id):
+            continue  # goods were booked against it: no longer a mere proposal
+        session.execute(delete(m.PurchaseOrderLine).where(m.PurchaseOrderLine.purchase_order_id == stale.id))
+        session.delete(stale)
+        withdrawn.append(stale.number)
+    location_id = _receiving_location(session)
+    written: list[DraftOrder] = []
+    for name, lines in grouped.items():
+        supplier_id = supplier_ids[name]
+        currency = lines[0].currency
+        expected_on = max(line.expected_on for line in lines)
+        po: m.PurchaseOrder | None = open_drafts.get(supplier_id)
+        if po is not None and _has_receipts(session, po.id):
+            po = None
+        number = purchase_orders.po_number(name, plan.today)
+        if po is None or po.number != number:
+            number = _free_number(session, number, keep=po.id if po is not None else None)
+        if po is None:
+            po = m.PurchaseOrder(
+                number=number,
+                supplier_id=supplier_id,
+                location_id=location_id,
+                status="draft",
+                ordered_at=now,
+                expected_on=expected_on,
+                currency=currency,
+            )
+            session.add(po)
+            action = "created"
+        else:
+            session.execute(delete(m.PurchaseOrderLine).where(m.PurchaseOrderLine.purchase_order_id == po.id))
+            po.number, po.ordered_at, po.expected_on, po.currency = number, now, expected_on, currency
+            action = "updated"
+        session.flush()
+        session.execute(
+            insert(m.PurchaseOrderLine),
+            [
+                {
+                    "purchase_order_id": po.id,
+                    "variant_id": line.variant_id,
+                    "quantity_ordered": line.quantity,
+                    "quantity_received": 0,
+                    "unit_cost": line.unit_cost,
+                }
+                for line in lines
+            ],
+        )
+        written.append(
+            DraftOrder(
+                id=po.id,
+                number=number,
+                supplier=name,
+                lines=len(lines),
+                units=sum(line.quantity for line in lines),
+                total=sum((line.cost for line in lines), Decimal(0)),
+                currency=currency,
+                expected_on=expected_on,
+                action=action,
+            )
+        )
+    session.flush()
+    return written, withdrawn
+
+
+def _has_receipts(session: Session, purchase_order_id: int) -> bool:
+    return (
+        session.scalar(
+            select(func.count(m.StockMovement.id))
+            .join(m.PurchaseOrderLine, m.PurchaseOrderLine.id == m.StockMovement.purchase_order_line_id)
+            .where(m.PurchaseOrderLine.purchase_order_id == purchase_order_id)
+        )
+        or 0
+    ) > 0
+
+
+def _receiving_location(session: Session) -> int:
+    """Where bought goods arrive: the (first) warehouse, else the first location."""
+    location_id = session.scalar(
+        select(m.Location.id).order_by((m.Location.kind != "warehouse"), m.Location.id).limit(1)
     )
-    for draft in drafts:
+    if location_id is None:
+        raise UserError("no location to receive purchase orders: add a warehouse first")
+    return int(location_id)
+
+
+def _free_number(session: Session, number: str, keep: int | None) -> str:
+    """`number`, or `number-2`, `-3`, ... when another order (say, a draft already sent) holds it."""
+    candidate, suffix = number, 1
+    while True:
+        holder = session.scalar(select(m.PurchaseOrder.id).where(m.PurchaseOrder.number == candidate))
+        if holder is None or holder == keep:
+            return candidate
+        suffix += 1
+        candidate = f"{number}-{suffix}"
+
+
+def draft_purchase_orders(
+    session: Session,
+    now: datetime,
+    out_dir: Path | None,
+    *,
+    supplier: str | None = None,
+    plan: Plan | None = None,
+) -> tuple[list[DraftOrder], list[purchase_orders.Draft]]:
+    """Record today's funded suggestions as draft purchase orders (rows with status 'draft', one per
+    supplier, refreshed on a re-run) and, with `out_dir`, write a CSV, a PDF and an email text for
+    each; every draft is in the audit log."""
+    plan = plan or make_plan(session, now)
+    if supplier is not None:
+        known = session.scalars(select(m.Supplier.name).where(m.Supplier.name.ilike(supplier))).first()
+        if known is None and not any(name.lower() == supplier.lower() for name in plan.by_supplier()):
+            raise UserError(f"--supplier: no supplier is named {supplier!r}")
+    orders, withdrawn = record_draft_orders(session, plan, now, supplier=supplier)
+    grouped = {
+        name: lines
+        for name, lines in plan.by_supplier().items()
+        if supplier is None or name.lower() == supplier.lower()
+    }
+    numbers = {order.supplier: order.number for order in orders}
+    files: list[purchase_orders.Draft] = []
+    if out_dir is not None:
+        settings = store_settings(session)
+        contacts = dict(session.execute(select(m.Supplier.name, m.Supplier.email)).all())
+        files = purchase_orders.write_drafts(
+            grouped, out_dir, store=settings.name, today=plan.today, contacts=contacts, numbers=numbers
+        )
+    paths = {draft.supplier: draft for draft in files}
+    for order in orders:
+        written = paths.get(order.supplier)
         session.add(
             m.AuditLog(
                 occurred_at=now,
                 actor="system:inventory",
                 action="draft_purchase_order",
                 rule="reorder point reached before the next review",
-                entity_type="supplier",
-                entity_id=session.scalar(select(m.Supplier.id).where(m.Supplier.name == draft.supplier)),
+                entity_type="purchase_order",
+                entity_id=order.id,
                 inputs={
                     "plan_date": plan.today.isoformat(),
-                    "lines": draft.lines,
-                    "units": draft.units,
-                    "total": str(draft.total),
-                    "files": [str(draft.csv_path), str(draft.pdf_path), str(draft.email_path)],
+                    "supplier": order.supplier,
+                    "lines": order.lines,
+                    "units": order.units,
+                    "total": str(order.total),
+                    "files": (
+                        [str(written.csv_path), str(written.pdf_path), str(written.email_path)]
+                        if written
+                        else []
+                    ),
                 },
-                outcome=f"drafted {draft.number}: {draft.lines} lines, {draft.total} {draft.currency}",
+                outcome=f"{order.action} {order.number}: {order.lines} lines, {order.total} {order.currency}",
                 is_reversible=True,
             )
         )
+    for number in withdrawn:
+        session.add(
+            m.AuditLog(
+                occurred_at=now,
+                actor="system:inventory",
+                action="withdraw_draft_purchase_order",
+                rule="the plan no longer proposes an order from this supplier",
+                entity_type="purchase_order",
+                entity_id=None,
+                inputs={"plan_date": plan.today.isoformat(), "number": number},
+                outcome=f"withdrew {number}",
+                is_reversible=False,
+            )
+        )
     session.flush()
-    return drafts
+    return orders, files
+
+
+def draft_orders(session: Session) -> list[dict[str, Any]]:
+    """The open draft purchase orders, newest first, each with its lines (SKU, title, quantity, unit
+    cost, line total) and its total; money stays Decimal."""
+    orders = session.execute(
+        select(m.PurchaseOrder, m.Supplier.name)
+        .join(m.Supplier, m.Supplier.id == m.PurchaseOrder.supplier_id)
+        .where(m.PurchaseOrder.status == "draft")
+        .order_by(m.PurchaseOrder.ordered_at.desc(), m.PurchaseOrder.number)
+    ).all()
+    lines_of: dict[int, list[dict[str, Any]]] = {}
+    if orders:
+        for po_id, sku, title, quantity, unit_cost in session.execute(
+            select(
+                m.PurchaseOrderLine.purchase_order_id,
+                m.Variant.sku,
+                m.Variant.title,
+                m.PurchaseOrderLine.quantity_ordered,
+                m.PurchaseOrderLine.unit_cost,
+            )
+            .join(m.Variant, m.Variant.id == m.PurchaseOrderLine.variant_id)
+            .where(m.PurchaseOrderLine.purchase_order_id.in_([po.id for po, _ in orders]))
+            .order_by(m.PurchaseOrderLine.id)
+        ):
+            lines_of.setdefault(po_id, []).append(
+                {"sku": sku, "title": title, "quantity": int(quantity), "unit_cost": unit_cost}
+            )
+    found = []
+    for po, supplier in orders:
+        lines = lines_of.get(po.id, [])
+        for line in lines:
+            line["line_total"] = round_money(line["quantity"] * line["unit_cost"], po.currency)
+        found.append(
+            {
+                "id": po.id,
+                "number": po.number,
+                "supplier": supplier,
+                "drafted_at": po.ordered_at,
+                "expected_on": po.expected_on,
+                "currency": po.currency,
+                "lines": lines,
+                "units": sum(line["quantity"] for line in lines),
+                "total": sum((line["line_total"] for line in lines), Decimal(0)),
+            }
+        )
+    return found
 
 
 def plan_date(session: Session, now: datetime) -> date:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sasame.business.service import store_settings
 from sasame.inventory import queries as inventory_queries
-from sasame.inventory.service import plan_date, run_plan
+from sasame.inventory.service import draft_orders, draft_purchase_orders, plan_date, run_plan
 from sasame.models import User
 from sasame.overview import queries as overview_queries
 from sasame.web.deps import api_user, db_session, now, page_user
@@ -66,6 +66,7 @@ def inventory(
         "transfers": (plan.lists.get("transfers") or []) if plan else [],
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,
         "chart": _chart(session, instant, plan.id if plan else None, sku),
+        "drafts": draft_orders(session),
     }
     return render(request, "inventory.html", context)
 
@@ -75,6 +76,35 @@ def make_plan_now(session: SessionDep, instant: NowDep) -> Response:
     """Re-plan now (the daily pipeline does it every morning anyway)."""
     run_plan(session, instant)
     return RedirectResponse("/inventory", status_code=303)
+
+
+@pages.post("/inventory/purchase-orders/draft")
+def draft_orders_now(session: SessionDep, instant: NowDep) -> Response:
+    """Plan now and record what is due before the next review as draft purchase orders, one per
+    supplier (a draft already open is refreshed, not duplicated). Nothing is sent."""
+    plan, _ = run_plan(session, instant)
+    draft_purchase_orders(session, instant, None, plan=plan)
+    return RedirectResponse("/inventory#draft-purchase-orders", status_code=303)
+
+
+@api.get("/purchase-orders/drafts")
+def drafts_json(session: SessionDep) -> dict[str, Any]:
+    """The open draft purchase orders and their lines (money as decimal strings)."""
+    return {
+        "drafts": [
+            {
+                **draft,
+                "drafted_at": draft["drafted_at"].isoformat(),
+                "expected_on": draft["expected_on"].isoformat(),
+                "total": {"amount": str(draft["total"]), "currency": draft["currency"]},
+                "lines": [
+                    {**line, "unit_cost": str(line["unit_cost"]), "line_total": str(line["line_total"])}
+                    for line in draft["lines"]
+                ],
+            }
+            for draft in draft_orders(session)
+        ]
+    }
 
 
 @api.get("/forecast")

@@ -26,6 +26,21 @@ from sasame.models.base import Amount, UTCDateTime
 CHUNK_ROWS = 50_000
 """Rows converted and sent per batch: bounds the memory of Python tuples on 100x stores."""
 
+
+class EncodedJSON(Sequence[str]):
+    """A JSON column's documents already encoded as `_convert` would encode them (sorted keys):
+    written as they are, for writers that build many documents at once."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, index: Any) -> Any:
+        return EncodedJSON(self.texts[index]) if isinstance(index, slice) else self.texts[index]
+
+
 Column = np.ndarray | Sequence[Any]
 
 
@@ -168,6 +183,8 @@ def _convert(column_type: Any, values: Column, dialect: str) -> list[Any]:
             return [None if flag is None else int(bool(flag)) for flag in flags]
         return [None if flag is None else bool(flag) for flag in flags]
     if isinstance(column_type, JSON):
+        if isinstance(values, EncodedJSON):
+            return list(values.texts)
         encode = _JSON_ENCODER.encode  # json.dumps(value, sort_keys=True), one encoder for the chunk
         return [None if value is None else encode(value) for value in values]
     return _plain(values)
@@ -253,6 +270,7 @@ def units_from_cents(cents: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
+    "EncodedJSON",
     "deferred_indexes",
     "next_id",
     "reset_sequences",

@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Boolean, Connection, Date, Table, func, select, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.types import JSON
@@ -223,23 +225,13 @@ def _instants(values: Column, dialect: str) -> list[Any]:
         ]
     if values.dtype.kind != "M":
         values = np.array([_utc_naive(value) for value in values], dtype="datetime64[us]")
-    stamps = values.astype("datetime64[us]")
-    missing = np.isnat(stamps)
-    text_values = np.datetime_as_string(np.where(missing, np.datetime64(0, "us"), stamps), unit="us")
-    # 'YYYY-MM-DDTHH:MM:SS.ffffff' → SQLAlchemy's SQLite storage form with a space, so string order
-    # equals time order for values it binds itself; PostgreSQL gets an explicit UTC offset.
-    codes = np.ascontiguousarray(text_values.astype("<U26")).view(np.uint32).reshape(len(text_values), 26)
-    width = 26 if dialect == "sqlite" else 29
-    out = np.zeros((len(text_values), width), dtype=np.uint32)
-    out[:, :26] = codes
-    out[:, 10] = ord(" ")
-    if width == 29:
-        out[:, 26:] = [ord("+"), ord("0"), ord("0")]
-    result = out.view(f"<U{width}").ravel().tolist()
-    if missing.any():
-        for index in np.flatnonzero(missing).tolist():
-            result[index] = None
-    return result
+    # Arrow formats 'YYYY-MM-DD HH:MM:SS.ffffff', SQLAlchemy's SQLite storage form (string order is
+    # time order), several times faster than numpy; NaT becomes None. PostgreSQL gets an explicit
+    # UTC offset.
+    text_values = pa.array(values.astype("datetime64[us]")).cast(pa.string())
+    if dialect != "sqlite":
+        text_values = pc.binary_join_element_wise(text_values, "+00", "")
+    return text_values.to_pylist()
 
 
 def _utc_naive(value: datetime | None) -> Any:
@@ -252,9 +244,7 @@ def _utc_naive(value: datetime | None) -> Any:
 
 def _dates(values: Column) -> list[Any]:
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-        days = values.astype("datetime64[D]")
-        strings = np.datetime_as_string(days, unit="D").tolist()
-        return [None if s == "NaT" else s for s in strings]
+        return pa.array(values.astype("datetime64[D]")).cast(pa.string()).to_pylist()
     return [None if value is None else _date_string(value) for value in values]
 
 

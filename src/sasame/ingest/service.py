@@ -232,11 +232,9 @@ def money_totals(records: Iterable[Record]) -> dict[str, dict[str, Decimal]]:
 
 def column_money_totals(columns: OrderColumns) -> dict[str, dict[str, Decimal]]:
     """money_totals of orders given as columns: their totals (stored units) per currency."""
-    by_currency: dict[str, int] = defaultdict(int)
-    for currency, units in zip(
-        columns.orders["currency"].tolist(), columns.orders["total"].tolist(), strict=True
-    ):
-        by_currency[currency] += units
+    currencies, totals = columns.orders["currency"], columns.orders["total"]
+    # Python integers: a sum of 64-bit units could overflow numpy's.
+    by_currency = {currency: sum(totals[currencies == currency].tolist()) for currency in set(currencies.tolist())}
     if not by_currency:
         return {}
     return {

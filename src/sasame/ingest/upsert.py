@@ -165,26 +165,31 @@ def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[An
 def _business_days(instants: np.ndarray, timezone: ZoneInfo) -> np.ndarray:
     """business_day of many UTC instants (datetime64[us]) at once, exactly.
 
-    A zone's offset is looked up once per UTC hour the instants fall in: where it is the same at
-    the hour's first and last microsecond (every hour but those of a clock change) it holds for the
-    whole hour; in an hour of a change each instant is converted on its own.
+    The zone's offset is looked up at the start of every UTC hour from the first instant's to the
+    one after the last: an hour that starts and ends (the next one starts) at the same offset keeps
+    it throughout (no zone changes its clocks twice within an hour); in an hour of a change each
+    instant is converted on its own.
     """
-    hours, where = np.unique(instants.astype("datetime64[h]"), return_inverse=True)
-    offsets = np.empty(len(hours), dtype=np.int64)
-    changing: list[int] = []
-    for index, hour in enumerate(hours.astype("datetime64[us]").tolist()):
-        start = hour.replace(tzinfo=UTC)
-        offset = start.astimezone(timezone).utcoffset()
-        end = (start + timedelta(hours=1, microseconds=-1)).astimezone(timezone).utcoffset()
-        if offset != end or offset is None:
-            changing.append(index)
-        offsets[index] = (offset or timedelta(0)) // timedelta(microseconds=1)
+    hours = instants.astype("datetime64[h]")
+    first = hours.min()
+    grid = np.arange(first, hours.max() + 2)
+    offsets = np.array(
+        [
+            moment.replace(tzinfo=UTC).astimezone(timezone).utcoffset() // timedelta(microseconds=1)
+            for moment in grid.astype("datetime64[us]").tolist()
+        ],
+        dtype=np.int64,
+    )
+    where = (hours - first).astype(np.int64)
     days = (instants + offsets[where].astype("timedelta64[us]")).astype("datetime64[D]")
-    if changing:
-        for position in np.flatnonzero(np.isin(where, changing)).tolist():
-            instant = instants[position].astype("datetime64[us]").tolist().replace(tzinfo=UTC)
-            days[position] = np.datetime64(business_day(instant, timezone))
+    for position in np.flatnonzero(offsets[where] != offsets[where + 1]).tolist():
+        instant = instants[position].astype("datetime64[us]").tolist().replace(tzinfo=UTC)
+        days[position] = np.datetime64(business_day(instant, timezone))
     return days
+
+
+def _utc_naive(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(tzinfo=None)
 
 
 def _columns(items: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
@@ -490,7 +495,7 @@ class Upserter:
                 "source_file_id": [file_id] * count,
                 "row_number": columns.row_numbers,
                 "payload": EncodedJSON(columns.payloads),
-                "received_at": [self.now] * count,
+                "received_at": np.full(count, _utc_naive(self.now), dtype="datetime64[us]"),
             },
         )
 

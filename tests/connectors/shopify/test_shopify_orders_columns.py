@@ -291,6 +291,19 @@ def test_generated_exports_end_the_same_both_ways(
         ]
 
 
+def test_a_generated_export_on_each_backend_matches_the_record_path_on_sqlite(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: Paths
+) -> None:
+    rows = export(60, interleave=True)
+    first = write(
+        tmp_path / "first.csv", [row for row in rows if int(row["Name"][1:]) < 2031], newline="\r\n"
+    )
+    second = write(tmp_path / "second.csv", [row for row in rows if int(row["Name"][1:]) >= 2031], bom=True)
+    results = assert_same(tmp_path, [first, second, second], monkeypatch, engine=engine)
+    assert paths.columnar == [True, True, False]
+    assert [result["records"]["order"]["created"] for result in results] == [30, 30, 0]
+
+
 def test_buyers_and_orders_already_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: Paths
 ) -> None:

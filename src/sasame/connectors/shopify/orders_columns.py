@@ -118,9 +118,9 @@ def _read(file: SourceFile, context: ParseContext) -> OrderColumns:
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         raise _NotPlain("a carriage return alone")
     text = file.text
-    delimiter = sniff_delimiter(text)
     end = text.find("\n")
     first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    delimiter = sniff_delimiter(first_line)  # what it makes of the whole text: it reads its first line
     if first_line.count('"') % 2:
         raise _NotPlain("a header spanning lines")
     raw_header = next(csv.reader([first_line], delimiter=delimiter), [])

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import test_fuzz as fuzz
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shopify_golden import FIXTURES
 from sqlalchemy import Engine, select
 
@@ -367,3 +372,51 @@ def test_no_trailing_newline_and_a_short_row(
     short.write_text("\n".join(lines), encoding="utf-8")
     assert_same(tmp_path, [path, short], monkeypatch)
     assert paths.columnar == [True, False]
+
+
+# -- damage, at random ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty store's database file, copied for every example (migrating one takes a while)."""
+    folder = tmp_path_factory.mktemp("templates")
+    engine = fresh(folder, "template")
+    engine.dispose()
+    return folder / "template.db"
+
+
+@given(data=st.data())
+@settings(
+    max_examples=int(os.environ.get("SASAME_FUZZ_EXAMPLES", "12")) * 2,
+    deadline=None,
+    derandomize=os.environ.get("SASAME_FUZZ_RANDOM") != "1",
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+def test_a_damaged_export_ends_the_same_both_ways(
+    data: st.DataObject, templates: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the damage (test_fuzz's kinds: truncation, a short row, a wrong or corrupted cell,
+    other encodings, random bytes), both paths end alike: the same error line, or the same summary
+    and the same rows."""
+    original = write(tmp_path / "original.csv", export(12)).read_bytes()
+    kind, damaged = data.draw(fuzz.mutated(original))
+    path = tmp_path / "orders_export.csv"
+    path.write_bytes(damaged)
+    results = []
+    for name, columns_allowed in (("columnar", True), ("records", False)):
+        database = tmp_path / f"{name}.db"
+        shutil.copyfile(templates, database)
+        engine = make_engine(f"sqlite:///{database}")
+        with monkeypatch.context() as patched:
+            if not columns_allowed:
+                patched.setattr(ShopifyOrdersCsv, "order_columns", lambda self, file, context: None)
+            result = run(engine, path)
+        results.append((summaries([result]), dump(engine)))
+        engine.dispose()
+    assert results[0] == results[1], kind

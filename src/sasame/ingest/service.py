@@ -234,7 +234,9 @@ def column_money_totals(columns: OrderColumns) -> dict[str, dict[str, Decimal]]:
     """money_totals of orders given as columns: their totals (stored units) per currency."""
     currencies, totals = columns.orders["currency"], columns.orders["total"]
     # Python integers: a sum of 64-bit units could overflow numpy's.
-    by_currency = {currency: sum(totals[currencies == currency].tolist()) for currency in set(currencies.tolist())}
+    by_currency = {
+        currency: sum(totals[currencies == currency].tolist()) for currency in set(currencies.tolist())
+    }
     if not by_currency:
         return {}
     return {

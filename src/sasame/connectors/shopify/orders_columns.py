@@ -51,6 +51,7 @@ _PLAIN_AMOUNT = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
 _SHOPIFY_INSTANT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$"
 _PLAIN_QUANTITY = r"^[0-9]{1,9}$"
 _AS_IS = r"(?s)^[!-&(-~](.*[!-~])?$"
+_ASCII_ENDS = r"(?s)^[!-~](.*[!-~])?$"
 _MARKERS = pa.array(sorted(EMPTY_MARKERS))
 
 _ORDER_COLUMNS = (
@@ -161,8 +162,11 @@ def _read(file: SourceFile, context: ParseContext) -> OrderColumns:
     # Orders are grouped by Name, in the order they first appear; their lines keep the file's order.
     names = column("Name").dictionary_encode()
     order_names = names.dictionary.to_pylist()
-    if any(not name or name.strip() != name for name in order_names):
-        raise _NotPlain("a blank Name or one with spaces around it")
+    # A name that starts and ends with printable ASCII is not blank and has no spaces around it.
+    for index in np.flatnonzero(~_matches(names.dictionary, _ASCII_ENDS)).tolist():
+        name = order_names[index]
+        if not name or name.strip() != name:
+            raise _NotPlain("a blank Name or one with spaces around it")
     codes = names.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     first = np.unique(codes, return_index=True)[1]
     if (np.diff(codes) >= 0).all():
@@ -369,6 +373,10 @@ def texts(cells: pa.Array) -> np.ndarray:
         value = converted[index]
         converted[index] = None if value is None else _text(value)
     return converted[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _matches(cells: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(cells, pattern).to_numpy(zero_copy_only=False)
 
 
 def _given(values: np.ndarray) -> np.ndarray:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from sasame import models as m
 from sasame.connectors.shopify.orders_csv import COLUMNS, ShopifyOrdersCsv
 from sasame.core.errors import InputError
 from sasame.db import make_engine, transaction, upgrade
+from sasame.demo.context import DemoScale
+from sasame.demo.load import load_demo_store
 from sasame.ingest.service import ImportSummary, import_file
 from sasame.ingest.upsert import Upserter
 
@@ -420,3 +423,40 @@ def test_a_damaged_export_ends_the_same_both_ways(
         results.append((summaries([result]), dump(engine)))
         engine.dispose()
     assert results[0] == results[1], kind
+
+
+# -- the demo's exports --------------------------------------------------------------------------
+
+
+def test_the_demo_store_loads_the_same_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: Paths
+) -> None:
+    """`sasame demo` imports its Shopify orders exports month after month into one store (the
+    first of each into a store holding the earlier months): the store ends the same."""
+    scale = DemoScale(weeks=10, orders_per_week=40, skus=20)
+    end, now = date(2026, 3, 2), datetime(2026, 3, 2, 15, tzinfo=UTC)
+    stores = []
+    for name, columns_allowed in (("columnar", True), ("records", False)):
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        summaries: list[ImportSummary] = []
+        with monkeypatch.context() as patched:
+            if not columns_allowed:
+                patched.setattr(ShopifyOrdersCsv, "order_columns", lambda self, file, context: None)
+            load_demo_store(
+                engine,
+                tmp_path / f"exports-{name}",
+                seed=5,
+                scale=scale,
+                end=end,
+                now=now,
+                summaries=summaries,
+            )
+        folder = str(tmp_path / f"exports-{name}")
+        # The summaries name each file by its path: the same but for the folder.
+        seen = json.loads(json.dumps([summary.as_json() for summary in summaries]).replace(folder, "exports"))
+        stores.append((seen, dump(engine)))
+        engine.dispose()
+    assert stores[0][0] == stores[1][0]
+    assert stores[0][1] == stores[1][1]
+    shopify_files = [s for s in stores[0][0] if s["format"] == ShopifyOrdersCsv.name]
+    assert len(shopify_files) >= 3 and paths.columnar == [True] * len(shopify_files)

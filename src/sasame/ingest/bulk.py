@@ -18,8 +18,6 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Boolean, Connection, Date, Table, func, select, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.types import JSON
@@ -248,6 +246,9 @@ def _instants(values: Column, dialect: str) -> list[Any]:
         ]
     if values.dtype.kind != "M":
         values = np.array([_utc_naive(value) for value in values], dtype="datetime64[us]")
+    import pyarrow as pa  # here, not at the top: most commands never write instants in bulk
+    import pyarrow.compute as pc
+
     # Arrow formats 'YYYY-MM-DD HH:MM:SS.ffffff', SQLAlchemy's SQLite storage form (string order is
     # time order), several times faster than numpy; NaT becomes None. PostgreSQL gets an explicit
     # UTC offset.
@@ -267,6 +268,8 @@ def _utc_naive(value: datetime | None) -> Any:
 
 def _dates(values: Column) -> list[Any]:
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        import pyarrow as pa
+
         return pa.array(values.astype("datetime64[D]")).cast(pa.string()).to_pylist()
     return [None if value is None else _date_string(value) for value in values]
 

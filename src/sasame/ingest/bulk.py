@@ -81,11 +81,19 @@ def write_rows(
     for start in range(0, count, chunk_rows):
         stop = min(start + chunk_rows, count)
         converted = [_convert(table.c[name].type, columns[name][start:stop], dialect) for name in names]
-        rows = zip(*converted, strict=True)
         if dialect == "sqlite":
-            _sqlite_insert(raw, table.name, names, rows)
+            # A column that is NULL throughout and has no server default is left out: SQLite stores
+            # the same NULLs without binding one per row (exports leave many columns empty).
+            kept = [
+                index
+                for index, (name, values) in enumerate(zip(names, converted, strict=True))
+                if table.c[name].server_default is not None or values.count(None) != len(values)
+            ] or list(range(len(names)))  # all NULL: written as given
+            _sqlite_insert(
+                raw, table.name, [names[i] for i in kept], zip(*(converted[i] for i in kept), strict=True)
+            )
         elif dialect == "postgresql":
-            _postgres_copy(raw, table.name, names, rows)
+            _postgres_copy(raw, table.name, names, zip(*converted, strict=True))
         else:
             raise NotImplementedError(f"bulk writes are not implemented for {dialect}")
     return count

@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -87,11 +86,9 @@ def write_rows(
             kept = [
                 index
                 for index, (name, values) in enumerate(zip(names, converted, strict=True))
-                if table.c[name].server_default is not None or values.count(None) != len(values)
+                if table.c[name].server_default is not None or any(value is not None for value in values)
             ] or list(range(len(names)))  # all NULL: written as given
-            _sqlite_insert(
-                raw, table.name, [names[i] for i in kept], zip(*(converted[i] for i in kept), strict=True)
-            )
+            _sqlite_insert(raw, table.name, [names[i] for i in kept], [converted[i] for i in kept])
         elif dialect == "postgresql":
             _postgres_copy(raw, table.name, names, zip(*converted, strict=True))
         else:
@@ -106,10 +103,14 @@ def write_stored_rows(
     if connection.dialect.name != "sqlite":
         raise NotImplementedError("stored-form rows are SQLite's; use write_rows")
     names = list(columns)
-    rows = list(zip(*(columns[name] for name in names), strict=True))
-    if rows:
-        _sqlite_insert(connection.connection.driver_connection, table_of(target).name, names, rows)
-    return len(rows)
+    values = [list(columns[name]) for name in names]
+    lengths = {len(column) for column in values}
+    if len(lengths) > 1:
+        raise ValueError(f"columns differ in length {sorted(lengths)}")
+    count = lengths.pop() if lengths else 0
+    if count:
+        _sqlite_insert(connection.connection.driver_connection, table_of(target).name, names, values)
+    return count
 
 
 def reset_sequences(connection: Connection, targets: Iterable[Table | type]) -> None:
@@ -159,28 +160,30 @@ SQLITE_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 ROWS_PER_STATEMENT = 100
 
 
-def _sqlite_insert(raw: Any, table: str, names: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    columns = ", ".join(f'"{name}"' for name in names)
-    row_marks = "(" + ", ".join("?" for _ in names) + ")"
+def _sqlite_insert(raw: Any, table: str, names: list[str], columns: list[list[Any]]) -> None:
+    """Insert equal-length columns as rows, in order."""
+    width = len(names)
+    count = len(columns[0])
+    # The values row after row in one flat list, put in place a column at a time (C slice copies).
+    values: list[Any] = [None] * (width * count)
+    for index, column in enumerate(columns):
+        values[index::width] = column
     # Many rows per INSERT: the same rows in the same order, with far fewer statement steps,
     # resets and re-binds than one INSERT per row (about 40 % less time on a 333k-row table).
-    per_statement = max(1, min(ROWS_PER_STATEMENT, SQLITE_VARIABLES // len(names)))
-    values = list(chain.from_iterable(rows))
-    width = len(names) * per_statement
-    whole = len(values) // width * width
+    per_statement = max(1, min(ROWS_PER_STATEMENT, SQLITE_VARIABLES // width))
+    row_marks = "(" + ", ".join("?" for _ in names) + ")"
+    insert = f'INSERT INTO "{table}" (' + ", ".join(f'"{name}"' for name in names) + ") VALUES "
+    size = width * per_statement
+    whole = len(values) // size * size
     cursor = raw.cursor()
     try:
         if whole:
             cursor.executemany(
-                f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([row_marks] * per_statement),
-                (values[start : start + width] for start in range(0, whole, width)),
+                insert + ", ".join([row_marks] * per_statement),
+                (values[start : start + size] for start in range(0, whole, size)),
             )
         if whole < len(values):
-            rest = len(values) - whole
-            cursor.execute(
-                f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([row_marks] * (rest // len(names))),
-                values[whole:],
-            )
+            cursor.execute(insert + ", ".join([row_marks] * ((len(values) - whole) // width)), values[whole:])
     finally:
         cursor.close()
 

@@ -562,7 +562,9 @@ class Upserter:
             id=np.arange(first_line, first_line + len(owner), dtype=np.int64),
             order_id=order_ids[owner],
             source_record_id=source_ids[owner],
-            variant_id=[variants.get(sku) if sku else None for sku in lines["sku"].tolist()],
+            variant_id=[variants.get(sku) if sku else None for sku in lines["sku"].tolist()]
+            if variants
+            else [None] * len(owner),
             tax=np.zeros(len(owner), dtype=np.int64),  # the export gives no tax per line
         )
         write_rows(connection, line_table, line_columns)

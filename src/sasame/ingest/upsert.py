@@ -143,16 +143,6 @@ LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax")
 """Order line columns stored exactly as the record holds them (variant_id is looked up by SKU)."""
 
 
-CUSTOMER_FIELDS = (
-    "name",
-    "first_seen_at",
-    "acquisition_channel_id",
-    "acquisition_source",
-    "accepts_marketing",
-    "country",
-)
-"""Customer columns taken from their first order."""
-
 IN_CHUNK = 500
 """Values per `IN (...)` look-up: well under SQLite's bound-parameter limit."""
 
@@ -211,8 +201,6 @@ class Upserter:
         self._channels: dict[str, int] = {}
         self._variants: dict[str, int] | None = None
         self._order_numbers: dict[str, dict[str, int]] = {}
-        self._seen_orders: set[tuple[int, str]] = set()  # across batches: a duplicate is an error
-        self._new_customers: dict[str, datetime] = {}  # created by this upserter: email → first seen
         self.warnings: list[str] = []
         """What the user should know about how records were written (left out, matched)."""
 
@@ -378,7 +366,7 @@ class Upserter:
         removed_lines: list[int] = []
         next_order = next_id(connection, order_table)
         next_line = next_id(connection, line_table)
-        seen = self._seen_orders
+        seen: set[tuple[int, str]] = set()  # a second order with the same key is an error
         for index, record in enumerate(records):
             channel_id = channel_ids[record.channel]
             key = (channel_id, record.external_id)
@@ -654,34 +642,13 @@ class Upserter:
             )
         first = next_id(connection, table)
         new: list[tuple[str, OrderRecord]] = []  # buyers not stored yet, by their first order
-        earlier: list[tuple[str, OrderRecord]] = []  # buyers created by an earlier batch, seen before
         for record in sorted(records, key=attrgetter("ordered_at")):
             email = record.email.lower() if record.email else None
-            if not email:
-                continue
-            if email in known:
-                first_seen = self._new_customers.get(email)
-                if first_seen is not None and record.ordered_at < first_seen:
-                    self._new_customers[email] = record.ordered_at
-                    earlier.append((email, record))
-                continue
-            known[email] = first + len(new)
-            new.append((email, record))
-        if earlier:
-            # A batch of the same import met these buyers' earlier orders: each customer becomes
-            # what one batch of the whole import would have made of their first order.
-            connection.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values({name: bindparam(f"b_{name}") for name in CUSTOMER_FIELDS}),
-                [
-                    {"b_id": known[email], **{f"b_{k}": v for k, v in self._customer_values(record).items()}}
-                    for email, record in earlier
-                ],
-            )
+            if email and email not in known:
+                known[email] = first + len(new)
+                new.append((email, record))
         if new:
             news = [record for _, record in new]
-            self._new_customers.update((email, record.ordered_at) for email, record in new)
             write_rows(
                 connection,
                 table,
@@ -701,17 +668,6 @@ class Upserter:
             )
             self.outcome.add("customer", "created", len(new))
         return known
-
-    def _customer_values(self, record: OrderRecord) -> dict[str, Any]:
-        """A new customer's values from their first order (CUSTOMER_FIELDS)."""
-        return {
-            "name": record.customer_name,
-            "first_seen_at": record.ordered_at,
-            "acquisition_channel_id": self.channel_id(record.channel, record.currency),
-            "acquisition_source": record.utm_source,
-            "accepts_marketing": record.accepts_marketing,
-            "country": record.ship_country,
-        }
 
     def _keep(self, entity: str, cache: dict[Any, Any], key: Any, make: Any, values: dict[str, Any]) -> Any:
         """Create the row for a natural key, or apply the values to the one stored; count which."""

@@ -51,9 +51,10 @@ class FileFormat(ABC):
         """Yield canonical records; raise InputError naming file, row and column on bad input."""
 
     def order_columns(self, file: SourceFile, context: ParseContext) -> OrderColumns | None:
-        """The file's orders as columns when it holds nothing but orders that `parse` would yield
-        without a warning or error of its own (beyond those it adds to context); None otherwise,
-        and for every format that has no columnar reader: `parse` then reads the file."""
+        """The file's orders as columns, exactly what `parse` would yield, when reading them that
+        way is certain to agree with it (the warnings `parse` would give go to context, with
+        rows_read); None otherwise, and for every format without a columnar reader: `parse` then
+        reads the file, with its warnings and errors."""
         return None
 
 

@@ -118,15 +118,15 @@ def test_columns_end_exactly_as_records(engine: Engine, tmp_path: Path, monkeypa
     upgrade(whole)
     with monkeypatch.context() as records_only:
         records_only.setattr(ShopifyOrdersCsv, "order_columns", lambda self, file, context: None)
-        once = _import(whole, export)
-    batched = _import(engine, export)
-    assert batched.records == once.records
-    assert batched.records["order"] == {"created": 23, "updated": 0, "unchanged": 0}
-    assert batched.records["customer"]["created"] == 4
-    assert batched.money == once.money and batched.warnings == once.warnings
+        records = _import(whole, export)
+    columnar = _import(engine, export)
+    assert columnar.records == records.records
+    assert columnar.records["order"] == {"created": 23, "updated": 0, "unchanged": 0}
+    assert columnar.records["customer"]["created"] == 4
+    assert columnar.money == records.money and columnar.warnings == records.warnings
     state = _state(engine)
     assert state == _state(whole)
-    # buyer3's first order (#1004, in the last batch of a newest-first file) dates the customer.
+    # buyer3's first order (#1004, near the end of a newest-first file) dates the customer.
     first_seen = {email: (name, seen, source) for email, name, seen, source, _, _ in state["customers"]}
     assert first_seen["buyer3@example.com"] == ("Buyer 3", START + timedelta(hours=21), "source3")
     again = _import(engine, export)

@@ -11,7 +11,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sasame.connectors.files import SourceFile, sniff_delimiter
-from sasame.connectors.records import Record
+from sasame.connectors.records import OrderColumns, Record
 
 
 @dataclass
@@ -41,9 +41,6 @@ class FileFormat(ABC):
     """Stable id, '<platform>.<export>': 'shopify.orders_csv', 'amazon.settlement_v2'."""
     title: ClassVar[str]
     """What the seller calls it: 'Shopify orders export (CSV)'."""
-    streams_orders: ClassVar[bool] = False
-    """True when `parse` yields orders one at a time as it builds them (and nothing else that
-    refers to them): the import then writes them in batches as they come."""
 
     @abstractmethod
     def detect(self, file: SourceFile) -> bool:
@@ -52,6 +49,13 @@ class FileFormat(ABC):
     @abstractmethod
     def parse(self, file: SourceFile, context: ParseContext) -> Iterator[Record]:
         """Yield canonical records; raise InputError naming file, row and column on bad input."""
+
+    def order_columns(self, file: SourceFile, context: ParseContext) -> OrderColumns | None:
+        """The file's orders as columns, exactly what `parse` would yield, when reading them that
+        way is certain to agree with it (the warnings `parse` would give go to context, with
+        rows_read); None otherwise, and for every format without a columnar reader: `parse` then
+        reads the file, with its warnings and errors."""
+        return None
 
 
 def header_line(file: SourceFile, *, skip_lines: int = 0) -> list[str]:

@@ -257,6 +257,32 @@ class ShipmentRecord:
     events: tuple[TrackingEventRecord, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class OrderColumns:
+    """Many orders of one channel as columns, for the biggest exports: the values their
+    OrderRecords would hold, without an object per order and line (see ingest's fast path).
+
+    `orders` holds, one item per order, the fields of OrderRecord that the order table stores
+    (external_id, number, ordered_at, currency, the money fields, statuses, email, customer_name,
+    accepts_marketing, the address, campaign and discount fields); `lines` holds the OrderLineRecord
+    fields of every line (title, quantity, unit_price, sku, discount) plus `order`, the index of its
+    order, lines of one order together and in their order. Money is in stored units (1/10,000,
+    integer arrays), instants are UTC `datetime64[us]` arrays (NaT for none); text is None when
+    empty. `row_numbers` and `payloads` are each order's SourceRef row number and payload, the
+    payload already JSON-encoded with sorted keys (as the JSON column stores it).
+    """
+
+    channel: str
+    origin: str
+    orders: dict[str, Any]
+    lines: dict[str, Any]
+    row_numbers: Any
+    payloads: list[str]
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+
 def record_factory(cls: type[_R]) -> Callable[..., _R]:
     """A keyword-only constructor for a frozen record class, for parsers that build hundreds of
     thousands of records (a 300k-row export): the same object as `cls(**values)` (fields, defaults,

@@ -7,7 +7,7 @@ import gc
 import hashlib
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from sasame.connectors.records import (
     AdSpendRecord,
     BankTransactionRecord,
     EmailPerformanceRecord,
+    OrderColumns,
     OrderRecord,
     PayoutRecord,
     ProductRecord,
@@ -40,7 +41,7 @@ from sasame.connectors.records import (
 )
 from sasame.core.clock import zone
 from sasame.core.errors import InputError, UserError
-from sasame.core.money import round_money
+from sasame.core.money import SCALE, round_money
 from sasame.ingest.upsert import Upserter, upsert_stock_levels
 
 
@@ -134,12 +135,23 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
                 source_file = _keep_file(session, file, file_format.name, now, digest, content)
                 return Upserter(session, now=now, timezone=context.timezone, source_file=source_file)
 
-            if file_format.streams_orders:
-                records, upserter = _stream(file_format.parse(file, context), start)
+            # Orders none of which is stored yet go in as columns when the format can read the file
+            # that way; a file it cannot, or one naming a stored order, goes through the records.
+            trial = ParseContext(timezone=context.timezone, currency=context.currency, now=now)
+            columns = file_format.order_columns(file, trial)
+            upserter = None
+            if columns is not None:
+                upserter = start()
+                if not upserter.new_orders(columns):
+                    columns = None
+            if columns is not None:
+                context, totals = trial, column_money_totals(columns)
             else:
                 records = list(file_format.parse(file, context))
-                upserter = start()
+                upserter = upserter or start()
                 write(upserter, records)
+                totals = money_totals(records)
+            assert upserter is not None
     except InputError as error:
         if error.file is None:  # errors found while writing know the row, not the file
             raise InputError(error.reason, file=file.name, row=error.row, column=error.column) from error
@@ -149,7 +161,7 @@ def _import_file(session: Session, path: Path, *, now: datetime, format_name: st
         format=file_format.name,
         rows_read=context.rows_read,
         records=upserter.outcome.as_json(),
-        money=money_totals(records),
+        money=totals,
         warnings=[*context.warnings, *upserter.warnings],
     )
 
@@ -195,42 +207,6 @@ def write(upserter: Upserter, records: Iterable[Record]) -> None:
             upsert(grouped[kind])
 
 
-STREAM_BATCH = 20_000
-"""Orders per batch when a format streams them: big enough that a batch's fixed queries are noise."""
-
-
-def _stream(records: Iterable[Record], start: Callable[[], Upserter]) -> tuple[list[Record], Upserter]:
-    """Write orders in batches as the parser yields them.
-
-    The same writes happen in the same order as one `write` of the whole file would do them
-    (customers first seen in a later batch are dated by their earliest order all the same, and an
-    order repeated in a later batch still fails the file). Batches are written in this thread: a
-    writer thread beside the parser gained nothing, because the parser and the database driver
-    (which binds every row's values) both need the GIL (see docs/benchmarks.md).
-    """
-    everything: list[Record] = []
-    others: list[Record] = []
-    batch: list[OrderRecord] = []
-    upserter: Upserter | None = None
-    for record in records:
-        everything.append(record)
-        if not isinstance(record, OrderRecord):
-            others.append(record)
-            continue
-        batch.append(record)
-        if len(batch) >= STREAM_BATCH:
-            if upserter is None:
-                upserter = start()
-            upserter.orders(batch)
-            batch = []
-    if upserter is None:
-        upserter = start()
-    if batch:
-        upserter.orders(batch)
-    write(upserter, others)
-    return everything, upserter
-
-
 def money_totals(records: Iterable[Record]) -> dict[str, dict[str, Decimal]]:
     """Totals per currency of the money a file carries, for the user to check against the platform."""
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -251,6 +227,23 @@ def money_totals(records: Iterable[Record]) -> dict[str, dict[str, Decimal]]:
     return {
         label: {currency: round_money(amount, currency) for currency, amount in sorted(by_currency.items())}
         for label, by_currency in sorted(totals.items())
+    }
+
+
+def column_money_totals(columns: OrderColumns) -> dict[str, dict[str, Decimal]]:
+    """money_totals of orders given as columns: their totals (stored units) per currency."""
+    currencies, totals = columns.orders["currency"], columns.orders["total"]
+    # Python integers: a sum of 64-bit units could overflow numpy's.
+    by_currency = {
+        currency: sum(totals[currencies == currency].tolist()) for currency in set(currencies.tolist())
+    }
+    if not by_currency:
+        return {}
+    return {
+        "order_total": {
+            currency: round_money(Decimal(units) / SCALE, currency)
+            for currency, units in sorted(by_currency.items())
+        }
     }
 
 

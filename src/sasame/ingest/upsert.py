@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter, is_
@@ -26,6 +26,7 @@ from sasame.connectors.records import (
     AdSpendRecord,
     BankTransactionRecord,
     EmailPerformanceRecord,
+    OrderColumns,
     OrderRecord,
     PayoutLineRecord,
     PayoutRecord,
@@ -38,7 +39,7 @@ from sasame.connectors.records import (
 from sasame.core.clock import business_day
 from sasame.core.errors import InputError
 from sasame.core.money import round_money, to_units
-from sasame.ingest.bulk import next_id, write_rows
+from sasame.ingest.bulk import EncodedJSON, next_id, write_rows
 from sasame.models.base import Amount
 
 CHANNEL_NAMES = {
@@ -142,16 +143,6 @@ LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax")
 """Order line columns stored exactly as the record holds them (variant_id is looked up by SKU)."""
 
 
-CUSTOMER_FIELDS = (
-    "name",
-    "first_seen_at",
-    "acquisition_channel_id",
-    "acquisition_source",
-    "accepts_marketing",
-    "country",
-)
-"""Customer columns taken from their first order."""
-
 IN_CHUNK = 500
 """Values per `IN (...)` look-up: well under SQLite's bound-parameter limit."""
 
@@ -159,6 +150,36 @@ IN_CHUNK = 500
 def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _business_days(instants: np.ndarray, timezone: ZoneInfo) -> np.ndarray:
+    """business_day of many UTC instants (datetime64[us]) at once, exactly.
+
+    The zone's offset is looked up at the start of every UTC hour from the first instant's to the
+    one after the last: an hour that starts and ends (the next one starts) at the same offset keeps
+    it throughout (no zone changes its clocks twice within an hour); in an hour of a change each
+    instant is converted on its own.
+    """
+    hours = instants.astype("datetime64[h]")
+    first = hours.min()
+    grid = np.arange(first, hours.max() + 2)
+    offsets = np.array(
+        [
+            moment.replace(tzinfo=UTC).astimezone(timezone).utcoffset() // timedelta(microseconds=1)
+            for moment in grid.astype("datetime64[us]").tolist()
+        ],
+        dtype=np.int64,
+    )
+    where = (hours - first).astype(np.int64)
+    days = (instants + offsets[where].astype("timedelta64[us]")).astype("datetime64[D]")
+    for position in np.flatnonzero(offsets[where] != offsets[where + 1]).tolist():
+        instant = instants[position].astype("datetime64[us]").tolist().replace(tzinfo=UTC)
+        days[position] = np.datetime64(business_day(instant, timezone))
+    return days
+
+
+def _utc_naive(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(tzinfo=None)
 
 
 def _columns(items: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
@@ -180,8 +201,6 @@ class Upserter:
         self._channels: dict[str, int] = {}
         self._variants: dict[str, int] | None = None
         self._order_numbers: dict[str, dict[str, int]] = {}
-        self._seen_orders: set[tuple[int, str]] = set()  # across batches: a duplicate is an error
-        self._new_customers: dict[str, datetime] = {}  # created by this upserter: email → first seen
         self.warnings: list[str] = []
         """What the user should know about how records were written (left out, matched)."""
 
@@ -347,7 +366,7 @@ class Upserter:
         removed_lines: list[int] = []
         next_order = next_id(connection, order_table)
         next_line = next_id(connection, line_table)
-        seen = self._seen_orders
+        seen: set[tuple[int, str]] = set()  # a second order with the same key is an error
         for index, record in enumerate(records):
             channel_id = channel_ids[record.channel]
             key = (channel_id, record.external_id)
@@ -427,6 +446,129 @@ class Upserter:
         if removed_lines:
             connection.execute(line_table.delete().where(line_table.c.id.in_(removed_lines)))
 
+    def new_orders(self, columns: OrderColumns) -> bool:
+        """Write orders given as columns, none of which is stored yet, as `orders` writes their
+        records (the same ids, rows and counts); False, writing nothing, when any of them (or its
+        source record) is stored already: `orders` then compares and updates them one by one."""
+        connection = self.session.connection()
+        order_table: Table = m.Order.__table__  # type: ignore[assignment]
+        line_table: Table = m.OrderLine.__table__  # type: ignore[assignment]
+        source_table: Table = m.SourceRecord.__table__  # type: ignore[assignment]
+        customer_table: Table = m.Customer.__table__  # type: ignore[assignment]
+        orders, lines, count = columns.orders, columns.lines, len(columns)
+        external_ids = orders["external_id"].tolist()
+        if self._any_stored(
+            source_table.c.natural_key, external_ids, source_table.c.origin == columns.origin
+        ):
+            return False
+        channel = connection.execute(select(m.Channel.id).where(m.Channel.code == columns.channel)).scalar()
+        if channel is not None and self._any_stored(
+            order_table.c.external_id, external_ids, order_table.c.channel_id == channel
+        ):
+            return False
+        self._order_numbers.clear()
+
+        first_source = next_id(connection, source_table)
+        source_ids = np.arange(first_source, first_source + count, dtype=np.int64)
+        file_id = self.source_file.id if self.source_file else None
+        file_name = self.source_file.name if self.source_file else None
+        write_rows(
+            connection,
+            source_table,
+            {
+                "id": source_ids,
+                "origin": [columns.origin] * count,
+                "natural_key": external_ids,
+                "file_name": [file_name] * count,
+                "source_file_id": [file_id] * count,
+                "row_number": columns.row_numbers,
+                "payload": EncodedJSON(columns.payloads),
+                "received_at": np.full(count, _utc_naive(self.now), dtype="datetime64[us]"),
+            },
+        )
+
+        # Customers as `_customers` makes them: looked up by lower-cased email; a new buyer is
+        # created from their earliest order (the file's order among equal instants).
+        emails = [email.lower() if email else None for email in orders["email"].tolist()]
+        known: dict[str, int] = {}
+        if connection.execute(select(customer_table.c.id).limit(1)).first() is not None:
+            for chunk in _chunks(sorted({email for email in emails if email})):
+                known.update(
+                    connection.execute(
+                        select(customer_table.c.email, customer_table.c.id).where(
+                            customer_table.c.email.in_(chunk)
+                        )
+                    ).all()
+                )
+        first_customer = next_id(connection, customer_table)
+        new: list[int] = []  # each new buyer's first order
+        for index in np.argsort(orders["ordered_at"], kind="stable").tolist():
+            email = emails[index]
+            if email and email not in known:
+                known[email] = first_customer + len(new)
+                new.append(index)
+        # A new channel takes the currency of the first new buyer's order, else the first order's.
+        channel_id = self.channel_id(columns.channel, orders["currency"][new[0] if new else 0])
+        if new:
+            write_rows(
+                connection,
+                customer_table,
+                {
+                    "id": np.arange(first_customer, first_customer + len(new), dtype=np.int64),
+                    "email": [emails[index] for index in new],
+                    "name": orders["customer_name"][new],
+                    "first_seen_at": orders["ordered_at"][new],
+                    "acquisition_channel_id": [channel_id] * len(new),
+                    "acquisition_source": orders["utm_source"][new],
+                    "accepts_marketing": orders["accepts_marketing"][new],
+                    "is_vip": [False] * len(new),
+                    "country": orders["ship_country"][new],
+                },
+            )
+            self.outcome.add("customer", "created", len(new))
+
+        first_order = next_id(connection, order_table)
+        order_ids = np.arange(first_order, first_order + count, dtype=np.int64)
+        order_columns = {name: orders[name] for name in ORDER_FIELDS}
+        order_columns.update(
+            id=order_ids,
+            channel_id=[channel_id] * count,
+            external_id=external_ids,
+            customer_id=[known[email] if email else None for email in emails],
+            email=emails,
+            order_date=_business_days(orders["ordered_at"], self.timezone),
+            source_record_id=source_ids,
+        )
+        write_rows(connection, order_table, order_columns)
+
+        first_line = next_id(connection, line_table)
+        owner = lines["order"]
+        self.variant_id(None)  # loads the store's SKUs once
+        variants = self._variants or {}
+        line_columns = {name: lines[name] for name in LINE_FIELDS if name != "tax"}
+        line_columns.update(
+            id=np.arange(first_line, first_line + len(owner), dtype=np.int64),
+            order_id=order_ids[owner],
+            source_record_id=source_ids[owner],
+            variant_id=[variants.get(sku) if sku else None for sku in lines["sku"].tolist()]
+            if variants
+            else [None] * len(owner),
+            tax=np.zeros(len(owner), dtype=np.int64),  # the export gives no tax per line
+        )
+        write_rows(connection, line_table, line_columns)
+        self.outcome.add("order", "created", count)
+        return True
+
+    def _any_stored(self, key: Any, values: list[str], scope: Any) -> bool:
+        """Whether a row in scope has one of the key values (a store without any answers at once)."""
+        connection = self.session.connection()
+        if connection.execute(select(key).where(scope).limit(1)).first() is None:
+            return False
+        return any(
+            connection.execute(select(key).where(scope, key.in_(chunk)).limit(1)).first() is not None
+            for chunk in _chunks(sorted(set(values)))
+        )
+
     def _fresh_columns(
         self,
         records: Sequence[OrderRecord],
@@ -500,34 +642,13 @@ class Upserter:
             )
         first = next_id(connection, table)
         new: list[tuple[str, OrderRecord]] = []  # buyers not stored yet, by their first order
-        earlier: list[tuple[str, OrderRecord]] = []  # buyers created by an earlier batch, seen before
         for record in sorted(records, key=attrgetter("ordered_at")):
             email = record.email.lower() if record.email else None
-            if not email:
-                continue
-            if email in known:
-                first_seen = self._new_customers.get(email)
-                if first_seen is not None and record.ordered_at < first_seen:
-                    self._new_customers[email] = record.ordered_at
-                    earlier.append((email, record))
-                continue
-            known[email] = first + len(new)
-            new.append((email, record))
-        if earlier:
-            # A batch of the same import met these buyers' earlier orders: each customer becomes
-            # what one batch of the whole import would have made of their first order.
-            connection.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values({name: bindparam(f"b_{name}") for name in CUSTOMER_FIELDS}),
-                [
-                    {"b_id": known[email], **{f"b_{k}": v for k, v in self._customer_values(record).items()}}
-                    for email, record in earlier
-                ],
-            )
+            if email and email not in known:
+                known[email] = first + len(new)
+                new.append((email, record))
         if new:
             news = [record for _, record in new]
-            self._new_customers.update((email, record.ordered_at) for email, record in new)
             write_rows(
                 connection,
                 table,
@@ -547,17 +668,6 @@ class Upserter:
             )
             self.outcome.add("customer", "created", len(new))
         return known
-
-    def _customer_values(self, record: OrderRecord) -> dict[str, Any]:
-        """A new customer's values from their first order (CUSTOMER_FIELDS)."""
-        return {
-            "name": record.customer_name,
-            "first_seen_at": record.ordered_at,
-            "acquisition_channel_id": self.channel_id(record.channel, record.currency),
-            "acquisition_source": record.utm_source,
-            "accepts_marketing": record.accepts_marketing,
-            "country": record.ship_country,
-        }
 
     def _keep(self, entity: str, cache: dict[Any, Any], key: Any, make: Any, values: dict[str, Any]) -> Any:
         """Create the row for a natural key, or apply the values to the one stored; count which."""

@@ -14,7 +14,13 @@ from typing import Any
 
 from sasame.connectors.base import FileFormat, ParseContext, header_line
 from sasame.connectors.files import EMPTY_MARKERS, SourceFile
-from sasame.connectors.records import OrderLineRecord, OrderRecord, SourceRef, record_factory
+from sasame.connectors.records import (
+    OrderColumns,
+    OrderLineRecord,
+    OrderRecord,
+    SourceRef,
+    record_factory,
+)
 from sasame.connectors.shopify.common import (
     Cells,
     fold,
@@ -93,11 +99,15 @@ class ShopifyOrdersCsv(FileFormat):
         header = {fold(cell) for cell in header_line(file)}
         return {"name", "financial status", "lineitem name", "lineitem quantity"} <= header
 
-    streams_orders = True
-
     def parse(self, file: SourceFile, context: ParseContext) -> Iterator[OrderRecord]:
         with paused_garbage_collector():
             yield from self._records(file, context)
+
+    def order_columns(self, file: SourceFile, context: ParseContext) -> OrderColumns | None:
+        """The orders as columns when the file is plain enough (see orders_columns), else None."""
+        from sasame.connectors.shopify.orders_columns import order_columns  # it builds on this module
+
+        return order_columns(file, context)
 
     def _records(self, file: SourceFile, context: ParseContext) -> Iterator[OrderRecord]:
         header, positions, numbers, rows = read_cells(file, COLUMNS, aliases=ALIASES, required=REQUIRED)

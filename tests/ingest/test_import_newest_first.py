@@ -1,6 +1,7 @@
-"""Orders written in batches while the file is still parsed (`streams_orders`) end exactly as one
-write of the whole file: same orders, lines, customers (dated by their first order, wherever in the
-file it is) and counts; a duplicate order in a later batch still fails the whole file."""
+"""A newest-first orders export ends the same through the columnar path (orders not stored yet) as
+through the records: same orders, lines, customers (dated by their first order, wherever in the
+file it is) and counts; importing it again compares every order; a duplicate order anywhere in
+the file fails the whole file."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from sasame import models as m
-from sasame.connectors.shopify.orders_csv import COLUMNS
+from sasame.connectors.shopify.orders_csv import COLUMNS, ShopifyOrdersCsv
 from sasame.core.errors import InputError
 from sasame.db import make_engine, transaction, upgrade
 from sasame.ingest import service
@@ -111,21 +112,21 @@ def _import(engine: Engine, path: Path) -> service.ImportSummary:
         return import_file(session, path, now=NOW)
 
 
-def test_batches_end_exactly_as_one_write(engine: Engine, tmp_path: Path, monkeypatch) -> None:
+def test_columns_end_exactly_as_records(engine: Engine, tmp_path: Path, monkeypatch) -> None:
     export = _export(tmp_path / "orders_export.csv", 23)
     whole = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
     upgrade(whole)
-    monkeypatch.setattr(service, "STREAM_BATCH", 10**9)
-    once = _import(whole, export)
-    monkeypatch.setattr(service, "STREAM_BATCH", 4)
-    batched = _import(engine, export)
-    assert batched.records == once.records
-    assert batched.records["order"] == {"created": 23, "updated": 0, "unchanged": 0}
-    assert batched.records["customer"]["created"] == 4
-    assert batched.money == once.money and batched.warnings == once.warnings
+    with monkeypatch.context() as records_only:
+        records_only.setattr(ShopifyOrdersCsv, "order_columns", lambda self, file, context: None)
+        records = _import(whole, export)
+    columnar = _import(engine, export)
+    assert columnar.records == records.records
+    assert columnar.records["order"] == {"created": 23, "updated": 0, "unchanged": 0}
+    assert columnar.records["customer"]["created"] == 4
+    assert columnar.money == records.money and columnar.warnings == records.warnings
     state = _state(engine)
     assert state == _state(whole)
-    # buyer3's first order (#1004, in the last batch of a newest-first file) dates the customer.
+    # buyer3's first order (#1004, near the end of a newest-first file) dates the customer.
     first_seen = {email: (name, seen, source) for email, name, seen, source, _, _ in state["customers"]}
     assert first_seen["buyer3@example.com"] == ("Buyer 3", START + timedelta(hours=21), "source3")
     again = _import(engine, export)
@@ -134,10 +135,7 @@ def test_batches_end_exactly_as_one_write(engine: Engine, tmp_path: Path, monkey
     whole.dispose()
 
 
-def test_a_duplicate_order_in_a_later_batch_fails_the_whole_file(
-    engine: Engine, tmp_path: Path, monkeypatch
-) -> None:
-    monkeypatch.setattr(service, "STREAM_BATCH", 3)
+def test_a_duplicate_order_fails_the_whole_file(engine: Engine, tmp_path: Path) -> None:
     export = _export(tmp_path / "orders_export.csv", 11, duplicate_of=9)
     with pytest.raises(InputError, match="appears twice in the file"):
         _import(engine, export)

@@ -36,6 +36,7 @@ from sasame.connectors.shopify.orders_csv import (
     COLUMNS,
     FINANCIAL_STATUSES,
     FULFILLMENT_STATUSES,
+    NOTE_ATTRIBUTE_FIELDS,
     REQUIRED,
     TAX_EXCLUSIVE,
     TAX_INCLUSIVE,
@@ -225,15 +226,7 @@ def _read(file: SourceFile, context: ParseContext) -> OrderColumns:
     notes = order_cells("Note Attributes").dictionary_encode()
     found = [note_attributes(_text(note)) for note in notes.dictionary.to_pylist()]
     which = notes.indices.to_numpy(zero_copy_only=False)
-    for field in (
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_content",
-        "utm_term",
-        "referrer",
-        "landing_page",
-    ):
+    for field in dict.fromkeys(NOTE_ATTRIBUTE_FIELDS.values()):  # the order fields the notes fill
         orders[field] = np.fromiter((note.get(field) for note in found), dtype=object, count=len(found))[
             which
         ]

@@ -16,8 +16,7 @@ from sasame.core.clock import business_day
 from sasame.inventory.demand import DemandFrames, frames
 from sasame.inventory.lead_times import lead_times
 from sasame.inventory.plan import OpenOrder, PlanInputs, SupplyTerm
-
-OPEN_PURCHASE_ORDER_STATUSES = ("sent", "partial")
+from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 
 
 def supply_terms(session: Session) -> dict[str, SupplyTerm]:

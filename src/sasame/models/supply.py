@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sasame.models.base import Amount, Base, UTCDateTime, currency_column, pk, source_column
 
 PURCHASE_ORDER_STATUSES = ("draft", "sent", "partial", "received", "cancelled")
+OPEN_PURCHASE_ORDER_STATUSES = ("sent", "partial")
+"""Orders whose unreceived units are on their way; a draft is a proposal nobody has sent, so not on order."""
 
 
 class Supplier(Base):

@@ -39,12 +39,11 @@ from sasame.models import (
     SupportTicket,
     Variant,
 )
+from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
 
-OPEN_PURCHASE_ORDER_STATUSES = ("sent", "partial")
-"""Drafts are proposals nobody has sent yet, so their quantities are not on order."""
 UNFULFILLED_STATUSES = ("unfulfilled", "partial")
 ALERT_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 

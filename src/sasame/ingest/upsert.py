@@ -487,26 +487,10 @@ class Upserter:
             },
         )
 
-        # Customers as `_customers` makes them: looked up by lower-cased email; a new buyer is
-        # created from their earliest order (the file's order among equal instants).
         emails = [email.lower() if email else None for email in orders["email"].tolist()]
-        known: dict[str, int] = {}
-        if connection.execute(select(customer_table.c.id).limit(1)).first() is not None:
-            for chunk in _chunks(sorted({email for email in emails if email})):
-                known.update(
-                    connection.execute(
-                        select(customer_table.c.email, customer_table.c.id).where(
-                            customer_table.c.email.in_(chunk)
-                        )
-                    ).all()
-                )
-        first_customer = next_id(connection, customer_table)
-        new: list[int] = []  # each new buyer's first order
-        for index in np.argsort(orders["ordered_at"], kind="stable").tolist():
-            email = emails[index]
-            if email and email not in known:
-                known[email] = first_customer + len(new)
-                new.append(index)
+        known, new, first_customer = self._customer_ids(
+            emails, np.argsort(orders["ordered_at"], kind="stable").tolist()
+        )
         # A new channel takes the currency of the first new buyer's order, else the first order's.
         channel_id = self.channel_id(columns.channel, orders["currency"][new[0] if new else 0])
         if new:
@@ -631,30 +615,47 @@ class Upserter:
         values["variant_id"] = self.variant_id(line.sku)
         return values
 
-    def _customers(self, records: Iterable[OrderRecord]) -> dict[str, int]:
-        """Customers by lower-cased email; new buyers are created with their first order's channel."""
+    def _customer_ids(
+        self, emails: Sequence[str | None], chronological: Iterable[int]
+    ) -> tuple[dict[str, int], list[int], int]:
+        """Customer ids by lower-cased email, for `_customers` and `new_orders` alike: those stored,
+        then each new buyer's, numbered from the next free id in the order of their first order
+        (`chronological` lists the orders' indices by instant, the file's order among equals).
+        Also returns the index of each new buyer's first order and the first new id."""
         connection = self.session.connection()
         table: Table = m.Customer.__table__  # type: ignore[assignment]
         known: dict[str, int] = {}
-        for chunk in _chunks(sorted({record.email.lower() for record in records if record.email})):
-            known.update(
-                connection.execute(select(table.c.email, table.c.id).where(table.c.email.in_(chunk))).all()
-            )
+        wanted = sorted({email for email in emails if email})
+        if wanted and connection.execute(select(table.c.id).limit(1)).first() is not None:
+            for chunk in _chunks(wanted):
+                known.update(
+                    connection.execute(
+                        select(table.c.email, table.c.id).where(table.c.email.in_(chunk))
+                    ).all()
+                )
         first = next_id(connection, table)
-        new: list[tuple[str, OrderRecord]] = []  # buyers not stored yet, by their first order
-        for record in sorted(records, key=attrgetter("ordered_at")):
-            email = record.email.lower() if record.email else None
+        new: list[int] = []
+        for index in chronological:
+            email = emails[index]
             if email and email not in known:
                 known[email] = first + len(new)
-                new.append((email, record))
+                new.append(index)
+        return known, new, first
+
+    def _customers(self, records: Sequence[OrderRecord]) -> dict[str, int]:
+        """Customers by lower-cased email; new buyers are created with their first order's channel."""
+        emails = [record.email.lower() if record.email else None for record in records]
+        known, new, first = self._customer_ids(
+            emails, sorted(range(len(records)), key=lambda index: records[index].ordered_at)
+        )
         if new:
-            news = [record for _, record in new]
+            news = [records[index] for index in new]
             write_rows(
-                connection,
-                table,
+                self.session.connection(),
+                m.Customer.__table__,  # type: ignore[arg-type]
                 {
                     "id": list(range(first, first + len(new))),
-                    "email": [email for email, _ in new],
+                    "email": [emails[index] for index in new],
                     "name": [record.customer_name for record in news],
                     "first_seen_at": [record.ordered_at for record in news],
                     # in the same order as one customer at a time: a new channel takes the

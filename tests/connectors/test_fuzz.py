@@ -18,7 +18,7 @@ import io
 import json
 import os
 import re
-import uuid
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,18 +27,17 @@ import pytest
 from connector_fixtures import Fixture, all_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from sasame import models as m
 from sasame.connectors import REGISTRY
 from sasame.connectors.files import SourceFile, decode, sniff_delimiter
 from sasame.connectors.spreadsheet import is_workbook
 from sasame.core.errors import InputError
-from sasame.db import make_engine, transaction, upgrade
+from sasame.db import make_engine, transaction
 from sasame.ingest.service import import_file
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
-POSTGRES_URL = os.environ.get("SASAME_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EXAMPLES = int(os.environ.get("SASAME_FUZZ_EXAMPLES", "12"))
 POSTGRES_EXAMPLES = max(EXAMPLES // 3, 3)
 """Fewer on PostgreSQL: what it adds (length and type checks SQLite skips) shows up quickly."""
@@ -81,40 +80,17 @@ WRONG_TYPED_VALUES = (
 # -- databases ----------------------------------------------------------------------------------
 
 
-def _postgres_answers() -> bool:
-    try:
-        with make_engine(POSTGRES_URL, connect_args={"connect_timeout": 2}).connect():
-            return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def fuzz_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One migrated database per backend for the whole module (a fresh one per example is too slow)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    if not _postgres_answers():
-        if os.environ.get("SASAME_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"SASAME_REQUIRE_POSTGRES=1 but no PostgreSQL answers at {POSTGRES_URL}")
-        pytest.skip(f"no PostgreSQL answers at {POSTGRES_URL}")
-    schema = f"fuzz_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_server").migrated())
+    yield engine
+    engine.dispose()
 
 
 def database_state(engine: Engine) -> tuple[dict[str, int], str]:

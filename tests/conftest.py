@@ -1,10 +1,10 @@
 """Shared fixtures: a migrated database on SQLite and on the PostgreSQL server, per test.
 
 Migrating takes 0.2-2 s, so each backend is migrated once per session and every test gets a copy:
-a copy of the SQLite file, or a PostgreSQL database created from the migrated one as its template
-(a few milliseconds). PostgreSQL tests get databases of their own on the server at
-SASAME_TEST_POSTGRES_URL, all dropped when the session ends. They skip only where no server
-answers; CI sets SASAME_REQUIRE_POSTGRES=1 so that a missing server fails the run instead.
+a copy of the SQLite file, or a PostgreSQL schema of its own (in the database of
+SASAME_TEST_POSTGRES_URL, dropped after the test) into which the statements the migrations ran are
+replayed. PostgreSQL tests skip only where no server answers; CI sets SASAME_REQUIRE_POSTGRES=1 so
+that a missing server fails the run instead.
 """
 
 from __future__ import annotations
@@ -13,13 +13,17 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 
-from sasame.db import make_engine, upgrade
+from sasame.db import head_revision, make_engine, upgrade
+from sasame.models import Base
 
 POSTGRES_URL = os.environ.get("SASAME_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -60,45 +64,122 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
 
 
 class PostgresServer:
-    """Databases of their own for tests, on the server at POSTGRES_URL, all dropped when the
-    session ends: PostgreSQL 15 checkpoints on every DROP DATABASE, which takes seconds after a
-    test that wrote much, and once the tests are done nothing is left to write."""
+    """Schemas of their own for tests in the database of POSTGRES_URL.
+
+    Making a migrated schema takes a second or two (creating some 60 tables and their indexes), so
+    a test's schema is emptied afterwards (every row deleted, every sequence restarted: what a new
+    one has) and lent to the next test. The first one is migrated; later ones replay the
+    statements that migration ran. (Databases created from a migrated template are quick to make,
+    but PostgreSQL then fsyncs every catalog file of every one of them at the next checkpoint.)"""
 
     def __init__(self) -> None:
-        self.server = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-        self.created: list[str] = []
-        self.template: str | None = None
+        self.admin = make_engine(POSTGRES_URL)
+        self.migration: list[tuple[str, Any, bool]] | None = None
+        self.idle: list[str] = []  # emptied migrated schemas, ready to lend
 
-    def url(self, name: str) -> str:
-        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    @staticmethod
+    def url(schema: str) -> str:
+        return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
 
     def empty(self) -> str:
-        """The URL of a new, empty database."""
-        return self.url(self._create())
+        """A new, empty schema's name."""
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        return schema
 
     def migrated(self) -> str:
-        """The URL of a new database with the schema, created from a template migrated once."""
-        if self.template is None:
-            template = self._create()
-            engine = make_engine(self.url(template))
-            upgrade(engine)
-            engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template without connections
-            self.template = template
-        return self.url(self._create(template=self.template))
+        """A new schema's name, with every migration applied."""
+        schema = self.empty()
+        engine = make_engine(self.url(schema))
+        try:
+            if self.migration is None:
+                self.migration = _recorded_upgrade(engine)
+            else:
+                raw = engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    for statement, parameters, many in self.migration:
+                        (cursor.executemany if many else cursor.execute)(statement, parameters)
+                    raw.commit()
+                finally:
+                    raw.close()
+        finally:
+            engine.dispose()
+        return schema
 
-    def _create(self, template: str | None = None) -> str:
-        name = f"sasame_test_{uuid.uuid4().hex[:12]}"
-        statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-        with self.server.connect() as connection:
-            connection.execute(text(statement))
-        self.created.append(name)
-        return name
+    @contextmanager
+    def lend(self) -> Iterator[str]:
+        """A migrated schema without rows, for the length of one test."""
+        schema = self.idle.pop() if self.idle else self.migrated()
+        yield schema
+        try:
+            emptied = self._emptied(schema)
+        except OperationalError:  # a connection the test left open still locks a table: leave it
+            return
+        if emptied:
+            self.idle.append(schema)
+        else:
+            self.drop(schema)
 
-    def drop_all(self) -> None:
-        with self.server.connect() as connection:
-            for name in reversed(self.created):  # the template last: the others were made from it
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.server.dispose()
+    def _emptied(self, schema: str) -> bool:
+        """Delete every row and restart every sequence; False if the schema is no longer the
+        migrated one (a test changed its tables), which is then not lent again."""
+        with self.admin.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"), {"schema": schema}
+            ).scalars()
+            rows = sorted(set(tables) - {"alembic_version"})
+            if rows != self._tables or connection.execute(
+                text(f'SELECT version_num FROM "{schema}".alembic_version')
+            ).all() != [(self._head,)]:
+                return False
+            connection.execute(text("SET LOCAL session_replication_role = replica"))  # no FK order
+            connection.exec_driver_sql("".join(f'DELETE FROM "{schema}"."{name}";' for name in rows))
+            connection.execute(
+                text(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+                    " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = :schema"
+                ),
+                {"schema": schema},
+            )
+        return True
+
+    @cached_property
+    def _tables(self) -> list[str]:
+        return sorted(Base.metadata.tables)
+
+    @cached_property
+    def _head(self) -> str:
+        return head_revision()
+
+    def drop(self, schema: str) -> None:
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+    def close(self) -> None:
+        for schema in self.idle:
+            self.drop(schema)
+        self.admin.dispose()
+
+
+def _recorded_upgrade(engine: Engine) -> list[tuple[str, Any, bool]]:
+    """Migrate, and return each statement that changed something (not the catalog reads)."""
+    statements: list[tuple[str, Any, bool]] = []
+
+    def record(
+        _connection: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters, many))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        upgrade(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
 
 
 @pytest.fixture(scope="session")
@@ -107,20 +188,23 @@ def postgres_server(postgres_available: bool) -> Iterator[PostgresServer]:
         pytest.skip(f"no PostgreSQL answers at {POSTGRES_URL}")
     server = PostgresServer()
     yield server
-    server.drop_all()
+    server.close()
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> str:
-    """The URL of an empty database of its own on the PostgreSQL server."""
-    return postgres_server.empty()
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of an empty schema of its own on the PostgreSQL server, dropped after the test."""
+    schema = postgres_server.empty()
+    yield postgres_server.url(schema)
+    postgres_server.drop(schema)
 
 
 @pytest.fixture
 def postgres_engine(postgres_server: PostgresServer) -> Iterator[Engine]:
-    engine = make_engine(postgres_server.migrated())
-    yield engine
-    engine.dispose()
+    with postgres_server.lend() as schema:
+        engine = make_engine(postgres_server.url(schema))
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

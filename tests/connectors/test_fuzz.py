@@ -87,10 +87,15 @@ def fuzz_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         engine = make_engine(f"sqlite:///{path}")
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_server").migrated())
+        yield engine
+        engine.dispose()
+        return
+    server = request.getfixturevalue("postgres_server")
+    schema = server.migrated()
+    engine = make_engine(server.url(schema))
     yield engine
     engine.dispose()
+    server.drop(schema)
 
 
 def database_state(engine: Engine) -> tuple[dict[str, int], str]:

@@ -26,7 +26,7 @@ serve: $(STAMP) ## Serve the dashboard for $$SASAME_DATABASE_URL (default sqlite
 	$(BIN)/sasame serve
 
 test: $(STAMP) ## Run the whole suite (SQLite, PostgreSQL at 127.0.0.1:5432, headless Chromium)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: $(STAMP) ## Check style (ruff) and types (mypy)
 	$(BIN)/ruff check src tests benchmarks

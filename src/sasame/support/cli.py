@@ -134,7 +134,7 @@ def export_labelled(
     with out.open("w", encoding="utf-8") as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    console.print(f"{len(lines)} labelled messages written to {out}")
+    typer.echo(f"{len(lines)} labelled messages written to {out}")  # a path Rich would wrap
 
 
 def _pct(value: float) -> str:

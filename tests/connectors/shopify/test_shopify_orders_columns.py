@@ -391,7 +391,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @given(data=st.data())
 @settings(
-    max_examples=int(os.environ.get("SASAME_FUZZ_EXAMPLES", "12")) * 2,
+    max_examples=int(os.environ.get("SASAME_FUZZ_EXAMPLES", "12")),
     deadline=None,
     derandomize=os.environ.get("SASAME_FUZZ_RANDOM") != "1",
     database=None,

@@ -77,3 +77,19 @@ def test_the_intent_classifier_reads_no_marketplace_envelope() -> None:
     # Amazon writes the same envelope whatever the buyer asks: its order part says nothing either.
     assert intent_subject("Re: Inquiry from Amazon customer Ann Lee (Order: 112-1234567-7654321)") == ""
     assert intent_subject("Re: Where is my order #1001?") == "Where is my order #1001?"
+
+
+def test_the_intent_classifier_reads_no_subject_of_a_quoted_mail() -> None:
+    # "Re: Order #1001 has shipped" over a quoted shipping notice is the shop's subject, not the
+    # customer's ask ("I'd like to return the mug"); without the quote it is the customer's own.
+    body = (
+        "I'd like to return the mug please.\n\nOn Oct 16, 2026, at 17:04, Shop <support@shop.com> wrote:\n"
+        "> Good news - your order #1001 is on its way."
+    )
+    assert intent_subject("Re: Order #1001 has shipped", body) == ""
+    assert intent_subject("Re: Order #1001 has shipped", "> quoted line\nAny news?") == ""
+    assert intent_subject("Re: Order #1001 has shipped", "I'd like to return the mug please.") == (
+        "Order #1001 has shipped"
+    )
+    assert intent_subject("Order #1001 has shipped", body) == "Order #1001 has shipped"
+    assert clean_subject("Re: Order #1001 has shipped") == "Order #1001 has shipped"

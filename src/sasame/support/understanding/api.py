@@ -56,7 +56,7 @@ def understand(
     clean_text = f"{subject_text}\n{new_text}".strip() if subject_text else new_text
     # The classifier reads the customer's words: a marketplace's envelope subject only holds the
     # order number, which the references below still find in ``clean_text``.
-    asked_subject = intent_subject(subject)[:MAX_SUBJECT_CHARS]
+    asked_subject = intent_subject(subject, body[:MAX_BODY_CHARS])[:MAX_SUBJECT_CHARS]
     if catalog is not None:
         result = classify(catalog.mask_products(asked_subject), catalog.mask_products(new_text), memory)
     else:

@@ -114,12 +114,24 @@ def clean_subject(subject: str) -> str:
     return text
 
 
-def intent_subject(subject: str) -> str:
-    """Return the subject as the intent classifier reads it: a marketplace envelope is empty.
+def quotes_earlier_mail(body: str) -> bool:
+    """Whether a body quotes an earlier mail (a reply header or '>' lines)."""
+    text = body.replace("\r\n", "\n")
+    return strip_quoted(text).strip() != text.strip()
+
+
+def intent_subject(subject: str, body: str = "") -> str:
+    """Return the subject as the intent classifier reads it: a marketplace envelope is empty, and
+    so is the subject of a reply that quotes the mail it answers.
 
     The envelope is written by the marketplace, the same for every ask, so even its order part
-    ("Order: 112-...") would only pull every relayed message towards "where is my order?".
+    ("Order: 112-...") would only pull every relayed message towards "where is my order?". A
+    reply's "Re: Order #1001 has shipped" is the quoted mail's subject, written by whoever wrote
+    that mail (the shop's own notification, most often), not the customer's new ask, which is in
+    the new text. (The order number stays in ``clean_subject`` for the references.)
     """
     if _MARKETPLACE_ENVELOPE.match(_REPLY_PREFIXES.sub("", subject or "").strip()):
+        return ""
+    if _REPLY_PREFIXES.match(subject or "") and quotes_earlier_mail(body):
         return ""
     return clean_subject(subject)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sasame.support.understanding.text import clean_body, clean_subject, html_to_text, intent_subject
+from sasame.support.understanding.text import (
+    clean_body,
+    clean_subject,
+    html_to_text,
+    intent_subject,
+    without_courtesy,
+)
 
 
 def test_gmail_quote_and_sign_off_are_removed() -> None:
@@ -93,3 +99,19 @@ def test_the_intent_classifier_reads_no_subject_of_a_quoted_mail() -> None:
     )
     assert intent_subject("Order #1001 has shipped", body) == "Order #1001 has shipped"
     assert clean_subject("Re: Order #1001 has shipped") == "Order #1001 has shipped"
+
+
+def test_courtesy_sentences_are_not_read_by_the_intent_classifier() -> None:
+    text = (
+        "Hi,\n\nI hope you're well. Where is my order?\n\n"
+        "Thanks in advance for your help!\nLooking forward to hearing from you."
+    )
+    assert without_courtesy(text) == "Hi,\nWhere is my order?"
+    # A sentence that carries more than courtesy stays; so does a text that is only courtesy.
+    assert without_courtesy("Thanks for the lovely note! Let me know what you think.") == (
+        "Thanks for the lovely note!"
+    )
+    assert without_courtesy("Thank you so much!") == "Thank you so much!"
+    assert without_courtesy("Quick question. Do you ship to Germany? Appreciate any help.") == (
+        "Do you ship to Germany?"
+    )

@@ -135,3 +135,37 @@ def intent_subject(subject: str, body: str = "") -> str:
     if _REPLY_PREFIXES.match(subject or "") and quotes_earlier_mail(body):
         return ""
     return clean_subject(subject)
+
+
+_COURTESY_SENTENCE = re.compile(
+    r"(?i)^\W*(?:"
+    r"(?:i )?hope (?:you(?:'re| are)(?: all)?|all is|everyone is|this (?:e-?mail|message|note) finds you)"
+    r"(?: doing)? (?:well|good|great|ok)(?: today)?"
+    r"|(?:i'?m |i am )?looking forward to (?:hearing from you|your (?:reply|response|answer))(?: soon)?"
+    r"|hope to hear (?:back |from you )?soon"
+    r"|let me know(?: what you think| if you need anything(?: else)?(?: from me)?)?"
+    r"|(?:thanks|thank you|many thanks)(?: so much| a lot| very much)?(?: in advance)?"
+    r"(?: for (?:your|the|any) (?:help|time|assistance|support))?"
+    r"|(?:any help|anything you can do) (?:would be|is) (?:great|appreciated|much appreciated|welcome)"
+    r"|(?:i )?appreciate (?:it|any help|your help)"
+    r"|sorry to bother you|sorry for the (?:trouble|hassle)"
+    r"|(?:just )?(?:a )?quick question|i have a question"
+    r"|(?:i was |i'm |i am )?hoping you (?:can|could) help(?: me)?(?: with something| out)?"
+    r"|(?:i )?need (?:some )?help(?: please)?"
+    r"|have a (?:nice|great|good|lovely) (?:day|weekend|week)"
+    r")\W*$"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def without_courtesy(text: str) -> str:
+    """Drop the sentences that are nothing but courtesy ("I hope you're well.", "Thanks in
+    advance for your help!", "Looking forward to hearing from you."), for the intent classifier.
+
+    They ask nothing, yet every word of them dilutes the ask's features in the normalised tf-idf
+    vector, so a plain "where is my order?" wrapped in three of them read as less sure. A text
+    that is nothing but courtesy is kept whole (a thank-you is then the message).
+    """
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    kept = [s for s in sentences if not _COURTESY_SENTENCE.match(s.strip())]
+    return "\n".join(kept) if kept else text

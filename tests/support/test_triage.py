@@ -652,3 +652,62 @@ def test_a_parcel_not_ordered_yet_is_no_order_to_look_for() -> None:
     assert WHERE_IS_ORDER.search(asked) and HYPOTHETICAL_ORDER.search(asked)
     placed = "I ordered on Monday - will my order arrive before Christmas?"
     assert WHERE_IS_ORDER.search(placed) and not HYPOTHETICAL_ORDER.search(placed)
+
+
+def _store_inbound(engine: Engine, message_id: str, sender: str, body: str, days_ago: int) -> None:
+    with transaction(engine) as session:
+        ticket = m.SupportTicket(
+            thread_key=message_id, subject="Leads", status="open", opened_at=NOW - timedelta(days=days_ago)
+        )
+        session.add(ticket)
+        session.flush()
+        session.add(
+            m.SupportMessage(
+                ticket_id=ticket.id,
+                message_id=message_id,
+                direction="inbound",
+                from_address=sender,
+                to_address="shop@example.com",
+                subject="Leads",
+                body=body,
+                sent_at=NOW - timedelta(days=days_ago),
+            )
+        )
+
+
+def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    body = (
+        "Hi,\n\nWould you be interested in a verified list of 25,000 boutique owners with emails "
+        "and phone numbers? Special price this week."
+    )
+    stranger = "Lead Seller <sales@leads.example.org>"
+
+    def read(sender: str, message_id: str) -> TriageResult:
+        with transaction(engine) as session:
+            ctx = TriageContext.load(session, load_policy(session), NOW)
+            message = IncomingMessage(
+                id=message_id, sender=sender, subject="Leads", body=body, message_id=message_id, received_at=NOW
+            )
+            return triage(ctx, message)
+
+    first = read(stranger, "<m2@leads>")
+    assert (first.intent, first.decision) == ("spam", "draft")  # read as spam, but not sure enough
+    assert first.confidence < 0.98
+    # The same text from the same address a week earlier: bulk mail, closed without a reply.
+    _store_inbound(engine, "<m1@leads>", stranger, body, days_ago=7)
+    again = read(stranger, "<m2@leads>")
+    assert (again.intent, again.decision, again.reply) == ("spam", "auto", None)
+    assert again.confidence == first.confidence
+    assert again.reasons == ["auto: read as spam, and the sender sent this very text before"]
+    assert [a.kind for a in again.actions] == ["mark_spam"]
+    # Another address sending it, or only a later copy on record: no evidence.
+    assert read("other@leads.example.org", "<m3@leads>").decision == "draft"
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), NOW - timedelta(days=8))
+        early = IncomingMessage(id="m0", sender=stranger, subject="Leads", body=body, received_at=ctx.now)
+        assert triage(ctx, early).decision == "draft"
+    # A customer's message is never closed unread, however often they send it.
+    _store_inbound(engine, "<m4@leads>", JANE, body, days_ago=3)
+    assert read(JANE, "<m5@leads>").decision != "auto"

@@ -69,6 +69,8 @@ RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
+BULK_MIN_CHARACTERS = 60
+"""A text sent again word for word counts as bulk mail only when it is this long ("Thanks!" is not)."""
 SPAM_CLOSE_CONFIDENCE = 0.98
 """Spam is closed with no reply and nobody reads it: a real message misread as spam (a press
 request, a supplier) would be lost without trace, whereas a wrong reply at least reaches a person
@@ -491,22 +493,28 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
     decision = _Decision()
-    phishing = phishing_signal(message.body) if u.intent in ("spam", "other") else None
-    if phishing and _is_a_customer(ctx, sender, customer_id):
-        phishing = None  # a customer's message is read by a person, whatever link it carries
-    if phishing:
-        # A link that imitates a brand's domain or downloads an archive or program, in a message
-        # that asks nothing a customer asks, from someone who is no customer: phishing or malware,
-        # whatever the model's confidence. The confidence stays the model's own reading of spam.
+    spam_evidence = phishing_signal(message.body) if u.intent in ("spam", "other") else None
+    if spam_evidence:
+        spam_evidence = f"spam by its link: {spam_evidence}"
+    elif u.intent == "spam" and u.confidence >= policy.draft_confidence and _sent_before(ctx, message, sender):
+        # Bulk mail repeats itself word for word; a person writing again rewords or replies.
+        spam_evidence = "read as spam, and the sender sent this very text before"
+    if spam_evidence and _is_a_customer(ctx, sender, customer_id):
+        spam_evidence = None  # a customer's message is read by a person, whatever link it carries
+    if spam_evidence:
+        # A link that imitates a brand's domain or downloads an archive or program, or a spam
+        # reading sent again word for word, in a message that asks nothing a customer asks, from
+        # someone who is no customer: phishing, malware or bulk mail, whatever the model's
+        # confidence. The confidence stays the model's own reading of spam.
         u = replace(u, intent="spam", confidence=dict(u.ranked).get("spam", 0.0), out_of_scope=False)
-        decision.reasons.append(f"auto: spam by its link: {phishing}")
+        decision.reasons.append(f"auto: {spam_evidence}")
     intent = u.intent
     text_confidence = u.confidence
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
     # (Worth the reads only when it can matter: a reading the states may rule out, or an unsure
     # one whose runners-up they may.)
-    if not phishing and (
+    if not spam_evidence and (
         intent in STATE_BOUND
         or (u.confidence < policy.auto_confidence and any(i in STATE_BOUND for i, _ in u.ranked))
     ):
@@ -536,13 +544,13 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
-    if phishing:
-        pass  # the link decides, not the model's confidence (above)
+    if spam_evidence:
+        pass  # the link or the repetition decides, not the model's confidence (above)
     elif u.confidence < policy.draft_confidence:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
     elif u.confidence < policy.auto_confidence:
         decision.at_most("draft", f"intent confidence {u.confidence:.2f} < {policy.auto_confidence:.2f}")
-    if min(u.confidence, text_confidence) < policy.auto_confidence and not phishing:
+    if min(u.confidence, text_confidence) < policy.auto_confidence and not spam_evidence:
         # Judged on the text alone too: the orders' states never talk a complaint out of it.
         plausible = [
             i for i, p in u.ranked if i in ALWAYS_HUMAN and i != intent and p >= HUMAN_INTENT_PLAUSIBLE
@@ -558,7 +566,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     elif mode == "draft":
         decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
 
-    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE and not phishing:
+    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE and not spam_evidence:
         decision.at_most("draft", f"spam confidence {u.confidence:.2f} < {SPAM_CLOSE_CONFIDENCE:.2f}")
     if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
         # Spam is closed without a reply: a customer's real message misread as spam would be lost.
@@ -711,6 +719,31 @@ def _with_order_state(u: Understanding, orders: list[OrderFacts]) -> dict[str, f
     }
     total = sum(weighted.values()) + rest
     return {i: w / total for i, w in weighted.items()} if total > 0 else dict(ranked)
+
+
+def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:
+    """Whether ``sender`` sent this very text (at least BULK_MIN_CHARACTERS of it) before this
+    message: stored inbound messages with the same body, from the same address, sent earlier."""
+    if len(message.body.strip()) < BULK_MIN_CHARACTERS or not sender:
+        return False
+    when = message.received_at
+    if when is None and message.message_id:
+        when = ctx.session.scalar(
+            select(m.SupportMessage.sent_at).where(
+                m.SupportMessage.message_id == message.message_id, m.SupportMessage.direction == "inbound"
+            )
+        )
+    rows = ctx.session.execute(
+        select(m.SupportMessage.from_address, m.SupportMessage.message_id).where(
+            m.SupportMessage.direction == "inbound",
+            m.SupportMessage.body == message.body,
+            m.SupportMessage.sent_at < (when or ctx.now),
+        )
+    )
+    return any(
+        (email_address(address) or address).strip().lower() == sender and other != message.message_id
+        for address, other in rows
+    )
 
 
 def phishing_signal(text: str) -> str | None:

@@ -711,3 +711,27 @@ def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
     # A customer's message is never closed unread, however often they send it.
     _store_inbound(engine, "<m4@leads>", JANE, body, days_ago=3)
     assert read(JANE, "<m5@leads>").decision != "auto"
+
+
+def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Unfulfilled #1003 gets a linen shirt in S and one in L: "switch the linen shirt to L" can
+    # only mean the S one (the L is what the customer wants more of).
+    with transaction(engine) as session:
+        for size in ("S", "L"):
+            session.add(
+                m.OrderLine(
+                    order_id=store["order_#1003"],
+                    variant_id=store[f"variant_{size}"],
+                    sku=f"LIN-WHT-{size}",
+                    title=f"Linen Shirt - White / {size}",
+                    quantity=1,
+                    unit_price=Decimal("60.00"),
+                )
+            )
+    result = run(engine, "Change", "Could you please switch the linen shirt in order #1003 to L?\n\nThanks,\nJ")
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
+    assert [(a.kind, a.params["from_sku"], a.params["to_sku"]) for a in result.actions] == [
+        ("change_item", "LIN-WHT-S", "LIN-WHT-L")
+    ]

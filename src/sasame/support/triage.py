@@ -1341,7 +1341,7 @@ class _Answer:
             if item is None:
                 self.decision.at_most("draft", "which item to exchange is unclear")
             else:
-                wanted = self._wanted_variant(item)
+                item, wanted = self._line_and_wanted_variant(order, item)
                 if wanted is None:
                     self.decision.at_most("draft", "which size or colour the customer wants is unclear")
         if item is not None:
@@ -1396,6 +1396,30 @@ class _Answer:
             if exchange and wanted is not None
             else "As soon as it's back and checked we'll refund you to your original payment method."
         )
+
+    def _line_and_wanted_variant(
+        self, order: OrderFacts, item: LineFacts
+    ) -> tuple[LineFacts, queries.VariantFacts | None]:
+        """The line to change or exchange and the variant wanted instead.
+
+        The colour or size a change names is the one wanted ("switch the mug to charcoal"). When
+        the order holds that very variant and one other line of the product ("charcoal" and
+        "oat" mugs), the line chosen by the named colour is the one the customer already has
+        enough of: the other line is the one to change, into the named variant.
+        """
+        wanted = self._wanted_variant(item)
+        if wanted is not None:
+            return item, wanted
+        others = [
+            line
+            for line in order.lines
+            if line.product_id == item.product_id and line.variant_id != item.variant_id
+        ]
+        if len(others) == 1:
+            instead = self._wanted_variant(others[0])
+            if instead is not None and instead.variant_id == item.variant_id:
+                return others[0], instead
+        return item, None
 
     def _wanted_variant(self, item: LineFacts) -> queries.VariantFacts | None:
         """The sibling variant the customer asks for: another size or colour of the same product."""
@@ -1538,7 +1562,7 @@ class _Answer:
             )
             return
         item = self._item(order, need_size=True)
-        wanted = self._wanted_variant(item) if item is not None else None
+        item, wanted = self._line_and_wanted_variant(order, item) if item is not None else (None, None)
         if item is None or wanted is None:
             r.say(
                 f"Order {order.number} hasn't shipped yet, so I can still change it - could you tell me "

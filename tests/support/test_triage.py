@@ -330,6 +330,7 @@ def test_a_carrier_exception_escalates_unless_it_only_reports_a_recent_delay(
         ),
         ("it should be 1501 W 12th St, Austin, TX 78703.", "1501 W 12th St, Austin, TX 78703"),
         ("please send order 14647 to 6 Birch Lane, Boulder, CO 80302", "6 Birch Lane, Boulder, CO 80302"),
+        ("new address: 2200 Ocean Ave #4, Santa Monica, CA 90405", "2200 Ocean Ave #4, Santa Monica, CA 90405"),
         ("call me on 555 1234 about it", None),
     ],
 )

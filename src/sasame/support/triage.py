@@ -160,11 +160,11 @@ _COUNTRY_PATTERN = re.compile(
 )
 ADDRESS_PATTERN = re.compile(
     r"(\d{1,6}\s+(?:[A-Za-z0-9.'-]+\s+){0,5}[A-Za-z0-9.'-]+"
-    r"(?:,\s*(?:Unit|Suite|Ste\.?|Apt\.?|Apartment|#)\s*[A-Za-z0-9-]+)?"
+    r"(?:,?\s*(?:Unit|Suite|Ste\.?|Apt\.?|Apartment|#)\s*[A-Za-z0-9-]+)?"
     r",\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
 )
 """A US street address on one line: '27 Elm Court, Madison, WI 53703', '930 Pine Street, Suite 210,
-Seattle, WA 98101'."""
+Seattle, WA 98101', '2200 Ocean Ave #4, Santa Monica, CA 90405'."""
 HOUSE_NUMBER = re.compile(r"\b\d{1,6}\s")
 
 

@@ -330,7 +330,10 @@ def test_a_carrier_exception_escalates_unless_it_only_reports_a_recent_delay(
         ),
         ("it should be 1501 W 12th St, Austin, TX 78703.", "1501 W 12th St, Austin, TX 78703"),
         ("please send order 14647 to 6 Birch Lane, Boulder, CO 80302", "6 Birch Lane, Boulder, CO 80302"),
-        ("new address: 2200 Ocean Ave #4, Santa Monica, CA 90405", "2200 Ocean Ave #4, Santa Monica, CA 90405"),
+        (
+            "new address: 2200 Ocean Ave #4, Santa Monica, CA 90405",
+            "2200 Ocean Ave #4, Santa Monica, CA 90405",
+        ),
         ("call me on 555 1234 about it", None),
     ],
 )
@@ -689,7 +692,12 @@ def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
         with transaction(engine) as session:
             ctx = TriageContext.load(session, load_policy(session), NOW)
             message = IncomingMessage(
-                id=message_id, sender=sender, subject="Leads", body=body, message_id=message_id, received_at=NOW
+                id=message_id,
+                sender=sender,
+                subject="Leads",
+                body=body,
+                message_id=message_id,
+                received_at=NOW,
             )
             return triage(ctx, message)
 
@@ -731,8 +739,32 @@ def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line
                     unit_price=Decimal("60.00"),
                 )
             )
-    result = run(engine, "Change", "Could you please switch the linen shirt in order #1003 to L?\n\nThanks,\nJ")
+    result = run(
+        engine, "Change", "Could you please switch the linen shirt in order #1003 to L?\n\nThanks,\nJ"
+    )
     assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
     assert [(a.kind, a.params["from_sku"], a.params["to_sku"]) for a in result.actions] == [
         ("change_item", "LIN-WHT-S", "LIN-WHT-L")
     ]
+
+
+def test_an_item_named_in_a_short_or_misspelt_form_is_the_orders_line_of_that_product(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Delivered #1001 also holds an enamel pin; "the lnen shirt" names no line word for word, but
+    # the catalog matches it to the linen shirt, of which the order has one line.
+    with transaction(engine) as session:
+        session.add(
+            m.OrderLine(
+                order_id=store["order_#1001"],
+                variant_id=store["variant_PIN"],
+                sku="PIN-1",
+                title="Enamel Pin",
+                quantity=1,
+                unit_price=Decimal("12.00"),
+            )
+        )
+    result = run(engine, "Return", "I'd like to return the lnen shirt from order #1001, it's too big.")
+    assert (result.intent, result.order_ref, result.decision) == ("return_request", "#1001", "auto")
+    assert result.reply_facts["item_sku"] == "LIN-WHT-L"
+    assert [line["sku"] for line in result.actions[0].params["lines"]] == ["LIN-WHT-L"]

@@ -252,4 +252,7 @@ def test_typos_are_read_as_the_words_they_miss() -> None:
     # would become frequent ones ("was", "mean"). Names inside a sentence stay too.
     unchanged = "Will it shrink in the wash? It was meant as a gift. Thanks, Rachel Patel"
     assert model.speller.correct(unchanged) == unchanged
-    assert np.allclose(model.probabilities("I would like a rfeund please"), model.probabilities("I would like a refund please"))
+    assert np.allclose(
+        model.probabilities("I would like a rfeund please"),
+        model.probabilities("I would like a refund please"),
+    )

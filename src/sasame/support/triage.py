@@ -496,7 +496,9 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     spam_evidence = phishing_signal(message.body) if u.intent in ("spam", "other") else None
     if spam_evidence:
         spam_evidence = f"spam by its link: {spam_evidence}"
-    elif u.intent == "spam" and u.confidence >= policy.draft_confidence and _sent_before(ctx, message, sender):
+    elif (
+        u.intent == "spam" and u.confidence >= policy.draft_confidence and _sent_before(ctx, message, sender)
+    ):
         # Bulk mail repeats itself word for word; a person writing again rewords or replies.
         spam_evidence = "read as spam, and the sender sent this very text before"
     if spam_evidence and _is_a_customer(ctx, sender, customer_id):
@@ -1246,6 +1248,13 @@ class _Answer:
             if (line.sku and line.sku.lower() in mentioned)
             or (_words(line.product) and all(w in text for w in _words(line.product)))
         ]
+        if not named:
+            # A short form ("the enamel mug" for "Enamel Camp Mug No. 2") matches the catalog
+            # fuzzily, often several products: the order's one line of those products is meant.
+            matched = {
+                v.product_title for mention in self.u.mentions if (v := self.ctx.catalog.by_sku(mention.sku))
+            }
+            named = [line for line in order.lines if line.product in matched]
         products = {line.product_id for line in named}
         candidates = [line for line in order.lines if line.product_id in products]
         if len(candidates) == 1:

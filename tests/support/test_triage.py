@@ -768,3 +768,32 @@ def test_an_item_named_in_a_short_or_misspelt_form_is_the_orders_line_of_that_pr
     assert (result.intent, result.order_ref, result.decision) == ("return_request", "#1001", "auto")
     assert result.reply_facts["item_sku"] == "LIN-WHT-L"
     assert [line["sku"] for line in result.actions[0].params["lines"]] == ["LIN-WHT-L"]
+
+
+def test_a_size_said_of_a_product_without_sizes_does_not_make_a_change_unclear(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    with transaction(engine) as session:
+        pin = session.get(m.Variant, store["variant_PIN"])
+        assert pin is not None
+        gold = m.Variant(
+            product_id=pin.product_id,
+            sku="PIN-GOLD",
+            title="Enamel Pin - Gold",
+            colour="Gold",
+            price=Decimal("12.00"),
+            currency="USD",
+            unit_cost=Decimal("3.00"),
+            weight_grams=20,
+        )
+        session.add(gold)
+        session.flush()
+        session.add(
+            m.StockLevel(variant_id=gold.id, location_id=store["warehouse"], on_hand=9, counted_at=NOW)
+        )
+    text = "Is it too late to change my order #1003? I'd like the enamel pin in gold instead. I'm an S."
+    result = run(engine, "Change", text)
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
+    assert [(a.kind, a.params["from_sku"], a.params["to_sku"]) for a in result.actions] == [
+        ("change_item", "PIN-1", "PIN-GOLD")
+    ]

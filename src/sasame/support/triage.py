@@ -1435,7 +1435,8 @@ class _Answer:
         if item.product_id is None:
             return None
         siblings = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
-        sizes = [s for s in self.u.sizes if s != item.size]
+        # A size said of a product that has none ("I'm usually an S" about a cap) wants nothing of it.
+        sizes = [s for s in self.u.sizes if s != item.size] if any(v.size for v in siblings) else []
         colours = [c.lower() for c in self.u.colours if not item.colour or c.lower() != item.colour.lower()]
         if not sizes and not colours:
             return None

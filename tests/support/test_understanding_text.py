@@ -115,3 +115,11 @@ def test_courtesy_sentences_are_not_read_by_the_intent_classifier() -> None:
     assert without_courtesy("Quick question. Do you ship to Germany? Appreciate any help.") == (
         "Do you ship to Germany?"
     )
+
+
+def test_greeting_sentences_are_not_read_by_the_intent_classifier() -> None:
+    text = "Dear customer service!\nHi Sasame Goods Co.\nGood morning\nAny update on order 14588?"
+    assert without_courtesy(text) == "Any update on order 14588?"
+    # A greeting that runs into the ask is the ask: capitalised words are names, "I" is no name.
+    assert without_courtesy("Hi I need to cancel") == "Hi I need to cancel"
+    assert without_courtesy("Hi, can you help?") == "Hi, can you help?"

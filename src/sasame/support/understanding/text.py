@@ -155,17 +155,30 @@ _COURTESY_SENTENCE = re.compile(
     r"|have a (?:nice|great|good|lovely) (?:day|weekend|week)"
     r")\W*$"
 )
+_GREETING_SENTENCE = re.compile(
+    r"^\W*(?:[Hh]i|[Hh]ello|[Hh]ey|[Hh]iya|[Dd]ear|[Gg]ood (?:[Mm]orning|[Aa]fternoon|[Ee]vening|[Dd]ay)|"
+    r"[Gg]reetings|[Tt]o whom it may concern)"
+    r"(?:\s+(?:there|all|team|guys|folks|everyone|customer|service|support|sir|or|madam|friends|"
+    r"[A-Z][\w.&'-]*)){0,6}\W*$"
+)
+"""A greeting and whom it greets ("Dear customer service!", "Hi Sasame Goods Co."), case kept:
+capitalised words are names, so "Hi I need to cancel" is no greeting sentence."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def without_courtesy(text: str) -> str:
     """Drop the sentences that are nothing but courtesy ("I hope you're well.", "Thanks in
-    advance for your help!", "Looking forward to hearing from you."), for the intent classifier.
+    advance for your help!", "Looking forward to hearing from you.") or a greeting ("Dear
+    customer service!"), for the intent classifier.
 
     They ask nothing, yet every word of them dilutes the ask's features in the normalised tf-idf
     vector, so a plain "where is my order?" wrapped in three of them read as less sure. A text
     that is nothing but courtesy is kept whole (a thank-you is then the message).
     """
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    kept = [s for s in sentences if not _COURTESY_SENTENCE.match(s.strip())]
+    kept = [
+        s
+        for s in sentences
+        if not (_COURTESY_SENTENCE.match(s.strip()) or _GREETING_SENTENCE.match(s.strip()))
+    ]
     return "\n".join(kept) if kept else text

@@ -106,7 +106,7 @@ def test_courtesy_sentences_are_not_read_by_the_intent_classifier() -> None:
         "Hi,\n\nI hope you're well. Where is my order?\n\n"
         "Thanks in advance for your help!\nLooking forward to hearing from you."
     )
-    assert without_courtesy(text) == "Hi,\nWhere is my order?"
+    assert without_courtesy(text) == "Where is my order?"
     # A sentence that carries more than courtesy stays; so does a text that is only courtesy.
     assert without_courtesy("Thanks for the lovely note! Let me know what you think.") == (
         "Thanks for the lovely note!"

@@ -330,6 +330,10 @@ def test_a_carrier_exception_escalates_unless_it_only_reports_a_recent_delay(
         ),
         ("it should be 1501 W 12th St, Austin, TX 78703.", "1501 W 12th St, Austin, TX 78703"),
         ("please send order 14647 to 6 Birch Lane, Boulder, CO 80302", "6 Birch Lane, Boulder, CO 80302"),
+        (
+            "new address: 2200 Ocean Ave #4, Santa Monica, CA 90405",
+            "2200 Ocean Ave #4, Santa Monica, CA 90405",
+        ),
         ("call me on 555 1234 about it", None),
     ],
 )
@@ -652,3 +656,144 @@ def test_a_parcel_not_ordered_yet_is_no_order_to_look_for() -> None:
     assert WHERE_IS_ORDER.search(asked) and HYPOTHETICAL_ORDER.search(asked)
     placed = "I ordered on Monday - will my order arrive before Christmas?"
     assert WHERE_IS_ORDER.search(placed) and not HYPOTHETICAL_ORDER.search(placed)
+
+
+def _store_inbound(engine: Engine, message_id: str, sender: str, body: str, days_ago: int) -> None:
+    with transaction(engine) as session:
+        ticket = m.SupportTicket(
+            thread_key=message_id, subject="Leads", status="open", opened_at=NOW - timedelta(days=days_ago)
+        )
+        session.add(ticket)
+        session.flush()
+        session.add(
+            m.SupportMessage(
+                ticket_id=ticket.id,
+                message_id=message_id,
+                direction="inbound",
+                from_address=sender,
+                to_address="shop@example.com",
+                subject="Leads",
+                body=body,
+                sent_at=NOW - timedelta(days=days_ago),
+            )
+        )
+
+
+def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    body = (
+        "Hi,\n\nWould you be interested in a verified list of 25,000 boutique owners with emails "
+        "and phone numbers? Special price this week."
+    )
+    stranger = "Lead Seller <sales@leads.example.org>"
+
+    def read(sender: str, message_id: str) -> TriageResult:
+        with transaction(engine) as session:
+            ctx = TriageContext.load(session, load_policy(session), NOW)
+            message = IncomingMessage(
+                id=message_id,
+                sender=sender,
+                subject="Leads",
+                body=body,
+                message_id=message_id,
+                received_at=NOW,
+            )
+            return triage(ctx, message)
+
+    first = read(stranger, "<m2@leads>")
+    assert (first.intent, first.decision) == ("spam", "draft")  # read as spam, but not sure enough
+    assert first.confidence < 0.98
+    # The same text from the same address a week earlier: bulk mail, closed without a reply.
+    _store_inbound(engine, "<m1@leads>", stranger, body, days_ago=7)
+    again = read(stranger, "<m2@leads>")
+    assert (again.intent, again.decision, again.reply) == ("spam", "auto", None)
+    assert again.confidence == first.confidence
+    assert again.reasons == ["auto: read as spam, and the sender sent this very text before"]
+    assert [a.kind for a in again.actions] == ["mark_spam"]
+    # Another address sending it, or only a later copy on record: no evidence.
+    assert read("other@leads.example.org", "<m3@leads>").decision == "draft"
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), NOW - timedelta(days=8))
+        early = IncomingMessage(id="m0", sender=stranger, subject="Leads", body=body, received_at=ctx.now)
+        assert triage(ctx, early).decision == "draft"
+    # A customer's message is never closed unread, however often they send it.
+    _store_inbound(engine, "<m4@leads>", JANE, body, days_ago=3)
+    assert read(JANE, "<m5@leads>").decision != "auto"
+
+
+def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Unfulfilled #1003 gets a linen shirt in S and one in L: "switch the linen shirt to L" can
+    # only mean the S one (the L is what the customer wants more of).
+    with transaction(engine) as session:
+        for size in ("S", "L"):
+            session.add(
+                m.OrderLine(
+                    order_id=store["order_#1003"],
+                    variant_id=store[f"variant_{size}"],
+                    sku=f"LIN-WHT-{size}",
+                    title=f"Linen Shirt - White / {size}",
+                    quantity=1,
+                    unit_price=Decimal("60.00"),
+                )
+            )
+    result = run(
+        engine, "Change", "Could you please switch the linen shirt in order #1003 to L?\n\nThanks,\nJ"
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
+    assert [(a.kind, a.params["from_sku"], a.params["to_sku"]) for a in result.actions] == [
+        ("change_item", "LIN-WHT-S", "LIN-WHT-L")
+    ]
+
+
+def test_an_item_named_in_a_short_or_misspelt_form_is_the_orders_line_of_that_product(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Delivered #1001 also holds an enamel pin; "the lnen shirt" names no line word for word, but
+    # the catalog matches it to the linen shirt, of which the order has one line.
+    with transaction(engine) as session:
+        session.add(
+            m.OrderLine(
+                order_id=store["order_#1001"],
+                variant_id=store["variant_PIN"],
+                sku="PIN-1",
+                title="Enamel Pin",
+                quantity=1,
+                unit_price=Decimal("12.00"),
+            )
+        )
+    result = run(engine, "Return", "I'd like to return the lnen shirt from order #1001, it's too big.")
+    assert (result.intent, result.order_ref, result.decision) == ("return_request", "#1001", "auto")
+    assert result.reply_facts["item_sku"] == "LIN-WHT-L"
+    assert [line["sku"] for line in result.actions[0].params["lines"]] == ["LIN-WHT-L"]
+
+
+def test_a_size_said_of_a_product_without_sizes_does_not_make_a_change_unclear(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    with transaction(engine) as session:
+        pin = session.get(m.Variant, store["variant_PIN"])
+        assert pin is not None
+        gold = m.Variant(
+            product_id=pin.product_id,
+            sku="PIN-GOLD",
+            title="Enamel Pin - Gold",
+            colour="Gold",
+            price=Decimal("12.00"),
+            currency="USD",
+            unit_cost=Decimal("3.00"),
+            weight_grams=20,
+        )
+        session.add(gold)
+        session.flush()
+        session.add(
+            m.StockLevel(variant_id=gold.id, location_id=store["warehouse"], on_hand=9, counted_at=NOW)
+        )
+    text = "Is it too late to change my order #1003? I'd like the enamel pin in gold instead. I'm an S."
+    result = run(engine, "Change", text)
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
+    assert [(a.kind, a.params["from_sku"], a.params["to_sku"]) for a in result.actions] == [
+        ("change_item", "PIN-1", "PIN-GOLD")
+    ]

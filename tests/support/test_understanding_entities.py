@@ -129,6 +129,10 @@ def test_sizes_in_words_and_letters() -> None:
     assert sizes_in("could I get a medium instead of the XL?") == ("M", "XL")
     assert sizes_in("S or M in the tank?") == ("S", "M")
     assert sizes_in("I'M happy, it's fine") == ()
+    assert sizes_in("S, M or L?") == ("S", "M", "L")
+    # A sign-off's initial under "Thanks," is no size: the comma counts on its own line only.
+    assert sizes_in("switch it to cedar? thanks in advance,\nS") == ()
+    assert sizes_in("Is it too late? I need L not XL.") == ("L", "XL")
 
 
 def test_email_address_from_a_from_header() -> None:

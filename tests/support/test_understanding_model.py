@@ -239,3 +239,20 @@ def test_history_examples_take_human_labels_only(engine: Engine) -> None:
 def test_store_memory_is_none_without_history(engine: Engine) -> None:
     with transaction(engine) as session:
         assert store_memory(session, Catalog(())) is None
+
+
+def test_typos_are_read_as_the_words_they_miss() -> None:
+    model = shipped_model()
+    # Two letters swapped, one typed twice or one left out: the vocabulary's word is meant.
+    assert model.speller.correct("I'd like a rfeund, has my return been recieved? Apple Pay isnt workng") == (
+        "I'd like a refund, has my return been received? Apple Pay isnt working"
+    )
+    assert model.speller.correct("obsessed witth it") == "obsessed with it"
+    # A letter changed or dropped is not undone: real words the vocabulary lacks ("wash", "meant")
+    # would become frequent ones ("was", "mean"). Names inside a sentence stay too.
+    unchanged = "Will it shrink in the wash? It was meant as a gift. Thanks, Rachel Patel"
+    assert model.speller.correct(unchanged) == unchanged
+    assert np.allclose(
+        model.probabilities("I would like a rfeund please"),
+        model.probabilities("I would like a refund please"),
+    )

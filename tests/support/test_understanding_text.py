@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sasame.support.understanding.text import clean_body, clean_subject, html_to_text, intent_subject
+from sasame.support.understanding.text import (
+    clean_body,
+    clean_subject,
+    html_to_text,
+    intent_subject,
+    without_courtesy,
+)
 
 
 def test_gmail_quote_and_sign_off_are_removed() -> None:
@@ -77,3 +83,43 @@ def test_the_intent_classifier_reads_no_marketplace_envelope() -> None:
     # Amazon writes the same envelope whatever the buyer asks: its order part says nothing either.
     assert intent_subject("Re: Inquiry from Amazon customer Ann Lee (Order: 112-1234567-7654321)") == ""
     assert intent_subject("Re: Where is my order #1001?") == "Where is my order #1001?"
+
+
+def test_the_intent_classifier_reads_no_subject_of_a_quoted_mail() -> None:
+    # "Re: Order #1001 has shipped" over a quoted shipping notice is the shop's subject, not the
+    # customer's ask ("I'd like to return the mug"); without the quote it is the customer's own.
+    body = (
+        "I'd like to return the mug please.\n\nOn Oct 16, 2026, at 17:04, Shop <support@shop.com> wrote:\n"
+        "> Good news - your order #1001 is on its way."
+    )
+    assert intent_subject("Re: Order #1001 has shipped", body) == ""
+    assert intent_subject("Re: Order #1001 has shipped", "> quoted line\nAny news?") == ""
+    assert intent_subject("Re: Order #1001 has shipped", "I'd like to return the mug please.") == (
+        "Order #1001 has shipped"
+    )
+    assert intent_subject("Order #1001 has shipped", body) == "Order #1001 has shipped"
+    assert clean_subject("Re: Order #1001 has shipped") == "Order #1001 has shipped"
+
+
+def test_courtesy_sentences_are_not_read_by_the_intent_classifier() -> None:
+    text = (
+        "Hi,\n\nI hope you're well. Where is my order?\n\n"
+        "Thanks in advance for your help!\nLooking forward to hearing from you."
+    )
+    assert without_courtesy(text) == "Where is my order?"
+    # A sentence that carries more than courtesy stays; so does a text that is only courtesy.
+    assert without_courtesy("Thanks for the lovely note! Let me know what you think.") == (
+        "Thanks for the lovely note!"
+    )
+    assert without_courtesy("Thank you so much!") == "Thank you so much!"
+    assert without_courtesy("Quick question. Do you ship to Germany? Appreciate any help.") == (
+        "Do you ship to Germany?"
+    )
+
+
+def test_greeting_sentences_are_not_read_by_the_intent_classifier() -> None:
+    text = "Dear customer service!\nHi Sasame Goods Co.\nGood morning\nAny update on order 14588?"
+    assert without_courtesy(text) == "Any update on order 14588?"
+    # A greeting that runs into the ask is the ask: capitalised words are names, "I" is no name.
+    assert without_courtesy("Hi I need to cancel") == "Hi I need to cancel"
+    assert without_courtesy("Hi, can you help?") == "Hi, can you help?"

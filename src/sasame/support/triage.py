@@ -69,6 +69,8 @@ RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
+BULK_MIN_CHARACTERS = 60
+"""A text sent again word for word counts as bulk mail only when it is this long ("Thanks!" is not)."""
 SPAM_CLOSE_CONFIDENCE = 0.98
 """Spam is closed with no reply and nobody reads it: a real message misread as spam (a press
 request, a supplier) would be lost without trace, whereas a wrong reply at least reaches a person
@@ -158,11 +160,11 @@ _COUNTRY_PATTERN = re.compile(
 )
 ADDRESS_PATTERN = re.compile(
     r"(\d{1,6}\s+(?:[A-Za-z0-9.'-]+\s+){0,5}[A-Za-z0-9.'-]+"
-    r"(?:,\s*(?:Unit|Suite|Ste\.?|Apt\.?|Apartment|#)\s*[A-Za-z0-9-]+)?"
+    r"(?:,?\s*(?:Unit|Suite|Ste\.?|Apt\.?|Apartment|#)\s*[A-Za-z0-9-]+)?"
     r",\s*[A-Za-z .'-]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)\b"
 )
 """A US street address on one line: '27 Elm Court, Madison, WI 53703', '930 Pine Street, Suite 210,
-Seattle, WA 98101'."""
+Seattle, WA 98101', '2200 Ocean Ave #4, Santa Monica, CA 90405'."""
 HOUSE_NUMBER = re.compile(r"\b\d{1,6}\s")
 
 
@@ -491,22 +493,30 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
     decision = _Decision()
-    phishing = phishing_signal(message.body) if u.intent in ("spam", "other") else None
-    if phishing and _is_a_customer(ctx, sender, customer_id):
-        phishing = None  # a customer's message is read by a person, whatever link it carries
-    if phishing:
-        # A link that imitates a brand's domain or downloads an archive or program, in a message
-        # that asks nothing a customer asks, from someone who is no customer: phishing or malware,
-        # whatever the model's confidence. The confidence stays the model's own reading of spam.
+    spam_evidence = phishing_signal(message.body) if u.intent in ("spam", "other") else None
+    if spam_evidence:
+        spam_evidence = f"spam by its link: {spam_evidence}"
+    elif (
+        u.intent == "spam" and u.confidence >= policy.draft_confidence and _sent_before(ctx, message, sender)
+    ):
+        # Bulk mail repeats itself word for word; a person writing again rewords or replies.
+        spam_evidence = "read as spam, and the sender sent this very text before"
+    if spam_evidence and _is_a_customer(ctx, sender, customer_id):
+        spam_evidence = None  # a customer's message is read by a person, whatever link it carries
+    if spam_evidence:
+        # A link that imitates a brand's domain or downloads an archive or program, or a spam
+        # reading sent again word for word, in a message that asks nothing a customer asks, from
+        # someone who is no customer: phishing, malware or bulk mail, whatever the model's
+        # confidence. The confidence stays the model's own reading of spam.
         u = replace(u, intent="spam", confidence=dict(u.ranked).get("spam", 0.0), out_of_scope=False)
-        decision.reasons.append(f"auto: spam by its link: {phishing}")
+        decision.reasons.append(f"auto: {spam_evidence}")
     intent = u.intent
     text_confidence = u.confidence
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
     # (Worth the reads only when it can matter: a reading the states may rule out, or an unsure
     # one whose runners-up they may.)
-    if not phishing and (
+    if not spam_evidence and (
         intent in STATE_BOUND
         or (u.confidence < policy.auto_confidence and any(i in STATE_BOUND for i, _ in u.ranked))
     ):
@@ -536,13 +546,13 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
-    if phishing:
-        pass  # the link decides, not the model's confidence (above)
+    if spam_evidence:
+        pass  # the link or the repetition decides, not the model's confidence (above)
     elif u.confidence < policy.draft_confidence:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
     elif u.confidence < policy.auto_confidence:
         decision.at_most("draft", f"intent confidence {u.confidence:.2f} < {policy.auto_confidence:.2f}")
-    if min(u.confidence, text_confidence) < policy.auto_confidence and not phishing:
+    if min(u.confidence, text_confidence) < policy.auto_confidence and not spam_evidence:
         # Judged on the text alone too: the orders' states never talk a complaint out of it.
         plausible = [
             i for i, p in u.ranked if i in ALWAYS_HUMAN and i != intent and p >= HUMAN_INTENT_PLAUSIBLE
@@ -558,7 +568,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     elif mode == "draft":
         decision.at_most("draft", f"policy: {intent} replies are drafts for approval")
 
-    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE and not phishing:
+    if intent == "spam" and u.confidence < SPAM_CLOSE_CONFIDENCE and not spam_evidence:
         decision.at_most("draft", f"spam confidence {u.confidence:.2f} < {SPAM_CLOSE_CONFIDENCE:.2f}")
     if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
         # Spam is closed without a reply: a customer's real message misread as spam would be lost.
@@ -711,6 +721,31 @@ def _with_order_state(u: Understanding, orders: list[OrderFacts]) -> dict[str, f
     }
     total = sum(weighted.values()) + rest
     return {i: w / total for i, w in weighted.items()} if total > 0 else dict(ranked)
+
+
+def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:
+    """Whether ``sender`` sent this very text (at least BULK_MIN_CHARACTERS of it) before this
+    message: stored inbound messages with the same body, from the same address, sent earlier."""
+    if len(message.body.strip()) < BULK_MIN_CHARACTERS or not sender:
+        return False
+    when = message.received_at
+    if when is None and message.message_id:
+        when = ctx.session.scalar(
+            select(m.SupportMessage.sent_at).where(
+                m.SupportMessage.message_id == message.message_id, m.SupportMessage.direction == "inbound"
+            )
+        )
+    rows = ctx.session.execute(
+        select(m.SupportMessage.from_address, m.SupportMessage.message_id).where(
+            m.SupportMessage.direction == "inbound",
+            m.SupportMessage.body == message.body,
+            m.SupportMessage.sent_at < (when or ctx.now),
+        )
+    )
+    return any(
+        (email_address(address) or address).strip().lower() == sender and other != message.message_id
+        for address, other in rows
+    )
 
 
 def phishing_signal(text: str) -> str | None:
@@ -1213,6 +1248,13 @@ class _Answer:
             if (line.sku and line.sku.lower() in mentioned)
             or (_words(line.product) and all(w in text for w in _words(line.product)))
         ]
+        if not named:
+            # A short form ("the enamel mug" for "Enamel Camp Mug No. 2") matches the catalog
+            # fuzzily, often several products: the order's one line of those products is meant.
+            matched = {
+                v.product_title for mention in self.u.mentions if (v := self.ctx.catalog.by_sku(mention.sku))
+            }
+            named = [line for line in order.lines if line.product in matched]
         products = {line.product_id for line in named}
         candidates = [line for line in order.lines if line.product_id in products]
         if len(candidates) == 1:
@@ -1308,7 +1350,7 @@ class _Answer:
             if item is None:
                 self.decision.at_most("draft", "which item to exchange is unclear")
             else:
-                wanted = self._wanted_variant(item)
+                item, wanted = self._line_and_wanted_variant(order, item)
                 if wanted is None:
                     self.decision.at_most("draft", "which size or colour the customer wants is unclear")
         if item is not None:
@@ -1364,12 +1406,37 @@ class _Answer:
             else "As soon as it's back and checked we'll refund you to your original payment method."
         )
 
+    def _line_and_wanted_variant(
+        self, order: OrderFacts, item: LineFacts
+    ) -> tuple[LineFacts, queries.VariantFacts | None]:
+        """The line to change or exchange and the variant wanted instead.
+
+        The colour or size a change names is the one wanted ("switch the mug to charcoal"). When
+        the order holds that very variant and one other line of the product ("charcoal" and
+        "oat" mugs), the line chosen by the named colour is the one the customer already has
+        enough of: the other line is the one to change, into the named variant.
+        """
+        wanted = self._wanted_variant(item)
+        if wanted is not None:
+            return item, wanted
+        others = [
+            line
+            for line in order.lines
+            if line.product_id == item.product_id and line.variant_id != item.variant_id
+        ]
+        if len(others) == 1:
+            instead = self._wanted_variant(others[0])
+            if instead is not None and instead.variant_id == item.variant_id:
+                return others[0], instead
+        return item, None
+
     def _wanted_variant(self, item: LineFacts) -> queries.VariantFacts | None:
         """The sibling variant the customer asks for: another size or colour of the same product."""
         if item.product_id is None:
             return None
         siblings = queries.variants_of_product(self.ctx.session, item.product_id, self.today)
-        sizes = [s for s in self.u.sizes if s != item.size]
+        # A size said of a product that has none ("I'm usually an S" about a cap) wants nothing of it.
+        sizes = [s for s in self.u.sizes if s != item.size] if any(v.size for v in siblings) else []
         colours = [c.lower() for c in self.u.colours if not item.colour or c.lower() != item.colour.lower()]
         if not sizes and not colours:
             return None
@@ -1505,7 +1572,7 @@ class _Answer:
             )
             return
         item = self._item(order, need_size=True)
-        wanted = self._wanted_variant(item) if item is not None else None
+        item, wanted = self._line_and_wanted_variant(order, item) if item is not None else (None, None)
         if item is None or wanted is None:
             r.say(
                 f"Order {order.number} hasn't shipped yet, so I can still change it - could you tell me "

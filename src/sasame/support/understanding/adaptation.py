@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sasame.support.understanding.entities import Catalog
 from sasame.support.understanding.intents import IntentModel, StoreMemory, shipped_model
-from sasame.support.understanding.text import clean_body, intent_subject
+from sasame.support.understanding.text import clean_body, intent_subject, without_courtesy
 
 MAX_EXAMPLES = 5000
 """The most recent handled tickets kept in memory (enough for any small store, bounded in time)."""
@@ -54,7 +54,10 @@ def memory_from_examples(
     """Fit the memory on (subject, body, intent) examples, read exactly as ``understand`` reads."""
     model = model or shipped_model()
     mask = catalog.mask_products if catalog is not None else _unchanged
-    texts = [f"{mask(intent_subject(s))}\n{mask(clean_body(b))}".strip() for s, b, _ in examples]
+    texts = [
+        f"{mask(intent_subject(s, b))}\n{mask(without_courtesy(clean_body(b)))}".strip()
+        for s, b, _ in examples
+    ]
     return StoreMemory(model, texts, [intent for _, _, intent in examples])
 
 

@@ -16,7 +16,7 @@ from sasame.support.understanding.entities import (
     urgency,
 )
 from sasame.support.understanding.intents import INTENTS, StoreMemory, classify
-from sasame.support.understanding.text import clean_body, clean_subject, intent_subject
+from sasame.support.understanding.text import clean_body, clean_subject, intent_subject, without_courtesy
 
 MAX_TEXT_CHARS = 4000
 MAX_BODY_CHARS = 50_000
@@ -56,11 +56,13 @@ def understand(
     clean_text = f"{subject_text}\n{new_text}".strip() if subject_text else new_text
     # The classifier reads the customer's words: a marketplace's envelope subject only holds the
     # order number, which the references below still find in ``clean_text``.
-    asked_subject = intent_subject(subject)[:MAX_SUBJECT_CHARS]
+    asked_subject = intent_subject(subject, body[:MAX_BODY_CHARS])[:MAX_SUBJECT_CHARS]
+    # ... and only the sentences that say something: courtesy dilutes the ask's features.
+    asked_text = without_courtesy(new_text)
     if catalog is not None:
-        result = classify(catalog.mask_products(asked_subject), catalog.mask_products(new_text), memory)
+        result = classify(catalog.mask_products(asked_subject), catalog.mask_products(asked_text), memory)
     else:
-        result = classify(asked_subject, new_text, memory)
+        result = classify(asked_subject, asked_text, memory)
     # Order numbers: the new text and subject first; a quoted earlier mail (the shop's own
     # notification) is a fallback, since customers often reply to it without retyping the number.
     refs = order_references(clean_text)

@@ -252,8 +252,9 @@ def sizes_in(text: str, catalog: Catalog | None = None) -> tuple[str, ...]:
         if len(word) == 1:
             before = text[max(0, match.start() - 6) : match.start()].lower()
             after = text[match.end() : match.end() + 6].lower()
-            if not re.search(r"(\ban?|the|or|a|size|in|to|,)\s*$", before) and not re.match(
-                r"\s*(or|instead|size|/|,)", after
+            # (A comma counts on the same line only: "Thanks,\nS" signs off with an initial.)
+            if not re.search(r"(?:(?:\ban?|the|or|a|size|in|to|need)\s*|,[ \t]*)\Z", before) and not re.match(
+                r"\s*(or|not|instead|size|/|,)", after
             ):
                 continue
         found.append((match.start(), _SIZE_WORDS.get(word.lower(), word.upper())))

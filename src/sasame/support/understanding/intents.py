@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from sasame.models.support import INTENTS as TICKET_INTENTS
-from sasame.support.understanding.features import feature_counts, tokens, weighted
+from sasame.support.understanding.features import Speller, feature_counts, tokens, weighted
 
 INTENTS = TICKET_INTENTS
 """The fixed vocabulary of the issue; the schema owns it so tickets and the model agree."""
@@ -91,6 +91,14 @@ class IntentModel:
         self.calibrator = (
             (np.array(calibrator[0], dtype=np.float64), float(calibrator[1])) if calibrator else None
         )
+        # idf = ln((1 + n) / (1 + df)) + 1, so a word's training frequency ranks the corrections.
+        self.speller = Speller(
+            {
+                feature[2:]: float(np.exp(-(self.idf[index] - 1.0)))
+                for feature, index in vocabulary.items()
+                if feature.startswith("w:") and not feature.startswith("w:_")
+            }
+        )
 
     @classmethod
     def load(cls, directory: Path | None = None) -> IntentModel:
@@ -120,7 +128,7 @@ class IntentModel:
         )
 
     def vector(self, text: str) -> dict[int, float]:
-        return weighted(feature_counts(text), self.vocabulary, self.idf_list)
+        return weighted(feature_counts(self.speller.correct(text)), self.vocabulary, self.idf_list)
 
     def logits(self, vector: dict[int, float]) -> np.ndarray:
         """Uncalibrated class scores of one tf-idf vector."""
@@ -209,8 +217,8 @@ class StoreMemory:
         all_sims = (self.matrix @ self.matrix.T).toarray()
         memory = np.array([self._per_class(all_sims[row], row) for row in range(self.size)])
         best = (math.inf, self.base_weight, 0.0)
-        for base_weight in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
-            for memory_weight in (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 14.0, 18.0, 24.0, 32.0, 40.0):
+        for base_weight in np.arange(0.25, 3.01, 0.25):
+            for memory_weight in np.arange(0.0, 40.1, 2.0):
                 logits = base_weight * base_logits + memory_weight * memory
                 probs = softmax(logits)
                 loss = -float(np.mean(np.log(probs[np.arange(self.size), self.labels] + 1e-12)))

@@ -114,12 +114,71 @@ def clean_subject(subject: str) -> str:
     return text
 
 
-def intent_subject(subject: str) -> str:
-    """Return the subject as the intent classifier reads it: a marketplace envelope is empty.
+def quotes_earlier_mail(body: str) -> bool:
+    """Whether a body quotes an earlier mail (a reply header or '>' lines)."""
+    text = body.replace("\r\n", "\n")
+    return strip_quoted(text).strip() != text.strip()
+
+
+def intent_subject(subject: str, body: str = "") -> str:
+    """Return the subject as the intent classifier reads it: a marketplace envelope is empty, and
+    so is the subject of a reply that quotes the mail it answers.
 
     The envelope is written by the marketplace, the same for every ask, so even its order part
-    ("Order: 112-...") would only pull every relayed message towards "where is my order?".
+    ("Order: 112-...") would only pull every relayed message towards "where is my order?". A
+    reply's "Re: Order #1001 has shipped" is the quoted mail's subject, written by whoever wrote
+    that mail (the shop's own notification, most often), not the customer's new ask, which is in
+    the new text. (The order number stays in ``clean_subject`` for the references.)
     """
     if _MARKETPLACE_ENVELOPE.match(_REPLY_PREFIXES.sub("", subject or "").strip()):
         return ""
+    if _REPLY_PREFIXES.match(subject or "") and quotes_earlier_mail(body):
+        return ""
     return clean_subject(subject)
+
+
+_COURTESY_SENTENCE = re.compile(
+    r"(?i)^\W*(?:"
+    r"(?:i )?hope (?:you(?:'re| are)(?: all)?|all is|everyone is|this (?:e-?mail|message|note) finds you)"
+    r"(?: doing)? (?:well|good|great|ok)(?: today)?"
+    r"|(?:i'?m |i am )?looking forward to (?:hearing from you|your (?:reply|response|answer))(?: soon)?"
+    r"|hope to hear (?:back |from you )?soon"
+    r"|let me know(?: what you think| if you need anything(?: else)?(?: from me)?)?"
+    r"|(?:thanks|thank you|many thanks)(?: so much| a lot| very much)?(?: in advance)?"
+    r"(?: for (?:your|the|any) (?:help|time|assistance|support))?"
+    r"|(?:any help|anything you can do) (?:would be|is) (?:great|appreciated|much appreciated|welcome)"
+    r"|(?:i )?appreciate (?:it|any help|your help)"
+    r"|sorry to bother you|sorry for the (?:trouble|hassle)"
+    r"|(?:just )?(?:a )?quick question|i have a question"
+    r"|(?:i was |i'm |i am )?hoping you (?:can|could) help(?: me)?(?: with something| out)?"
+    r"|(?:i )?need (?:some )?help(?: please)?"
+    r"|have a (?:nice|great|good|lovely) (?:day|weekend|week)"
+    r")\W*$"
+)
+_GREETING_SENTENCE = re.compile(
+    r"^\W*(?:[Hh]i|[Hh]ello|[Hh]ey|[Hh]iya|[Dd]ear|[Gg]ood (?:[Mm]orning|[Aa]fternoon|[Ee]vening|[Dd]ay)|"
+    r"[Gg]reetings|[Tt]o whom it may concern)"
+    r"(?:\s+(?:there|all|team|guys|folks|everyone|customer|service|support|sir|or|madam|friends|"
+    r"[A-Z][\w.&'-]*)){0,6}\W*$"
+)
+"""A greeting and whom it greets ("Dear customer service!", "Hi Sasame Goods Co."), case kept:
+capitalised words are names, so "Hi I need to cancel" is no greeting sentence."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def without_courtesy(text: str) -> str:
+    """Drop the sentences that are nothing but courtesy ("I hope you're well.", "Thanks in
+    advance for your help!", "Looking forward to hearing from you.") or a greeting ("Dear
+    customer service!"), for the intent classifier.
+
+    They ask nothing, yet every word of them dilutes the ask's features in the normalised tf-idf
+    vector, so a plain "where is my order?" wrapped in three of them read as less sure. A text
+    that is nothing but courtesy is kept whole (a thank-you is then the message).
+    """
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    kept = [
+        s
+        for s in sentences
+        if not (_COURTESY_SENTENCE.match(s.strip()) or _GREETING_SENTENCE.match(s.strip()))
+    ]
+    return "\n".join(kept) if kept else text

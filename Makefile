@@ -40,4 +40,4 @@ bench: $(STAMP) ## Run the benchmarks in benchmarks/ (results go in docs/benchma
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## Remove the virtual environment, caches and demo files
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo.db demo.db-wal demo.db-shm demo.secret demo-exports
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo.db demo.db-wal demo.db-shm demo.secret demo-exports demo-outbox.mbox

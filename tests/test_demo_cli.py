@@ -1,10 +1,15 @@
 """`sasame demo --no-serve` then `sasame status --json`: every entity group of the schema is populated."""
 
 import json
+import mailbox
+import os
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from sasame import models as m
 from sasame.cli import DEMO_LOGIN, app
+from sasame.db import make_engine
 from sasame.overview.status import ENTITY_GROUPS
 
 runner = CliRunner()
@@ -16,6 +21,7 @@ def test_demo_populates_every_entity_group(tmp_path):
     result = runner.invoke(app, ["demo", "--no-serve", "--db", url, *small])
     assert result.exit_code == 0, result.output
     assert DEMO_LOGIN[0] in result.output and DEMO_LOGIN[1] in result.output
+    result_text = result.output
     result = runner.invoke(app, ["status", "--db", url, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -32,6 +38,22 @@ def test_demo_populates_every_entity_group(tmp_path):
     assert all(report["group_totals"].values())
     assert report["order_dates"]["last"] == "2026-11-26"
     assert set(report["money"]["order_total"]) == {"USD"}
+    # The made-up customers' automatic answers went to the outbox file, each one stored as sent.
+    outbox = tmp_path / "demo-outbox.mbox"
+    assert f"Automatic replies are written to {outbox}, not sent" in result_text
+    written = {message["Message-ID"]: message["To"] for message in mailbox.mbox(outbox)}
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                select(m.SupportMessage.message_id, m.SupportMessage.to_address).where(
+                    m.SupportMessage.message_id.in_(written)
+                )
+            ).all()
+        )
+    engine.dispose()
+    assert len(written) > 20 and stored == written
+    assert "SASAME_SUPPORT_OUTBOX" not in os.environ  # set for the demo's own pipeline run only
 
 
 def test_demo_refuses_a_database_that_already_holds_a_store(tmp_path):

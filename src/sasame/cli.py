@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -104,7 +107,7 @@ def demo(
     serve the dashboard."""
     from sasame.accounts.service import create_user
     from sasame.demo.context import DemoScale
-    from sasame.demo.load import default_exports_folder, load_demo_store
+    from sasame.demo.load import default_exports_folder, default_outbox_file, load_demo_store
     from sasame.demo.service import generate_demo_store
     from sasame.jobs.pipeline import run_pipeline
 
@@ -134,26 +137,54 @@ def demo(
             )
     with transaction(engine) as session:
         create_user(session, DEMO_LOGIN[0], DEMO_LOGIN[1], now)
-    # Run the daily pipeline once so the store opens as it would stand after this morning's run.
-    failed = [result.name for result in run_pipeline(engine, now) if not result.succeeded]
-    if failed:
-        raise UserError(f"demo store generated, but pipeline steps failed: {', '.join(failed)}")
-    console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
-    if direct and exports is not None:
-        from sasame.demo.exports import export_demo_files
+    # The demo's customers are made up: its automatic replies go to a file, never to a mail server.
+    outbox = default_outbox_file(settings.database_url)
+    outbox.unlink(missing_ok=True)  # an earlier demo store's replies
+    demo_mail = {
+        "SASAME_SUPPORT_OUTBOX": str(outbox),
+        "SASAME_SUPPORT_FROM": os.environ.get("SASAME_SUPPORT_FROM") or DEMO_LOGIN[0],
+    }
+    with _environment(demo_mail):
+        # Run the daily pipeline once so the store opens as it would stand after this morning's run.
+        failed = [result.name for result in run_pipeline(engine, now) if not result.succeeded]
+        if failed:
+            raise UserError(f"demo store generated, but pipeline steps failed: {', '.join(failed)}")
+        console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
+        if direct and exports is not None:
+            from sasame.demo.exports import export_demo_files
 
-        paths = export_demo_files(engine, exports)
-        console.print(f"Wrote {len(paths)} export files to {exports}", soft_wrap=True)
-    elif not direct:
-        console.print(
-            f"Loaded through the import path from {summary['export_files']} export files in {exports}",
-            soft_wrap=True,
-        )
-    if serve:
-        _serve(settings, engine, demo_login=True)
-    else:
-        console.print(f"Serve it with: sasame serve --db {settings.database_url}")
-        console.print(f"Log in as {DEMO_LOGIN[0]} with password {DEMO_LOGIN[1]}")
+            paths = export_demo_files(engine, exports)
+            console.print(f"Wrote {len(paths)} export files to {exports}", soft_wrap=True)
+        elif not direct:
+            console.print(
+                f"Loaded through the import path from {summary['export_files']} export files in {exports}",
+                soft_wrap=True,
+            )
+        console.print(f"Automatic replies are written to {outbox}, not sent", soft_wrap=True)
+        if serve:
+            _serve(settings, engine, demo_login=True)
+        else:
+            console.print(
+                f"Serve it with: SASAME_SUPPORT_OUTBOX={outbox} sasame serve --db {settings.database_url}",
+                soft_wrap=True,
+            )
+            console.print(f"Log in as {DEMO_LOGIN[0]} with password {DEMO_LOGIN[1]}")
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """These environment variables for the length of the block (the pipeline's steps and the
+    dashboard read their settings from the environment), then as they were."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @app.command()

@@ -22,7 +22,7 @@ from sasame.core.errors import ConfigError, InputError
 from sasame.db import transaction
 from sasame.support.intake.mailfiles import read_mail_file
 from sasame.support.intake.settings import MailSettings
-from sasame.support.intake.smtp import build_reply, send
+from sasame.support.intake.smtp import FileOutbox, SmtpOutbox, build_reply, outbox_for, send
 from sasame.support.service import receive_all
 from sasame.web.app import create_app
 
@@ -164,3 +164,27 @@ def test_mail_settings_from_the_environment() -> None:
     )
     with pytest.raises(ConfigError, match="SASAME_IMAP_PORT: 'abc' is not a port number"):
         MailSettings.from_env({"SASAME_IMAP_PORT": "abc"})
+
+
+def test_replies_go_to_the_outbox_file_when_one_is_set_else_smtp_else_nowhere(tmp_path: Path) -> None:
+    outbox_file = tmp_path / "outbox.mbox"
+    both = MailSettings.from_env(
+        {"SASAME_SMTP_HOST": "smtp.example.com", "SASAME_SUPPORT_OUTBOX": str(outbox_file)}
+    )
+    outbox = outbox_for(both)
+    assert isinstance(outbox, FileOutbox) and outbox.from_address == "support@localhost"
+    first = outbox.send(
+        to="jane@example.com", subject="Re: a", body="one", in_reply_to="<a@x>", references=(), now=NOW
+    )
+    second = outbox.send(
+        to="bob@example.com", subject="Re: b", body="two", in_reply_to=None, references=(), now=NOW
+    )
+    assert [(m["Message-ID"], m["To"], m["Subject"]) for m in mailbox.mbox(outbox_file)] == [
+        (first, "jane@example.com", "Re: a"),
+        (second, "bob@example.com", "Re: b"),
+    ]
+    assert isinstance(outbox_for(MailSettings(smtp_host="smtp.example.com", from_address="h@x")), SmtpOutbox)
+    assert outbox_for(MailSettings()) is None
+    with pytest.raises(ConfigError) as error:
+        outbox_for(MailSettings(outbox_file=str(tmp_path / "missing" / "outbox.mbox")))
+    assert str(error.value) == f"SASAME_SUPPORT_OUTBOX: folder {tmp_path / 'missing'} does not exist"

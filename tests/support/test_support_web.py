@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import mailbox
 import re
 from collections.abc import Iterator
 
@@ -188,3 +189,23 @@ def test_answers_held_for_want_of_smtp_are_counted_and_said(owner: TestClient, s
     assert f"Reply to ticket {jane_id} sent." in sent.text
     assert owner.get("/api/support/metrics").json()["held_for_outbox"] == 0
     assert 'id="held-for-outbox"' not in owner.get("/support").text
+
+
+def test_with_an_outbox_file_automatic_answers_are_written_there_not_held(
+    owner: TestClient, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SASAME_SUPPORT_OUTBOX (a trial run, the demo): the triage writes what it would send to the
+    mbox file and says so on the page; nothing waits for want of SMTP."""
+    outbox = tmp_path / "outbox.mbox"
+    monkeypatch.setenv("SASAME_SUPPORT_OUTBOX", str(outbox))
+    monkeypatch.setenv("SASAME_SUPPORT_FROM", "help@tinythreads.example")
+    owner.app.state.support_outbox = None  # type: ignore[attr-defined]  # as `sasame serve` builds it
+    done = owner.post("/support/triage", data={"csrf_token": _token(owner)})
+    assert "Triaged 3 tickets: 1 auto, 1 draft, 1 escalate." in done.text
+    (reply,) = mailbox.mbox(outbox)
+    assert (reply["To"], reply["From"], reply["In-Reply-To"]) == (JANE, "help@tinythreads.example", "<s1@x>")
+    assert "#1002" in reply.get_payload(decode=True).decode()
+    page = owner.get("/support").text
+    assert f"Replies are written to the outbox file <code>{outbox}</code>" in page
+    assert 'id="held-for-outbox"' not in page
+    assert owner.get("/api/support/metrics").json()["held_for_outbox"] == 0

@@ -94,12 +94,21 @@ FACTS = (
 Progress = Callable[[str, float], None]
 
 
-def default_exports_folder(database_url: str) -> Path:
-    """`demo-exports/` next to a SQLite file; in the working folder for any other database."""
+def _beside_database(database_url: str, name: str) -> Path:
+    """`name` next to a SQLite file; in the working folder for any other database."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).parent / "demo-exports"
-    return Path("demo-exports")
+        return Path(url.database).parent / name
+    return Path(name)
+
+
+def default_exports_folder(database_url: str) -> Path:
+    return _beside_database(database_url, "demo-exports")
+
+
+def default_outbox_file(database_url: str) -> Path:
+    """Where the demo store's automatic replies are written (an mbox), since its customers are made up."""
+    return _beside_database(database_url, "demo-outbox.mbox").resolve()
 
 
 def load_demo_store(

@@ -2,7 +2,8 @@
 
 One pass: fetch new mail over IMAP (when configured) and store it in its threads, then triage
 every ticket still undecided, carrying out what the policy allows; automatic replies leave
-through SMTP (when configured; otherwise they wait as drafts). The IMAP cursor lives in
+through SMTP when configured, go to the outbox file SASAME_SUPPORT_OUTBOX when that is set (a trial
+run), and otherwise wait as drafts. The IMAP cursor lives in
 ``sync_state`` (stream ``support.imap``) and moves only when the messages are stored.
 """
 
@@ -21,7 +22,7 @@ from sasame.connectors.carriers.labels import LabelService, label_service_from_e
 from sasame.db import transaction
 from sasame.support.intake.imap import fetch_new
 from sasame.support.intake.settings import MailSettings
-from sasame.support.intake.smtp import SmtpOutbox
+from sasame.support.intake.smtp import outbox_for
 from sasame.support.llm import ChatModel, LlmSettings
 from sasame.support.policy import load_policy
 from sasame.support.service import Outbox, receive_all, triage_pending
@@ -80,8 +81,8 @@ def process_mailbox(
     if model is None:
         llm = LlmSettings.from_env(environ)
         model = ChatModel(llm) if llm is not None else None
-    if outbox is None and settings.has_smtp:
-        outbox = SmtpOutbox(settings)
+    if outbox is None:
+        outbox = outbox_for(settings)
     if labels is None:
         labels = label_service_from_environment(environ)
     with transaction(engine) as session:
@@ -91,7 +92,6 @@ def process_mailbox(
 def pipeline_step(session: Session, now: datetime) -> dict[str, Any]:
     """The daily pipeline's step `support.mailbox`: the same pass as `sasame support run`."""
     settings = MailSettings.from_env()
-    outbox = SmtpOutbox(settings) if settings.has_smtp else None
     return poll_and_triage(
-        session, now, settings=settings, outbox=outbox, labels=label_service_from_environment()
+        session, now, settings=settings, outbox=outbox_for(settings), labels=label_service_from_environment()
     )

@@ -20,7 +20,7 @@ from sasame.core.errors import ConfigError, UserError
 from sasame.models import Product, User
 from sasame.support import metrics, queries
 from sasame.support.intake.settings import MailSettings
-from sasame.support.intake.smtp import SmtpOutbox
+from sasame.support.intake.smtp import outbox_for
 from sasame.support.knowledge import PRODUCT_ASPECTS, STORE_TOPICS
 from sasame.support.policy import load_policy, policy_json, policy_rows, set_policy
 from sasame.support.service import Outbox, review, send_draft, triage_pending
@@ -37,14 +37,15 @@ UserDep = Annotated[User, Depends(page_user)]
 
 
 def _outbox(request: Request) -> Outbox:
-    """The app's outbox (set by whoever builds the app), else SMTP from the environment."""
+    """The app's outbox (set by whoever builds the app), else the outbox file or SMTP server of the
+    environment."""
     configured = getattr(request.app.state, "support_outbox", None)
     if configured is not None:
         return configured
-    settings = MailSettings.from_env()
-    if not settings.has_smtp:
+    outbox = outbox_for(MailSettings.from_env())
+    if outbox is None:
         raise ConfigError("SASAME_SMTP_HOST is not set: replies cannot be sent from the dashboard")
-    return SmtpOutbox(settings)
+    return outbox
 
 
 @router.get("/support")
@@ -66,8 +67,19 @@ def support_page(request: Request, session: SessionDep, user: UserDep, at: NowDe
             "policy": policy_rows(policy),
             "faq_keys": faq_keys(session),
             "message": request.query_params.get("message"),
+            "outbox_file": _outbox_file(request),
         },
     )
+
+
+def _outbox_file(request: Request) -> str:
+    """The outbox file replies are written to instead of being sent, if that is where they go."""
+    if getattr(request.app.state, "support_outbox", None) is not None:
+        return ""
+    try:
+        return MailSettings.from_env().outbox_file
+    except ConfigError:
+        return ""
 
 
 def faq_keys(session: Session) -> list[str]:

@@ -1,5 +1,5 @@
-"""Mailbox settings from the environment: SASAME_IMAP_* and SASAME_SMTP_*. Passwords never appear in
-a repr, a log line or an error message."""
+"""Mailbox settings from the environment: SASAME_IMAP_*, SASAME_SMTP_* and SASAME_SUPPORT_*.
+Passwords never appear in a repr, a log line or an error message."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ class MailSettings:
     smtp_security: str = "starttls"
     """ssl (port 465), starttls (587) or none (a relay on localhost)."""
     from_address: str = ""
+    outbox_file: str = ""
+    """An mbox file that replies are appended to instead of being sent: a trial run of the
+    autopilot before it writes to customers (and the demo store's outbox). Set, it wins over SMTP."""
 
     @property
     def has_imap(self) -> bool:
@@ -76,4 +79,5 @@ class MailSettings:
             smtp_password=env.get("SASAME_SMTP_PASSWORD", env.get("SASAME_IMAP_PASSWORD", "")),
             smtp_security=security,
             from_address=env.get("SASAME_SUPPORT_FROM", user).strip(),
+            outbox_file=env.get("SASAME_SUPPORT_OUTBOX", "").strip(),
         )

@@ -1,12 +1,15 @@
-"""Send answers through the shop's SMTP server, threaded under the customer's message."""
+"""Send answers through the shop's SMTP server, threaded under the customer's message, or append
+them to an outbox file instead (SASAME_SUPPORT_OUTBOX)."""
 
 from __future__ import annotations
 
+import mailbox
 import smtplib
 import ssl
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 from sasame.core.errors import ConfigError
 from sasame.support.intake.settings import MailSettings
@@ -60,14 +63,11 @@ def send(settings: MailSettings, message: EmailMessage, *, timeout: float = 30.0
         raise ConfigError(f"{where}: could not send ({type(error).__name__})") from None
 
 
-class SmtpOutbox:
-    """The service's Outbox over SMTP: builds the threaded reply, sends it, returns its Message-ID."""
+class MailOutbox:
+    """The service's Outbox: builds the threaded reply, delivers it, returns its Message-ID."""
 
-    def __init__(self, settings: MailSettings, from_address: str | None = None) -> None:
-        self.settings = settings
-        self.from_address = from_address or settings.from_address or settings.smtp_user
-        if not self.from_address:
-            raise ConfigError("SASAME_SUPPORT_FROM is not set: replies need a From address")
+    def __init__(self, from_address: str) -> None:
+        self.from_address = from_address
 
     def send(
         self,
@@ -88,5 +88,53 @@ class SmtpOutbox:
             references=references,
             now=now,
         )
-        send(self.settings, message)
+        self.deliver(message)
         return str(message["Message-ID"])
+
+    def deliver(self, message: EmailMessage) -> None:
+        raise NotImplementedError
+
+
+class SmtpOutbox(MailOutbox):
+    """Replies sent through the SMTP server of SASAME_SMTP_*."""
+
+    def __init__(self, settings: MailSettings, from_address: str | None = None) -> None:
+        super().__init__(from_address or settings.from_address or settings.smtp_user)
+        self.settings = settings
+        if not self.from_address:
+            raise ConfigError("SASAME_SUPPORT_FROM is not set: replies need a From address")
+
+    def deliver(self, message: EmailMessage) -> None:
+        send(self.settings, message)
+
+
+class FileOutbox(MailOutbox):
+    """Replies appended to an mbox file, not sent: what the autopilot would have written, to read
+    in any mail client before letting it write to customers."""
+
+    def __init__(self, path: Path, from_address: str) -> None:
+        super().__init__(from_address)
+        self.path = path
+        if not path.parent.is_dir():
+            raise ConfigError(f"SASAME_SUPPORT_OUTBOX: folder {path.parent} does not exist")
+
+    def deliver(self, message: EmailMessage) -> None:
+        box = mailbox.mbox(self.path)
+        box.lock()
+        try:
+            box.add(message)
+            box.flush()
+        finally:
+            box.unlock()
+            box.close()
+
+
+def outbox_for(settings: MailSettings) -> MailOutbox | None:
+    """Where replies go: the outbox file when one is set, else the SMTP server, else nowhere (the
+    answers the policy lets go out alone then wait as drafts)."""
+    if settings.outbox_file:
+        address = settings.from_address or settings.smtp_user or "support@localhost"
+        return FileOutbox(Path(settings.outbox_file).expanduser(), address)
+    if settings.has_smtp:
+        return SmtpOutbox(settings)
+    return None

@@ -160,12 +160,6 @@ class IntentModel:
 class StoreMemory:
     """Store adaptation: nearest past messages per intent, mixed into the shipped model's logits."""
 
-    oos_threshold = 0.5
-    """Out of scope below this mixed probability: the reading is more likely wrong than right.
-    The shipped model's own cut (``IntentModel.oos_threshold``) was chosen on the distribution of
-    its calibrated confidence over real queries; the mixed probabilities are another score (fitted
-    by log-loss on the store's history), for which that choice says nothing."""
-
     def __init__(self, model: IntentModel, texts: Sequence[str], intents: Sequence[str]) -> None:
         from scipy import sparse
 
@@ -261,8 +255,7 @@ def classify(subject: str, text: str, memory: StoreMemory | None = None) -> Inte
     order = np.argsort(-probs, kind="stable")
     ranked = tuple((model.classes[i], round(float(probs[i]), 4)) for i in order[:RANKED])
     intent, confidence = ranked[0]
-    oos_threshold = memory.oos_threshold if memory is not None else model.oos_threshold
-    out_of_scope = intent == "other" or confidence < oos_threshold
+    out_of_scope = intent == "other" or confidence < model.oos_threshold
     secondary = _secondary(text, intent, model)
     if out_of_scope and intent != "other":
         # Not sure enough of any intent: say "other", with the probability the model gives it.

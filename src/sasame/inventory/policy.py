@@ -320,6 +320,41 @@ def demand_distribution(values: np.ndarray, skipped: np.ndarray, span: int) -> t
     return table, known
 
 
+# A SKU is a launch for this many periods after its first sale (8 weeks of days, 8 weeks, 2 months);
+# its launch rate is the mean of its last RECENT_SPAN known periods (a week, a week, a month).
+LAUNCH_SPAN = {"D": 56, "W": 8, "M": 2}
+RECENT_SPAN = {"D": 7, "W": 1, "M": 1}
+LAUNCH_MIN_SELLING = 2
+
+
+def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, recent_span: int) -> np.ndarray:
+    """Per SKU first sold after the data's first period, in its first `launch_span` periods since that
+    sale and with demand in at least LAUNCH_MIN_SELLING periods: the mean demand of its last
+    `recent_span` known periods since that sale (stocked-out periods left out); 0 for every other SKU.
+
+    A launch ramps up, and a forecast re-fitted weekly on a handful of periods lags it (a SKU first
+    sold the day after a re-fit is forecast at zero for a week); a level that follows the launch's
+    recent demand at every review catches up a lead time sooner. The policies take the larger of
+    this and the forecast rate."""
+    skus, periods = values.shape
+    rates = np.zeros(skus)
+    if periods == 0:
+        return rates
+    sold = values > 0
+    first = np.where(sold.any(axis=1), sold.argmax(axis=1), periods)
+    age = periods - first
+    # One sale is not a launch yet: a slow SKU's first unit after a long silence would read as a rate
+    # of one a period.
+    selling = sold.sum(axis=1) >= LAUNCH_MIN_SELLING
+    # A SKU selling from the first period of the data may be old: its history is only cut there.
+    launched = (first > 0) & (age > 0) & (age <= launch_span)
+    for i in np.flatnonzero(launched & selling):
+        window = slice(max(int(first[i]), periods - recent_span), periods)
+        known = values[i, window][~censored[i, window]]
+        rates[i] = known.mean() if len(known) else 0.0
+    return rates
+
+
 def _chance_curves(table: np.ndarray, rates: np.ndarray, lead_weights: np.ndarray, review: int) -> np.ndarray:
     """stockout_chance with room for demand over the longest lead time (the transform wraps what lies
     beyond): its mean plus 12 standard deviations, at least one period's largest demand. The largest

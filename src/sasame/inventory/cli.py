@@ -249,11 +249,12 @@ def po_send_command(
     _, engine = open_database(db)
     with transaction(engine) as session:
         po = send_purchase_order(session, number, system_clock(), by=OWNER, new_number=new_number)
-        sent = {"draft": number, "number": po.number, "status": po.status, "expected_on": po.expected_on}
+        real, status, expected_on = po.number, po.status, po.expected_on
     if as_json:
-        print(json.dumps({**sent, "expected_on": sent["expected_on"].isoformat()}, indent=2))
+        sent = {"draft": number, "number": real, "status": status, "expected_on": expected_on.isoformat()}
+        print(json.dumps(sent, indent=2))
         return
-    typer.echo(f"{number} sent as {sent['number']}, expected {sent['expected_on']:%Y-%m-%d}")
+    typer.echo(f"{number} sent as {real}, expected {expected_on:%Y-%m-%d}")
 
 
 def _line_quantities(lines: list[str]) -> dict[str, int] | None:

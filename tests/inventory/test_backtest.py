@@ -396,3 +396,26 @@ def test_empirical_demand_buys_fewer_stockouts_of_bulk_orders_at_a_high_service_
     assert (normal["average_inventory_value"], empirical["average_inventory_value"]) == pytest.approx(
         (189.776, 272.496)
     )
+
+
+def test_a_launch_is_stocked_from_its_recent_days_not_the_weekly_forecast() -> None:
+    # NEW is first sold on day 59, the day after the backtest's first (weekly) fit, and ramps to about
+    # 6 a day; OLD sells 2 a day throughout. Without the launch rule NEW's forecast stays 0 for a week.
+    rng = np.random.default_rng(3)
+    days = 68
+    new = [0.0] * 59 + [1.0, 2.0, 3.0, 5.0, 4.0, 6.0, 7.0, 5.0, 6.0]
+    data = _daily({"NEW": new, "OLD": list(rng.poisson(2.0, days).astype(float))})
+    config = BacktestConfig(lead_time=2, lead_time_sd=0, seed=1, start=date(2026, 2, 28))  # day 58
+    policies = {"sasame": lambda c, d, s: SasamePolicy(c, d, s)}
+    ramp = run_backtest(data, config, policies).runs["sasame"]
+    lag = run_backtest(data, BacktestConfig(**{**config.__dict__, "launch_ramp": False}), policies).runs[
+        "sasame"
+    ]
+    row = data.skus.index("NEW")
+    # Steps 1..6 (days 59..64), before the next re-fit: ordered at the launch's recent rate, or nothing.
+    assert lag.ordered[row, :7].sum() == 0
+    # Day 59's single sale is not a launch yet; from the second selling day NEW is ordered at its recent
+    # mean (1.5 a day on day 61), while without the rule it waits for the re-fit on day 65 (step 7).
+    assert ramp.ordered[row].tolist() == [0, 0, 0, 8, 3, 2, 7, 7, 4, 8]
+    assert lag.ordered[row].tolist() == [0, 0, 0, 0, 0, 0, 0, 16, 0, 0]
+    assert ramp.sales[row].sum() == 19 and lag.sales[row].sum() == 0

@@ -112,6 +112,34 @@ def test_po_draft_records_draft_rows_and_refreshes_them(store_url: str, engine: 
     assert text.output == "DRAFT-20250311-ACME  Acme: draft updated, 2 lines, 72 units, 480.00 USD\n"
 
 
+def test_po_send_then_receive_in_two_deliveries(store_url: str, engine: Engine):
+    assert runner.invoke(app, ["inventory", "po", "draft", "--db", store_url]).exit_code == 0
+    sent = runner.invoke(app, ["inventory", "po", "send", "DRAFT-20250311-ACME", "--db", store_url])
+    assert sent.exit_code == 0, sent.output
+    assert sent.output == "DRAFT-20250311-ACME sent as PO-1001, expected 2025-03-26\n"
+    part = runner.invoke(
+        app, ["inventory", "po", "receive", "PO-1001", "--line", "MUG=20", "--db", store_url, "--json"]
+    )
+    assert part.exit_code == 0, part.output
+    assert json.loads(part.output) == {
+        "number": "PO-1001",
+        "status": "partial",
+        "lines": [{"sku": "MUG", "quantity": 20, "received": 20, "ordered": 48}],
+    }
+    bad = runner.invoke(app, ["inventory", "po", "receive", "PO-1001", "--line", "MUG:20", "--db", store_url])
+    assert bad.exit_code != 0 and isinstance(bad.exception, UserError)
+    assert str(bad.exception) == "--line 'MUG:20': expected SKU=QTY, e.g. MUG=24"
+    rest = runner.invoke(app, ["inventory", "po", "receive", "PO-1001", "--db", store_url])
+    assert rest.exit_code == 0, rest.output
+    assert (
+        rest.output == "MUG: +28 (48 of 48 received)\nTEE-S: +24 (24 of 24 received)\nPO-1001 is received\n"
+    )
+    with Session(engine) as session:
+        assert session.scalars(
+            select(m.PurchaseOrder.status).where(m.PurchaseOrder.number == "PO-1001")
+        ).one() == ("received")
+
+
 def test_plan_levels_by_value_like_the_backtest(store_url: str):
     def levels(*options: str) -> dict[str, float]:
         result = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json", "--no-save", *options])

@@ -149,3 +149,35 @@ def test_draft_purchase_orders_from_the_page(client: TestClient):
         ("MUG", 48, "288.00"),
         ("TEE-S", 24, "192.00"),
     ]
+
+
+def test_mark_a_draft_sent_then_received_from_the_page(client: TestClient):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+    client.post("/inventory/purchase-orders/draft", data={"csrf_token": token})
+    sent = client.post(
+        "/inventory/purchase-orders/send",
+        data={"csrf_token": token, "number": "DRAFT-20250311-ACME"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert (
+        sent.headers["location"] == "/inventory?message=DRAFT-20250311-ACME%20sent%20as%20PO-1001.#on-order"
+    )
+    html = client.get(sent.headers["location"]).text
+    assert '<p class="note" role="status">DRAFT-20250311-ACME sent as PO-1001.</p>' in html
+    drafts = re.search(r'id="draft-purchase-orders">(.*?)</section>', html, re.S).group(1)
+    assert "No draft purchase orders." in drafts
+    on_order = re.search(r'id="on-order">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'data-number="([^"]+)"', on_order) == ["PO-1001"]
+    assert "Acme · sent · 2 lines, 72 units, $480.00" in on_order
+
+    received = client.post(
+        "/inventory/purchase-orders/receive", data={"csrf_token": token, "number": "PO-1001"}
+    )
+    assert "PO-1001: 72 units received, order received." in received.text
+    on_order = re.search(r'id="on-order">(.*?)</section>', received.text, re.S).group(1)
+    assert "Nothing on order." in on_order
+    # A second click is refused with the reason, nothing booked twice.
+    again = client.post("/inventory/purchase-orders/receive", data={"csrf_token": token, "number": "PO-1001"})
+    assert "PO-1001 is received: only a sent or partial order can be received" in again.text

@@ -13,6 +13,7 @@ from sasame.inventory.policy import (
     allocate_budget,
     class_levels,
     fill_rate,
+    launch_rates,
     lead_time_weights,
     normal_levels,
     normal_loss,
@@ -168,3 +169,21 @@ def test_weekly_spread_sums_whole_weeks_of_the_last_half_year() -> None:
     assert weekly_spread(np.ones((2, 30)), "M").shape == (2, 12)
     assert weekly_spread(np.zeros((0, 200)), "D").shape == (0, 26)  # a store without SKUs
     assert class_levels(np.zeros(0), np.zeros((0, 26))).tolist() == []
+
+
+def test_launch_rates_follow_a_new_sku_for_its_first_weeks_only() -> None:
+    zeros = np.zeros(30)
+    ramp = zeros.copy()
+    ramp[20:] = [1, 0, 2, 2, 6, 4, 6, 4, 5, 9]  # first sold on day 20, ramping
+    single = zeros.copy()
+    single[29] = 1  # one sale: not a launch yet
+    old = np.ones(30)  # sold from the data's first day: maybe an old SKU, its history cut
+    stocked_out = ramp.copy()
+    censored = np.zeros((4, 30), dtype=bool)
+    censored[3, 29] = True  # its last day ran out: demand unknown, left out
+    values = np.array([ramp, single, old, stocked_out])
+    rates = launch_rates(values, censored, launch_span=56, recent_span=7)
+    assert rates.tolist() == pytest.approx([36 / 7, 0.0, 0.0, 27 / 6])
+    # Past the launch span the forecast alone sets the rate; so it does for an empty history.
+    assert launch_rates(values, censored, launch_span=9, recent_span=7).tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert launch_rates(np.zeros((2, 0)), np.zeros((2, 0), dtype=bool), 56, 7).tolist() == [0.0, 0.0]

@@ -33,9 +33,12 @@ from sasame.core.errors import InputError
 from sasame.inventory.forecast import _statsforecast_freq, forecast
 from sasame.inventory.policy import (
     EMPIRICAL_SPAN,
+    LAUNCH_SPAN,
+    RECENT_SPAN,
     class_levels,
     demand_distribution,
     empirical_levels,
+    launch_rates,
     normal_levels,
     value_aware_levels,
     weekly_spread,
@@ -90,6 +93,9 @@ class BacktestConfig:
     # higher, dear ones lower: the most units sold per unit of money) or "class" (the plan's ABC/XYZ
     # table, scaled to `service_level`).
     levels: str = "value"
+    # For SKUs just launched, let the level follow their recent demand at every review
+    # (`policy.launch_rates`), not only the weekly forecast.
+    launch_ramp: bool = True
 
 
 @dataclass
@@ -458,6 +464,11 @@ class SasamePolicy:
         fraction = self.periods - whole
         if fraction > 0:
             covered = covered + fraction * self.path[:, min(offset + whole, self.horizon - 1)]
+        if self.config.launch_ramp:
+            launch = launch_rates(
+                history[:, :t], censored[:, :t], LAUNCH_SPAN[self.freq], RECENT_SPAN[self.freq]
+            )
+            covered = np.maximum(covered, launch * self.periods)
         mean_rate = covered / self.periods
         per_period_sd = self.sigma
         if self.data.integral:

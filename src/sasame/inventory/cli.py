@@ -25,7 +25,9 @@ app = typer.Typer(help="Forecast demand, plan what to order, and backtest the po
 
 # --- plan, demand export and purchase-order drafts ---------------------------------------------
 
-po_app = typer.Typer(help="Draft purchase orders from today's plan.", no_args_is_help=True)
+po_app = typer.Typer(
+    help="Draft purchase orders from today's plan, mark them sent and received.", no_args_is_help=True
+)
 app.add_typer(po_app, name="po")
 
 
@@ -225,6 +227,79 @@ def po_draft_command(
         summary = f"{order.lines} lines, {order.units:,} units, {order.total} {order.currency}"
         where = f" -> {paths[order.supplier].pdf_path}" if order.supplier in paths else ""
         typer.echo(f"{order.number}  {order.supplier}: draft {order.action}, {summary}{where}")
+
+
+OWNER = "owner (cli)"
+
+
+@po_app.command("send")
+def po_send_command(
+    number: Annotated[str, typer.Argument(help="The draft's number, e.g. DRAFT-20261128-ACME.")],
+    new_number: Annotated[
+        str | None,
+        typer.Option("--number", help="The real number to give it (default: the store's next PO-<n>)."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark a draft purchase order sent: it gets a real number, counts as on order for the plan and
+    leaves the draft refresh."""
+    from sasame.inventory.po_lifecycle import send_purchase_order
+
+    _, engine = open_database(db)
+    with transaction(engine) as session:
+        po = send_purchase_order(session, number, system_clock(), by=OWNER, new_number=new_number)
+        real, status, expected_on = po.number, po.status, po.expected_on
+    if as_json:
+        sent = {"draft": number, "number": real, "status": status, "expected_on": expected_on.isoformat()}
+        print(json.dumps(sent, indent=2))
+        return
+    typer.echo(f"{number} sent as {real}, expected {expected_on:%Y-%m-%d}")
+
+
+def _line_quantities(lines: list[str]) -> dict[str, int] | None:
+    """`SKU=QTY` options as {SKU: QTY}; None for none (receive everything outstanding)."""
+    if not lines:
+        return None
+    quantities: dict[str, int] = {}
+    for text in lines:
+        sku, equals, units = text.partition("=")
+        if not equals or not sku.strip() or not units.strip().lstrip("-").isdigit():
+            raise UserError(f"--line {text!r}: expected SKU=QTY, e.g. MUG=24")
+        if sku.strip() in quantities:
+            raise UserError(f"--line {sku.strip()}: given twice")
+        quantities[sku.strip()] = int(units)
+    return quantities
+
+
+@po_app.command("receive")
+def po_receive_command(
+    number: Annotated[str, typer.Argument(help="The sent purchase order's number, e.g. PO-1286.")],
+    line: Annotated[
+        list[str] | None,
+        typer.Option("--line", help="SKU=QTY delivered (repeat per SKU); default: all still outstanding."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Book a delivery against a sent purchase order: receipt movements at its location (valued at
+    the lines' landed cost by the finance posting), stock levels up, the order partial or received."""
+    from sasame.inventory.po_lifecycle import receive_purchase_order
+
+    quantities = _line_quantities(line or [])
+    _, engine = open_database(db)
+    with transaction(engine) as session:
+        delivery = receive_purchase_order(session, number, system_clock(), by=OWNER, quantities=quantities)
+    if as_json:
+        lines = [
+            {"sku": r.sku, "quantity": r.quantity, "received": r.received, "ordered": r.ordered}
+            for r in delivery.lines
+        ]
+        print(json.dumps({"number": number, "status": delivery.status, "lines": lines}, indent=2))
+        return
+    for r in delivery.lines:
+        typer.echo(f"{r.sku}: +{r.quantity} ({r.received} of {r.ordered} received)")
+    typer.echo(f"{number} is {delivery.status}")
 
 
 # --- backtest ----------------------------------------------------------------------------------

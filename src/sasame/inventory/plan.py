@@ -91,6 +91,9 @@ class PlanSettings:
     empirical: bool = True
     """Floor the reorder point and order-up-to level with each SKU's own distribution of daily units
     (bulk orders), spread over the SKUs by one Lagrange multiplier: the backtest's `sasame` policy."""
+    launch_ramp: bool = True
+    """A SKU launched in the last 8 weeks is planned at the larger of its forecast and its last week's
+    mean (`policy.launch_rates`): the backtest's `sasame` policy."""
 
 
 @dataclass(frozen=True)
@@ -483,11 +486,23 @@ def build_plan(
 
     review = settings.review_days
 
+    # A SKU just launched: its demand follows its recent days when they are above the forecast (as in
+    # the backtest's `sasame`; `policy.launch_rates`).
+    launch_rate = dict(
+        zip(
+            physical,
+            policy.launch_rates(
+                frames.units[rows], frames.censored[rows], policy.LAUNCH_SPAN["D"], policy.RECENT_SPAN["D"]
+            ),
+            strict=True,
+        )
+    )
+
     def daily_of(sku: str) -> np.ndarray:
         daily = daily_means.get(sku, np.zeros(horizon))
         if len(daily) < horizon:
             daily = np.concatenate([daily, np.full(horizon - len(daily), daily[-1] if len(daily) else 0.0)])
-        return daily
+        return np.maximum(daily, launch_rate.get(sku, 0.0)) if settings.launch_ramp else daily
 
     def rate_of(sku: str) -> float:
         """Forecast demand per day over the lead time + review: a coming peak raises it."""

@@ -320,11 +320,50 @@ def demand_distribution(values: np.ndarray, skipped: np.ndarray, span: int) -> t
     return table, known
 
 
-def _chance_curves(table: np.ndarray, rates: np.ndarray, lead_weights: np.ndarray, review: int) -> np.ndarray:
-    """stockout_chance with room for demand over the longest lead time (the transform wraps what lies
-    beyond): its mean plus 12 standard deviations, at least one period's largest demand. The largest
-    demand conceivable (every period a bulk order) would need up to 2**15 levels for an overseas
-    supplier's 60-day lead time and cost seconds per plan, for mass far below any level chosen."""
+# A SKU is a launch for this many periods after its first sale (8 weeks of days, 8 weeks, 2 months);
+# its launch rate is the mean of its last RECENT_SPAN known periods (a week, a week, a month).
+LAUNCH_SPAN = {"D": 56, "W": 8, "M": 2}
+RECENT_SPAN = {"D": 7, "W": 1, "M": 1}
+LAUNCH_MIN_SELLING = 2
+
+
+def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, recent_span: int) -> np.ndarray:
+    """Per SKU first sold after the data's first period, in its first `launch_span` periods since that
+    sale and with demand in at least LAUNCH_MIN_SELLING periods: the mean demand of its last
+    `recent_span` known periods since that sale (stocked-out periods left out); 0 for every other SKU.
+
+    A launch ramps up, and a forecast re-fitted weekly on a handful of periods lags it (a SKU first
+    sold the day after a re-fit is forecast at zero for a week); a level that follows the launch's
+    recent demand at every review catches up a lead time sooner. The policies take the larger of
+    this and the forecast rate."""
+    skus, periods = values.shape
+    rates = np.zeros(skus)
+    if periods == 0:
+        return rates
+    sold = values > 0
+    first = np.where(sold.any(axis=1), sold.argmax(axis=1), periods)
+    age = periods - first
+    # One sale is not a launch yet: a slow SKU's first unit after a long silence would read as a rate
+    # of one a period.
+    selling = sold.sum(axis=1) >= LAUNCH_MIN_SELLING
+    # A SKU selling from the first period of the data may be old: its history is only cut there.
+    launched = (first > 0) & (age > 0) & (age <= launch_span)
+    for i in np.flatnonzero(launched & selling):
+        window = slice(max(int(first[i]), periods - recent_span), periods)
+        known = values[i, window][~censored[i, window]]
+        rates[i] = known.mean() if len(known) else 0.0
+    return rates
+
+
+def _transform_sizes(
+    table: np.ndarray, rates: np.ndarray, lead_weights: np.ndarray, review: int
+) -> np.ndarray:
+    """Per SKU, the levels `stockout_chance` needs (a power of two; the transform wraps what lies
+    beyond): room for its demand over the longest lead time, mean plus 12 standard deviations, plus
+    its largest demand in one period. The largest demand conceivable (every period a bulk order)
+    would need up to 2**15 levels for an overseas supplier's 60-day lead time and cost seconds per
+    plan, for mass far below any level chosen; and sizing each SKU by itself, not by the fastest SKU
+    sharing its supplier, keeps a 10,000-SKU plan's transforms small (docs/benchmarks.md)."""
     width = table.shape[1]
     units = np.arange(width)
     means = table @ units
@@ -335,9 +374,10 @@ def _chance_curves(table: np.ndarray, rates: np.ndarray, lead_weights: np.ndarra
     share = np.minimum(rates / np.maximum(means, 1e-12) / slots, 1.0 / np.maximum(busy, 1e-12))
     variance = slots * np.maximum(share * squares - (share * means) ** 2, 0.0)
     periods = len(lead_weights) - 1 + review
-    reach = rates * periods + 12.0 * np.sqrt(periods * variance) + width
-    size = 1 << min(MAX_LEVEL_BITS, math.ceil(math.log2(max(16.0, float(reach.max()) + 1))))
-    return stockout_chance(table, rates, lead_weights, review, size)
+    largest = width - np.argmax(table[:, ::-1] > 0, axis=1)  # one past the largest unit count seen
+    reach = rates * periods + 12.0 * np.sqrt(periods * variance) + largest
+    bits = np.ceil(np.log2(np.maximum(16.0, reach + 1)))
+    return np.asarray(1 << np.minimum(bits, MAX_LEVEL_BITS).astype(int))
 
 
 def empirical_levels(
@@ -363,15 +403,20 @@ def empirical_levels(
     use = known & (rates > 0)
     if not use.any():
         return floors, chances
-    # SKUs sharing a lead-time distribution (a supplier) share one transform of their curves.
+    # SKUs sharing a lead-time distribution (a supplier) and a transform size share one transform.
     groups: dict[tuple[float, float], list[int]] = {}
     for i in np.flatnonzero(use):
         groups.setdefault((float(leads[i][0]), float(leads[i][1])), []).append(int(i))
     blocks = []
     for (lead_mean, lead_sd), members in groups.items():
-        rows = np.array(members)
-        curves = _chance_curves(table[rows], rates[rows], lead_time_weights(lead_mean, lead_sd), review)
-        blocks.append((rows, np.maximum(unit_cost[rows], 1e-9), curves, np.arange(curves.shape[1])))
+        weights = lead_time_weights(lead_mean, lead_sd)
+        supplier_rows = np.array(members)
+        sizes = _transform_sizes(table[supplier_rows], rates[supplier_rows], weights, review)
+        # One transform per size: a slow SKU does not pay for the fastest one's range.
+        for size in np.unique(sizes):
+            rows = supplier_rows[sizes == size]
+            curves = stockout_chance(table[rows], rates[rows], weights, review, int(size))
+            blocks.append((rows, np.maximum(unit_cost[rows], 1e-9), curves, np.arange(curves.shape[1])))
     allowed = float((1.0 - np.asarray(service_levels, dtype=float)[use]).sum())
 
     def pick(multiplier: float) -> list[np.ndarray]:

@@ -429,23 +429,27 @@ def draft_purchase_orders(
     return orders, files
 
 
-def draft_orders(session: Session) -> list[dict[str, Any]]:
-    """The open draft purchase orders, newest first, each with its lines (SKU, title, quantity, unit
-    cost, line total) and its total; money stays Decimal."""
+def purchase_orders_with_lines(
+    session: Session, statuses: tuple[str, ...] = ("draft",)
+) -> list[dict[str, Any]]:
+    """The purchase orders in `statuses` (the open drafts by default), newest first, each with its
+    lines (SKU, title, quantity ordered and received, unit cost, line total) and its total; money
+    stays Decimal."""
     orders = session.execute(
         select(m.PurchaseOrder, m.Supplier.name)
         .join(m.Supplier, m.Supplier.id == m.PurchaseOrder.supplier_id)
-        .where(m.PurchaseOrder.status == "draft")
+        .where(m.PurchaseOrder.status.in_(statuses))
         .order_by(m.PurchaseOrder.ordered_at.desc(), m.PurchaseOrder.number)
     ).all()
     lines_of: dict[int, list[dict[str, Any]]] = {}
     if orders:
-        for po_id, sku, title, quantity, unit_cost in session.execute(
+        for po_id, sku, title, quantity, received, unit_cost in session.execute(
             select(
                 m.PurchaseOrderLine.purchase_order_id,
                 m.Variant.sku,
                 m.Variant.title,
                 m.PurchaseOrderLine.quantity_ordered,
+                m.PurchaseOrderLine.quantity_received,
                 m.PurchaseOrderLine.unit_cost,
             )
             .join(m.Variant, m.Variant.id == m.PurchaseOrderLine.variant_id)
@@ -453,7 +457,13 @@ def draft_orders(session: Session) -> list[dict[str, Any]]:
             .order_by(m.PurchaseOrderLine.id)
         ):
             lines_of.setdefault(po_id, []).append(
-                {"sku": sku, "title": title, "quantity": int(quantity), "unit_cost": unit_cost}
+                {
+                    "sku": sku,
+                    "title": title,
+                    "quantity": int(quantity),
+                    "received": int(received),
+                    "unit_cost": unit_cost,
+                }
             )
     found = []
     for po, supplier in orders:
@@ -464,8 +474,9 @@ def draft_orders(session: Session) -> list[dict[str, Any]]:
             {
                 "id": po.id,
                 "number": po.number,
+                "status": po.status,
                 "supplier": supplier,
-                "drafted_at": po.ordered_at,
+                "drafted_at": po.ordered_at,  # for a sent order: when it was sent
                 "expected_on": po.expected_on,
                 "currency": po.currency,
                 "lines": lines,

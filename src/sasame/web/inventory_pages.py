@@ -9,14 +9,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from sasame.business.service import store_settings
+from sasame.core.errors import UserError
 from sasame.inventory import queries as inventory_queries
-from sasame.inventory.service import draft_orders, draft_purchase_orders, plan_date, run_plan
+from sasame.inventory.po_lifecycle import receive_purchase_order, send_purchase_order
+from sasame.inventory.service import draft_purchase_orders, plan_date, purchase_orders_with_lines, run_plan
 from sasame.models import User
+from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
 from sasame.web.deps import api_user, db_session, now, page_user
 from sasame.web.pages import render
@@ -66,7 +69,9 @@ def inventory(
         "transfers": (plan.lists.get("transfers") or []) if plan else [],
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,
         "chart": _chart(session, instant, plan.id if plan else None, sku),
-        "drafts": draft_orders(session),
+        "drafts": purchase_orders_with_lines(session),
+        "on_order": purchase_orders_with_lines(session, OPEN_PURCHASE_ORDER_STATUSES),
+        "message": request.query_params.get("message"),
     }
     return render(request, "inventory.html", context)
 
@@ -87,6 +92,38 @@ def draft_orders_now(session: SessionDep, instant: NowDep) -> Response:
     return RedirectResponse("/inventory#draft-purchase-orders", status_code=303)
 
 
+def _back(anchor: str, message: str) -> RedirectResponse:
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/inventory?message={quote(message)}#{anchor}", status_code=303)
+
+
+@pages.post("/inventory/purchase-orders/send")
+def send_order(
+    session: SessionDep, user: UserDep, instant: NowDep, number: Annotated[str, Form(max_length=60)]
+) -> Response:
+    """The owner sent a draft: it gets the store's next PO number and counts as on order."""
+    try:
+        po = send_purchase_order(session, number, instant, by=user.email)
+    except UserError as error:
+        return _back("draft-purchase-orders", str(error))
+    return _back("on-order", f"{number} sent as {po.number}.")
+
+
+@pages.post("/inventory/purchase-orders/receive")
+def receive_order(
+    session: SessionDep, user: UserDep, instant: NowDep, number: Annotated[str, Form(max_length=60)]
+) -> Response:
+    """Everything still outstanding on a sent order arrived (part deliveries: `sasame inventory po
+    receive NUMBER --line SKU=QTY`)."""
+    try:
+        delivery = receive_purchase_order(session, number, instant, by=user.email)
+    except UserError as error:
+        return _back("on-order", str(error))
+    units = sum(line.quantity for line in delivery.lines)
+    return _back("on-order", f"{number}: {units} units received, order {delivery.status}.")
+
+
 @api.get("/purchase-orders/drafts")
 def drafts_json(session: SessionDep) -> dict[str, Any]:
     """The open draft purchase orders and their lines (money as decimal strings)."""
@@ -102,7 +139,7 @@ def drafts_json(session: SessionDep) -> dict[str, Any]:
                     for line in draft["lines"]
                 ],
             }
-            for draft in draft_orders(session)
+            for draft in purchase_orders_with_lines(session)
         ]
     }
 

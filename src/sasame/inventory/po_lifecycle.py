@@ -27,6 +27,7 @@ from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import business_day
 from sasame.core.errors import UserError
+from sasame.inventory.stock import add_on_hand
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 
 # The store's own numbering; the demo and most spreadsheets count PO-1001, PO-1002, ...
@@ -162,7 +163,7 @@ def receive_purchase_order(
                 note=f"received on {po.number}",
             )
         )
-        _add_on_hand(session, line.variant_id, po.location_id, units, now)
+        add_on_hand(session, line.variant_id, po.location_id, units, now)
         line.quantity_received += units
         received.append(ReceivedLine(sku, units, line.quantity_received, line.quantity_ordered))
     complete = all(line.quantity_received >= line.quantity_ordered for line, _ in rows)
@@ -185,17 +186,3 @@ def receive_purchase_order(
     )
     session.flush()
     return Delivery(po.number, po.status, received)
-
-
-def _add_on_hand(session: Session, variant_id: int, location_id: int, units: int, now: datetime) -> None:
-    level = session.scalars(
-        select(m.StockLevel).where(
-            m.StockLevel.variant_id == variant_id, m.StockLevel.location_id == location_id
-        )
-    ).first()
-    if level is None:
-        session.add(
-            m.StockLevel(variant_id=variant_id, location_id=location_id, on_hand=units, counted_at=now)
-        )
-    else:
-        level.on_hand += units

@@ -20,6 +20,7 @@ from sasame import models as m
 from sasame.connectors.carriers.labels import Address, LabelService, Parcel
 from sasame.core.errors import UserError
 from sasame.core.money import round_money
+from sasame.inventory.stock import add_on_hand
 from sasame.support.policy import Policy
 
 ADDRESS_LINE = re.compile(
@@ -180,22 +181,7 @@ def receive_return(
                 note=f"return {ret.rma_number}",
             )
         )
-        level = session.scalar(
-            select(m.StockLevel).where(
-                m.StockLevel.variant_id == line.variant_id, m.StockLevel.location_id == location_id
-            )
-        )
-        if level is None:
-            session.add(
-                m.StockLevel(
-                    variant_id=line.variant_id,
-                    location_id=location_id,
-                    on_hand=return_line.quantity,
-                    counted_at=now,
-                )
-            )
-        else:
-            level.on_hand += return_line.quantity
+        add_on_hand(session, line.variant_id, location_id, return_line.quantity, now)
         restocked.append(
             {
                 "sku": line.sku,

@@ -14,16 +14,17 @@ from web_store import NOW, add_everything, log_in
 
 from sasame.config import Settings
 from sasame.core.clock import fixed_clock
-from sasame.db import make_engine, upgrade
+from sasame.db import make_engine
 from sasame.web.app import create_app
 
 
 @pytest.fixture(scope="session")
-def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate and fill the hand-written store once; each test gets its own copy of the file."""
+def store_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fill a copy of the migrated database with the hand-written store once; each test gets its own
+    copy of the file."""
     path = tmp_path_factory.mktemp("store") / "store.db"
+    shutil.copyfile(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     add_everything(engine)
     engine.dispose()  # the last connection closing folds the WAL back into the file
     return path

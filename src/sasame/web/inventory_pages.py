@@ -22,7 +22,7 @@ from sasame.models import User
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
 from sasame.web.deps import api_user, db_session, now, page_user
-from sasame.web.pages import render
+from sasame.web.pages import back_with_message, render
 
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 api = APIRouter(prefix="/api/inventory", tags=["inventory"], dependencies=[Depends(api_user)])
@@ -92,12 +92,6 @@ def draft_orders_now(session: SessionDep, instant: NowDep) -> Response:
     return RedirectResponse("/inventory#draft-purchase-orders", status_code=303)
 
 
-def _back(anchor: str, message: str) -> RedirectResponse:
-    from urllib.parse import quote
-
-    return RedirectResponse(f"/inventory?message={quote(message)}#{anchor}", status_code=303)
-
-
 @pages.post("/inventory/purchase-orders/send")
 def send_order(
     session: SessionDep, user: UserDep, instant: NowDep, number: Annotated[str, Form(max_length=60)]
@@ -106,8 +100,8 @@ def send_order(
     try:
         po = send_purchase_order(session, number, instant, by=user.email)
     except UserError as error:
-        return _back("draft-purchase-orders", str(error))
-    return _back("on-order", f"{number} sent as {po.number}.")
+        return back_with_message("/inventory", str(error), "draft-purchase-orders")
+    return back_with_message("/inventory", f"{number} sent as {po.number}.", "on-order")
 
 
 @pages.post("/inventory/purchase-orders/receive")
@@ -119,9 +113,11 @@ def receive_order(
     try:
         delivery = receive_purchase_order(session, number, instant, by=user.email)
     except UserError as error:
-        return _back("on-order", str(error))
+        return back_with_message("/inventory", str(error), "on-order")
     units = sum(line.quantity for line in delivery.lines)
-    return _back("on-order", f"{number}: {units} units received, order {delivery.status}.")
+    return back_with_message(
+        "/inventory", f"{number}: {units} units received, order {delivery.status}.", "on-order"
+    )
 
 
 @api.get("/purchase-orders/drafts")

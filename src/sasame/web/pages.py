@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,6 +30,13 @@ pages = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 SessionDep = Annotated[Session, Depends(db_session)]
 NowDep = Annotated[datetime, Depends(now)]
 UserDep = Annotated[User, Depends(page_user)]
+
+
+def back_with_message(path: str, message: str, anchor: str = "") -> RedirectResponse:
+    """After a form's POST: back to the page, which shows `message` (its `message` parameter)."""
+    return RedirectResponse(
+        f"{path}?message={quote(message)}" + (f"#{anchor}" if anchor else ""), status_code=303
+    )
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,13 +20,13 @@ from sasame.core.errors import ConfigError, UserError
 from sasame.models import Product, User
 from sasame.support import metrics, queries
 from sasame.support.intake.settings import MailSettings
-from sasame.support.intake.smtp import outbox_for
+from sasame.support.intake.smtp import FileOutbox, outbox_for
 from sasame.support.knowledge import PRODUCT_ASPECTS, STORE_TOPICS
 from sasame.support.policy import load_policy, policy_json, policy_rows, set_policy
 from sasame.support.service import Outbox, review, send_draft, triage_pending
 from sasame.support.triage import TriageContext
 from sasame.web.deps import api_user, db_session, now, page_user
-from sasame.web.pages import render
+from sasame.web.pages import back_with_message, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_user)])
 api = APIRouter(prefix="/api/support", tags=["support"], dependencies=[Depends(api_user)])
@@ -74,12 +74,11 @@ def support_page(request: Request, session: SessionDep, user: UserDep, at: NowDe
 
 def _outbox_file(request: Request) -> str:
     """The outbox file replies are written to instead of being sent, if that is where they go."""
-    if getattr(request.app.state, "support_outbox", None) is not None:
-        return ""
     try:
-        return MailSettings.from_env().outbox_file
+        outbox = _outbox(request)
     except ConfigError:
         return ""
+    return str(outbox.path) if isinstance(outbox, FileOutbox) else ""
 
 
 def faq_keys(session: Session) -> list[str]:
@@ -113,12 +112,6 @@ def ticket_page(request: Request, ticket_id: int, session: SessionDep, user: Use
     )
 
 
-def _back(path: str, message: str) -> RedirectResponse:
-    from urllib.parse import quote
-
-    return RedirectResponse(f"{path}?message={quote(message)}", status_code=303)
-
-
 @router.post("/support/tickets/{ticket_id}/send")
 def send_ticket_reply(
     request: Request,
@@ -134,8 +127,8 @@ def send_ticket_reply(
             session, ticket_id, by=user.email, now=at, outbox=outbox, body=body, policy=load_policy(session)
         )
     except UserError as error:
-        return _back(f"/support/tickets/{ticket_id}", str(error))
-    return _back("/support", f"Reply to ticket {ticket_id} sent.")
+        return back_with_message(f"/support/tickets/{ticket_id}", str(error))
+    return back_with_message("/support", f"Reply to ticket {ticket_id} sent.")
 
 
 @router.post("/support/tickets/{ticket_id}/review")
@@ -150,8 +143,8 @@ def review_ticket(
     try:
         review(session, ticket_id, by=user.email, now=at, outcome=outcome, intent=intent or None)
     except UserError as error:
-        return _back(f"/support/tickets/{ticket_id}", str(error))
-    return _back(f"/support/tickets/{ticket_id}", f"Marked {outcome}.")
+        return back_with_message(f"/support/tickets/{ticket_id}", str(error))
+    return back_with_message(f"/support/tickets/{ticket_id}", f"Marked {outcome}.")
 
 
 @router.post("/support/policy")
@@ -166,8 +159,8 @@ def update_policy(
         set_policy(session, key, value, now=at, by=user.email)
     except UserError as error:
         session.rollback()
-        return _back("/support", str(error))
-    return _back("/support", f"{key} saved.")
+        return back_with_message("/support", str(error))
+    return back_with_message("/support", f"{key} saved.")
 
 
 @router.post("/support/triage")
@@ -183,7 +176,7 @@ def triage_now(request: Request, session: SessionDep, user: UserDep, at: NowDep)
     for _, _, decision in done:
         counts[decision] = counts.get(decision, 0) + 1
     shown = ", ".join(f"{n} {decision}" for decision, n in sorted(counts.items())) or "nothing to do"
-    return _back("/support", f"Triaged {len(done)} tickets: {shown}.")
+    return back_with_message("/support", f"Triaged {len(done)} tickets: {shown}.")
 
 
 @api.get("/metrics")

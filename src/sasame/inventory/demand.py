@@ -28,15 +28,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from sasame import models as m
 from sasame.business.service import store_settings
-from sasame.core.clock import business_day, day_start, ensure_utc
+from sasame.core.clock import business_day, day_start
 from sasame.core.money import from_units, to_units
 
 if TYPE_CHECKING:
@@ -201,8 +203,19 @@ def _amount_text(units: int) -> str:
     return str(cents) if cents == amount else str(amount.normalize())
 
 
+def _table(result: CursorResult[Any], columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a frame, fetched from the driver's cursor: the queries that use it select
+    only columns without result processing (plain integers, amounts as their stored integers,
+    dates and instants as the driver gives them), so SQLAlchemy's Row objects would only add cost."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
+
+
 def frames(session: Session, today: date, *, first: date | None = None) -> DemandFrames:
     """Read the daily demand history of every SKU up to (not including) the business day `today`."""
+    import pandas as pd
+
     settings = store_settings(session)
     tz = settings.timezone
     variants = session.execute(
@@ -267,81 +280,115 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
     revenue = grid()
     direct_units = grid()
 
+    # Read raw: millions of lines at 10,000 SKUs, so no ORM rows and no Decimal per cell (amounts
+    # stay the stored integer 1/10,000ths, exact), then sum with numpy.
+    connection = session.connection()
     # Where a line's stock came from: its sale movements' location, else the channel's usual one.
-    shipped_from = dict(
-        session.execute(
-            select(m.StockMovement.order_line_id, m.StockMovement.location_id)
-            .where(m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_not(None))
-            .distinct()
-        ).all()
+    shipped_from = pd.Series(
+        dict(
+            connection.execute(
+                select(m.StockMovement.order_line_id, m.StockMovement.location_id)
+                .where(m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_not(None))
+                .distinct()
+            ).all()
+        ),
+        dtype="Int64",
     )
-    lines = session.execute(
-        select(
-            m.OrderLine.id,
-            m.OrderLine.variant_id,
-            m.OrderLine.quantity,
-            m.OrderLine.unit_price,
-            m.OrderLine.discount,
-            m.Order.order_date,
-            m.Order.channel_id,
-            m.Order.id,
-        )
-        .join(m.Order, m.Order.id == m.OrderLine.order_id)
-        .where(
-            m.Order.cancelled_at.is_(None),
-            m.Order.fulfillment_status != "cancelled",
-            m.Order.order_date >= first,
-            m.Order.order_date < today,
-            m.OrderLine.variant_id.is_not(None),
-        )
-    ).all()
-    codes_per_channel_day: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    orders_per_channel_day: dict[tuple[int, int], set[int]] = defaultdict(set)
-    sells_on: dict[int, set[int]] = defaultdict(set)
-    for line_id, variant_id, quantity, unit_price, discount, order_date, channel_id, order_id in lines:
-        v = position.get(variant_id) if variant_id is not None else None
-        if v is None:
-            continue
-        d = (order_date - first).days
-        orders_per_channel_day[(channel_id, d)].add(order_id)
-        q = int(quantity)
-        location = location_code.get(shipped_from.get(line_id, -1)) or (
-            fba_location if channel_kind.get(channel_id) in FBA_CHANNEL_KINDS else default_location
-        )
-        code = channels[channel_id]
-        if code not in by_channel:
-            by_channel[code] = grid()
-        sells_on[v].add(channel_id)
-        direct_units[v, d] += q
-        revenue[v, d] += to_units(unit_price * q - discount)
-        for part, count in [(v, 1), *components.get(v, [])]:
-            units[part, d] += q * count
-            by_channel[code][part, d] += q * count
-            by_location[location][part, d] += q * count
-            if part != v:
-                sells_on[part].add(channel_id)
+    lines = _table(
+        connection.execute(
+            select(
+                m.OrderLine.id,
+                m.OrderLine.variant_id,
+                m.OrderLine.quantity,
+                type_coerce(m.OrderLine.unit_price, BigInteger),
+                type_coerce(m.OrderLine.discount, BigInteger),
+                type_coerce(m.Order.order_date, NullType()),
+                m.Order.channel_id,
+                m.Order.id,
+            )
+            .join(m.Order, m.Order.id == m.OrderLine.order_id)
+            .where(
+                m.Order.cancelled_at.is_(None),
+                m.Order.fulfillment_status != "cancelled",
+                m.Order.order_date >= first,
+                m.Order.order_date < today,
+                m.OrderLine.variant_id.is_not(None),
+            )
+        ),
+        ["line", "variant", "quantity", "price", "discount", "day", "channel", "order"],
+    )
+    lines["v"] = lines["variant"].map(position)
+    lines = lines[lines["v"].notna()]
+    line_v = lines["v"].to_numpy(dtype=np.int64)
+    line_day = (np.asarray(lines["day"], dtype="datetime64[D]") - np.datetime64(first, "D")).astype(np.int64)
+    line_q = lines["quantity"].to_numpy(dtype=np.int64)
+    channel = lines["channel"].to_numpy(dtype=np.int64)
+    code = lines["channel"].map(channels).to_numpy(dtype=object)
+    usual = np.where(
+        lines["channel"].map(channel_kind).isin(FBA_CHANNEL_KINDS), fba_location, default_location
+    )
+    shipped = lines["line"].map(shipped_from).map(location_code)
+    location = np.where(
+        shipped.fillna("").to_numpy(dtype=object) != "", shipped.to_numpy(dtype=object), usual
+    )
+    np.add.at(direct_units, (line_v, line_day), line_q)
+    np.add.at(
+        revenue,
+        (line_v, line_day),
+        lines["price"].to_numpy(dtype=np.int64) * line_q - lines["discount"].to_numpy(dtype=np.int64),
+    )
+    # A bundle's line counts on the bundle and again, times the quantity, on each component.
+    exploded = [(line_v, line_day, line_q, channel, code, location)]
+    for bundle, bundle_parts in components.items():
+        of_bundle = line_v == bundle
+        for part, count in bundle_parts:
+            exploded.append(
+                (
+                    np.full(int(of_bundle.sum()), part),
+                    line_day[of_bundle],
+                    line_q[of_bundle] * count,
+                    channel[of_bundle],
+                    code[of_bundle],
+                    location[of_bundle],
+                )
+            )
+    part_v, part_d, part_q, part_channel, part_code, part_location = (
+        np.concatenate(column) for column in zip(*exploded, strict=True)
+    )
+    np.add.at(units, (part_v, part_d), part_q)
+    for name in dict.fromkeys(part_code.tolist()):
+        taken = part_code == name
+        by_channel[name] = grid()
+        np.add.at(by_channel[name], (part_v[taken], part_d[taken]), part_q[taken])
+    for place in dict.fromkeys(part_location.tolist()):
+        taken = part_location == place
+        np.add.at(by_location[place], (part_v[taken], part_d[taken]), part_q[taken])
+    sold_through = pd.DataFrame({"v": part_v, "channel": part_channel}).drop_duplicates()
+    sellers = {int(key): group.to_numpy() for key, group in sold_through.groupby("channel")["v"]}
+    orders_per_channel_day = (
+        pd.DataFrame({"channel": channel, "d": line_day, "order": lines["order"].to_numpy()})
+        .groupby(["channel", "d"])["order"]
+        .nunique()
+        .to_dict()
+    )
     # Codes count once per order.
+    codes_per_channel_day: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     order_codes = session.execute(
         select(m.Order.id, m.Order.channel_id, m.Order.order_date, m.Order.discount_codes).where(
             m.Order.discount_codes.is_not(None), m.Order.order_date >= first, m.Order.order_date < today
         )
     ).all()
     for _, channel_id, order_date, codes in order_codes:
-        d = (order_date - first).days
-        for code in {c.strip().upper() for c in (codes or "").split(",") if c.strip()}:
-            codes_per_channel_day[(channel_id, d)][code] += 1
-    promoted_channel_day: set[tuple[int, int]] = set()
-    for key, counts in codes_per_channel_day.items():
-        orders = len(orders_per_channel_day.get(key, ()))
+        day = (order_date - first).days
+        for discount_code in {c.strip().upper() for c in (codes or "").split(",") if c.strip()}:
+            codes_per_channel_day[(channel_id, day)][discount_code] += 1
+    promoted = np.zeros((n, n_days), dtype=bool)
+    for (channel_id, day), counts in codes_per_channel_day.items():
+        orders = orders_per_channel_day.get((channel_id, day), 0)
         if orders and any(
             c >= PROMOTION_MIN_ORDERS and c / orders >= PROMOTION_MIN_SHARE for c in counts.values()
         ):
-            promoted_channel_day.add(key)
-    promoted = np.zeros((n, n_days), dtype=bool)
-    for channel_id, d in promoted_channel_day:
-        for v, channels_of_v in sells_on.items():
-            if channel_id in channels_of_v:
-                promoted[v, d] = True
+            promoted[sellers[channel_id], day] = True
 
     net_price = np.where(direct_units > 0, revenue // np.maximum(direct_units, 1), 0)
 
@@ -349,33 +396,40 @@ def frames(session: Session, today: date, *, first: date | None = None) -> Deman
     change = {code: np.zeros((n, n_days + 1), dtype=np.int64) for code in location_code.values()}
     seen_at = {code: np.zeros(n, dtype=bool) for code in location_code.values()}
     first_seen = np.full(n, n_days, dtype=np.int64)
-    movements = session.execute(
-        select(
-            m.StockMovement.variant_id,
-            m.StockMovement.location_id,
-            m.StockMovement.quantity,
-            m.StockMovement.moved_at,
+    movements = _table(
+        connection.execute(
+            select(
+                m.StockMovement.variant_id,
+                m.StockMovement.location_id,
+                m.StockMovement.quantity,
+                type_coerce(m.StockMovement.moved_at, NullType()),
+            )
+            .where(m.StockMovement.kind != "sale")
+            .where(m.StockMovement.moved_at < day_start(today, tz))
+        ),
+        ["variant", "location", "quantity", "moved_at"],
+    )
+    movements["v"] = movements["variant"].map(position)
+    movements["place"] = movements["location"].map(location_code)
+    movements = movements[movements["v"].notna() & movements["place"].notna()]
+    if len(movements):
+        # SQLite hands back the stored naive UTC text, PostgreSQL an aware datetime.
+        moved = (
+            pd.to_datetime(movements["moved_at"], utc=True, format="ISO8601")
+            .dt.tz_convert(None)
+            .to_numpy(dtype="datetime64[us]")
         )
-        .where(m.StockMovement.kind != "sale")
-        .where(m.StockMovement.moved_at < day_start(today, tz))
-    ).all()
-    if movements:
-        moved = np.array(
-            [ensure_utc(row[3]).replace(tzinfo=None) for row in movements], dtype="datetime64[us]"
-        )
-        effective = np.searchsorted(starts, moved, side="left")
+        effective = np.minimum(np.searchsorted(starts, moved, side="left"), n_days)
         # The business day the movement happened on (the one it counts from, for one at midnight).
         happened = np.maximum(np.searchsorted(starts, moved, side="right") - 1, 0)
-        for (variant_id, location_id, quantity, _), day, on in zip(
-            movements, effective.tolist(), happened.tolist(), strict=True
-        ):
-            v = position.get(variant_id)
-            place = location_code.get(location_id)
-            if v is None or place is None:
-                continue
-            change[place][v, min(day, n_days)] += int(quantity)
-            seen_at[place][v] = True
-            first_seen[v] = min(first_seen[v], on)
+        moved_v = movements["v"].to_numpy(dtype=np.int64)
+        moved_q = movements["quantity"].to_numpy(dtype=np.int64)
+        moved_place = movements["place"].to_numpy(dtype=object)
+        for place in dict.fromkeys(moved_place.tolist()):
+            here = moved_place == place
+            np.add.at(change[place], (moved_v[here], effective[here]), moved_q[here])
+            seen_at[place][moved_v[here]] = True
+        np.minimum.at(first_seen, moved_v, happened)
     # Sale movements without an order line (a manual sale) count from their own day like the rest.
     for variant_id, location_id, quantity, moved_at in session.execute(
         select(

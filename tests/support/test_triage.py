@@ -797,3 +797,62 @@ def test_a_size_said_of_a_product_without_sizes_does_not_make_a_change_unclear(
     assert [(a.kind, a.params["from_sku"], a.params["to_sku"]) for a in result.actions] == [
         ("change_item", "PIN-1", "PIN-GOLD")
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I got a pink linen shirt instead of white. Please fix this.\n\nPlease get back to me asap.",
+        "i received the linen shirt in white but there's a black one instead of the enamel pin. ref 1001",
+    ],
+)
+def test_an_item_received_instead_of_the_one_ordered_reaches_a_person(
+    engine: Engine, store: dict[str, int], body: str
+) -> None:
+    # Without store memory the first was read as an exchange and drafted (a must-escalate message
+    # a click could have answered with an RMA): what came instead of what was ordered is a wrong item.
+    result = run(engine, "Urgent", body)
+    assert result.decision == "escalate"
+    assert result.intent == "wrong_item" or any(
+        r.startswith("escalate: the message may be a fault or a complaint:") for r in result.reasons
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Could you send me an L instead of the S I got? It's too small.",
+        "I'd like the linen shirt in L instead of S please.",
+    ],
+)
+def test_an_exchange_asked_with_instead_is_no_wrong_item(
+    engine: Engine, store: dict[str, int], body: str
+) -> None:
+    result = run(engine, "Exchange", body)
+    assert not any("fault or a complaint" in r for r in result.reasons)
+
+
+def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Jane's linen shirts: L in #1001 (delivered February 25), S in #1004 (January 10). Give #1004
+    # an enamel pin recorded in size M: "swap my linen shirt for an M" wants M, and the pin's M
+    # says nothing about which shirt.
+    with transaction(engine) as session:
+        session.get(m.Variant, store["variant_PIN"]).size = "M"  # type: ignore[union-attr]
+        session.add(
+            m.OrderLine(
+                order_id=store["order_#1004"],
+                variant_id=store["variant_PIN"],
+                sku="PIN-1",
+                title="Enamel Pin",
+                quantity=1,
+                unit_price=Decimal("12.00"),
+            )
+        )
+    result = run(engine, "Size exchange", "Can I swap my linen shirt for an M? It's too small.")
+    assert (result.intent, result.order_ref, result.decision) == ("exchange_request", None, "draft")
+    assert "draft: no order number given and 2 of the sender's orders could be meant" in result.reasons
+    # The size the customer has ("the L I got") still picks the order.
+    held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
+    assert (held.intent, held.order_ref) == ("exchange_request", "#1001")

@@ -197,6 +197,12 @@ PLACED_ORDER_TALK = re.compile(
 )
 """Words of an order already placed ("I was charged", "my order", "can you apply it?"): then a
 general answer from the store's answers may miss what the customer means."""
+NEVER_RECEIVED = re.compile(
+    r"\b(never|not|didn'?t|did not|haven'?t|have not|hasn'?t|has not)\b[^.?!\n]{0,10}"
+    r"\b(got|gotten|get|received?|came|arrived?|come)\b",
+    re.IGNORECASE,
+)
+"""Something the customer says did not reach them ("I signed up but never got the code")."""
 WHEREABOUTS = re.compile(
     r"wh\w{0,3}re|when|check|haven'?t (got|had)|week|arriv|track|status|ship|deliver|receiv|update|"
     r"still|yet|wait|\beta\b|late|lost|missing|coming|come|here\b|dispatch|sent|post|news|progress|"
@@ -217,11 +223,15 @@ FAULT_WORDS = re.compile(
     r"\b(broke|broken|cracked|cracks?|smashed|shattered|dented|torn|tear|ripped|stain(ed|s)?|"
     r"leak(ed|ing|s)?|scratch(ed|es)?|chipped|faulty|defect(ive)?|damaged?|stopped working|"
     r"fell apart|falling apart|came apart|crushed)\b|"
-    r"(sent|received|got) (me )?(the |a )?wrong\b|not what i ordered",
+    r"(sent|received|got) (me )?(the |a )?wrong\b|not what i ordered|"
+    r"\b(got|received|recieved|was sent|were sent|been sent|sent me|there'?s|there is)\b"
+    r"[^.?!\n]{0,50}\binstead\b",
     re.IGNORECASE,
 )
 """Words of a damaged, faulty or wrong item: the model's reading of the rest notwithstanding
-("I received the mug today but it has a big tear along the seam" read as order status at 0.90)."""
+("I received the mug today but it has a big tear along the seam" read as order status at 0.90).
+"I got a pink cap instead of navy" is a wrong item, though its words are an exchange's; an
+exchange asks in the present ("could you send me an L instead of the M I got")."""
 COMPLAINT_WORDS = re.compile(
     r"\b(manager|supervisor)\b|\bcomplain(t|ts|ing)?\b|not what i expected|not as (described|pictured)|"
     r"nothing like the (photos?|pictures?|description|website)|"
@@ -914,8 +924,12 @@ def _resolve_order(
         dated = [o for o in fitting if business_day(o.ordered_at, ctx.timezone) in near]
         fitting = dated or fitting
     if len(fitting) > 1 and u.sizes:
-        # ... or the only one with an item in a size the customer writes ("the XL I got").
-        sized = [o for o in fitting if any(line.size in u.sizes for line in o.lines)]
+        # ... or the only one with an item in a size the customer writes ("the XL I got"). Only
+        # the named product's lines count when one is named: in "swap my shorts for an L" the L
+        # is the size wanted, and another order's L tee is not the order meant.
+        sized = [
+            o for o in fitting if any(line.size in u.sizes for line in (_named_lines(o, u) or o.lines))
+        ]
         fitting = sized if len(sized) == 1 else fitting
     if len(fitting) == 1:
         return fitting[0], None
@@ -983,15 +997,19 @@ def written_days(text: str, today: date, timezone: str = "") -> set[date]:
 
 def _names_an_item(order: OrderFacts, u: Understanding) -> bool:
     """Whether the message names one of the order's products (by a catalog match or its title words)."""
+    return bool(_named_lines(order, u))
+
+
+def _named_lines(order: OrderFacts, u: Understanding) -> list[LineFacts]:
+    """The order's lines whose product the message names (by a catalog match or its title words)."""
     skus = {mention.sku.lower() for mention in u.mentions}
     text = u.clean_text.lower()
+    named = []
     for line in order.lines:
-        if line.sku and line.sku.lower() in skus:
-            return True
         words = _words(line.product)
-        if words and all(w in text for w in words):
-            return True
-    return False
+        if (line.sku and line.sku.lower() in skus) or (words and all(w in text for w in words)):
+            named.append(line)
+    return named
 
 
 # --------------------------------------------------------------------------------------------
@@ -1657,7 +1675,16 @@ class _Answer:
         message speaking of a placed order."""
         if not asked or not set(asked) <= ORDER_FREE_TOPICS:
             return False
-        return not PLACED_ORDER_TALK.search(self.body_text)
+        if PLACED_ORDER_TALK.search(self.body_text):
+            return False
+        # "I signed up but never got the code" from someone whose recent order carries a code:
+        # the offer's description misses that the code was used; a person looks first.
+        return not (NEVER_RECEIVED.search(self.body_text) and self._recent_order_with_code())
+
+    def _recent_order_with_code(self) -> bool:
+        since = self.ctx.now - timedelta(days=35)
+        ids = queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since)
+        return any(self.ctx.order(i).discount_codes for i in ids[:STATE_ORDERS])
 
     def _has_recent_order(self) -> bool:
         """Whether the sender has an order from the last weeks the message could be about without

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -468,6 +469,11 @@ def test_a_cancellation_read_as_where_is_my_order_is_not_answered_with_tracking(
         ),
         ("Order #1001", "The quality of the linen shirt is not what I expected for the price."),
         ("Linen shirt", "The colour of the linen shirt in white looks nothing like the photos."),
+        (
+            "Return",
+            "I'd like to return the linen shirt from order #1001. The stitching came loose after one "
+            "wash, honestly disappointed.",
+        ),
     ],
 )
 def test_fault_and_complaint_words_reach_a_person_whatever_the_reading(
@@ -629,8 +635,13 @@ def test_a_cancellation_answers_the_shipping_question_that_comes_with_it(
         "order_status",
         "#1003",
     )
-    # Only the model's confidence (0.77) holds it back: whether it has shipped is in the answer.
-    assert result.reasons == ["draft: intent confidence 0.77 < 0.90"]
+    # The model alone is unsure (0.77); "Please cancel" says it in so many words, and whether it
+    # has shipped is in the answer, so nothing holds it back.
+    assert result.reasons == [
+        "auto: the message asks in so many words ('Please cancel'): cancel_order is 0.97 likely "
+        "(the model alone: 0.77 for cancel_order)"
+    ]
+    assert result.decision == "auto"
     assert [a.kind for a in result.actions] == ["cancel_order"]
 
 
@@ -703,12 +714,18 @@ def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
 
     first = read(stranger, "<m2@leads>")
     assert (first.intent, first.decision) == ("spam", "draft")  # read as spam, but not sure enough
-    assert first.confidence < 0.98
+    # "a verified list of" is a cold pitch's words: 0.80 from the model, 0.98 with them, short of
+    # the closing bar (0.98).
+    assert first.reasons[0] == (
+        "auto: the message asks in so many words ('verified list of'): spam is 0.98 likely "
+        "(the model alone: 0.80 for spam)"
+    )
+    assert first.confidence == 0.9751
     # The same text from the same address a week earlier: bulk mail, closed without a reply.
     _store_inbound(engine, "<m1@leads>", stranger, body, days_ago=7)
     again = read(stranger, "<m2@leads>")
     assert (again.intent, again.decision, again.reply) == ("spam", "auto", None)
-    assert again.confidence == first.confidence
+    assert again.confidence == 0.7969  # the model's own reading: the repetition decides, not a number
     assert again.reasons == ["auto: read as spam, and the sender sent this very text before"]
     assert [a.kind for a in again.actions] == ["mark_spam"]
     # Another address sending it, or only a later copy on record: no evidence.
@@ -856,3 +873,90 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     # The size the customer has ("the L I got") still picks the order.
     held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
     assert (held.intent, held.order_ref) == ("exchange_request", "#1001")
+
+
+def test_an_ask_in_so_many_words_weighs_on_the_reading(engine: Engine, store: dict[str, int]) -> None:
+    from sasame.support.triage import ASK_CUE_LIKELIHOOD_RATIO, _with_ask_cue
+    from sasame.support.understanding import understand
+
+    # Bayes over the model's top readings: refund status 0.4 times 10, renormalised.
+    u = replace(
+        understand("", "hiya! where is my refud?? my recent order"),
+        ranked=(("order_status", 0.5), ("refund_status", 0.4), ("return_request", 0.1)),
+    )
+    ranked, words = _with_ask_cue(u)  # type: ignore[misc]
+    assert ASK_CUE_LIKELIHOOD_RATIO == 10.0
+    assert words == "where is my refud"
+    assert ranked == (("refund_status", 0.8696), ("order_status", 0.1087), ("return_request", 0.0217))
+    # An ask the model does not count among its readings is not forced on it ...
+    assert _with_ask_cue(replace(u, ranked=(("order_status", 0.9), ("return_request", 0.1)))) is None
+    # ... nor one that even ten times as likely stays behind another reading ...
+    assert _with_ask_cue(replace(u, ranked=(("order_status", 0.95), ("refund_status", 0.05)))) is None
+    # ... and two asks in so many words are no evidence for either.
+    two = replace(u, clean_text="Where is my refund? Also please cancel my order.")
+    assert _with_ask_cue(two) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "cued"),
+    [
+        (
+            "Please cancel my order #1003. Your customer service is appalling and nobody answers.",
+            "cancel_order",
+        ),
+        (
+            "I'd like to return the linen shirt from order #1001, the quality is shocking and I'm very "
+            "disappointed.",
+            "return_request",
+        ),
+    ],
+)
+def test_an_ask_in_so_many_words_never_clears_a_complaint_the_model_finds_plausible(
+    engine: Engine, store: dict[str, int], body: str, cued: str
+) -> None:
+    # The model alone reads a complaint first (0.46, 0.49); the cue makes the ask the reading, and
+    # the complaint the model found plausible still sends it to a person.
+    result = run(engine, "Order", body)
+    assert result.understanding.ranked[0][0] == cued
+    assert result.intent == cued
+    assert result.decision == "escalate"
+    assert "escalate: it may be complaint (probability >= 0.1)" in result.reasons
+
+
+def test_another_ask_in_so_many_words_makes_the_answer_a_draft(engine: Engine, store: dict[str, int]) -> None:
+    # Read as the code question, the answer would say nothing about the parcel asked after first.
+    result = run(
+        engine,
+        "Help - order 1002",
+        "Any update on my linen shirt order?\n\nAlso, my discount code didn't work at checkout.",
+    )
+    assert (result.intent, result.decision) == ("discount_question", "draft")
+    assert result.reasons[-1] == "draft: the message also asks about order_status in so many words"
+
+
+@pytest.mark.parametrize(
+    ("body", "intent"),
+    [
+        ("wht's the satus of my order #1002", "order_status"),
+        ("Any upddate on my order? Ref: #1002", "order_status"),
+    ],
+)
+def test_the_checks_read_misspelt_words_as_meant(
+    engine: Engine, store: dict[str, int], body: str, intent: str
+) -> None:
+    # "satus" and "upddate" ask about the parcel as much as "status" and "update" do.
+    result = run(engine, "", body)
+    assert result.intent == intent
+    assert not any("asks nothing about the parcel" in r for r in result.reasons)
+
+
+def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
+    from datetime import date
+
+    from sasame.support.triage import order_days
+
+    today = date(2026, 11, 28)
+    text = "the crew socks from the order I placed on 11/3 for the rust one. I got it on November 5."
+    assert order_days(text, today, "America/New_York") == {date(2026, 11, 3)}
+    assert order_days("I ordered it yesterday", today) == {date(2026, 11, 27)}
+    assert order_days("my order from 11/19", today, "America/New_York") == set()  # no "placed" word

@@ -960,3 +960,22 @@ def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
     assert order_days(text, today, "America/New_York") == {date(2026, 11, 3)}
     assert order_days("I ordered it yesterday", today) == {date(2026, 11, 27)}
     assert order_days("my order from 11/19", today, "America/New_York") == set()  # no "placed" word
+
+
+def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1001 was delivered on February 25. Asked without a word of ordering just now, the change is
+    # more likely an exchange the reading missed; "I only ordered a few minutes ago" is not one.
+    vague = run(engine, "Change", "Could you please switch the linen shirt in order #1001 to size M?")
+    fresh = run(
+        engine,
+        "Change",
+        "Could you please switch the linen shirt in order #1001 to size M? I only ordered a few minutes ago.",
+    )
+    for result in (vague, fresh):
+        assert (result.intent, result.order_ref) == ("change_order", "#1001")
+        assert result.reply_facts["can_modify"] is False
+        assert result.reply_facts["delivered_on"].startswith("2026-02-25")
+    assert "draft: a change asked about a delivered order (an exchange?)" in vague.reasons
+    assert not any("a change asked about a delivered order" in r for r in fresh.reasons)

@@ -242,7 +242,7 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     ),
     "change_order": re.compile(
         r"\b(i'?d like to|can i|could you|please) add (another|one more|a|an)\b|"
-        r"\bchange the (size|colou?r) to\b",
+        r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b",
         re.IGNORECASE,
     ),
     "cancel_order": re.compile(
@@ -385,6 +385,14 @@ COMPENSATION_ASK = re.compile(
     re.IGNORECASE,
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
+JUST_ORDERED = re.compile(
+    r"\b(only|just) (ordered|placed|bought)\b|"
+    r"\bordered (it |this )?(a few |some )?(minutes|moments|an hour) ago\b|\bbefore it ships\b|"
+    r"\b(if it )?(hasn'?t|has not) (shipped|gone out|been sent)( yet)?\b",
+    re.IGNORECASE,
+)
+"""A change asked about an order the customer believes still open ("I only ordered a few minutes
+ago"): no exchange the reading missed, even when the parcel has since been delivered."""
 CANCEL_ASK = re.compile(r"\bcan\w?cel+(?!l?ation (email|confirmation))", re.IGNORECASE)
 """A cancellation asked for in so many words ("cancel", "cancell", "canncel")."""
 PERSON_ONLY_ACCOUNT = re.compile(
@@ -1724,7 +1732,8 @@ class _Answer:
                     can_modify=False,
                     delivered_on=instant_fact(order.delivered_at),
                 )
-                self.decision.at_most("draft", "a change asked about a delivered order (an exchange?)")
+                if not JUST_ORDERED.search(self.body_text):
+                    self.decision.at_most("draft", "a change asked about a delivered order (an exchange?)")
                 return
             self._too_late(order, "change it")
             r.say(

@@ -285,3 +285,16 @@ def test_a_code_that_never_arrived_is_looked_at_when_a_recent_order_carries_one(
     used = run(engine, "Discount?", text)
     assert (used.intent, used.decision) == ("discount_question", "draft")
     assert used.reasons[-1] == "draft: a discount question without an order"
+
+
+def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    cost = "Standard shipping is $5.95 and free on orders over $75; we ship within the US only."
+    configure(engine, {"shipping_cost": cost})
+    # "How muh": the price topic is not recognised, so the answer would only say where we ship.
+    result = run(engine, "", "How muh is shipping to the UK?", sender=STRANGER)
+    assert (result.intent, result.reply_facts["ships_to_country"]) == ("shipping_question", False)
+    assert "faq_shipping_cost" not in result.reply_facts
+    assert result.decision == "draft"
+    assert "draft: a shipping question the store's answers do not cover" in result.reasons

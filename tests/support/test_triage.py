@@ -979,3 +979,43 @@ def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(
         assert result.reply_facts["delivered_on"].startswith("2026-02-25")
     assert "draft: a change asked about a delivered order (an exchange?)" in vague.reasons
     assert not any("a change asked about a delivered order" in r for r in fresh.reasons)
+
+
+def test_a_change_to_what_the_order_already_holds_is_not_turned_around(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Unfulfilled #1003 holds a linen shirt in L only (as after the change was already made):
+    # "switch the linen shirt in S to L" must not become "change the L to an S".
+    with transaction(engine) as session:
+        session.add(
+            m.OrderLine(
+                order_id=store["order_#1003"],
+                variant_id=store["variant_L"],
+                sku="LIN-WHT-L",
+                title="Linen Shirt - White / L",
+                quantity=1,
+                unit_price=Decimal("60.00"),
+            )
+        )
+    text = "Could you please switch the linen shirt in S in order #1003 to L? I only ordered it today."
+    result = run(engine, "Change my order", text)
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "draft")
+    assert "draft: the change asked for is unclear" in result.reasons
+    assert result.actions == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The linen shirt I ordered on Thursday still hasn't arrived and nobody seems to care. "
+        "I expected beter.",
+        "Order #1002 is still not here and no one even cares.",
+    ],
+)
+def test_a_complaint_about_nobody_caring_reaches_a_person(
+    engine: Engine, store: dict[str, int], body: str
+) -> None:
+    result = run(engine, "Not happy", body)
+    assert result.decision == "escalate"
+    cue = [r for r in result.reasons if r.startswith("escalate: the message may be a fault or a complaint:")]
+    assert cue or result.intent == "complaint"

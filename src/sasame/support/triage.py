@@ -180,7 +180,8 @@ def find_address(text: str) -> str | None:
 
 
 UNANSWERABLE_SHIPPING = re.compile(
-    r"express|po box|p\.o\.|free shipping|christmas|by friday|how much|cost|price|carrier|which courier",
+    r"express|po box|p\.o\.|free shipping|christmas|by friday|how mu\w{0,3}\b|cost|price|carrier|"
+    r"which courier",
     re.IGNORECASE,
 )
 SHIPPING_TOPICS = ("express_shipping", "po_boxes", "shipping_cost", "carriers", "holiday_delivery")
@@ -311,7 +312,8 @@ COMPLAINT_WORDS = re.compile(
     r"\b(manager|supervisor)\b|\bcomplain(t|ts|ing)?\b|not what i expected|not as (described|pictured)|"
     r"nothing like the (photos?|pictures?|description|website)|"
     r"\b(poor|bad|cheap|terrible|awful|low)[- ]quality|"
-    r"quality\b.{0,30}\b(is|was) (not|poor|bad|terrible|awful)",
+    r"quality\b.{0,30}\b(is|was) (not|poor|bad|terrible|awful)|"
+    r"\b(nobody|no one|no-one) (seems to |even )?cares?\b|\bi expected (better|more)\b",
     re.IGNORECASE,
 )
 """A complaint in so many words ("please pass this on to a manager", "the quality ... is not what I
@@ -385,6 +387,9 @@ COMPENSATION_ASK = re.compile(
     re.IGNORECASE,
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
+_ASKED_VALUE = re.compile(r"\b(?:to|for|into) (?:an? |the |size )?([\w-]+)")
+"""The word after "to", "for" or "into" ("switch it to charcoal", "swap it for an L"): the colour or
+size asked for, when it is one the message names."""
 JUST_ORDERED = re.compile(
     r"\b(only|just) (ordered|placed|bought)\b|"
     r"\bordered (it |this )?(a few |some )?(minutes|moments|an hour) ago\b|\bbefore it ships\b|"
@@ -1588,7 +1593,7 @@ class _Answer:
         """
         wanted = self._wanted_variant(item)
         if wanted is not None:
-            return item, wanted
+            return item, wanted if self._as_asked(wanted) else None
         others = [
             line
             for line in order.lines
@@ -1596,9 +1601,21 @@ class _Answer:
         ]
         if len(others) == 1:
             instead = self._wanted_variant(others[0])
-            if instead is not None and instead.variant_id == item.variant_id:
+            if instead is not None and instead.variant_id == item.variant_id and self._as_asked(instead):
                 return others[0], instead
         return item, None
+
+    def _as_asked(self, wanted: queries.VariantFacts) -> bool:
+        """Whether the variant chosen is the one the message asks to get: not one it says it has
+        ("the mug in oat ... to charcoal" about an order holding only the charcoal one, as after
+        a change already made, wants no oat mug), and the one it asks for when it says so ("to
+        charcoal", "for an L")."""
+        values = {v.lower() for v in (wanted.colour, wanted.size) if v}
+        text = self.u.clean_text.lower()
+        asked = {m.group(1) for m in _ASKED_VALUE.finditer(text)}
+        named = {c.lower() for c in self.u.colours} | {s.lower() for s in self.u.sizes}
+        targets = asked & named
+        return not targets or bool(values & targets)
 
     def _wanted_variant(self, item: LineFacts) -> queries.VariantFacts | None:
         """The sibling variant the customer asks for: another size or colour of the same product."""
@@ -2063,7 +2080,8 @@ class _Answer:
             if not ships:
                 r.say(f"At the moment we only ship to {where}, so not to {asked} yet, sorry.")
                 topics, answered = self.store_answers(SHIPPING_TOPICS)
-                if not answered:
+                # "How muh is shipping to the UK?": a price asked that no store answer was found for.
+                if not answered or (not topics and UNANSWERABLE_SHIPPING.search(self.u.clean_text)):
                     self.decision.at_most("draft", "a shipping question the store's answers do not cover")
                 return
         if ctx.transit_days is not None:

@@ -292,8 +292,9 @@ a second ask, a wrong item or complaint the model alone finds plausible, fault w
 customer."""
 ASK_CUE_LIKELIHOOD_RATIO = 10.0
 """How much likelier the cue is in a message of its intent than in one of another: a prior, not
-fitted, and conservative. (On three demo stores' inboxes, 1,458 messages, the cues fired 224 times,
-each time on a message of their own intent.)"""
+fitted, and conservative. (In the three demo inboxes read while writing the cues, 1,460 messages,
+they fired 491 times, and in the 261 held-out real HINT3 queries 9 times, each time on a message
+of their own intent.)"""
 FAULT_WORDS = re.compile(
     r"\b(broke|broken|cracked|cracks?|smashed|shattered|dented|torn|tear|ripped|stain(ed|s)?|"
     r"leak(ed|ing|s)?|scratch(ed|es)?|chipped|faulty|defect(ive)?|damaged?|stopped working|"

@@ -15,7 +15,7 @@ from sasame.support.understanding.entities import (
     sizes_in,
     urgency,
 )
-from sasame.support.understanding.intents import INTENTS, StoreMemory, classify
+from sasame.support.understanding.intents import INTENTS, StoreMemory, classify, shipped_model
 from sasame.support.understanding.text import clean_body, clean_subject, intent_subject, without_courtesy
 
 MAX_TEXT_CHARS = 4000
@@ -71,7 +71,8 @@ def understand(
     sizes = sizes_in(new_text, catalog)
     colours = colours_in(new_text, catalog)
     mentions = catalog_mentions(clean_text, catalog, sizes, colours) if catalog else ()
-    mood = sentiment(new_text)
+    # A misspelt "amazng" is still praise: the lexicon reads the speller's words.
+    mood = sentiment(shipped_model().speller.correct(new_text))
     return Understanding(
         intent=result.intent,
         confidence=result.confidence,

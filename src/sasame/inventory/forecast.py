@@ -9,6 +9,7 @@ shape of their product or category profile.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import warnings
 from collections.abc import Mapping
@@ -20,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from sasame.inventory.classify import demand_class
+
+log = logging.getLogger(__name__)
 
 # Periods in the weekly and yearly cycles per pandas frequency alias.
 WEEKLY_SEASON = {"D": 7}
@@ -407,16 +410,19 @@ def _model_forecasts(
     return tables
 
 
-def _engine(names: tuple[str, ...], season: int, sf_freq: str | int) -> Any:
-    """StatsForecast over `names`; a series a model cannot fit (ETS on a degenerate one) gets SES."""
+def _engine(names: tuple[str, ...], season: int, sf_freq: str | int, *, carried: bool = False) -> Any:
+    """StatsForecast over `names`; a series a model cannot fit (ETS on a degenerate one) gets SES.
+
+    `carried`: for a backtest that carries fitted parameters across windows, where the fallback must
+    be able to do so too; ETS with a level only is SES in that form."""
     from statsforecast import StatsForecast
-    from statsforecast.models import SimpleExponentialSmoothingOptimized
+    from statsforecast.models import AutoETS, SimpleExponentialSmoothingOptimized
 
     return StatsForecast(
         models=_build_models(names, season),
         freq=sf_freq,
         n_jobs=1,
-        fallback_model=SimpleExponentialSmoothingOptimized(),
+        fallback_model=AutoETS(model="ANN") if carried else SimpleExponentialSmoothingOptimized(),
     )
 
 
@@ -445,9 +451,7 @@ def _select(
     cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
     if int(lengths.min()) < cv_horizon * windows + MIN_MODEL_LENGTH:
         return {str(uid): names[0] for uid in lengths.index}
-    engine = _engine(names, season, sf_freq)
-    cv = engine.cross_validation(df=data, h=cv_horizon, step_size=cv_horizon, n_windows=windows)
-    cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+    cv = _cross_validate(data, names, season, sf_freq, cv_horizon, windows)
     for name in names:
         cv[name] = cv[name].fillna(cv["y"].mean())
     mae = pd.DataFrame({name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names})
@@ -455,3 +459,50 @@ def _select(
     for uid, rows in cv.groupby("unique_id"):
         errors[str(uid)] = (rows["y"] - rows[picks[str(uid)]]).to_numpy(dtype=float)
     return picks
+
+
+def _cross_validate(
+    data: pd.DataFrame, names: tuple[str, ...], season: int, sf_freq: str | int, h: int, windows: int
+) -> pd.DataFrame:
+    """Rolling-origin forecasts of `names` (one column each, beside unique_id, ds, cutoff and y).
+
+    A model statsforecast can re-apply to new data with its fitted parameters (`forward`: ETS, Theta,
+    seasonal naive) is optimised on the first window only and carried to the later ones: optimising
+    ETS and Theta again on every window was most of the weekly selection's CPU, and parameters from
+    a history `h` periods shorter barely differ. The others are cheap and are fitted per window. If
+    carrying fails (a series the model cannot fit: the fallback has no `forward`), those models are
+    fitted per window too, as before."""
+    carried = tuple(
+        name
+        for name, model in zip(names, _build_models(names, season), strict=True)
+        if hasattr(model, "forward")
+    )
+    refitted = tuple(name for name in names if name not in carried)
+    parts: list[pd.DataFrame] = []
+    if carried:
+        try:
+            parts.append(_cv_frame(data, carried, season, sf_freq, h, windows, refit=False))
+        except Exception as error:  # statsforecast raises plain Exceptions ("no model able to be fitted")
+            log.debug("carrying %s across backtest windows failed (%r); fitting each window", carried, error)
+            refitted = names
+    if refitted:
+        parts.append(_cv_frame(data, refitted, season, sf_freq, h, windows, refit=True))
+    cv = parts[0]
+    for part in parts[1:]:
+        cv = cv.merge(part.drop(columns="y"), on=["unique_id", "ds", "cutoff"], validate="one_to_one")
+    return cv
+
+
+def _cv_frame(
+    data: pd.DataFrame,
+    names: tuple[str, ...],
+    season: int,
+    sf_freq: str | int,
+    h: int,
+    windows: int,
+    *,
+    refit: bool,
+) -> pd.DataFrame:
+    engine = _engine(names, season, sf_freq, carried=not refit)
+    cv = engine.cross_validation(df=data, h=h, step_size=h, n_windows=windows, refit=refit)
+    return cv.reset_index() if "unique_id" not in cv.columns else cv

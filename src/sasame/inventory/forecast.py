@@ -34,6 +34,11 @@ MIN_MODEL_LENGTH = 8
 REGULAR_MODELS = ("AutoETS", "Theta", "SeasonalNaive", "SES", "SeasonalES")
 INTERMITTENT_MODELS = ("CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA")
 FALLBACK_MODEL = "Average"
+# Daily series: each window of the selection backtest fits on its last year at most. The weekly cycle
+# needs a few weeks and the yearly one is divided out before fitting (`_yearly_profile`), while the
+# optimisers' cost grows with the length; weekly and monthly series carry the yearly cycle in the
+# model and keep their whole history.
+BACKTEST_INPUT_PERIODS = {"D": 365}
 PROMO_UPLIFT_BOUNDS = (1.0, 5.0)
 
 
@@ -504,5 +509,12 @@ def _cv_frame(
     refit: bool,
 ) -> pd.DataFrame:
     engine = _engine(names, season, sf_freq, carried=not refit)
-    cv = engine.cross_validation(df=data, h=h, step_size=h, n_windows=windows, refit=refit)
+    cv = engine.cross_validation(
+        df=data,
+        h=h,
+        step_size=h,
+        n_windows=windows,
+        refit=refit,
+        input_size=BACKTEST_INPUT_PERIODS.get(str(sf_freq)),
+    )
     return cv.reset_index() if "unique_id" not in cv.columns else cv

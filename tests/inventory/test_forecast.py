@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sasame.inventory.forecast import FALLBACK_MODEL, INTERMITTENT_MODELS, REGULAR_MODELS, forecast
+from sasame.inventory.forecast import (
+    FALLBACK_MODEL,
+    INTERMITTENT_MODELS,
+    REGULAR_MODELS,
+    _cross_validate,
+    _yearly_profile,
+    forecast,
+)
 
 DAYS = pd.date_range("2024-01-01", periods=120, freq="D")
 
@@ -114,3 +121,75 @@ def test_new_sku_borrows_its_profiles_yearly_shape() -> None:
 
     assert october(shaped) > 1.5 * september(shaped)
     assert october(plain) == pytest.approx(september(plain), rel=0.1)
+
+
+def test_yearly_profile_is_the_shrunk_month_of_year_mean() -> None:
+    days = pd.date_range("2024-01-01", "2025-12-31", freq="D")
+    values = days.month.to_numpy().astype(float)
+    values[::10] = np.nan  # unknown (censored) days do not count
+    profile = _yearly_profile(days, values)
+    assert profile is not None
+    # Month m sells m a day; the mean month sells 6.5: index m / 6.5, shrunk halfway to 1.
+    assert profile == pytest.approx([0.5 + 0.5 * month / 6.5 for month in range(1, 13)])
+    assert _yearly_profile(days[:300], values[:300]) is None  # under a year
+    assert _yearly_profile(days, np.full(len(days), np.nan)) is None
+
+
+def _daily_regular(length: int) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2024-01-01", periods=length, freq="D")
+    weekly = 10 + 4 * (days.dayofweek >= 5)
+    return pd.DataFrame({"unique_id": "regular", "ds": days, "y": rng.poisson(weekly).astype(float)})
+
+
+def test_selection_backtest_carries_ets_parameters_from_its_first_window() -> None:
+    from statsforecast.models import AutoETS
+
+    data = _daily_regular(300)
+    y = data["y"].to_numpy()
+    cv = _cross_validate(data, ("AutoETS", "SES"), 7, "D", 14, 2)
+    assert len(cv) == 28
+    # Window 2 is the first window's fit applied to the longer history, not a new optimisation.
+    fitted = AutoETS(season_length=7, model="ANA").fit(y=y[:272])
+    carried = fitted.forward(y=y[:286], h=14)["mean"]
+    assert cv["AutoETS"].to_numpy()[14:] == pytest.approx(carried, abs=1e-9)
+    refitted = AutoETS(season_length=7, model="ANA").forecast(y=y[:286], h=14)["mean"]
+    assert not np.allclose(cv["AutoETS"].to_numpy()[14:], refitted)
+    # SES has no `forward`: it is fitted on each window.
+    assert cv["y"].tolist() == y[272:].tolist()
+
+
+def test_selection_backtest_fits_each_window_when_carrying_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from statsforecast.models import AutoETS
+
+    def cannot_fit(self: AutoETS, y: np.ndarray, X: np.ndarray | None = None) -> AutoETS:
+        raise ValueError("no model able to be fitted")
+
+    data = _daily_regular(300)
+    y = data["y"].to_numpy()
+    monkeypatch.setattr(AutoETS, "fit", cannot_fit)
+    cv = _cross_validate(data, ("AutoETS", "SES"), 7, "D", 14, 2)
+    per_window = np.concatenate(
+        [AutoETS(season_length=7, model="ANA").forecast(y=y[:end], h=14)["mean"] for end in (272, 286)]
+    )
+    assert cv["AutoETS"].to_numpy() == pytest.approx(per_window, abs=1e-9)
+
+
+def test_daily_selection_backtest_fits_on_the_last_year_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from statsforecast.models import AutoETS
+
+    seen: list[int] = []
+    fit = AutoETS.fit
+
+    def recording_fit(self: AutoETS, y: np.ndarray, X: np.ndarray | None = None) -> AutoETS:
+        seen.append(len(y))
+        return fit(self, y, X)
+
+    monkeypatch.setattr(AutoETS, "fit", recording_fit)
+    data = _daily_regular(700)
+    _cross_validate(data, ("AutoETS",), 7, "D", 56, 2)
+    assert seen == [365]  # one fit, on the year before the first cutoff (not its 588 days)
+    seen.clear()
+    monthly = data.iloc[:60].assign(ds=pd.date_range("2020-01-01", periods=60, freq="MS"))
+    _cross_validate(monthly, ("AutoETS",), 12, "MS", 6, 2)
+    assert seen == [48]  # monthly series keep their whole history

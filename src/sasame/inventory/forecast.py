@@ -8,6 +8,8 @@ shape of their product or category profile.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import math
 import warnings
 from collections.abc import Mapping
@@ -20,6 +22,8 @@ import pandas as pd
 
 from sasame.inventory.classify import demand_class
 
+log = logging.getLogger(__name__)
+
 # Periods in the weekly and yearly cycles per pandas frequency alias.
 WEEKLY_SEASON = {"D": 7}
 YEARLY_SEASON = {"D": 365, "W": 52, "M": 12, "MS": 12, "ME": 12}
@@ -30,6 +34,11 @@ MIN_MODEL_LENGTH = 8
 REGULAR_MODELS = ("AutoETS", "Theta", "SeasonalNaive", "SES", "SeasonalES")
 INTERMITTENT_MODELS = ("CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA")
 FALLBACK_MODEL = "Average"
+# Daily series: each window of the selection backtest fits on its last year at most. The weekly cycle
+# needs a few weeks and the yearly one is divided out before fitting (`_yearly_profile`), while the
+# optimisers' cost grows with the length; weekly and monthly series carry the yearly cycle in the
+# model and keep their whole history.
+BACKTEST_INPUT_PERIODS = {"D": 365}
 PROMO_UPLIFT_BOUNDS = (1.0, 5.0)
 
 
@@ -127,19 +136,24 @@ def _promo_uplift(values: np.ndarray, promo: np.ndarray) -> float:
     return min(max(1.0 + weight * (raw - 1.0), low), high)
 
 
-def _yearly_profile(frame: pd.DataFrame, freq: str) -> np.ndarray | None:
-    """Multiplicative month-of-year index (12 values, mean 1) from `ds, y`; None with under a year."""
-    if frame.empty:
+def _yearly_profile(dates: pd.DatetimeIndex, values: np.ndarray) -> np.ndarray | None:
+    """Multiplicative month-of-year index (12 values, mean 1) from known values; None with under a year."""
+    known = np.isfinite(values)
+    if not known.any():
         return None
-    span = (frame["ds"].max() - frame["ds"].min()).days
-    if span < 360:
+    dates, values = dates[known], values[known]
+    if (dates.max() - dates.min()).days < 360:
         return None
-    by_month = frame.groupby(frame["ds"].dt.month)["y"].mean()
-    if len(by_month) < 12 or by_month.mean() <= 0:
+    # Month sums by bincount: a pandas groupby per SKU cost more than the statistics it computes.
+    months = dates.month.to_numpy() - 1
+    counts = np.bincount(months, minlength=12)
+    if (counts == 0).any():
         return None
-    index = (by_month / by_month.mean()).reindex(range(1, 13)).to_numpy(dtype=float)
+    by_month = np.bincount(months, weights=values, minlength=12) / counts
+    if by_month.mean() <= 0:
+        return None
     # Shrink halfway to flat: a profile from one or two years is noisy.
-    return 0.5 + 0.5 * index
+    return 0.5 + 0.5 * (by_month / by_month.mean())
 
 
 def _history_arrays(history: pd.DataFrame, censored: pd.Series | None) -> pd.DataFrame:
@@ -182,34 +196,44 @@ def forecast(
     offset = pd.tseries.frequencies.to_offset(sf_freq)
     z = NormalDist().inv_cdf(0.5 + level / 200.0)
 
-    promo_lookup: dict[tuple[str, pd.Timestamp], bool] = {}
+    # Only the promoted periods, per SKU: a lookup of every (SKU, period) cost a tenth of the forecast.
+    promoted: dict[str, np.ndarray] = {}
     if promotions is not None and not promotions.empty:
-        for uid, ds, promo in zip(
-            promotions["unique_id"].astype(str),
-            pd.to_datetime(promotions["ds"]),
-            promotions["promo"].astype(bool),
-            strict=True,
-        ):
-            promo_lookup[(uid, ds)] = promo
+        flagged = promotions[promotions["promo"].astype(bool).to_numpy()]
+        flagged_days = pd.to_datetime(flagged["ds"]).to_numpy(dtype="datetime64[ns]")
+        for uid, positions in flagged.groupby(flagged["unique_id"].astype(str).to_numpy()).indices.items():
+            promoted[str(uid)] = flagged_days[positions]
 
     profile_shapes: dict[str, np.ndarray | None] = {}
     if profiles and base_freq in ("D", "W"):
         mapped = frame.assign(profile=frame["unique_id"].map(profiles))
         for profile, group in mapped.dropna(subset=["profile"]).groupby("profile"):
-            total = group.dropna(subset=["y"]).groupby("ds", as_index=False)["y"].sum()
-            profile_shapes[str(profile)] = _yearly_profile(total, base_freq)
+            total = group.dropna(subset=["y"]).groupby("ds")["y"].sum()
+            profile_shapes[str(profile)] = _yearly_profile(
+                pd.DatetimeIndex(total.index), total.to_numpy(dtype=float)
+            )
 
     result = Forecast(table=pd.DataFrame(columns=["unique_id", "ds", "mean", "lo", "hi"]))
-    fitted_inputs: list[pd.DataFrame] = []
+    # The series to fit, as arrays joined into one long frame at the end: a small frame per SKU cost
+    # more than the statistics computed on it.
+    fitted_ids: list[np.ndarray] = []
+    fitted_dates: list[np.ndarray] = []
+    fitted_values: list[np.ndarray] = []
+    fitted_seasons: list[np.ndarray] = []
     simple_rows: list[pd.DataFrame] = []
-    adjustments: dict[str, tuple[float, np.ndarray | None, np.ndarray, list[pd.Timestamp]]] = {}
+    adjustments: dict[str, tuple[float, np.ndarray | None, np.ndarray, pd.DatetimeIndex]] = {}
 
-    for uid, group in frame.groupby("unique_id", sort=True):
-        uid = str(uid)
-        values = group["y"].to_numpy(dtype=float)
+    # `frame` is sorted by SKU then date: each SKU is one slice of the column arrays.
+    all_ids = frame["unique_id"].to_numpy()
+    all_dates = frame["ds"].to_numpy(dtype="datetime64[ns]")
+    all_values = frame["y"].to_numpy(dtype=float)
+    bounds = np.r_[0, np.flatnonzero(all_ids[1:] != all_ids[:-1]) + 1, len(all_ids)] if len(all_ids) else []
+    for first, stop in itertools.pairwise(bounds):
+        uid = str(all_ids[first])
+        values = all_values[first:stop]
         # An index, not a list of Timestamps: building millions of those was a tenth of the forecast.
-        dates = pd.DatetimeIndex(group["ds"])
-        future = list(pd.date_range(dates[-1] + offset, periods=horizon, freq=sf_freq)) if len(dates) else []
+        dates = pd.DatetimeIndex(all_dates[first:stop])
+        future = pd.date_range(dates[-1] + offset, periods=horizon, freq=sf_freq)
         # Periods before the first sale are before the SKU was listed, not evidence of zero demand.
         sold = np.flatnonzero(np.nan_to_num(values) > 0)
         if len(sold) and sold[0] > 0:
@@ -218,9 +242,10 @@ def forecast(
         result.demand_class[uid] = demand_class(known)
         season = _season(base_freq, len(values))
 
-        if promo_lookup:
-            promo_past = np.array([promo_lookup.get((uid, d), False) for d in dates], dtype=bool)
-            promo_future = np.array([promo_lookup.get((uid, d), False) for d in future], dtype=bool)
+        marks = promoted.get(uid)
+        if marks is not None:
+            promo_past = np.isin(dates.to_numpy(dtype="datetime64[ns]"), marks)
+            promo_future = np.isin(future.to_numpy(dtype="datetime64[ns]"), marks)
         else:
             promo_past, promo_future = np.zeros(len(dates), dtype=bool), np.zeros(len(future), dtype=bool)
         uplift = _promo_uplift(values, promo_past) if promo_past.any() else 1.0
@@ -229,14 +254,14 @@ def forecast(
 
         yearly: np.ndarray | None = None
         if base_freq in ("D", "W"):
-            own = _yearly_profile(pd.DataFrame({"ds": dates, "y": adjusted}).dropna(), base_freq)
+            own = _yearly_profile(dates, adjusted)
             yearly = own if own is not None else profile_shapes.get(str((profiles or {}).get(uid)))
         if yearly is not None:
             months_past = dates.month.to_numpy() - 1
             adjusted = adjusted / yearly[months_past]
         future_factor = np.where(promo_future, uplift, 1.0)
         if yearly is not None:
-            future_factor = future_factor * yearly[np.array([d.month for d in future]) - 1]
+            future_factor = future_factor * yearly[future.month.to_numpy() - 1]
         adjustments[uid] = (uplift, yearly, future_factor, future)
 
         filled = _impute_censored(adjusted, season)
@@ -247,11 +272,21 @@ def forecast(
         ):
             simple_rows.append(_average_forecast(uid, filled, future, future_factor, z, result))
             continue
-        fitted_inputs.append(pd.DataFrame({"unique_id": uid, "ds": dates, "y": filled, "season": season}))
+        fitted_ids.append(np.full(len(filled), uid, dtype=object))
+        fitted_dates.append(dates.to_numpy(dtype="datetime64[ns]"))
+        fitted_values.append(filled)
+        fitted_seasons.append(np.full(len(filled), season))
 
     tables = [frame_ for frame_ in simple_rows if not frame_.empty]
-    if fitted_inputs:
-        inputs = pd.concat(fitted_inputs, ignore_index=True)
+    if fitted_ids:
+        inputs = pd.DataFrame(
+            {
+                "unique_id": np.concatenate(fitted_ids),
+                "ds": np.concatenate(fitted_dates),
+                "y": np.concatenate(fitted_values),
+                "season": np.concatenate(fitted_seasons),
+            }
+        )
         tables.extend(
             _model_forecasts(
                 inputs, horizon, sf_freq, z, models, sigma, backtest_windows, adjustments, result
@@ -264,7 +299,7 @@ def forecast(
 
 
 def _average_forecast(
-    uid: str, values: np.ndarray, future: list[pd.Timestamp], factor: np.ndarray, z: float, result: Forecast
+    uid: str, values: np.ndarray, future: pd.DatetimeIndex, factor: np.ndarray, z: float, result: Forecast
 ) -> pd.DataFrame:
     """Too little (or flat) history: the recent mean, with a Poisson-like spread when data give none."""
     recent = values[-28:] if len(values) else np.array([0.0])
@@ -295,7 +330,7 @@ def _model_forecasts(
     chosen: Mapping[str, str] | None,
     known_sigma: Mapping[str, float] | None,
     windows: int,
-    adjustments: Mapping[str, tuple[float, np.ndarray | None, np.ndarray, list[pd.Timestamp]]],
+    adjustments: Mapping[str, tuple[float, np.ndarray | None, np.ndarray, pd.DatetimeIndex]],
     result: Forecast,
 ) -> list[pd.DataFrame]:
 
@@ -380,16 +415,19 @@ def _model_forecasts(
     return tables
 
 
-def _engine(names: tuple[str, ...], season: int, sf_freq: str | int) -> Any:
-    """StatsForecast over `names`; a series a model cannot fit (ETS on a degenerate one) gets SES."""
+def _engine(names: tuple[str, ...], season: int, sf_freq: str | int, *, carried: bool = False) -> Any:
+    """StatsForecast over `names`; a series a model cannot fit (ETS on a degenerate one) gets SES.
+
+    `carried`: for a backtest that carries fitted parameters across windows, where the fallback must
+    be able to do so too; ETS with a level only is SES in that form."""
     from statsforecast import StatsForecast
-    from statsforecast.models import SimpleExponentialSmoothingOptimized
+    from statsforecast.models import AutoETS, SimpleExponentialSmoothingOptimized
 
     return StatsForecast(
         models=_build_models(names, season),
         freq=sf_freq,
         n_jobs=1,
-        fallback_model=SimpleExponentialSmoothingOptimized(),
+        fallback_model=AutoETS(model="ANN") if carried else SimpleExponentialSmoothingOptimized(),
     )
 
 
@@ -418,9 +456,7 @@ def _select(
     cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
     if int(lengths.min()) < cv_horizon * windows + MIN_MODEL_LENGTH:
         return {str(uid): names[0] for uid in lengths.index}
-    engine = _engine(names, season, sf_freq)
-    cv = engine.cross_validation(df=data, h=cv_horizon, step_size=cv_horizon, n_windows=windows)
-    cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+    cv = _cross_validate(data, names, season, sf_freq, cv_horizon, windows)
     for name in names:
         cv[name] = cv[name].fillna(cv["y"].mean())
     mae = pd.DataFrame({name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names})
@@ -428,3 +464,57 @@ def _select(
     for uid, rows in cv.groupby("unique_id"):
         errors[str(uid)] = (rows["y"] - rows[picks[str(uid)]]).to_numpy(dtype=float)
     return picks
+
+
+def _cross_validate(
+    data: pd.DataFrame, names: tuple[str, ...], season: int, sf_freq: str | int, h: int, windows: int
+) -> pd.DataFrame:
+    """Rolling-origin forecasts of `names` (one column each, beside unique_id, ds, cutoff and y).
+
+    A model statsforecast can re-apply to new data with its fitted parameters (`forward`: ETS, Theta,
+    seasonal naive) is optimised on the first window only and carried to the later ones: optimising
+    ETS and Theta again on every window was most of the weekly selection's CPU, and parameters from
+    a history `h` periods shorter barely differ. The others are cheap and are fitted per window. If
+    carrying fails (a series the model cannot fit: the fallback has no `forward`), those models are
+    fitted per window too, as before."""
+    carried = tuple(
+        name
+        for name, model in zip(names, _build_models(names, season), strict=True)
+        if hasattr(model, "forward")
+    )
+    refitted = tuple(name for name in names if name not in carried)
+    parts: list[pd.DataFrame] = []
+    if carried:
+        try:
+            parts.append(_cv_frame(data, carried, season, sf_freq, h, windows, refit=False))
+        except Exception as error:  # statsforecast raises plain Exceptions ("no model able to be fitted")
+            log.debug("carrying %s across backtest windows failed (%r); fitting each window", carried, error)
+            refitted = names
+    if refitted:
+        parts.append(_cv_frame(data, refitted, season, sf_freq, h, windows, refit=True))
+    cv = parts[0]
+    for part in parts[1:]:
+        cv = cv.merge(part.drop(columns="y"), on=["unique_id", "ds", "cutoff"], validate="one_to_one")
+    return cv
+
+
+def _cv_frame(
+    data: pd.DataFrame,
+    names: tuple[str, ...],
+    season: int,
+    sf_freq: str | int,
+    h: int,
+    windows: int,
+    *,
+    refit: bool,
+) -> pd.DataFrame:
+    engine = _engine(names, season, sf_freq, carried=not refit)
+    cv = engine.cross_validation(
+        df=data,
+        h=h,
+        step_size=h,
+        n_windows=windows,
+        refit=refit,
+        input_size=BACKTEST_INPUT_PERIODS.get(str(sf_freq)),
+    )
+    return cv.reset_index() if "unique_id" not in cv.columns else cv

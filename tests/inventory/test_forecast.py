@@ -114,3 +114,29 @@ def test_new_sku_borrows_its_profiles_yearly_shape() -> None:
 
     assert october(shaped) > 1.5 * september(shaped)
     assert october(plain) == pytest.approx(september(plain), rel=0.1)
+
+
+def test_monthly_smooth_sku_takes_its_yearly_shape_from_fourteen_months() -> None:
+    # 14 months are too few for a model's own 12-month season (two cycles), so the shape comes from
+    # the month-of-year index, shrunk half-way to flat: Nov and Dec sell twice the other months.
+    months = pd.date_range("2023-01-01", periods=14, freq="MS")
+    values = np.where(months.month >= 11, 200.0, 100.0) + np.arange(14) % 2
+    history = pd.DataFrame({"unique_id": "sku", "ds": months, "y": values})
+    result = forecast(history, horizon=12, freq="M")
+    assert result.demand_class["sku"] == "smooth"
+    by_month = pd.Series(values).groupby(months.month).mean()
+    index = 0.5 + 0.5 * by_month / by_month.mean()
+    table = result.table.set_index(result.table["ds"].dt.month)["mean"]
+    assert table[11] / table[7] == pytest.approx(index[11] / index[7], rel=0.02)
+    assert table[11] / table[7] > 1.4
+
+
+def test_monthly_intermittent_sku_keeps_no_yearly_index() -> None:
+    # Month-of-year means of an intermittent SKU are one or two lumps each: noise, not a season.
+    months = pd.date_range("2023-01-01", periods=26, freq="MS")
+    values = np.zeros(26)
+    values[[2, 7, 11, 16, 22, 23]] = [5.0, 9.0, 3.0, 6.0, 4.0, 8.0]
+    result = forecast(pd.DataFrame({"unique_id": "sku", "ds": months, "y": values}), horizon=12, freq="M")
+    assert result.demand_class["sku"] in ("intermittent", "lumpy")
+    means = result.table["mean"].to_numpy()
+    assert means == pytest.approx(np.full(12, means[0]))

@@ -228,9 +228,15 @@ def forecast(
         adjusted = np.where(promo_past, values / uplift, values)
 
         yearly: np.ndarray | None = None
-        if base_freq in ("D", "W"):
+        # Monthly data too, for SKUs that sell most months: a model's own 12-month season fitted on two
+        # or three years (ETS, seasonal naive) follows each year's noise, and the index, shrunk half-way,
+        # replaces it (season 1). An intermittent SKU's month means are a lump or two each: no index.
+        monthly_regular = base_freq == "M" and result.demand_class[uid] in ("smooth", "erratic")
+        if base_freq in ("D", "W") or monthly_regular:
             own = _yearly_profile(pd.DataFrame({"ds": dates, "y": adjusted}).dropna(), base_freq)
             yearly = own if own is not None else profile_shapes.get(str((profiles or {}).get(uid)))
+            if monthly_regular and yearly is not None:
+                season = 1
         if yearly is not None:
             months_past = dates.month.to_numpy() - 1
             adjusted = adjusted / yearly[months_past]

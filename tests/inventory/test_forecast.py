@@ -140,3 +140,16 @@ def test_monthly_intermittent_sku_keeps_no_yearly_index() -> None:
     assert result.demand_class["sku"] in ("intermittent", "lumpy")
     means = result.table["mean"].to_numpy()
     assert means == pytest.approx(np.full(12, means[0]))
+
+
+def test_monthly_level_is_half_the_model_and_half_the_last_years_mean() -> None:
+    # Two years whose month means are all 100 (a flat yearly index): 90 a month and 50 in December,
+    # then 110 a month and 150 in December. A naive model alone would forecast the last month, 150.
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    values = np.where(months.year == 2023, 90.0, 110.0)
+    values[11], values[23] = 50.0, 150.0
+    history = pd.DataFrame({"unique_id": "sku", "ds": months, "y": values})
+    result = forecast(history, horizon=3, freq="M", models={"sku": "SeasonalNaive"}, sigma={"sku": 10.0})
+    assert result.model["sku"] == "SeasonalNaive"
+    last_year = (110.0 * 11 + 150.0) / 12
+    assert result.table["mean"].tolist() == pytest.approx([0.5 * 150.0 + 0.5 * last_year] * 3)

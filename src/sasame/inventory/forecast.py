@@ -355,6 +355,12 @@ def _model_forecasts(
                 means = np.full(horizon, float(history[-28:].mean()))
                 name = FALLBACK_MODEL
             means = np.maximum(means, 0.0)
+            _, yearly, factor, dates = adjustments[uid]
+            if sf_freq == "MS" and yearly is not None and len(history) >= 12:
+                # A monthly SKU's model is fitted on two or three years and chosen on a handful of
+                # errors: half of its level comes from the last year's deseasonalised mean, which a
+                # noisy choice (a naive forecast, a jumpy ETS) cannot move.
+                means = 0.5 * means + 0.5 * float(history[-12:].mean())
             residuals = errors.get(uid)
             if residuals is not None and len(residuals) >= 2:
                 sigma = float(np.sqrt(np.mean(residuals**2)))
@@ -362,7 +368,6 @@ def _model_forecasts(
                 sigma = float(known_sigma[uid])
             else:
                 sigma = float(np.std(np.diff(history))) / math.sqrt(2) if len(history) > 2 else 0.0
-            _, _, factor, dates = adjustments[uid]
             means = means * factor
             result.model[uid] = name
             result.sigma[uid] = sigma

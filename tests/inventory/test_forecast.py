@@ -193,3 +193,42 @@ def test_daily_selection_backtest_fits_on_the_last_year_only(monkeypatch: pytest
     monthly = data.iloc[:60].assign(ds=pd.date_range("2020-01-01", periods=60, freq="MS"))
     _cross_validate(monthly, ("AutoETS",), 12, "MS", 6, 2)
     assert seen == [48]  # monthly series keep their whole history
+
+
+def test_monthly_smooth_sku_takes_its_yearly_shape_from_fourteen_months() -> None:
+    # 14 months are too few for a model's own 12-month season (two cycles), so the shape comes from
+    # the month-of-year index, shrunk half-way to flat: Nov and Dec sell twice the other months.
+    months = pd.date_range("2023-01-01", periods=14, freq="MS")
+    values = np.where(months.month >= 11, 200.0, 100.0) + np.arange(14) % 2
+    history = pd.DataFrame({"unique_id": "sku", "ds": months, "y": values})
+    result = forecast(history, horizon=12, freq="M")
+    assert result.demand_class["sku"] == "smooth"
+    by_month = pd.Series(values).groupby(months.month).mean()
+    index = 0.5 + 0.5 * by_month / by_month.mean()
+    table = result.table.set_index(result.table["ds"].dt.month)["mean"]
+    assert table[11] / table[7] == pytest.approx(index[11] / index[7], rel=0.02)
+    assert table[11] / table[7] > 1.4
+
+
+def test_monthly_intermittent_sku_keeps_no_yearly_index() -> None:
+    # Month-of-year means of an intermittent SKU are one or two lumps each: noise, not a season.
+    months = pd.date_range("2023-01-01", periods=26, freq="MS")
+    values = np.zeros(26)
+    values[[2, 7, 11, 16, 22, 23]] = [5.0, 9.0, 3.0, 6.0, 4.0, 8.0]
+    result = forecast(pd.DataFrame({"unique_id": "sku", "ds": months, "y": values}), horizon=12, freq="M")
+    assert result.demand_class["sku"] in ("intermittent", "lumpy")
+    means = result.table["mean"].to_numpy()
+    assert means == pytest.approx(np.full(12, means[0]))
+
+
+def test_monthly_level_is_half_the_model_and_half_the_last_years_mean() -> None:
+    # Two years whose month means are all 100 (a flat yearly index): 90 a month and 50 in December,
+    # then 110 a month and 150 in December. A naive model alone would forecast the last month, 150.
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    values = np.where(months.year == 2023, 90.0, 110.0)
+    values[11], values[23] = 50.0, 150.0
+    history = pd.DataFrame({"unique_id": "sku", "ds": months, "y": values})
+    result = forecast(history, horizon=3, freq="M", models={"sku": "SeasonalNaive"}, sigma={"sku": 10.0})
+    assert result.model["sku"] == "SeasonalNaive"
+    last_year = (110.0 * 11 + 150.0) / 12
+    assert result.table["mean"].tolist() == pytest.approx([0.5 * 150.0 + 0.5 * last_year] * 3)

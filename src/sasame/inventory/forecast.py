@@ -253,9 +253,15 @@ def forecast(
         adjusted = np.where(promo_past, values / uplift, values)
 
         yearly: np.ndarray | None = None
-        if base_freq in ("D", "W"):
+        # Monthly data too, for SKUs that sell most months: a model's own 12-month season fitted on two
+        # or three years (ETS, seasonal naive) follows each year's noise, and the index, shrunk half-way,
+        # replaces it (season 1). An intermittent SKU's month means are a lump or two each: no index.
+        monthly_regular = base_freq == "M" and result.demand_class[uid] in ("smooth", "erratic")
+        if base_freq in ("D", "W") or monthly_regular:
             own = _yearly_profile(dates, adjusted)
             yearly = own if own is not None else profile_shapes.get(str((profiles or {}).get(uid)))
+            if monthly_regular and yearly is not None:
+                season = 1
         if yearly is not None:
             months_past = dates.month.to_numpy() - 1
             adjusted = adjusted / yearly[months_past]
@@ -384,6 +390,12 @@ def _model_forecasts(
                 means = np.full(horizon, float(history[-28:].mean()))
                 name = FALLBACK_MODEL
             means = np.maximum(means, 0.0)
+            _, yearly, factor, dates = adjustments[uid]
+            if sf_freq == "MS" and yearly is not None and len(history) >= 12:
+                # A monthly SKU's model is fitted on two or three years and chosen on a handful of
+                # errors: half of its level comes from the last year's deseasonalised mean, which a
+                # noisy choice (a naive forecast, a jumpy ETS) cannot move.
+                means = 0.5 * means + 0.5 * float(history[-12:].mean())
             residuals = errors.get(uid)
             if residuals is not None and len(residuals) >= 2:
                 sigma = float(np.sqrt(np.mean(residuals**2)))
@@ -391,7 +403,6 @@ def _model_forecasts(
                 sigma = float(known_sigma[uid])
             else:
                 sigma = float(np.std(np.diff(history))) / math.sqrt(2) if len(history) > 2 else 0.0
-            _, _, factor, dates = adjustments[uid]
             means = means * factor
             result.model[uid] = name
             result.sigma[uid] = sigma

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/inventory_plan.py --demo
     .venv/bin/python benchmarks/inventory_plan.py --sizes 100,1000,3000,10000
+    .venv/bin/python benchmarks/inventory_plan.py --store 10000 --db /tmp/store10000.db
 
 --demo generates the demo store (seed 7, 120 SKUs, two years of daily history) into a temporary
 SQLite file, then times `inventory.service.run_plan`: reading the history from the database,
@@ -14,6 +15,12 @@ drawn from a mix of smooth (Poisson with weekly and yearly cycles), intermittent
 processes, random stockout spells marked censored, five suppliers with learned lead times, MOQs,
 case packs, stock on hand and open POs. It times `plan.build_plan` with the real forecaster, so
 the curve shows how forecasting and planning scale; database reading is timed on the demo store.
+
+--store N times the daily pipeline's step end to end on a demo store with N SKUs (orders scaled with
+them): `run_plan` reads the history from SQLite, chooses every SKU's model, plans and stores the
+plan; then the next morning's run re-fits. Both runs are rolled back, so a store kept with --db
+(generated there if the file does not exist; about 10 minutes and 4 GB at 10,000 SKUs) can be
+timed again.
 
 Each size is timed twice: the weekly run that chooses every SKU's model by backtest ("select"),
 and a daily run that re-fits the chosen models ("refit"), as `service.make_plan` does between
@@ -271,6 +278,37 @@ def time_read(skus: int) -> dict[str, object]:
     return result
 
 
+def time_store(skus: int, db: Path | None) -> dict[str, object]:
+    """The plan step end to end on a demo store of `skus` SKUs: the weekly selection, then the re-fit."""
+    from sasame.db import make_engine, session_factory
+    from sasame.demo.context import DemoScale
+    from sasame.demo.service import generate_demo_store
+    from sasame.inventory.service import run_plan
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = db or Path(folder) / "store.db"
+        engine = make_engine(f"sqlite:///{path}")
+        if not path.exists() or path.stat().st_size == 0:
+            scale = DemoScale(skus=skus, orders_per_week=max(300, 300 * skus // 120))
+            generate_demo_store(engine, seed=7, scale=scale, end=END, now=NOW)
+        import statsforecast.models  # noqa: F401  (imported once, as a long-running server would)
+
+        result: dict[str, object] = {"skus": skus}
+        with session_factory(engine)() as session:
+            for run, now in (("select", NOW), ("refit", NOW + timedelta(days=1))):
+                wall, cpu = time.perf_counter(), _cpu()
+                plan, _ = run_plan(session, now)
+                session.flush()
+                result[f"{run}_wall_seconds"] = round(time.perf_counter() - wall, 2)
+                result[f"{run}_cpu_seconds"] = round(_cpu() - cpu, 2)
+                result[f"{run}_skus_forecast"] = len(plan.models)
+            result.update(plan.totals())
+            session.rollback()
+        engine.dispose()
+    print(json.dumps(result, indent=2), flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", action="store_true", help="time the plan on the demo store")
@@ -278,9 +316,13 @@ def main() -> None:
     parser.add_argument(
         "--read", type=int, help="time reading the inputs of a demo store with this many SKUs"
     )
+    parser.add_argument("--store", type=int, help="time the plan step end to end on a demo store of N SKUs")
+    parser.add_argument("--db", type=Path, help="with --store: the SQLite file to keep the store in")
     args = parser.parse_args()
-    if not args.demo and not args.sizes and not args.read:
-        parser.error("give --demo, --sizes and/or --read")
+    if not args.demo and not args.sizes and not args.read and not args.store:
+        parser.error("give --demo, --sizes, --read and/or --store")
+    if args.store:
+        time_store(args.store, args.db)
     if args.read:
         time_read(args.read)
     if args.demo:

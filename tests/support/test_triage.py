@@ -22,6 +22,13 @@ def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageRe
         return triage(ctx, IncomingMessage(id="m1", sender=sender, subject=subject, body=body))
 
 
+def line(order_id: int, variant_id: int, sku: str, title: str, price: str) -> m.OrderLine:
+    """One unit of a variant added to a stored order."""
+    return m.OrderLine(
+        order_id=order_id, variant_id=variant_id, sku=sku, title=title, quantity=1, unit_price=Decimal(price)
+    )
+
+
 def test_where_is_my_order_answers_with_tracking_and_the_expected_day(
     engine: Engine, store: dict[str, int]
 ) -> None:
@@ -747,13 +754,12 @@ def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line
     with transaction(engine) as session:
         for size in ("S", "L"):
             session.add(
-                m.OrderLine(
-                    order_id=store["order_#1003"],
-                    variant_id=store[f"variant_{size}"],
-                    sku=f"LIN-WHT-{size}",
-                    title=f"Linen Shirt - White / {size}",
-                    quantity=1,
-                    unit_price=Decimal("60.00"),
+                line(
+                    store["order_#1003"],
+                    store[f"variant_{size}"],
+                    f"LIN-WHT-{size}",
+                    f"Linen Shirt - White / {size}",
+                    "60.00",
                 )
             )
     result = run(
@@ -771,16 +777,7 @@ def test_an_item_named_in_a_short_or_misspelt_form_is_the_orders_line_of_that_pr
     # Delivered #1001 also holds an enamel pin; "the lnen shirt" names no line word for word, but
     # the catalog matches it to the linen shirt, of which the order has one line.
     with transaction(engine) as session:
-        session.add(
-            m.OrderLine(
-                order_id=store["order_#1001"],
-                variant_id=store["variant_PIN"],
-                sku="PIN-1",
-                title="Enamel Pin",
-                quantity=1,
-                unit_price=Decimal("12.00"),
-            )
-        )
+        session.add(line(store["order_#1001"], store["variant_PIN"], "PIN-1", "Enamel Pin", "12.00"))
     result = run(engine, "Return", "I'd like to return the lnen shirt from order #1001, it's too big.")
     assert (result.intent, result.order_ref, result.decision) == ("return_request", "#1001", "auto")
     assert result.reply_facts["item_sku"] == "LIN-WHT-L"
@@ -857,16 +854,7 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     # says nothing about which shirt.
     with transaction(engine) as session:
         session.get(m.Variant, store["variant_PIN"]).size = "M"  # type: ignore[union-attr]
-        session.add(
-            m.OrderLine(
-                order_id=store["order_#1004"],
-                variant_id=store["variant_PIN"],
-                sku="PIN-1",
-                title="Enamel Pin",
-                quantity=1,
-                unit_price=Decimal("12.00"),
-            )
-        )
+        session.add(line(store["order_#1004"], store["variant_PIN"], "PIN-1", "Enamel Pin", "12.00"))
     result = run(engine, "Size exchange", "Can I swap my linen shirt for an M? It's too small.")
     assert (result.intent, result.order_ref, result.decision) == ("exchange_request", None, "draft")
     assert "draft: no order number given and 2 of the sender's orders could be meant" in result.reasons
@@ -988,14 +976,7 @@ def test_a_change_to_what_the_order_already_holds_is_not_turned_around(
     # "switch the linen shirt in S to L" must not become "change the L to an S".
     with transaction(engine) as session:
         session.add(
-            m.OrderLine(
-                order_id=store["order_#1003"],
-                variant_id=store["variant_L"],
-                sku="LIN-WHT-L",
-                title="Linen Shirt - White / L",
-                quantity=1,
-                unit_price=Decimal("60.00"),
-            )
+            line(store["order_#1003"], store["variant_L"], "LIN-WHT-L", "Linen Shirt - White / L", "60.00")
         )
     text = "Could you please switch the linen shirt in S in order #1003 to L? I only ordered it today."
     result = run(engine, "Change my order", text)

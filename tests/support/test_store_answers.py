@@ -298,3 +298,21 @@ def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
     assert "faq_shipping_cost" not in result.reply_facts
     assert result.decision == "draft"
     assert "draft: a shipping question the store's answers do not cover" in result.reasons
+
+
+def test_a_store_topic_the_owner_answered_is_an_ask_in_so_many_words(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    text = "I bought the linen shirt last week and now it's on sale, can I get the difference back?"
+    unanswered = run(engine, "Question", text, sender=STRANGER)
+    # The model alone is unsure (0.82) and the owner has no answer: a person writes it.
+    assert (unanswered.intent, unanswered.decision) == ("discount_question", "draft")
+    assert "draft: intent confidence 0.82 < 0.90" in unanswered.reasons
+    difference = "We refund the difference within 14 days of purchase."
+    configure(engine, {"price_adjustment": difference})
+    answered = run(engine, "Question", text, sender=STRANGER)
+    assert answered.reasons == [
+        "auto: the message asks in so many words ('difference back'): discount_question is 0.98 likely "
+        "(the model alone: 0.82 for discount_question)"
+    ]
+    assert (answered.decision, answered.reply_facts) == ("auto", {"faq_price_adjustment": difference})

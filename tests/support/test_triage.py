@@ -292,6 +292,9 @@ def test_a_thank_you_in_words_the_model_does_not_know_is_praise(
         "Adore my new linen shirt, but the button came off.",
         "Honestly adore my new linen shirt. Can I get it in blue?",
         "best linen shirt for summer",
+        # A problem told among kind words: a sentence without a positive word is no thank-you.
+        "I've shopped with you for years and always been happy. I was charged twice the total for my order.",
+        "Love my new linen shirt! My card was declined the first time though.",
     ):
         result = run(engine, "Hi", body)
         assert result.decision != "auto", body

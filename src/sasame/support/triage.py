@@ -82,14 +82,16 @@ ANY_ASK = re.compile(
     r"\?|\b(please|pls|plz|(can|could|would|will|do|does|did|is|are|have|has)\s+(you|u|it|this|that|"
     r"they|there|i|we)|how|when|where|what|why|which|who|want|need|i'?d like|would like|wonder\w*|"
     r"question|help|issue|problem|let me know|if|send|return|exchange|refund|cancel|change|swap|"
-    r"instead|still|yet|but|though|however|except|only)\b",
+    r"instead|still|yet|but|though|however|except|only|not|no|never|nothing|"
+    r"(do|does|did|is|are|was|were|has|have|had|ca|can|could|would|should|wo|ai)n'?t)\b",
     re.IGNORECASE,
 )
-"""Anything that asks, wants or qualifies: a message without any of it says something, no more."""
+"""Anything that asks, wants, qualifies or denies: a message without any of it says something, no more."""
 SPEAKS_OF_ITSELF = re.compile(
     r"\b(i|i'm|im|i've|ive|my|me|mine|we|our|us|you|your|you're|u)\b", re.IGNORECASE
 )
 """A customer telling of their own purchase or to us; "best whey for lean body" is a search query."""
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 NOT_RECEIVED = re.compile(
     r"where|not (yet )?(arrived|received|here|come)|hasn'?t|haven'?t|didn'?t|never|missing|can'?t find|"
     r"cannot find|lost|stolen|no sign|track|status|says delivered|marked (as )?delivered|still waiting",
@@ -647,7 +649,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         said = f"{cued_intent} is {confidence:.2f} likely ({alone})"
         decision.reasons.append(f"auto: the message asks in so many words ({cue_words!r}): {said}")
         u = replace(u, intent=cued_intent, confidence=round(confidence, 4), ranked=ranked, out_of_scope=False)
-    praise_evidence = None if spam_evidence else _praise_only(u, policy)
+    praise_evidence = None if spam_evidence else _praise_only(u, policy, clean_subject(message.subject))
     if praise_evidence:
         # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") is
         # read as out of scope or as a half-sure order question. The words decide, as a link does
@@ -923,18 +925,27 @@ def phishing_signal(text: str) -> str | None:
     return None
 
 
-def _praise_only(u: Understanding, policy: Policy) -> str | None:
+def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | None:
     """Why the message is a thank-you and nothing else, or None.
 
-    Every sentence but the courtesy is positive (the lexicon's sentiment at least
-    ``HAPPY_SENTIMENT``), none asks, wants or qualifies anything (``ANY_ASK``: no question mark,
-    no "please", "can you", "but", "still", "return" ...), it speaks of the writer or to us (not a
-    query like "best tee for running"), and the model is neither sure of
-    another reading nor reads one a person must see."""
+    Every sentence of the body but the courtesy and the greeting says something positive (lexicon
+    sentiment above 0; "I was charged more than the total" beside "always been happy" is a problem
+    told, not praise), the whole is positive (at least ``HAPPY_SENTIMENT``), nothing in it or the
+    subject asks, wants or qualifies anything (``ANY_ASK``: no question mark, no "please", "can
+    you", "but", "still", "return", "not", "didn't" ...) nor asks a store topic, it speaks of
+    the writer or to us (not a query like "best tee for running"), and the model is neither sure
+    of another reading nor reads one a person must see."""
     if u.intent in ALWAYS_HUMAN or u.confidence >= policy.auto_confidence:
         return None
     said = without_courtesy(u.clean_text)
     if ANY_ASK.search(said) or not SPEAKS_OF_ITSELF.search(said) or sentiment(said) < HAPPY_SENTIMENT:
+        return None
+    if knowledge.asked_topics(said):
+        return None  # a store question ("my card was declined") told among kind words
+    first, _, rest = u.clean_text.partition("\n")
+    body = rest if subject_text and first.lower() == subject_text.lower() else u.clean_text
+    sentences = [s for s in SENTENCE_END.split(without_courtesy(body)) if s.strip()]
+    if not sentences or any(sentiment(s) <= 0 for s in sentences):
         return None
     return f"praise by its words: only positive words, no ask (the model: {u.intent} {u.confidence:.2f})"
 

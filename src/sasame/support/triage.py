@@ -1973,7 +1973,10 @@ class _Answer:
                 order_number=order.number,
                 discount_codes=codes,
             )
-            self.store_answers(DISCOUNT_TOPICS)
+            asked, answered = self.store_answers(DISCOUNT_TOPICS)
+            if asked and not answered:
+                # "Do you have any promo codes at the moment?" is not answered by the code applied.
+                self.decision.at_most("draft", "a code question the store's answers do not cover")
         else:
             r.say(
                 f"I checked order {order.number} and no discount code was applied to it.",

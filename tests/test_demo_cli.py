@@ -4,7 +4,7 @@ import json
 import mailbox
 import os
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from sasame import models as m
@@ -91,3 +91,40 @@ def test_demo_direct_writes_rows_without_the_import_path(tmp_path):
     assert report["counts"]["sources"]["source_file"] == 0
     assert report["counts"]["orders"]["order"] > 0
     assert not (tmp_path / "demo-exports").exists()
+
+
+def test_demo_leave_inbox_keeps_the_inbox_as_it_arrived_for_eval(tmp_path):
+    """`--leave-inbox` runs the pipeline without its support step: no open ticket is decided (the
+    closed ones are the support history's), no reply written, and `support eval` reads every
+    labelled message for the first time."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    small = ["--weeks", "10", "--orders-per-week", "30", "--skus", "20", "--end", "2026-11-27"]
+    result = runner.invoke(app, ["demo", "--no-serve", "--leave-inbox", "--db", url, *small])
+    assert result.exit_code == 0, result.output
+    assert "The open inbox is left unanswered (--leave-inbox)" in result.output
+    assert not (tmp_path / "demo-outbox.mbox").exists()
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        decided = connection.scalar(
+            select(func.count())
+            .select_from(m.SupportTicket)
+            .where(m.SupportTicket.decision.is_not(None), m.SupportTicket.status != "closed")
+        )
+        open_tickets = connection.scalar(
+            select(func.count()).select_from(m.SupportTicket).where(m.SupportTicket.status != "closed")
+        )
+        ledger_entries = connection.scalar(select(func.count()).select_from(m.JournalEntry))
+    engine.dispose()
+    assert decided == 0 and open_tickets > 10
+    assert ledger_entries > 0  # the pipeline's other steps ran
+    labelled = tmp_path / "inbox.jsonl"
+    exported = runner.invoke(app, ["support", "export-labelled", "--db", url, "--out", str(labelled)])
+    assert exported.exit_code == 0, exported.output
+    lines = labelled.read_text().splitlines()
+    assert len(lines) >= open_tickets
+    scored = runner.invoke(
+        app,
+        ["support", "eval", "--db", url, "--in", str(labelled), "--now", "2026-11-27T12:00:00Z", "--json"],
+    )
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.output)["messages"] == len(lines)

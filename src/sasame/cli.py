@@ -102,6 +102,14 @@ def demo(
         ),
     ] = False,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the dashboard afterwards.")] = True,
+    answer_inbox: Annotated[
+        bool,
+        typer.Option(
+            "--answer-inbox/--leave-inbox",
+            help="Let the demo's pipeline run answer the open inbox (the default), or leave it as it "
+            "arrived, so `sasame support eval` measures the first reading of it against its labels.",
+        ),
+    ] = True,
 ) -> None:
     """Generate a realistic demo store (deterministic for a seed), load it through the import path, and
     serve the dashboard."""
@@ -109,7 +117,7 @@ def demo(
     from sasame.demo.context import DemoScale
     from sasame.demo.load import default_exports_folder, default_outbox_file, load_demo_store
     from sasame.demo.service import generate_demo_store
-    from sasame.jobs.pipeline import run_pipeline
+    from sasame.jobs.pipeline import STEPS, SUPPORT_MAILBOX_STEP, run_pipeline
 
     end_day = _parse_date("--end", end) if end else None
     if replace:
@@ -146,7 +154,11 @@ def demo(
     }
     with _environment(demo_mail):
         # Run the daily pipeline once so the store opens as it would stand after this morning's run.
-        failed = [result.name for result in run_pipeline(engine, now) if not result.succeeded]
+        # Its support step answers the inbox and acts (changes, cancellations, RMAs), while the
+        # inbox's labels are the snapshot from before: --leave-inbox keeps the inbox unread so an
+        # evaluation against those labels reads it as it arrived.
+        steps = [step.name for step in STEPS if answer_inbox or step.name != SUPPORT_MAILBOX_STEP]
+        failed = [result.name for result in run_pipeline(engine, now, only=steps) if not result.succeeded]
         if failed:
             raise UserError(f"demo store generated, but pipeline steps failed: {', '.join(failed)}")
         console.print(f"[green]Demo store ready[/]: {_summary_line(summary)}")
@@ -160,7 +172,10 @@ def demo(
                 f"Loaded through the import path from {summary['export_files']} export files in {exports}",
                 soft_wrap=True,
             )
-        console.print(f"Automatic replies are written to {outbox}, not sent", soft_wrap=True)
+        if answer_inbox:
+            console.print(f"Automatic replies are written to {outbox}, not sent", soft_wrap=True)
+        else:
+            console.print("The open inbox is left unanswered (--leave-inbox)", soft_wrap=True)
         if serve:
             _serve(settings, engine, demo_login=True)
         else:

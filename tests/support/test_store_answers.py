@@ -298,3 +298,41 @@ def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
     assert "faq_shipping_cost" not in result.reply_facts
     assert result.decision == "draft"
     assert "draft: a shipping question the store's answers do not cover" in result.reasons
+
+
+def test_a_store_topic_the_owner_answered_is_an_ask_in_so_many_words(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    text = "I bought the linen shirt last week and now it's on sale, can I get the difference back?"
+    unanswered = run(engine, "Question", text, sender=STRANGER)
+    # The model alone is unsure (0.82) and the owner has no answer: a person writes it.
+    assert (unanswered.intent, unanswered.decision) == ("discount_question", "draft")
+    assert "draft: intent confidence 0.82 < 0.90" in unanswered.reasons
+    difference = "We refund the difference within 14 days of purchase."
+    configure(engine, {"price_adjustment": difference})
+    answered = run(engine, "Question", text, sender=STRANGER)
+    assert answered.reasons == [
+        "auto: the message asks in so many words ('difference back'): discount_question is 0.98 likely "
+        "(the model alone: 0.82 for discount_question)"
+    ]
+    assert (answered.decision, answered.reply_facts) == ("auto", {"faq_price_adjustment": difference})
+
+
+def test_the_code_on_an_order_does_not_answer_a_question_about_current_offers(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1003"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    text = "Are there any promo codes at the moment? My last order was #1003."
+    unanswered = run(engine, "Codes", text)
+    assert (unanswered.intent, unanswered.order_ref, unanswered.decision) == (
+        "discount_question",
+        "#1003",
+        "draft",
+    )
+    assert "draft: a code question the store's answers do not cover" in unanswered.reasons
+    offers = "Sign up to our newsletter for 10% off your first order."
+    configure(engine, {"promotions": offers})
+    answered = run(engine, "Codes", text)
+    assert answered.reply_facts["faq_promotions"] == offers
+    assert "draft: a code question the store's answers do not cover" not in answered.reasons

@@ -259,6 +259,55 @@ def test_an_upset_customer_with_a_late_parcel_who_wants_more_than_its_whereabout
     assert f"escalate: an upset customer whose order is late: {reason}" in result.reasons
 
 
+def test_a_greeting_to_customer_service_is_no_complaint_about_the_service(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    greeted = _late(
+        engine,
+        "Dear Customer Service Team,\n\nWhere is order #1002? It still hasn't arrived. This is ridiculous.",
+    )
+    assert (greeted.intent, greeted.order_ref, greeted.decision, greeted.reasons) == (
+        "order_status",
+        "#1002",
+        "auto",
+        [],
+    )
+    assert greeted.reply is not None and greeted.reply.startswith("Hi Jane,\n\nI'm sorry your order")
+    # Said in a sentence, the same words still complain about the service.
+    said = _late(
+        engine, "Where is order #1002? It still hasn't arrived. Your customer service is ridiculous."
+    )
+    assert said.decision == "escalate"
+    assert (
+        "escalate: an upset customer whose order is late: a complaint about the service ('customer service')"
+        in said.reasons
+    )
+
+
+def test_a_thank_you_in_words_the_model_does_not_know_is_praise(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    result = run(engine, "Thanks", "Honestly adore my new linen shirt 😍")
+    assert (result.intent, result.decision) == ("praise", "auto")
+    assert result.reasons == [
+        "auto: praise by its words: only positive words, no ask (the model: product_question 0.80)"
+    ]
+    other = run(engine, "Hi", "Wearing my linen shirt every day, you guys are brilliant!")
+    assert (other.intent, other.decision) == ("praise", "auto")
+    # A "but", a question, or no one speaking of their own (a search query) is no thank-you alone.
+    for body in (
+        "Adore my new linen shirt, but the button came off.",
+        "Honestly adore my new linen shirt. Can I get it in blue?",
+        "best linen shirt for summer",
+        # A problem told among kind words: a sentence without a positive word is no thank-you.
+        "I've shopped with you for years and always been happy. I was charged twice the total for my order.",
+        "Love my new linen shirt! My card was declined the first time though.",
+    ):
+        result = run(engine, "Hi", body)
+        assert result.decision != "auto", body
+        assert not any(r.startswith("auto: praise by its words") for r in result.reasons), body
+
+
 def test_an_upset_customer_whose_order_has_not_shipped_after_a_week_gets_a_person(
     engine: Engine, store: dict[str, int]
 ) -> None:

@@ -69,6 +69,9 @@ def _plan_inventory(session: Session, now: datetime) -> dict[str, Any]:
     return plan_step(session, now)
 
 
+SUPPORT_MAILBOX_STEP = "support.mailbox"
+"""The step that answers the support inbox (`sasame demo --leave-inbox` runs every step but it)."""
+
 STEPS: list[PipelineStep] = [
     PipelineStep("finance.post", _post_ledger, "post new and changed business events to the ledger"),
     PipelineStep(
@@ -76,7 +79,7 @@ STEPS: list[PipelineStep] = [
     ),
     PipelineStep("ops.alerts", _refresh_alerts, "raise alerts for late POs and unshipped orders"),
     PipelineStep(
-        "support.mailbox", _support_mailbox, "fetch customer mail, answer routine messages, queue the rest"
+        SUPPORT_MAILBOX_STEP, _support_mailbox, "fetch customer mail, answer routine messages, queue the rest"
     ),
     PipelineStep("inventory.plan", _plan_inventory, "forecast every SKU and plan what to order"),
 ]

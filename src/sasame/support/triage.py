@@ -18,7 +18,7 @@ Nothing here writes: the result lists the planned actions; ``service.apply_triag
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -46,8 +46,9 @@ from sasame.support.replies import (
     short_day_text,
 )
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
+from sasame.support.understanding.entities import sentiment
 from sasame.support.understanding.intents import earlier_ask, shipped_model
-from sasame.support.understanding.text import clean_subject
+from sasame.support.understanding.text import clean_subject, without_courtesy
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
 TROUBLE_STATUSES = {"exception", "returned_to_sender"}
@@ -77,6 +78,20 @@ request, a supplier) would be lost without trace, whereas a wrong reply at least
 who can answer it. So closing alone takes a higher bar than the policy's bar for replies."""
 UPSET_SENTIMENT = -0.15
 HAPPY_SENTIMENT = 0.3
+ANY_ASK = re.compile(
+    r"\?|\b(please|pls|plz|(can|could|would|will|do|does|did|is|are|have|has)\s+(you|u|it|this|that|"
+    r"they|there|i|we)|how|when|where|what|why|which|who|want|need|i'?d like|would like|wonder\w*|"
+    r"question|help|issue|problem|let me know|if|send|return|exchange|refund|cancel|change|swap|"
+    r"instead|still|yet|but|though|however|except|only|not|no|never|nothing|"
+    r"(do|does|did|is|are|was|were|has|have|had|ca|can|could|would|should|wo|ai)n'?t)\b",
+    re.IGNORECASE,
+)
+"""Anything that asks, wants, qualifies or denies: a message without any of it says something, no more."""
+SPEAKS_OF_ITSELF = re.compile(
+    r"\b(i|i'm|im|i've|ive|my|me|mine|we|our|us|you|your|you're|u)\b", re.IGNORECASE
+)
+"""A customer telling of their own purchase or to us; "best whey for lean body" is a search query."""
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 NOT_RECEIVED = re.compile(
     r"where|not (yet )?(arrived|received|here|come)|hasn'?t|haven'?t|didn'?t|never|missing|can'?t find|"
     r"cannot find|lost|stolen|no sign|track|status|says delivered|marked (as )?delivered|still waiting",
@@ -188,6 +203,17 @@ SHIPPING_TOPICS = ("express_shipping", "po_boxes", "shipping_cost", "carriers", 
 DISCOUNT_TOPICS = ("discount_codes", "promotions", "price_adjustment")
 ACCOUNT_TOPICS = ("password_reset", "account_details")
 PAYMENT_TOPICS = ("payment_declined",)
+TOPIC_INTENTS = {
+    topic: intent
+    for intent, topics in (
+        ("shipping_question", SHIPPING_TOPICS),
+        ("discount_question", DISCOUNT_TOPICS),
+        ("account", ACCOUNT_TOPICS),
+        ("payment_issue", PAYMENT_TOPICS),
+    )
+    for topic in topics
+}
+"""The intent whose answer quotes each store topic's answer."""
 ORDER_FREE_TOPICS = frozenset({"promotions"})
 """Store questions that are about no placed order: the current offers. (A payment refused at
 checkout is not one: the customer who then paid another way may well be asking about that order.)"""
@@ -246,9 +272,7 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b",
         re.IGNORECASE,
     ),
-    "cancel_order": re.compile(
-        r"\bcancel (my|the|this) (recent )?order\b|\bplease cancel\b", re.IGNORECASE
-    ),
+    "cancel_order": re.compile(r"\bcancel (my|the|this) (recent )?order\b|\bplease cancel\b", re.IGNORECASE),
     "exchange_request": re.compile(
         r"\bcan i (swap|exchange) (it|this|my|the)\b[^.?!\n]{0,40}\bfor (a|an|the)\b|"
         r"\bhow does an exchange work\b",
@@ -617,16 +641,22 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     # below talk it out of a complaint or a wrong item it finds plausible.
     text_confidence = u.confidence
     model_ranked = u.ranked
-    cued = None if spam_evidence else _with_ask_cue(u)
+    cued = None if spam_evidence else _with_ask_cue(u, policy.faq)
     if cued is not None and cued[0][0][1] > u.confidence:
         ranked, cue_words = cued
         cued_intent, confidence = ranked[0]
         alone = f"the model alone: {u.confidence:.2f} for {u.intent}"
         said = f"{cued_intent} is {confidence:.2f} likely ({alone})"
         decision.reasons.append(f"auto: the message asks in so many words ({cue_words!r}): {said}")
-        u = replace(
-            u, intent=cued_intent, confidence=round(confidence, 4), ranked=ranked, out_of_scope=False
-        )
+        u = replace(u, intent=cued_intent, confidence=round(confidence, 4), ranked=ranked, out_of_scope=False)
+    praise_evidence = None if spam_evidence else _praise_only(u, policy, clean_subject(message.subject))
+    if praise_evidence:
+        # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") is
+        # read as out of scope or as a half-sure order question. The words decide, as a link does
+        # for spam; the checks that lower autonomy below (fault and complaint words, a complaint
+        # or wrong item the model finds plausible) still apply. The confidence stays the model's.
+        u = replace(u, intent="praise", confidence=dict(u.ranked).get("praise", 0.0), out_of_scope=False)
+        decision.reasons.append(f"auto: {praise_evidence}")
     intent = u.intent
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
@@ -662,8 +692,8 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
-    if spam_evidence:
-        pass  # the link or the repetition decides, not the model's confidence (above)
+    if spam_evidence or praise_evidence:
+        pass  # the link, the repetition or the words decide, not the model's confidence (above)
     elif u.confidence < policy.draft_confidence:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
     elif u.confidence < policy.auto_confidence:
@@ -895,6 +925,31 @@ def phishing_signal(text: str) -> str | None:
     return None
 
 
+def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | None:
+    """Why the message is a thank-you and nothing else, or None.
+
+    Every sentence of the body but the courtesy and the greeting says something positive (lexicon
+    sentiment above 0; "I was charged more than the total" beside "always been happy" is a problem
+    told, not praise), the whole is positive (at least ``HAPPY_SENTIMENT``), nothing in it or the
+    subject asks, wants or qualifies anything (``ANY_ASK``: no question mark, no "please", "can
+    you", "but", "still", "return", "not", "didn't" ...) nor asks a store topic, it speaks of
+    the writer or to us (not a query like "best tee for running"), and the model is neither sure
+    of another reading nor reads one a person must see."""
+    if u.intent in ALWAYS_HUMAN or u.confidence >= policy.auto_confidence:
+        return None
+    said = without_courtesy(u.clean_text)
+    if ANY_ASK.search(said) or not SPEAKS_OF_ITSELF.search(said) or sentiment(said) < HAPPY_SENTIMENT:
+        return None
+    if knowledge.asked_topics(said):
+        return None  # a store question ("my card was declined") told among kind words
+    first, _, rest = u.clean_text.partition("\n")
+    body = rest if subject_text and first.lower() == subject_text.lower() else u.clean_text
+    sentences = [s for s in SENTENCE_END.split(without_courtesy(body)) if s.strip()]
+    if not sentences or any(sentiment(s) <= 0 for s in sentences):
+        return None
+    return f"praise by its words: only positive words, no ask (the model: {u.intent} {u.confidence:.2f})"
+
+
 def _upset_late_problem(intent: str, order: OrderFacts, text: str) -> str | None:
     """Why an upset customer whose order is late needs a person, or None when the honest status
     answer (with an apology) is all they ask for.
@@ -909,7 +964,8 @@ def _upset_late_problem(intent: str, order: OrderFacts, text: str) -> str | None
         return "it has not shipped a week after it was placed"
     if not WHEREABOUTS_ASK.search(text):
         return "it complains about the wait and asks nothing"
-    if cue := SERVICE_COMPLAINT.search(text):
+    # The greeting is no complaint: "Dear Customer Service Team," names whom it writes to.
+    if cue := SERVICE_COMPLAINT.search(without_courtesy(text)):
         return f"a complaint about the service ({cue.group(0)!r})"
     if cue := COMPENSATION_ASK.search(text):
         return f"compensation is asked for ({cue.group(0)!r})"
@@ -1048,9 +1104,7 @@ def _resolve_order(
         # ... or the only one with an item in a size the customer writes ("the XL I got"). Only
         # the named product's lines count when one is named: in "swap my shorts for an L" the L
         # is the size wanted, and another order's L tee is not the order meant.
-        sized = [
-            o for o in fitting if any(line.size in u.sizes for line in (_named_lines(o, u) or o.lines))
-        ]
+        sized = [o for o in fitting if any(line.size in u.sizes for line in (_named_lines(o, u) or o.lines))]
         fitting = sized if len(sized) == 1 else fitting
     if len(fitting) == 1:
         return fitting[0], None
@@ -1132,12 +1186,24 @@ def written_days(text: str, today: date, timezone: str = "") -> set[date]:
     return days
 
 
-def _with_ask_cue(u: Understanding) -> tuple[tuple[tuple[str, float], ...], str] | None:
+def _with_ask_cue(
+    u: Understanding, faq: Mapping[str, str] | None = None
+) -> tuple[tuple[tuple[str, float], ...], str] | None:
     """(the top readings re-weighed, the words) when the message asks one of ``ASK_CUES`` in so
     many words and the model counts that intent among its top readings: its probability times the
     cue's likelihood ratio, renormalised (Bayes), when that makes it the most likely reading. None
-    when no cue, or cues of several asks, are in the text."""
+    when no cue, or cues of several asks, are in the text.
+
+    A store topic the owner has answered (``faq``: "which carrier do you use", "now on sale") is
+    such a cue too, for the intent whose answer quotes it (``TOPIC_INTENTS``), in a message without
+    an ask cue: beside one ("where is my order? Also, my code didn't work") it is a side question
+    the answer quotes along the way."""
     found = {name: match for name, cue in ASK_CUES.items() if (match := cue.search(u.clean_text))}
+    # An ask cue names the main ask; a store topic beside it is answered along the way.
+    answered = faq or {}
+    for topic, pattern in knowledge.TOPIC_PATTERNS.items() if not found else ():
+        if answered.get(topic) and (match := pattern.search(u.clean_text)):
+            found.setdefault(TOPIC_INTENTS[topic], match)
     if len(found) != 1:
         return None
     ((cued, match),) = found.items()
@@ -1907,7 +1973,10 @@ class _Answer:
                 order_number=order.number,
                 discount_codes=codes,
             )
-            self.store_answers(DISCOUNT_TOPICS)
+            asked, answered = self.store_answers(DISCOUNT_TOPICS)
+            if asked and not answered:
+                # "Do you have any promo codes at the moment?" is not answered by the code applied.
+                self.decision.at_most("draft", "a code question the store's answers do not cover")
         else:
             r.say(
                 f"I checked order {order.number} and no discount code was applied to it.",

@@ -94,3 +94,29 @@ def test_stockout_agreement_counts_cells(engine: Engine):
     assert result["known"] == 2 and result["detected"] == 2 and result["both"] == 1
     assert result["recall"] == 0.5 and result["precision"] == 0.5
     assert Decimal(str(result["jaccard"])) == Decimal("0.3333333333333333")
+
+
+def test_one_skus_frames_are_its_rows_of_the_whole_stores(engine: Engine):
+    build(engine)
+    with Session(engine) as session:
+        whole = frames(session, TODAY)
+        for sku in ("MUG", "TEE-S", "TEE-M", "GIFT"):
+            alone = frames(session, TODAY, skus=[sku])
+            # The SKU, the bundles that hold it and a bundle's parts (GIFT = MUG + 2 TEE-S), nothing else.
+            assert alone.sku == {
+                "MUG": ["GIFT", "MUG"],
+                "TEE-S": ["GIFT", "TEE-S"],
+                "GIFT": ["GIFT", "MUG", "TEE-S"],
+            }.get(sku, [sku])
+            i, j = whole.index()[sku], alone.index()[sku]
+            assert (alone.start, alone.days) == (whole.start, whole.days)
+            for name in ("units", "active", "promoted", "net_price_units", "censored"):
+                assert np.array_equal(getattr(alone, name)[j], getattr(whole, name)[i]), (sku, name)
+            for name in ("by_location", "available", "stocked_out"):
+                for place, grid in getattr(whole, name).items():
+                    assert np.array_equal(getattr(alone, name)[place][j], grid[i]), (sku, name, place)
+            for channel, grid in whole.by_channel.items():
+                sold = alone.by_channel[channel][j] if channel in alone.by_channel else 0
+                assert np.array_equal(grid[i], np.broadcast_to(sold, grid[i].shape)), (sku, channel)
+        # TEE-S's promotion day (3 of 3 orders with SPRING) is judged on every order, as in the whole.
+        assert frames(session, TODAY, skus=["TEE-S"]).promoted.any()

@@ -201,7 +201,7 @@ def forecast_vs_actual(
     if variant is None:
         return None
     first = today - timedelta(days=history_days)
-    history = frames(session, today, first=first)
+    history = frames(session, today, first=first, skus=[sku])
     i = history.index()[sku]
     latest = session.scalar(select(func.max(m.InventoryPlan.id)))
     rows = session.execute(

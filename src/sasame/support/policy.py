@@ -231,7 +231,8 @@ def apply_setting(policy: Policy, key: str, value: Any) -> Policy:
     if key.startswith("mode."):
         return replace(policy, modes={**policy.modes, key.removeprefix("mode."): str(value)})
     if key.startswith("faq."):
-        faq = {k: v for k, v in policy.faq.items() if k != key.removeprefix("faq.")}
+        faq = dict(policy.faq)
+        faq.pop(key.removeprefix("faq."), None)
         if value:
             faq[key.removeprefix("faq.")] = str(value)
         return replace(policy, faq=faq)
@@ -246,12 +247,18 @@ def apply_setting(policy: Policy, key: str, value: Any) -> Policy:
 def load_policy(session: Session) -> Policy:
     """Return the stored policy, defaults filling whatever the owner has not set."""
     policy = Policy()
+    # Store answers are gathered into one dict: one per product and aspect on a large catalogue
+    # (11,000 on a 10,000-SKU store), where applying them one by one copied the dict each time.
+    faq = dict(policy.faq)
     for key, value in session.execute(
         select(SupportPolicySetting.key, SupportPolicySetting.value).order_by(SupportPolicySetting.key)
     ):
-        if key in PARSERS or key.startswith(("mode.", "faq.")):
+        if key.startswith("faq."):
+            if value:
+                faq[key.removeprefix("faq.")] = str(value)
+        elif key in PARSERS or key.startswith("mode."):
             policy = apply_setting(policy, key, value)
-    return policy
+    return replace(policy, faq=faq)
 
 
 def set_policy(session: Session, key: str, text: str, *, now: datetime, by: str) -> Policy:

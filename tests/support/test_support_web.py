@@ -148,6 +148,11 @@ def test_store_answers_are_written_on_the_support_page(owner: TestClient, sqlite
     )
     assert "faq.po_boxes saved." in saved.text
     assert owner.get("/api/support/policy").json()["faq"] == {"po_boxes": answer}
+    # Listed under the store answers, not among the settings the policy form changes.
+    answers = re.search(r'id="store-answers">(.*?)</table>', saved.text, re.S).group(1)
+    rows = re.findall(r"<tr><td[^>]*>([^<]+)</td><td>([^<]+)</td></tr>", answers)
+    assert rows == [("faq.po_boxes", answer)]
+    assert '<option value="faq.po_boxes">faq.po_boxes' not in saved.text
     bad = owner.post(
         "/support/policy", data={"csrf_token": _token(owner), "key": "faq.care.socks", "value": "Wash cold"}
     )
@@ -155,6 +160,19 @@ def test_store_answers_are_written_on_the_support_page(owner: TestClient, sqlite
         "support policy faq.care.socks: &#39;socks&#39; is neither a product handle nor a category"
         in bad.text
     )
+
+
+def test_a_long_list_of_store_answers_is_shortened_on_the_page(
+    owner: TestClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sasame.web.support_pages.ANSWERS_SHOWN", 2)
+    with transaction(sqlite_engine) as session:
+        for topic in ("po_boxes", "carriers", "express_shipping"):
+            set_policy(session, f"faq.{topic}", f"About {topic}.", now=NOW, by="owner")
+    page = owner.get("/support").text
+    answers = re.search(r'id="store-answers">(.*?)</table>', page, re.S).group(1)
+    assert re.findall(r'<td class="mono">([^<]+)</td>', answers) == ["faq.carriers", "faq.express_shipping"]
+    assert "2 of 3 answers shown" in page
 
 
 def test_posts_without_the_csrf_token_are_refused(owner: TestClient, smtp: SmtpSink) -> None:

@@ -48,6 +48,10 @@ def _outbox(request: Request) -> Outbox:
     return outbox
 
 
+ANSWERS_SHOWN = 200
+"""Store answers listed on the page; `sasame support policy show` and the API list them all."""
+
+
 @router.get("/support")
 def support_page(request: Request, session: SessionDep, user: UserDep, at: NowDep) -> Response:
     profile = store_settings(session)
@@ -64,7 +68,11 @@ def support_page(request: Request, session: SessionDep, user: UserDep, at: NowDe
             "undecided": queries.queue(session, ("open",)),
             "metrics": metrics.support_metrics(session, policy, now=at, timezone=profile.timezone),
             "audit": queries.support_audit(session),
-            "policy": policy_rows(policy),
+            # Settings and modes in the policy panel; the store answers (one per product and
+            # aspect on a large catalogue: 11,000 on a 10,000-SKU store) in their own, shortened.
+            "policy": [(key, value) for key, value in policy_rows(policy) if not key.startswith("faq.")],
+            "answers": [(key, value) for key, value in policy_rows(policy) if key.startswith("faq.")],
+            "answers_shown": ANSWERS_SHOWN,
             "faq_keys": faq_keys(session),
             "message": request.query_params.get("message"),
             "outbox_file": _outbox_file(request),

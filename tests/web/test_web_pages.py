@@ -178,3 +178,23 @@ def test_serve_runs_uvicorn_on_the_configured_address(monkeypatch: pytest.Monkey
     ((app, options),) = calls
     assert isinstance(app, FastAPI)
     assert (options["host"], options["port"]) == ("127.0.0.2", 8123)
+
+
+def test_a_long_stock_list_shows_what_needs_the_owner_first(owner: TestClient, monkeypatch):
+    from sasame.overview.queries import StockRow
+    from sasame.web.inventory_pages import _stock_rows
+
+    def row(sku: str, on_hand: int) -> StockRow:
+        return StockRow(
+            sku, sku, "wh", "Warehouse", on_hand=on_hand, reserved=0, on_order=0, next_expected_on=None
+        )
+
+    rows = [row("A", 5), row("B", 0), row("C", 3), row("D", 0)]
+    monkeypatch.setattr("sasame.web.inventory_pages.STOCK_ROWS_SHOWN", 3)
+    assert [r.sku for r in _stock_rows(rows)["rows"]] == ["B", "D", "A"]
+    assert [r.sku for r in _stock_rows(rows[:3])["rows"]] == ["A", "B", "C"]  # short: all, by SKU
+    # On the page: 2 of the web store's 4 rows, and where to see them all.
+    monkeypatch.setattr("sasame.web.inventory_pages.STOCK_ROWS_SHOWN", 2)
+    stock = owner.get("/inventory").text.split("Stock per location")[1]
+    assert re.findall(r'<td class="nowrap mono">([^<]+)</td>', stock) == ["MUG-BLUE", "MUG-BLUE"]
+    assert "2 of 4 rows shown, those with nothing available first" in stock

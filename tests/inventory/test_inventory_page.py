@@ -181,3 +181,16 @@ def test_mark_a_draft_sent_then_received_from_the_page(client: TestClient):
     # A second click is refused with the reason, nothing booked twice.
     again = client.post("/inventory/purchase-orders/receive", data={"csrf_token": token, "number": "PO-1001"})
     assert "PO-1001 is received: only a sent or partial order can be received" in again.text
+
+
+def test_a_long_slow_movers_list_is_shortened_with_where_to_see_all(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    every = client.get("/api/inventory/plan").json()["plan"]["slow_movers"]
+    assert [row["sku"] for row in every] == ["TEE-M"]
+    monkeypatch.setattr("sasame.web.inventory_pages.SLOW_MOVERS_SHOWN", 0)
+    html = client.get("/inventory").text
+    slow = re.search(r'id="slow-movers">(.*?)</table>', html, re.S).group(1)
+    assert "TEE-M" not in slow and "No slow movers" not in slow
+    assert "0 of 1 shown, the most cash tied up first" in html

@@ -45,6 +45,9 @@ def _chart(
     return {"skus": skus, "selected": chosen, "data": data}
 
 
+SLOW_MOVERS_SHOWN = 200
+"""Slow movers listed on the page, the most cash tied up first (the plan keeps them in that
+order); /api/inventory/plan lists them all."""
 STOCK_ROWS_SHOWN = 300
 """Stock rows listed on the page (a 10,000-SKU store has 17,000: 5.7 MB of HTML); /api/inventory
 lists them all."""
@@ -77,10 +80,11 @@ def inventory(
         "risks": (plan.lists.get("stockout_risk") or []) if plan else [],
         "slow_movers": [
             {**row, "cash_tied_up": Decimal(row["cash_tied_up"])}
-            for row in (plan.lists.get("slow_movers") or [])
+            for row in (plan.lists.get("slow_movers") or [])[:SLOW_MOVERS_SHOWN]
         ]
         if plan
         else [],
+        "slow_movers_total": len(plan.lists.get("slow_movers") or []) if plan else 0,
         "cash_tied_up": Decimal(str(plan.summary.get("cash_tied_up", "0"))) if plan else Decimal(0),
         "transfers": (plan.lists.get("transfers") or []) if plan else [],
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,

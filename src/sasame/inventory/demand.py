@@ -28,10 +28,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Select, func, select, true, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, func, select, true, type_coerce
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
@@ -203,9 +203,6 @@ def _amount_text(units: int) -> str:
     return str(cents) if cents == amount else str(amount.normalize())
 
 
-_Query = TypeVar("_Query", bound=Select)
-
-
 def _table(result: CursorResult[Any], columns: list[str]) -> pd.DataFrame:
     """A query's rows as a frame, fetched from the driver's cursor: the queries that use it select
     only columns without result processing (plain integers, amounts as their stored integers,
@@ -240,8 +237,8 @@ def frames(
         # A bundle's lines count on its components; a bundle is as available as its components.
         wanted = asked | {bundle for bundle, _ in pairs} | {part for bundle, part in pairs if bundle in asked}
 
-    def only_wanted(statement: _Query, column: Any) -> _Query:
-        return statement if wanted is None else statement.where(column.in_(wanted))
+    def of_wanted(variant_column: Any) -> ColumnElement[bool]:
+        return true() if wanted is None else variant_column.in_(wanted)
 
     variants = session.execute(
         select(
@@ -257,7 +254,7 @@ def frames(
             m.Product.launched_on,
         )
         .join(m.Product, m.Product.id == m.Variant.product_id)
-        .where(true() if wanted is None else m.Variant.id.in_(wanted))
+        .where(of_wanted(m.Variant.id))
         .order_by(m.Variant.sku)
     ).all()
     position = {row[0]: i for i, row in enumerate(variants)}
@@ -313,12 +310,13 @@ def frames(
     shipped_from = pd.Series(
         dict(
             connection.execute(
-                only_wanted(
-                    select(m.StockMovement.order_line_id, m.StockMovement.location_id).where(
-                        m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_not(None)
-                    ),
-                    m.StockMovement.variant_id,
-                ).distinct()
+                select(m.StockMovement.order_line_id, m.StockMovement.location_id)
+                .where(
+                    m.StockMovement.kind == "sale",
+                    m.StockMovement.order_line_id.is_not(None),
+                    of_wanted(m.StockMovement.variant_id),
+                )
+                .distinct()
             ).all()
         ),
         dtype="Int64",
@@ -333,21 +331,18 @@ def frames(
     )
     lines = _table(
         connection.execute(
-            only_wanted(
-                select(
-                    m.OrderLine.id,
-                    m.OrderLine.variant_id,
-                    m.OrderLine.quantity,
-                    type_coerce(m.OrderLine.unit_price, BigInteger),
-                    type_coerce(m.OrderLine.discount, BigInteger),
-                    type_coerce(m.Order.order_date, NullType()),
-                    m.Order.channel_id,
-                    m.Order.id,
-                )
-                .join(m.Order, m.Order.id == m.OrderLine.order_id)
-                .where(*counted),
+            select(
+                m.OrderLine.id,
                 m.OrderLine.variant_id,
+                m.OrderLine.quantity,
+                type_coerce(m.OrderLine.unit_price, BigInteger),
+                type_coerce(m.OrderLine.discount, BigInteger),
+                type_coerce(m.Order.order_date, NullType()),
+                m.Order.channel_id,
+                m.Order.id,
             )
+            .join(m.Order, m.Order.id == m.OrderLine.order_id)
+            .where(*counted, of_wanted(m.OrderLine.variant_id))
         ),
         ["line", "variant", "quantity", "price", "discount", "day", "channel", "order"],
     )
@@ -454,7 +449,7 @@ def frames(
             )
             .where(m.StockMovement.kind != "sale")
             .where(m.StockMovement.moved_at < day_start(today, tz))
-            .where(true() if wanted is None else m.StockMovement.variant_id.in_(wanted))
+            .where(of_wanted(m.StockMovement.variant_id))
         ),
         ["variant", "location", "quantity", "moved_at"],
     )
@@ -489,7 +484,7 @@ def frames(
         )
         .where(m.StockMovement.kind == "sale", m.StockMovement.order_line_id.is_(None))
         .where(m.StockMovement.moved_at < day_start(today, tz))
-        .where(true() if wanted is None else m.StockMovement.variant_id.in_(wanted))
+        .where(of_wanted(m.StockMovement.variant_id))
     ):
         v, place = position.get(variant_id), location_code.get(location_id)
         if v is None or place is None:

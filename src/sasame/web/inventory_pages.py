@@ -70,6 +70,7 @@ def inventory(
     profile = store_settings(session)
     saved = inventory_queries.latest_plan(session)
     plan = saved.plan if saved else None
+    slow_movers = (plan.lists.get("slow_movers") or []) if plan else []
     context = {
         "user": user,
         "store": profile,
@@ -79,12 +80,9 @@ def inventory(
         "suggestions": saved.suggestions if saved else [],
         "risks": (plan.lists.get("stockout_risk") or []) if plan else [],
         "slow_movers": [
-            {**row, "cash_tied_up": Decimal(row["cash_tied_up"])}
-            for row in (plan.lists.get("slow_movers") or [])[:SLOW_MOVERS_SHOWN]
-        ]
-        if plan
-        else [],
-        "slow_movers_total": len(plan.lists.get("slow_movers") or []) if plan else 0,
+            {**row, "cash_tied_up": Decimal(row["cash_tied_up"])} for row in slow_movers[:SLOW_MOVERS_SHOWN]
+        ],
+        "slow_movers_total": len(slow_movers),
         "cash_tied_up": Decimal(str(plan.summary.get("cash_tied_up", "0"))) if plan else Decimal(0),
         "transfers": (plan.lists.get("transfers") or []) if plan else [],
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,

@@ -39,6 +39,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -250,19 +251,25 @@ def time_demo() -> dict[str, object]:
     return result
 
 
+def generate_scaled_store(engine: Any, skus: int) -> dict[str, Any]:
+    """The demo store (seed 7) with `skus` SKUs and its orders scaled with them (300 a week per 120)."""
+    from sasame.demo.context import DemoScale
+    from sasame.demo.service import generate_demo_store
+
+    scale = DemoScale(skus=skus, orders_per_week=max(300, 300 * skus // 120))
+    return generate_demo_store(engine, seed=7, scale=scale, end=END, now=NOW)
+
+
 def time_read(skus: int) -> dict[str, object]:
     """Generate a demo store with `skus` SKUs (orders scaled with them) and time reading the plan's inputs."""
     from sqlalchemy.orm import Session
 
     from sasame.db import make_engine
-    from sasame.demo.context import DemoScale
-    from sasame.demo.service import generate_demo_store
     from sasame.inventory.queries import plan_inputs
 
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'demo.db'}")
-        scale = DemoScale(skus=skus, orders_per_week=max(300, 300 * skus // 120))
-        summary = generate_demo_store(engine, seed=7, scale=scale, end=END, now=NOW)
+        summary = generate_scaled_store(engine, skus)
         with Session(engine) as session:
             wall, cpu = time.perf_counter(), _cpu()
             inputs = plan_inputs(session, END)
@@ -281,16 +288,13 @@ def time_read(skus: int) -> dict[str, object]:
 def time_store(skus: int, db: Path | None) -> dict[str, object]:
     """The plan step end to end on a demo store of `skus` SKUs: the weekly selection, then the re-fit."""
     from sasame.db import make_engine, session_factory
-    from sasame.demo.context import DemoScale
-    from sasame.demo.service import generate_demo_store
     from sasame.inventory.service import run_plan
 
     with tempfile.TemporaryDirectory() as folder:
         path = db or Path(folder) / "store.db"
         engine = make_engine(f"sqlite:///{path}")
         if not path.exists() or path.stat().st_size == 0:
-            scale = DemoScale(skus=skus, orders_per_week=max(300, 300 * skus // 120))
-            generate_demo_store(engine, seed=7, scale=scale, end=END, now=NOW)
+            generate_scaled_store(engine, skus)
         import statsforecast.models  # noqa: F401  (imported once, as a long-running server would)
 
         result: dict[str, object] = {"skus": skus}

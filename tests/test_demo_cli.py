@@ -13,6 +13,7 @@ from sasame.db import make_engine
 from sasame.overview.status import ENTITY_GROUPS
 
 runner = CliRunner()
+EVAL_AT = ["--now", "2026-11-27T12:00:00Z"]
 
 
 def test_demo_populates_every_entity_group(tmp_path):
@@ -54,6 +55,15 @@ def test_demo_populates_every_entity_group(tmp_path):
     engine.dispose()
     assert len(written) > 20 and stored == written
     assert "SASAME_SUPPORT_OUTBOX" not in os.environ  # set for the demo's own pipeline run only
+    # The demo answered its inbox, so an evaluation re-reads messages already acted on, and says so.
+    labelled = tmp_path / "inbox.jsonl"
+    assert (
+        runner.invoke(app, ["support", "export-labelled", "--db", url, "--out", str(labelled)]).exit_code == 0
+    )
+    lines = len(labelled.read_text().splitlines())
+    scored = runner.invoke(app, ["support", "eval", "--db", url, "--in", str(labelled), *EVAL_AT])
+    assert scored.exit_code == 0, scored.output
+    assert f"note: the autopilot had already decided {lines} of these {lines} messages" in scored.output
 
 
 def test_demo_refuses_a_database_that_already_holds_a_store(tmp_path):
@@ -124,7 +134,8 @@ def test_demo_leave_inbox_keeps_the_inbox_as_it_arrived_for_eval(tmp_path):
     assert len(lines) >= open_tickets
     scored = runner.invoke(
         app,
-        ["support", "eval", "--db", url, "--in", str(labelled), "--now", "2026-11-27T12:00:00Z", "--json"],
+        ["support", "eval", "--db", url, "--in", str(labelled), *EVAL_AT, "--json"],
     )
     assert scored.exit_code == 0, scored.output
-    assert json.loads(scored.output)["messages"] == len(lines)
+    figures = json.loads(scored.output)
+    assert (figures["messages"], figures["already_handled"]) == (len(lines), 0)

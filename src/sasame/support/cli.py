@@ -155,7 +155,7 @@ def eval_command(
 ) -> None:
     """Score the autopilot on labelled messages: automation, precision of automatic answers, escalations,
     intent accuracy, precision at each coverage level and the confusion matrix. Writes nothing."""
-    from sasame.support.labelled import evaluate, read_jsonl
+    from sasame.support.labelled import already_handled, evaluate, read_jsonl
     from sasame.support.metrics import understanding_report
     from sasame.support.policy import load_policy
     from sasame.support.triage import TriageContext
@@ -163,14 +163,24 @@ def eval_command(
     lines = read_jsonl(input_file, labelled=True)
     _, engine = open_database(db, migrate=False)
     with transaction(engine) as session:
+        handled = already_handled(session, lines)
         ctx = TriageContext.load(session, load_policy(session), _now(now), adapt=adapt)
         report, _ = evaluate(ctx, lines)
         session.rollback()
     understanding = understanding_report(report.predictions)
     if as_json:
-        print(json.dumps(report.to_json() | {"understanding": understanding}, indent=2, default=str))
+        figures = report.to_json() | {"already_handled": handled, "understanding": understanding}
+        print(json.dumps(figures, indent=2, default=str))
         return
     _render_eval(report, understanding, show_errors)
+    if handled:
+        console.print(
+            f"note: the autopilot had already decided {handled} of these {report.messages} messages in "
+            "this database, so they were re-read after its answers changed the store (orders "
+            "cancelled, RMAs opened); for the inbox as it arrived, build the demo with "
+            "`sasame demo --leave-inbox`",
+            soft_wrap=True,
+        )
 
 
 def _render_eval(report: Any, understanding: dict[str, Any], show_errors: bool) -> None:

@@ -114,6 +114,26 @@ def messages_of(lines: Iterable[dict[str, Any]]) -> Iterator[IncomingMessage]:
         )
 
 
+def already_handled(session: Session, lines: Iterable[dict[str, Any]]) -> int:
+    """How many of the lines are messages of this database whose ticket the autopilot has already
+    decided: re-reading them sees what those answers changed (an order cancelled, an RMA opened)
+    while the labels describe the store before, so their figures are not a first reading."""
+    ids = [line["message_id"] for line in lines if line.get("message_id")]
+    if not ids:
+        return 0
+    handled = 0
+    for start in range(0, len(ids), 500):  # within every database's limit on bound parameters
+        handled += len(
+            session.scalars(
+                select(m.SupportMessage.id)
+                .join(m.SupportTicket, m.SupportTicket.id == m.SupportMessage.ticket_id)
+                .where(m.SupportMessage.message_id.in_(ids[start : start + 500]))
+                .where(m.SupportTicket.decision.is_not(None))
+            ).all()
+        )
+    return handled
+
+
 @dataclass
 class Evaluation:
     """How the autopilot's decisions score against the labels."""

@@ -135,6 +135,42 @@ def test_yearly_profile_is_the_shrunk_month_of_year_mean() -> None:
     assert _yearly_profile(days, np.full(len(days), np.nan)) is None
 
 
+def test_yearly_profile_of_a_steady_trend_is_flat() -> None:
+    # Three years of monthly demand growing 5 units a month, no season. Plain month means would read
+    # the growth as a season (December's mean 55 above January's: an index from 0.92 to 1.08 after
+    # shrinking); against the trend every month is ordinary.
+    months = pd.date_range("2014-01-01", periods=36, freq="MS")
+    values = 100.0 + 5.0 * np.arange(36)
+    profile = _yearly_profile(months, values)
+    assert profile is not None
+    assert np.abs(profile - 1.0).max() < 0.003
+
+
+def test_yearly_profile_separates_the_season_from_the_trend() -> None:
+    # A December peak on a series growing 2 % of its start a month: the index is the season alone.
+    months = pd.date_range("2014-01-01", periods=36, freq="MS")
+    season = np.array([0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.05, 1.0, 0.95, 1.0, 1.35])
+    season = season / season.mean()
+    values = (100.0 + 2.0 * np.arange(36)) * season[months.month - 1]
+    profile = _yearly_profile(months, values)
+    assert profile is not None
+    assert np.abs(profile - (0.5 + 0.5 * season)).max() < 0.003
+    # The plain month means read part of the growth as season: January 3.8 % under its true index,
+    # December 4.4 % over it.
+    plain = pd.Series(values).groupby(months.month).mean().to_numpy()
+    plain_index = (0.5 + 0.5 * plain / plain.mean()) / (0.5 + 0.5 * season)
+    assert plain_index[[0, 11]] == pytest.approx([0.962, 1.044], abs=1e-3)
+
+
+def test_yearly_profile_without_two_years_of_every_month_keeps_the_plain_month_means() -> None:
+    # 18 months: July to December seen once, so no year-over-year change for them: trend and season
+    # cannot be told apart, and the index is the plain (shrunk) month means.
+    months = pd.date_range("2014-01-01", periods=18, freq="MS")
+    values = 100.0 + 5.0 * np.arange(18)
+    plain = pd.Series(values).groupby(months.month).mean().to_numpy()
+    assert _yearly_profile(months, values) == pytest.approx(0.5 + 0.5 * plain / plain.mean())
+
+
 def _daily_regular(length: int) -> pd.DataFrame:
     rng = np.random.default_rng(5)
     days = pd.date_range("2024-01-01", periods=length, freq="D")
@@ -222,13 +258,13 @@ def test_monthly_intermittent_sku_keeps_no_yearly_index() -> None:
 
 
 def test_monthly_level_is_half_the_model_and_half_the_last_years_mean() -> None:
-    # Two years whose month means are all 100 (a flat yearly index): 90 a month and 50 in December,
-    # then 110 a month and 150 in December. A naive model alone would forecast the last month, 150.
+    # Two years whose month means are all 100 and whose year-over-year changes cancel (a flat yearly
+    # index, no trend): 1150/11 a month and 50 in December, then 1050/11 a month and 150 in December.
+    # A naive model alone would forecast the last month, 150; the last year's mean is 100.
     months = pd.date_range("2023-01-01", periods=24, freq="MS")
-    values = np.where(months.year == 2023, 90.0, 110.0)
+    values = np.where(months.year == 2023, 1150.0 / 11, 1050.0 / 11)
     values[11], values[23] = 50.0, 150.0
     history = pd.DataFrame({"unique_id": "sku", "ds": months, "y": values})
     result = forecast(history, horizon=3, freq="M", models={"sku": "SeasonalNaive"}, sigma={"sku": 10.0})
     assert result.model["sku"] == "SeasonalNaive"
-    last_year = (110.0 * 11 + 150.0) / 12
-    assert result.table["mean"].tolist() == pytest.approx([0.5 * 150.0 + 0.5 * last_year] * 3)
+    assert result.table["mean"].tolist() == pytest.approx([0.5 * 150.0 + 0.5 * 100.0] * 3)

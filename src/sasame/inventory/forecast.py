@@ -137,7 +137,12 @@ def _promo_uplift(values: np.ndarray, promo: np.ndarray) -> float:
 
 
 def _yearly_profile(dates: pd.DatetimeIndex, values: np.ndarray) -> np.ndarray | None:
-    """Multiplicative month-of-year index (12 values, mean 1) from known values; None with under a year."""
+    """Multiplicative month-of-year index (12 values, mean 1) from known values; None with under a year.
+
+    Each month's mean is taken relative to the series' trend over the same periods: a growing series'
+    latest months would otherwise read as a seasonal high and the months last seen a year earlier as a
+    low (and the reverse for a declining one), so the forecast would lag the trend twice, once in the
+    index and once in the level read through it."""
     known = np.isfinite(values)
     if not known.any():
         return None
@@ -152,8 +157,34 @@ def _yearly_profile(dates: pd.DatetimeIndex, values: np.ndarray) -> np.ndarray |
     by_month = np.bincount(months, weights=values, minlength=12) / counts
     if by_month.mean() <= 0:
         return None
+    trend = _yearly_trend(dates, values, months)
+    if trend is not None:
+        expected = np.bincount(months, weights=trend, minlength=12) / counts
+        if (expected > 0).all():
+            by_month = by_month / expected
     # Shrink halfway to flat: a profile from one or two years is noisy.
     return 0.5 + 0.5 * (by_month / by_month.mean())
+
+
+def _yearly_trend(dates: pd.DatetimeIndex, values: np.ndarray, months: np.ndarray) -> np.ndarray | None:
+    """The series' linear trend at each of its periods, through its mean, with the slope of its
+    year-over-year change: the mean change of a month's mean from one year to the next, over every
+    month seen in two consecutive years (a slope fitted to the periods themselves would take part of
+    the season for a trend: over two years, a season rising to a December peak reads as growth).
+    None unless every month is seen in two consecutive years: a year's change read from a few months
+    (a year and a bit of daily history) would be one season's accident."""
+    years = dates.year.to_numpy()
+    first = int(years.min())
+    cells = (years - first) * 12 + months
+    size = int(cells.max()) + 1
+    seen = np.bincount(cells, minlength=size)
+    means = np.bincount(cells, weights=values, minlength=size) / np.maximum(seen, 1)
+    both = (seen[12:] > 0) & (seen[:-12] > 0)
+    if len(np.unique(np.flatnonzero(both) % 12)) < 12:
+        return None
+    slope_per_day = float((means[12:] - means[:-12])[both].mean()) / 365.25
+    days = (dates - dates[0]).days.to_numpy(dtype=float)
+    return np.asarray(values.mean() + slope_per_day * (days - days.mean()))
 
 
 def _history_arrays(history: pd.DataFrame, censored: pd.Series | None) -> pd.DataFrame:

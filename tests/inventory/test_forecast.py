@@ -11,6 +11,7 @@ from sasame.inventory.forecast import (
     INTERMITTENT_MODELS,
     REGULAR_MODELS,
     _cross_validate,
+    _select,
     _yearly_profile,
     forecast,
 )
@@ -209,6 +210,26 @@ def test_selection_backtest_fits_each_window_when_carrying_fails(monkeypatch: py
         [AutoETS(season_length=7, model="ANA").forecast(y=y[:end], h=14)["mean"] for end in (272, 286)]
     )
     assert cv["AutoETS"].to_numpy() == pytest.approx(per_window, abs=1e-9)
+
+
+def test_one_short_series_does_not_shorten_or_skip_the_others_selection() -> None:
+    """A launch with 12 days of history beside two SKUs with 300: each is backtested over the
+    longest horizon its own history allows (the old code took the shortest series' length for the
+    whole group, found it too short and gave every SKU the first model, with no backtest errors)."""
+    long_ones = pd.concat(
+        [_daily_regular(300).assign(unique_id=uid) for uid in ("a", "b")], ignore_index=True
+    )
+    launch = _series("launch", [3.0, 4, 2, 5, 3, 4, 6, 3, 2, 4, 5, 3])
+    errors: dict[str, np.ndarray] = {}
+    picks = _select(pd.concat([long_ones, launch], ignore_index=True), REGULAR_MODELS, 7, 14, "D", 2, errors)
+    alone: dict[str, np.ndarray] = {}
+    assert {uid: picks[uid] for uid in ("a", "b")} == _select(long_ones, REGULAR_MODELS, 7, 14, "D", 2, alone)
+    assert {uid: len(e) for uid, e in errors.items()} == {
+        "a": 28,
+        "b": 28,
+        "launch": 4,
+    }  # 2 windows of 14, of 2
+    assert errors["a"] == pytest.approx(alone["a"])
 
 
 def test_daily_selection_backtest_fits_on_the_last_year_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -492,20 +492,37 @@ def _select(
     """Rolling-origin backtest of `names` on each series: the lowest mean absolute error wins.
 
     Fills `errors` with the winner's backtest errors (y - forecast), from which sigma and the
-    intervals come. Series too short for the backtest get the first candidate."""
-
-    lengths = data.groupby("unique_id").size()
-    cv_horizon = max(1, min(horizon, int(lengths.min()) // (windows + 2)))
-    if int(lengths.min()) < cv_horizon * windows + MIN_MODEL_LENGTH:
-        return {str(uid): names[0] for uid in lengths.index}
-    cv = _cross_validate(data, names, season, sf_freq, cv_horizon, windows)
-    for name in names:
-        cv[name] = cv[name].fillna(cv["y"].mean())
-    mae = pd.DataFrame({name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names})
-    picks = {str(uid): str(row.idxmin()) for uid, row in mae.iterrows()}
-    for uid, rows in cv.groupby("unique_id"):
-        errors[str(uid)] = (rows["y"] - rows[picks[str(uid)]]).to_numpy(dtype=float)
+    intervals come. Each series is backtested over the longest horizon its own length allows (up to
+    `horizon`; a shorter one rounded down to a power of two, so a few backtests cover every length),
+    the series sharing a horizon in one backtest; a series too short for any gets the first candidate.
+    One short series (a recent launch) must not shorten or skip the backtest of the others."""
+    by_horizon: dict[int, list[Any]] = {}
+    for uid, length in data.groupby("unique_id").size().items():
+        by_horizon.setdefault(_backtest_horizon(int(length), horizon, windows), []).append(uid)
+    picks = {str(uid): names[0] for uid in by_horizon.pop(0, [])}
+    for cv_horizon, uids in sorted(by_horizon.items()):
+        subset = data if len(uids) == data["unique_id"].nunique() else data[data["unique_id"].isin(uids)]
+        cv = _cross_validate(subset, names, season, sf_freq, cv_horizon, windows)
+        for name in names:
+            cv[name] = cv[name].fillna(cv["y"].mean())
+        mae = pd.DataFrame(
+            {name: (cv[name] - cv["y"]).abs().groupby(cv["unique_id"]).mean() for name in names}
+        )
+        chosen = {str(uid): str(row.idxmin()) for uid, row in mae.iterrows()}
+        picks.update(chosen)
+        for uid, rows in cv.groupby("unique_id"):
+            errors[str(uid)] = (rows["y"] - rows[chosen[str(uid)]]).to_numpy(dtype=float)
     return picks
+
+
+def _backtest_horizon(length: int, horizon: int, windows: int) -> int:
+    """The backtest horizon for a series of `length` periods: `horizon` when the series holds
+    `windows` + 2 of it and MIN_MODEL_LENGTH periods before its first window, else the largest power
+    of two that does; 0 when not even a one-period horizon does."""
+    longest = min(horizon, length // (windows + 2), (length - MIN_MODEL_LENGTH) // windows)
+    if longest >= horizon:
+        return horizon
+    return 0 if longest < 1 else 1 << (longest.bit_length() - 1)
 
 
 def _cross_validate(

@@ -795,6 +795,42 @@ def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
     assert read(JANE, "<m5@leads>").decision != "auto"
 
 
+def test_a_pitch_spam_only_by_its_words_sent_again_word_for_word_is_closed(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The model alone reads this cold pitch as out of scope; "verified list of" makes it spam, not
+    # surely enough to close it. The same text from the same address before: bulk mail.
+    body = (
+        "Hi! Interested in a verified list of 8,000 Shopify store owners in Australia? "
+        "Happy to send a sample file."
+    )
+    seller = "data@lists.example.net"
+
+    def read(sender: str, message_id: str) -> TriageResult:
+        with transaction(engine) as session:
+            ctx = TriageContext.load(session, load_policy(session), NOW)
+            message = IncomingMessage(
+                id=message_id, sender=sender, subject="Quick question", body=body, message_id=message_id
+            )
+            return triage(ctx, message)
+
+    cue = (
+        "auto: the message asks in so many words ('verified list of'): spam is 0.71 likely "
+        "(the model alone: 0.61 for other)"
+    )
+    first = read(seller, "<p2@lists>")
+    assert (first.intent, first.decision, first.confidence) == ("spam", "draft", 0.7086)
+    assert first.reasons[0] == cue
+    _store_inbound(engine, "<p1@lists>", seller, body, days_ago=5)
+    again = read(seller, "<p2@lists>")
+    assert (again.intent, again.decision, again.reply) == ("spam", "auto", None)
+    assert again.reasons == [cue, "auto: read as spam, and the sender sent this very text before"]
+    assert [a.kind for a in again.actions] == ["mark_spam"]
+    # A customer sending the same text twice is read by a person.
+    _store_inbound(engine, "<p3@lists>", JANE, body, days_ago=2)
+    assert read(JANE, "<p4@lists>").decision != "auto"
+
+
 def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line(
     engine: Engine, store: dict[str, int]
 ) -> None:

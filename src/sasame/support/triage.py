@@ -623,11 +623,8 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     spam_evidence = phishing_signal(message.body) if u.intent in ("spam", "other") else None
     if spam_evidence:
         spam_evidence = f"spam by its link: {spam_evidence}"
-    elif (
-        u.intent == "spam" and u.confidence >= policy.draft_confidence and _sent_before(ctx, message, sender)
-    ):
-        # Bulk mail repeats itself word for word; a person writing again rewords or replies.
-        spam_evidence = "read as spam, and the sender sent this very text before"
+    else:
+        spam_evidence = _sent_again(ctx, message, sender, u)
     if spam_evidence and _is_a_customer(ctx, sender, customer_id):
         spam_evidence = None  # a customer's message is read by a person, whatever link it carries
     if spam_evidence:
@@ -649,6 +646,12 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         said = f"{cued_intent} is {confidence:.2f} likely ({alone})"
         decision.reasons.append(f"auto: the message asks in so many words ({cue_words!r}): {said}")
         u = replace(u, intent=cued_intent, confidence=round(confidence, 4), ranked=ranked, out_of_scope=False)
+        if not _is_a_customer(ctx, sender, customer_id):
+            # A cold pitch the model alone reads as out of scope ("B2B leads for e-commerce"),
+            # spam by its words, and sent again word for word: bulk mail, as above.
+            spam_evidence = _sent_again(ctx, message, sender, u)
+            if spam_evidence:
+                decision.reasons.append(f"auto: {spam_evidence}")
     praise_evidence = None if spam_evidence else _praise_only(u, policy, clean_subject(message.subject))
     if praise_evidence:
         # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") is
@@ -877,6 +880,18 @@ def _with_order_state(u: Understanding, orders: list[OrderFacts]) -> dict[str, f
     }
     total = sum(weighted.values()) + rest
     return {i: w / total for i, w in weighted.items()} if total > 0 else dict(ranked)
+
+
+def _sent_again(ctx: TriageContext, message: IncomingMessage, sender: str, u: Understanding) -> str | None:
+    """Why a message read as spam is bulk mail, or None: bulk mail repeats itself word for word,
+    while a person writing again rewords or replies."""
+    if (
+        u.intent == "spam"
+        and u.confidence >= ctx.policy.draft_confidence
+        and _sent_before(ctx, message, sender)
+    ):
+        return "read as spam, and the sender sent this very text before"
+    return None
 
 
 def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:

@@ -51,6 +51,8 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
         "payment_declined"
     ]
     assert knowledge.asked_topics("also is there a coed for next time?") == ["promotions"]
+    assert knowledge.asked_topics("Appple Pay isn't working on your site.") == ["payment_declined"]
+    assert knowledge.asked_topics("gogle pay doesn't work on the checkout page") == ["payment_declined"]
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
     assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]
@@ -285,6 +287,27 @@ def test_a_code_that_never_arrived_is_looked_at_when_a_recent_order_carries_one(
     used = run(engine, "Discount?", text)
     assert (used.intent, used.decision) == ("discount_question", "draft")
     assert used.reasons[-1] == "draft: a discount question without an order"
+
+
+def test_a_question_about_the_current_offers_right_after_an_order_with_a_code_is_looked_at(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    offers = "Sign up to our newsletter for 10% off your first order."
+    configure(engine, {"promotions": offers})
+    text = "Hi, do you have any promo codes at the moment?\n\nThanks, Jane"
+    # Jane placed #1003 this morning with WELCOME10: the question may be about that order (a
+    # second code, a better one), which the offers do not answer.
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1003"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    just_used = run(engine, "promo", text)
+    assert (just_used.intent, just_used.order_ref, just_used.decision) == ("discount_question", None, "draft")
+    assert just_used.reasons[-1] == "draft: a discount question without an order"
+    # A code used weeks ago (#1001, delivered in February) is no reason to hold the offers back.
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1003"]).discount_codes = None  # type: ignore[union-attr]
+        session.get(m.Order, store["order_#1001"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    earlier = run(engine, "promo", text)
+    assert (earlier.decision, earlier.reply_facts) == ("auto", {"faq_promotions": offers})
 
 
 def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(

@@ -42,8 +42,10 @@ PRODUCT_ASPECTS: dict[str, str] = {
 """Per product or category (``faq.<aspect>.<handle or category>``)."""
 MAX_ANSWER_CHARACTERS = 500
 
-# Customers type fast: "shiping", "shippng", "wich carrier".
+# Customers type fast: "shiping", "shippng", "wich carrier", "Appple Pay".
 _SHIPPING = r"sh?ip{1,2}i?n?g"
+WALLETS = r"ap{1,3}le ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
+"""The payment wallets customers name at checkout, as they type them."""
 _WHICH = r"wh?i?ch|whcih|what"
 _CODE = r"code|coed|cdoe|ocde|cde"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -90,7 +92,7 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "payment_declined": re.compile(
         r"decl\w{0,2}ned|che\w{0,3}kout keeps fai\w{0,4}|payment (keeps )?fail|"
         r"card (was |keeps being )?refused|"
-        r"(apple pay|google pay|paypal|shop pay|klarna)\b.{0,20}\b(isn'?t|not|doesn'?t|won'?t) work",
+        rf"({WALLETS})\b.{{0,20}}\b(isn'?t|not|doesn'?t|won'?t) work",
         re.IGNORECASE,
     ),
 }

@@ -68,6 +68,10 @@ LABEL_LINK = "<label link>"
 """Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
+LATELY_DAYS = 35
+"""A payment or code question naming no order may be about one of the sender's orders this recent."""
+JUST_ORDERED_DAYS = 2
+"""An order this recent is fresh in the customer's mind: a code question may well be about it."""
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
 BULK_MIN_CHARACTERS = 60
@@ -302,7 +306,7 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     "payment_issue": re.compile(
         r"\bcharged twice\b|\btwo charges\b|\bdouble[- ]charged\b|"
         r"\bpayment (is |shows as |still )?pending\b|"
-        r"\b(apple pay|google pay|paypal|shop pay|klarna)\b[^.?!\n]{0,20}"
+        rf"\b({knowledge.WALLETS})\b[^.?!\n]{{0,20}}"
         r"\b(isn'?t|is not|doesn'?t|won'?t) work|"
         r"\bcard (keeps )?(getting |being )?(declined|refused)\b|\bcheckout keeps failing\b",
         re.IGNORECASE,
@@ -1062,7 +1066,7 @@ def _fits(intent: str, order: OrderFacts, now: datetime) -> bool:
         return not order.is_cancelled and now - order.ordered_at < timedelta(days=7)
     if intent == "refund_status":
         return bool(order.returns or order.refunds)
-    return now - order.ordered_at < timedelta(days=35)
+    return now - order.ordered_at < timedelta(days=LATELY_DAYS)
 
 
 def _resolve_order(
@@ -1930,11 +1934,16 @@ class _Answer:
         if PLACED_ORDER_TALK.search(self.body_text):
             return False
         # "I signed up but never got the code" from someone whose recent order carries a code:
-        # the offer's description misses that the code was used; a person looks first.
-        return not (NEVER_RECEIVED.search(self.body_text) and self._recent_order_with_code())
+        # the offer's description misses that the code was used; a person looks first. So does
+        # "any promo codes at the moment?" from someone who used a code on an order just placed:
+        # it may be about that order (a second code, a better one), which the offers do not answer.
+        if NEVER_RECEIVED.search(self.body_text) and self._recent_order_with_code(LATELY_DAYS):
+            return False
+        return not self._recent_order_with_code(JUST_ORDERED_DAYS)
 
-    def _recent_order_with_code(self) -> bool:
-        since = self.ctx.now - timedelta(days=35)
+    def _recent_order_with_code(self, days: int) -> bool:
+        """Whether one of the sender's orders from the last ``days`` carries a discount code."""
+        since = self.ctx.now - timedelta(days=days)
         ids = queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since)
         return any(self.ctx.order(i).discount_codes for i in ids[:STATE_ORDERS])
 
@@ -1943,7 +1952,7 @@ class _Answer:
         naming it: then a general answer may miss the point, and a person looks first."""
         if self.sender.endswith("@" + AMAZON_RELAY):
             return True  # Amazon's relay only carries messages about an Amazon order
-        since = self.ctx.now - timedelta(days=35)
+        since = self.ctx.now - timedelta(days=LATELY_DAYS)
         return bool(queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since))
 
     def _payment_issue(self) -> None:

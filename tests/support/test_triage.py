@@ -13,7 +13,7 @@ from support_store import BOB, JANE, NOW
 from sasame import models as m
 from sasame.db import transaction
 from sasame.support.policy import load_policy, set_policy
-from sasame.support.triage import IncomingMessage, TriageContext, TriageResult, triage
+from sasame.support.triage import ASK_CUES, IncomingMessage, TriageContext, TriageResult, triage
 
 
 def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageResult:
@@ -946,6 +946,21 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     # The size the customer has ("the L I got") still picks the order.
     held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
     assert (held.intent, held.order_ref) == ("exchange_request", "#1001")
+
+
+def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: dict[str, int]) -> None:
+    # The model alone: exchange 0.74. "I'd like to exchange <the item> for a <variant>" is the ask.
+    result = run(
+        engine, "Exchange", "I'd like to exchange the linen shirt from order #1001 for a medium please."
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("exchange_request", "#1001", "auto")
+    assert result.confidence == 0.9669
+    assert result.reply_facts["wanted_sku"] == "LIN-WHT-M"
+    assert result.reply_facts["wanted_in_stock"] is False
+    assert [a.kind for a in result.actions] == ["create_return"]
+    # A product name with a number in it ("Mug No. 2") ends no sentence.
+    cue = ASK_CUES["exchange_request"].search("I need to swap Stoneware Mug No. 2 for a charcoal one please.")
+    assert cue is not None and cue.group(0) == "I need to swap Stoneware Mug No. 2 for a"
 
 
 def test_an_ask_in_so_many_words_weighs_on_the_reading(engine: Engine, store: dict[str, int]) -> None:

@@ -278,7 +278,8 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     ),
     "cancel_order": re.compile(r"\bcancel (my|the|this) (recent )?order\b|\bplease cancel\b", re.IGNORECASE),
     "exchange_request": re.compile(
-        r"\bcan i (swap|exchange) (it|this|my|the)\b[^.?!\n]{0,40}\bfor (a|an|the)\b|"
+        r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|exchange)\b"
+        r"(?:[^.?!\n]|\.(?=\s?\d)){0,60}\bfor (a|an|the)\b|"  # "Mug No. 2" ends no sentence
         r"\bhow does an exchange work\b",
         re.IGNORECASE,
     ),

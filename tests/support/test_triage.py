@@ -649,11 +649,50 @@ def test_only_what_rules_an_intent_out_counts_as_the_orders_state(
         True,
     ]
     assert [_state_fits("cancel_order", [o]) for o in (delivered, on_its_way)] == [True, True]
+    # ... but a parcel that arrived and went back (a refund on record) is no parcel anyone awaits.
+    refunded = replace(
+        delivered, refunds=[queries.RefundFacts(id=1, refunded_at=NOW, amount=Decimal("60.00"))]
+    )
+    assert _state_fits("order_status", [refunded]) is False
+    assert _state_fits("order_status", [refunded, on_its_way]) is True
     assert [_state_fits(i, []) for i in ("order_status", "refund_status", "product_question")] == [
         False,
         False,
         True,
     ]
+
+
+def test_a_refund_still_missing_after_a_return_is_a_refund_question(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    from sasame.support import actions
+
+    with transaction(engine) as session:
+        actions.create_return(
+            session,
+            order_id=store["order_#1001"],
+            rma_number="RMA-10001",
+            reason="too_large",
+            lines=[{"order_line_id": store["line_#1001"], "quantity": 1}],
+            now=NOW - timedelta(days=8),
+        )
+    # The model alone: refund status 0.83. "still haven't received my refund" says so.
+    chased = run(
+        engine,
+        "Refund?",
+        "Hello, I posted the linen shirt back last week (order 1001) and still haven't received my refund. "
+        "Can you check?",
+    )
+    assert (chased.intent, chased.order_ref, chased.decision) == ("refund_status", "#1001", "auto")
+    assert chased.reply_facts["return_received"] is False
+    assert chased.reply is not None and "Your return RMA-10001 hasn't reached us yet." in chased.reply
+    # The model alone reads a return request (0.56): "no refund yet" is the refund asked about.
+    told = run(
+        engine,
+        "Refund?",
+        "Hi,\n\nIt's been over a week since I sent my return back for order #1001 and no refund yet.\n\nJane",
+    )
+    assert (told.intent, told.order_ref) == ("refund_status", "#1001")
 
 
 def test_the_days_a_message_names_are_read_in_the_stores_order() -> None:

@@ -256,7 +256,10 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         r"\bwhen (will|do|can|should|would) (i|we) (get|receive|see|be getting) (my|the|a) ref\w{0,3}d|"
         r"\bwhen (will|would) the ref\w{0,3}d|"
         r"\bref\w{0,3}d\b[^.?!\n]{0,30}\b(went through|gone through|been (processed|issued|sent))|"
-        r"\b(got|received|receive|get) my return\b|\bmy return\b[^.?!\n]{0,60}\b(been )?(received|arrived)",
+        r"\b(got|received|receive|get) my return\b|\bmy return\b[^.?!\n]{0,60}\b(been )?(received|arrived)|"
+        r"\b(no|still no) ref\w{0,3}d yet\b|\bstill no ref\w{0,3}d\b|"
+        r"\b(haven'?t|have not|still not|not yet) (had|got|gotten|received|seen) "
+        r"(a |my |the |any )?ref\w{0,3}d\b",
         re.IGNORECASE,
     ),
     "order_status": re.compile(
@@ -867,7 +870,9 @@ def _state_fits(intent: str, orders: list[OrderFacts]) -> bool:
     if intent not in STATE_BOUND:
         return True
     if intent == "order_status":
-        return any(not o.is_cancelled for o in orders)
+        # A parcel that arrived and has gone back (a return or refund on record) is no parcel
+        # anyone still waits for.
+        return any(not o.is_cancelled and not (o.is_delivered and (o.returns or o.refunds)) for o in orders)
     if intent in ("return_request", "exchange_request"):
         return any(o.is_delivered and not o.is_cancelled for o in orders)
     return bool(orders)

@@ -13,7 +13,14 @@ from support_store import BOB, JANE, NOW
 from sasame import models as m
 from sasame.db import transaction
 from sasame.support.policy import load_policy, set_policy
-from sasame.support.triage import ASK_CUES, IncomingMessage, TriageContext, TriageResult, triage
+from sasame.support.triage import (
+    ASK_CUES,
+    REFERENCE_ONLY,
+    IncomingMessage,
+    TriageContext,
+    TriageResult,
+    triage,
+)
 
 
 def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageResult:
@@ -306,6 +313,33 @@ def test_a_thank_you_in_words_the_model_does_not_know_is_praise(
         result = run(engine, "Hi", body)
         assert result.decision != "auto", body
         assert not any(r.startswith("auto: praise by its words") for r in result.reasons), body
+
+
+def test_a_line_that_only_names_the_order_or_signs_off_keeps_a_thank_you_one(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The model alone: 0.20 for other; "obsessed with" makes it praise 0.67. The order-number line
+    # says nothing, kind or unkind: the rest is all praise.
+    result = run(
+        engine,
+        "Happy customer",
+        "Good afternoon,\n\nobsessed with my new linen shirt 😍\n\nOrder number: 1001\n\nThank you,\nJane",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("praise", "#1001", "auto")
+    assert (
+        result.reasons[-1]
+        == "auto: praise by its words: only positive words, no ask (the model: praise 0.67)"
+    )
+    assert [
+        bool(REFERENCE_ONLY.fullmatch(line))
+        for line in (
+            "Order: #13277",
+            "order no. 13137",
+            "- Yuki Patel",
+            "- loved it",
+            "My order 1234 was perfect",
+        )
+    ] == [True, True, True, False, False]
 
 
 def test_an_upset_customer_whose_order_has_not_shipped_after_a_week_gets_a_person(

@@ -96,6 +96,12 @@ SPEAKS_OF_ITSELF = re.compile(
 )
 """A customer telling of their own purchase or to us; "best whey for lean body" is a search query."""
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+REFERENCE_ONLY = re.compile(
+    r"(order|ref|reference)( number| no\.?)?\s*(#\s*)?:?\s*#?\s*[\w-]*\d[\w-]*|"  # "Order number: 1234"
+    r"(?-i:[-\u2013\u2014]+\s*[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,2})",  # a sign-off: "- Yuki Patel"
+    re.IGNORECASE,
+)
+"""A line that only names the order or signs off: it says nothing, kind or unkind."""
 NOT_RECEIVED = re.compile(
     r"where|not (yet )?(arrived|received|here|come)|hasn'?t|haven'?t|didn'?t|never|missing|can'?t find|"
     r"cannot find|lost|stolen|no sign|track|status|says delivered|marked (as )?delivered|still waiting",
@@ -969,7 +975,11 @@ def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | N
         return None  # a store question ("my card was declined") told among kind words
     first, _, rest = u.clean_text.partition("\n")
     body = rest if subject_text and first.lower() == subject_text.lower() else u.clean_text
-    sentences = [s for s in SENTENCE_END.split(without_courtesy(body)) if s.strip()]
+    sentences = [
+        s
+        for s in SENTENCE_END.split(without_courtesy(body))
+        if s.strip() and not REFERENCE_ONLY.fullmatch(s.strip())
+    ]
     if not sentences or any(sentiment(s) <= 0 for s in sentences):
         return None
     return f"praise by its words: only positive words, no ask (the model: {u.intent} {u.confidence:.2f})"

@@ -1036,6 +1036,31 @@ def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: d
     assert cue is not None and cue.group(0) == "I need to swap Stoneware Mug No. 2 for a"
 
 
+def test_a_change_or_cancellation_asked_in_so_many_words_is_answered(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1003 (placed this morning, unfulfilled) also holds a linen shirt in S.
+    with transaction(engine) as session:
+        session.add(
+            line(store["order_#1003"], store["variant_S"], "LIN-WHT-S", "Linen Shirt - White / S", "60.00")
+        )
+    # The model alone: change 0.83. "can you change the linen shirt to L" is the ask.
+    result = run(
+        engine,
+        "(no subject)",
+        "Good afternoon!\n\nI just placed #1003 and picked the wrong size - "
+        "can you change the linen shirt to L?\n\nJane",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
+    assert result.confidence == 0.9806
+    assert [a.to_json()["to_sku"] for a in result.actions] == ["LIN-WHT-L"]
+    change, cancel = ASK_CUES["change_order"], ASK_CUES["cancel_order"]
+    assert change.search("could you please switch the Stoneware Mug No. 2 in my order from today to oat?")
+    # A new address is no item change.
+    assert change.search("can you change it to 930 Pine Street, Suite 210, Seattle?") is None
+    assert cancel.search("Can you cancel order no. 14821 please? I found something else.")
+
+
 def test_an_ask_in_so_many_words_weighs_on_the_reading(engine: Engine, store: dict[str, int]) -> None:
     from sasame.support.triage import ASK_CUE_LIKELIHOOD_RATIO, _with_ask_cue
     from sasame.support.understanding import understand

@@ -282,10 +282,15 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     ),
     "change_order": re.compile(
         r"\b(i'?d like to|can i|could you|please) add (another|one more|a|an)\b|"
-        r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b",
+        r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b|"
+        r"\b(can|could|would) (you|u) (please )?(change|switch|swap) (the|my|it)\b"
+        # "switch the Mug No. 2 in my order to oat"; "change it to 930 Pine Street" is an address
+        r"(?:[^.?!\n]|\.(?=\s?\d)){0,60} to (an? )?(?!\d)[\w-]+",
         re.IGNORECASE,
     ),
-    "cancel_order": re.compile(r"\bcancel (my|the|this) (recent )?order\b|\bplease cancel\b", re.IGNORECASE),
+    "cancel_order": re.compile(
+        r"\bcancel (my |the |this )?(recent )?order\b|\bplease cancel\b", re.IGNORECASE
+    ),
     "exchange_request": re.compile(
         r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|exchange)\b"
         r"(?:[^.?!\n]|\.(?=\s?\d)){0,60}\bfor (a|an|the)\b|"  # "Mug No. 2" ends no sentence

@@ -53,6 +53,8 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("also is there a coed for next time?") == ["promotions"]
     assert knowledge.asked_topics("Appple Pay isn't working on your site.") == ["payment_declined"]
     assert knowledge.asked_topics("gogle pay doesn't work on the checkout page") == ["payment_declined"]
+    assert knowledge.asked_topics("do you have fre shipping over a certain amount?") == ["shipping_cost"]
+    assert knowledge.asked_topics("How muh is shipping to France?") == ["shipping_cost"]
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
     assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]
@@ -315,12 +317,16 @@ def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
 ) -> None:
     cost = "Standard shipping is $5.95 and free on orders over $75; we ship within the US only."
     configure(engine, {"shipping_cost": cost})
-    # "How muh": the price topic is not recognised, so the answer would only say where we ship.
-    result = run(engine, "", "How muh is shipping to the UK?", sender=STRANGER)
+    # "how much to ship": the price topic is not recognised, so the answer would only say where
+    # we ship.
+    result = run(engine, "", "how much to ship to the UK?", sender=STRANGER)
     assert (result.intent, result.reply_facts["ships_to_country"]) == ("shipping_question", False)
     assert "faq_shipping_cost" not in result.reply_facts
     assert result.decision == "draft"
     assert "draft: a shipping question the store's answers do not cover" in result.reasons
+    # Typed fast but recognised ("How muh is shipping"), it gets the owner's answer too.
+    typed = run(engine, "", "How muh is shipping to the UK?", sender=STRANGER)
+    assert (typed.decision, typed.reply_facts["faq_shipping_cost"]) == ("auto", cost)
 
 
 def test_a_store_topic_the_owner_answered_is_an_ask_in_so_many_words(

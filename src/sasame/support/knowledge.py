@@ -42,20 +42,23 @@ PRODUCT_ASPECTS: dict[str, str] = {
 """Per product or category (``faq.<aspect>.<handle or category>``)."""
 MAX_ANSWER_CHARACTERS = 500
 
-# Customers type fast: "shiping", "shippng", "wich carrier", "Appple Pay".
+# Customers type fast: "shiping", "shippng", "wich carrier", "Appple Pay", "how muh", "fre shipping".
 _SHIPPING = r"sh?ip{1,2}i?n?g"
 WALLETS = r"ap{1,3}le ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
 """The payment wallets customers name at checkout, as they type them."""
 _WHICH = r"wh?i?ch|whcih|what"
 _CODE = r"code|coed|cdoe|ocde|cde"
+_MUCH = r"(much|muh|mch|mcuh|muc)"
+_FREE = r"(free|fre|fere)"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "express_shipping": re.compile(
         r"express|next[- ]day|overnight|expedited|faster shipping|priority shipping", re.IGNORECASE
     ),
     "po_boxes": re.compile(r"\bp\.?\s?o\.?\s?box|post office box", re.IGNORECASE),
     "shipping_cost": re.compile(
-        rf"how much (is|does|will) (the )?({_SHIPPING}|delivery|postage)|{_SHIPPING} (cost|fee|price|rate)s?|"
-        rf"(cost|price) of ({_SHIPPING}|delivery|postage)|free ({_SHIPPING}|delivery)",
+        rf"how {_MUCH} (is|does|will) (the )?({_SHIPPING}|delivery|postage)|"
+        rf"{_SHIPPING} (cost|fee|price|rate)s?|"
+        rf"(cost|price) of ({_SHIPPING}|delivery|postage)|{_FREE} ({_SHIPPING}|delivery)",
         re.IGNORECASE,
     ),
     "carriers": re.compile(

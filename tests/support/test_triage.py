@@ -904,6 +904,24 @@ def test_a_pitch_spam_only_by_its_words_sent_again_word_for_word_is_closed(
     assert read(JANE, "<p4@lists>").decision != "auto"
 
 
+def test_an_influencers_pitch_for_free_products_is_spam_in_so_many_words(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    body = (
+        "Hey lovely! Big fan of your brand. I can promote your brand to my followers in exchange for "
+        "free items + $150. xx"
+    )
+    # The model alone: spam 0.93, short of the bar to close unread (0.98); the pitch's words lift it.
+    pitch = run(engine, "Partnership", body, sender="kayla.glow@example.net")
+    assert (pitch.intent, pitch.decision, pitch.confidence, pitch.reply) == ("spam", "auto", 0.9922, None)
+    assert pitch.reasons == [
+        "auto: the message asks in so many words ('promote your brand to my followers'): spam is 0.99 likely "
+        "(the model alone: 0.93 for spam)"
+    ]
+    # The same words from a customer are read by a person.
+    assert run(engine, "Partnership", body).decision == "draft"
+
+
 def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line(
     engine: Engine, store: dict[str, int]
 ) -> None:

@@ -315,7 +315,10 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     "spam": re.compile(
         r"\bguest posts?\b|\bdo-?follow\b|\bbacklinks?\b|\bfirst page of google\b|"
         r"\b(increase|boost|double|triple) your (sales|traffic|revenue)\b|\bhigh-converting\b|"
-        r"\b(verified|targeted) (e-?mail )?list of\b|\bb2b leads\b",
+        r"\b(verified|targeted) (e-?mail )?list of\b|\bb2b leads\b|"
+        # an influencer's pitch: "I'd promote your products to my audience in exchange for ..."
+        r"\bpromote your (products?|brand|shop|store) to my (audience|followers)\b|"
+        r"\bin exchange for (free )?(products?|items?|goods)\b",
         re.IGNORECASE,
     ),
     "payment_issue": re.compile(

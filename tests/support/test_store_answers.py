@@ -312,6 +312,28 @@ def test_a_question_about_the_current_offers_right_after_an_order_with_a_code_is
     assert (earlier.decision, earlier.reply_facts) == ("auto", {"faq_promotions": offers})
 
 
+def test_a_delivery_question_before_ordering_read_as_where_is_my_order_gets_the_owners_answer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    christmas = "Order by December 17 for delivery before Christmas."
+    configure(engine, {"holiday_delivery": christmas})
+    text = (
+        "Good afternoon. If I order now, will it be delivered in time for Christmas? "
+        "Nobody replied to my last email."
+    )
+    # The model reads a parcel to look for (order status 0.66); the order is not placed yet.
+    before = run(engine, "Delivery", text, sender=STRANGER)
+    assert (before.intent, before.order_ref, before.decision) == ("shipping_question", None, "auto")
+    assert before.reasons[0] == (
+        "auto: a shipping question before ordering ('If I order') the store's answers cover "
+        "(the model: order_status 0.66)"
+    )
+    assert before.reply_facts == {"faq_holiday_delivery": christmas}
+    # Jane has parcels on their way: the question may be about one of them.
+    jane = run(engine, "Delivery", text)
+    assert (jane.intent, jane.decision) == ("order_status", "draft")
+
+
 def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
     engine: Engine, store: dict[str, int]
 ) -> None:

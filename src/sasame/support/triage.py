@@ -682,6 +682,16 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         # or wrong item the model finds plausible) still apply. The confidence stays the model's.
         u = replace(u, intent="praise", confidence=dict(u.ranked).get("praise", 0.0), out_of_scope=False)
         decision.reasons.append(f"auto: {praise_evidence}")
+    shipping_evidence = (
+        None if spam_evidence or praise_evidence else _shipping_before_ordering(ctx, u, sender, customer_id)
+    )
+    if shipping_evidence:
+        # "If I order today will it arrive before Christmas?" is read as a parcel to look for; the
+        # words say the order is not placed yet, and the owner's answers cover what is asked. The
+        # checks below still apply; the confidence stays the model's.
+        u = replace(u, intent="shipping_question", confidence=dict(u.ranked)["shipping_question"])
+        decision.reasons.append(f"auto: {shipping_evidence}")
+    read_by_words = praise_evidence or shipping_evidence
     intent = u.intent
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
@@ -717,7 +727,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
-    if spam_evidence or praise_evidence:
+    if spam_evidence or read_by_words:
         pass  # the link, the repetition or the words decide, not the model's confidence (above)
     elif u.confidence < policy.draft_confidence:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
@@ -991,6 +1001,29 @@ def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | N
     if not sentences or any(sentiment(s) <= 0 for s in sentences):
         return None
     return f"praise by its words: only positive words, no ask (the model: {u.intent} {u.confidence:.2f})"
+
+
+def _shipping_before_ordering(
+    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None
+) -> str | None:
+    """Why a message read as "where is my order?" asks about an order not placed yet, or None.
+
+    It says so ("If I order today ..."), names no order, asks shipping topics the owner has
+    answered, and no order of the sender's is on its way (one that is may be what it asks about);
+    the model counts a shipping question among its readings."""
+    if u.intent != "order_status" or u.order_refs or "shipping_question" not in dict(u.ranked):
+        return None
+    hypothetical = HYPOTHETICAL_ORDER.search(u.clean_text)
+    asked = [t for t in knowledge.asked_topics(u.clean_text) if t in SHIPPING_TOPICS]
+    if hypothetical is None or not asked or not all(ctx.policy.faq.get(t) for t in asked):
+        return None
+    orders, _ = _orders_in_question(ctx, u, sender, customer_id)
+    if any(_fits("order_status", order, ctx.now) for order in orders):
+        return None
+    return (
+        f"a shipping question before ordering ({hypothetical.group(0)!r}) the store's answers cover "
+        f"(the model: {u.intent} {u.confidence:.2f})"
+    )
 
 
 def _upset_late_problem(intent: str, order: OrderFacts, text: str) -> str | None:
@@ -2198,7 +2231,7 @@ class _Answer:
             if not ships:
                 r.say(f"At the moment we only ship to {where}, so not to {asked} yet, sorry.")
                 topics, answered = self.store_answers(SHIPPING_TOPICS)
-                # "How muh is shipping to the UK?": a price asked that no store answer was found for.
+                # "how much to ship to the UK?": a price asked that no store answer was found for.
                 if not answered or (not topics and UNANSWERABLE_SHIPPING.search(self.u.clean_text)):
                     self.decision.at_most("draft", "a shipping question the store's answers do not cover")
                 return

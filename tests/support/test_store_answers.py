@@ -334,6 +334,32 @@ def test_a_delivery_question_before_ordering_read_as_where_is_my_order_gets_the_
     assert (jane.intent, jane.decision) == ("order_status", "draft")
 
 
+def test_a_payment_problem_the_model_reads_as_a_discount_question_is_answered_as_asked(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    declined = "We accept Visa and PayPal; a declined attempt is never charged."
+    configure(engine, {"payment_declined": declined})
+    # The model alone: discount question 0.55, though nothing in it names a code, a discount or a
+    # price; "google pay doesn't work" is the ask.
+    result = run(engine, "Checkout", "hi team, google pay doesn't work on the checkout page, order 1003")
+    assert (result.intent, result.order_ref, result.decision) == ("payment_issue", "#1003", "auto")
+    assert result.reasons[0] == (
+        "auto: read as discount_question (0.55), but it names nothing of one; it asks about "
+        'payment_issue in so many words ("google pay doesn\'t work")'
+    )
+    assert result.reply_facts == {
+        "order_number": "#1003",
+        "financial_status": "paid",
+        "order_total": "12.00",
+        "faq_payment_declined": declined,
+    }
+    # A code named keeps the model's reading.
+    coded = run(
+        engine, "Checkout", "hi team, my code doesn't work and google pay doesn't work either, order 1003"
+    )
+    assert not any("names nothing of one" in reason for reason in coded.reasons)
+
+
 def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
     engine: Engine, store: dict[str, int]
 ) -> None:

@@ -47,7 +47,8 @@ _SHIPPING = r"sh?ip{1,2}i?n?g"
 WALLETS = r"ap{1,3}le ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
 """The payment wallets customers name at checkout, as they type them."""
 _WHICH = r"wh?i?ch|whcih|what"
-_CODE = r"code|coed|cdoe|ocde|cde"
+CODE_WORDS = r"code|coed|cdoe|ocde|cde"
+"""'Code' as customers type it."""
 _MUCH = r"(much|muh|mch|mcuh|muc)"
 _FREE = r"(free|fre|fere)"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -77,9 +78,10 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "promotions": re.compile(
         r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
-        rf"first[- ]order (discount|{_CODE})|(promo|discount) codes? at the moment|any (offers|sales) on|"
-        rf"({_CODE}) for (next time|my next order)|"
-        rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{_CODE})",
+        rf"first[- ]order (discount|{CODE_WORDS})|(promo|discount) codes? at the moment|"
+        r"any (offers|sales) on|"
+        rf"({CODE_WORDS}) for (next time|my next order)|"
+        rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{CODE_WORDS})",
         re.IGNORECASE,
     ),
     "price_adjustment": re.compile(

@@ -399,6 +399,14 @@ WHEREABOUTS_ASK = re.compile(
 """An actual question about the parcel ("where is it?", "any update?", "has it shipped yet?"), as
 against a complaint about the wait that asks nothing ("I'm really unhappy with how long my order is
 taking. It's been 4 days!")."""
+READING_SUBJECTS: dict[str, re.Pattern[str]] = {
+    "discount_question": re.compile(
+        rf"\b({knowledge.CODE_WORDS}|coupon|voucher|discount|promo|sale|deal|offer|price|cheaper)\w*|%",
+        re.IGNORECASE,
+    ),
+}
+"""What a message read as the intent cannot help naming: a discount question names a code, a
+discount, a sale or a price (typed fast: 'coed')."""
 HYPOTHETICAL_ORDER = re.compile(r"\bif (i|we|you) (order|place|buy|purchase|get)\w*\b", re.IGNORECASE)
 """An order not placed yet ("If I order today will it arrive before Christmas?"): a shipping
 question, not a parcel to look for."""
@@ -674,24 +682,21 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             spam_evidence = _sent_again(ctx, message, sender, u)
             if spam_evidence:
                 decision.reasons.append(f"auto: {spam_evidence}")
-    praise_evidence = None if spam_evidence else _praise_only(u, policy, clean_subject(message.subject))
-    if praise_evidence:
-        # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") is
-        # read as out of scope or as a half-sure order question. The words decide, as a link does
-        # for spam; the checks that lower autonomy below (fault and complaint words, a complaint
-        # or wrong item the model finds plausible) still apply. The confidence stays the model's.
-        u = replace(u, intent="praise", confidence=dict(u.ranked).get("praise", 0.0), out_of_scope=False)
-        decision.reasons.append(f"auto: {praise_evidence}")
-    shipping_evidence = (
-        None if spam_evidence or praise_evidence else _shipping_before_ordering(ctx, u, sender, customer_id)
+    by_words = (
+        None
+        if spam_evidence
+        else _reading_by_words(ctx, u, sender, customer_id, clean_subject(message.subject))
     )
-    if shipping_evidence:
-        # "If I order today will it arrive before Christmas?" is read as a parcel to look for; the
-        # words say the order is not placed yet, and the owner's answers cover what is asked. The
-        # checks below still apply; the confidence stays the model's.
-        u = replace(u, intent="shipping_question", confidence=dict(u.ranked)["shipping_question"])
-        decision.reasons.append(f"auto: {shipping_evidence}")
-    read_by_words = praise_evidence or shipping_evidence
+    if by_words:
+        # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") read
+        # as out of scope, "If I order today will it arrive before Christmas?" read as a parcel to
+        # look for. The words decide, as a link does for spam; the checks that lower autonomy
+        # below (fault and complaint words, a complaint or wrong item the model finds plausible)
+        # still apply. The confidence stays the model's.
+        worded, why = by_words
+        u = replace(u, intent=worded, confidence=dict(u.ranked).get(worded, 0.0), out_of_scope=False)
+        decision.reasons.append(f"auto: {why}")
+    read_by_words = by_words is not None
     intent = u.intent
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
@@ -972,6 +977,36 @@ def phishing_signal(text: str) -> str | None:
             if brand in words and owner != brand:
                 return f"a link that imitates {brand} on another domain ({host})"
     return None
+
+
+def _reading_by_words(
+    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None, subject_text: str
+) -> tuple[str, str] | None:
+    """(the intent, why) when the message's own words settle a reading the model is unsure of or
+    has no ground for: praise and nothing else, a shipping question before ordering, an ask in
+    so many words beside a reading whose subject the message never names."""
+    if why := _praise_only(u, ctx.policy, subject_text):
+        return "praise", why
+    if why := _shipping_before_ordering(ctx, u, sender, customer_id):
+        return "shipping_question", why
+    return _ask_beside_unfounded_reading(u)
+
+
+def _ask_beside_unfounded_reading(u: Understanding) -> tuple[str, str] | None:
+    """(the intent asked, why) when the model reads a question about something the message never
+    names ("a discount question" without a code, a discount, a sale or a price) and the message
+    asks one other thing in so many words ("Apple Pay isn't working on your site")."""
+    subject = READING_SUBJECTS.get(u.intent)
+    if subject is None or subject.search(u.clean_text):
+        return None
+    asked = [(name, match) for name, cue in ASK_CUES.items() if (match := cue.search(u.clean_text))]
+    if len(asked) != 1 or asked[0][0] == u.intent:
+        return None
+    ((name, match),) = asked
+    return name, (
+        f"read as {u.intent} ({u.confidence:.2f}), but it names nothing of one; it asks about {name} "
+        f"in so many words ({match.group(0)!r})"
+    )
 
 
 def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | None:

@@ -644,9 +644,10 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         earlier = understand(message.subject, message.thread_text, ctx.catalog)
         u = replace(earlier, order_refs=earlier.order_refs or u.order_refs)
     # The checks below read the customer's words ("status", "update", "address"): they read them
-    # through the classifier's speller, so that "satus", "upddate" or "adress" count as meant.
-    # (Entities stay as understood: the catalog's matching has its own tolerance.)
-    u = replace(u, clean_text=shipped_model().speller.correct(u.clean_text))
+    # through the classifier's speller, so that "satus", "upddate" or "adress" count as meant;
+    # the store's product words stay as written ("Ribbed Tank" is no "ribbed thank"). (Entities
+    # stay as understood: the catalog's matching has its own tolerance.)
+    u = replace(u, clean_text=shipped_model().speller.correct(u.clean_text, keep=ctx.catalog.words))
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
     decision = _Decision()

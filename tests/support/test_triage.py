@@ -1079,6 +1079,20 @@ def test_a_change_or_cancellation_asked_in_so_many_words_is_answered(
     assert cancel.search("Can you cancel order no. 14821 please? I found something else.")
 
 
+def test_the_colour_of_the_item_to_return_picks_the_order(engine: Engine, store: dict[str, int]) -> None:
+    # Jane's linen shirts: white L in #1001 (delivered February 25), and, recoloured here, blue S
+    # in #1004 (January 10).
+    with transaction(engine) as session:
+        session.get(m.Variant, store["variant_S"]).colour = "Blue"  # type: ignore[union-attr]
+    result = run(engine, "Return", "Hi, I'd like to return the linen shirt in white please. Jane")
+    assert (result.intent, result.order_ref) == ("return_request", "#1001")
+    assert "draft: no order number given and 2 of the sender's orders could be meant" not in result.reasons
+    # In an exchange the colour written is as often the one wanted: no order is picked by it.
+    wanted = run(engine, "Exchange", "I love the linen shirt but need it in blue. How does an exchange work?")
+    assert (wanted.intent, wanted.order_ref) == ("exchange_request", None)
+    assert "draft: no order number given and 2 of the sender's orders could be meant" in wanted.reasons
+
+
 def test_an_ask_in_so_many_words_weighs_on_the_reading(engine: Engine, store: dict[str, int]) -> None:
     from sasame.support.triage import ASK_CUE_LIKELIHOOD_RATIO, _with_ask_cue
     from sasame.support.understanding import understand

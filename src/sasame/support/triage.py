@@ -1212,12 +1212,20 @@ def _resolve_order(
         near = {d + timedelta(days=shift) for d in days for shift in (-1, 0, 1)}
         dated = [o for o in fitting if business_day(o.ordered_at, ctx.timezone) in near]
         fitting = dated or fitting
-    if len(fitting) > 1 and u.sizes:
-        # ... or the only one with an item in a size the customer writes ("the XL I got"). Only
-        # the named product's lines count when one is named: in "swap my shorts for an L" the L
-        # is the size wanted, and another order's L tee is not the order meant.
-        sized = [o for o in fitting if any(line.size in u.sizes for line in (_named_lines(o, u) or o.lines))]
-        fitting = sized if len(sized) == 1 else fitting
+    # ... or the only one with an item in a size or colour the customer writes ("the XL I got",
+    # "the mug in oat"). Only the named product's lines count when one is named: in "swap my
+    # shorts for an L" the L is the size wanted, and another order's L tee is not the order meant.
+    # A colour written in an exchange or a change is as often the one wanted ("I love the tote
+    # but need it in oat"), so it picks no order there.
+    held_colours = () if intent in ("exchange_request", "change_order") else u.colours
+    for written, of_line in ((u.sizes, _line_size), (held_colours, _line_colour)):
+        if len(fitting) > 1 and written:
+            held = [
+                o
+                for o in fitting
+                if any(of_line(line) in written for line in (_named_lines(o, u) or o.lines))
+            ]
+            fitting = held if len(held) == 1 else fitting
     if len(fitting) == 1:
         return fitting[0], None
     if not needs_order:
@@ -1329,6 +1337,15 @@ def _with_ask_cue(
         return None
     others = tuple((i, round(p / scale, 4)) for i, p in u.ranked if i != cued)
     return ((cued, round(lifted, 4)), *others), match.group(0)
+
+
+def _line_size(line: LineFacts) -> str | None:
+    return line.size
+
+
+def _line_colour(line: LineFacts) -> str | None:
+    """As the understanding writes colours: lowercase."""
+    return line.colour.lower() if line.colour else None
 
 
 def _names_an_item(order: OrderFacts, u: Understanding) -> bool:

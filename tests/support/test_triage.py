@@ -1049,9 +1049,11 @@ def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: d
     assert result.reply_facts["wanted_sku"] == "LIN-WHT-M"
     assert result.reply_facts["wanted_in_stock"] is False
     assert [a.kind for a in result.actions] == ["create_return"]
-    # A product name with a number in it ("Mug No. 2") ends no sentence.
+    # "Mug No. 2" or "order no. 13137" ends no sentence in the cues.
     cue = ASK_CUES["exchange_request"].search("I need to swap Stoneware Mug No. 2 for a charcoal one please.")
     assert cue is not None and cue.group(0) == "I need to swap Stoneware Mug No. 2 for a"
+    refund = ASK_CUES["refund_status"].search("has my return for order no. 13137 been received?")
+    assert refund is not None and refund.group(0) == "my return for order no. 13137 been received"
 
 
 def test_a_change_or_cancellation_asked_in_so_many_words_is_answered(

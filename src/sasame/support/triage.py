@@ -256,13 +256,16 @@ WHERE_IS_ORDER = re.compile(
 )
 """A 'where is my order?' inside a message read as something else (a second ask the model missed),
 'will order 1234 arrive in time?' (or 'arrie') too."""
+_IN_SENTENCE = r"(?:[^.?!\n]|\.(?=\s?\d))"
+"""A character of the same sentence: "Mug No. 2" and "order no. 1234" end none."""
 ASK_CUES: dict[str, re.Pattern[str]] = {
     "refund_status": re.compile(
         r"\bwh\w{0,3}re('?s| is) (my|the) ref\w{0,3}d\b|"
         r"\bwhen (will|do|can|should|would) (i|we) (get|receive|see|be getting) (my|the|a) ref\w{0,3}d|"
         r"\bwhen (will|would) the ref\w{0,3}d|"
         r"\bref\w{0,3}d\b[^.?!\n]{0,30}\b(went through|gone through|been (processed|issued|sent))|"
-        r"\b(got|received|receive|get) my return\b|\bmy return\b[^.?!\n]{0,60}\b(been )?(received|arrived)|"
+        r"\b(got|received|receive|get) my return\b|"
+        rf"\bmy return\b{_IN_SENTENCE}{{0,60}}\b(been )?(received|arrived)|"
         r"\b(no|still no) ref\w{0,3}d yet\b|\bstill no ref\w{0,3}d\b|"
         r"\b(haven'?t|have not|still not|not yet) (had|got|gotten|received|seen) "
         r"(a |my |the |any )?ref\w{0,3}d\b",
@@ -285,7 +288,7 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b|"
         r"\b(can|could|would) (you|u) (please )?(change|switch|swap) (the|my|it)\b"
         # "switch the Mug No. 2 in my order to oat"; "change it to 930 Pine Street" is an address
-        r"(?:[^.?!\n]|\.(?=\s?\d)){0,60} to (an? )?(?!\d)[\w-]+",
+        rf"{_IN_SENTENCE}{{0,60}} to (an? )?(?!\d)[\w-]+",
         re.IGNORECASE,
     ),
     "cancel_order": re.compile(
@@ -293,7 +296,7 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     ),
     "exchange_request": re.compile(
         r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|exchange)\b"
-        r"(?:[^.?!\n]|\.(?=\s?\d)){0,60}\bfor (a|an|the)\b|"  # "Mug No. 2" ends no sentence
+        rf"{_IN_SENTENCE}{{0,60}}\bfor (a|an|the)\b|"
         r"\bhow does an exchange work\b",
         re.IGNORECASE,
     ),

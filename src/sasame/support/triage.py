@@ -48,7 +48,7 @@ from sasame.support.replies import (
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
 from sasame.support.understanding.entities import sentiment
 from sasame.support.understanding.intents import earlier_ask, shipped_model
-from sasame.support.understanding.text import clean_subject, without_courtesy
+from sasame.support.understanding.text import SENTENCE_END, clean_subject, without_courtesy
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
 TROUBLE_STATUSES = {"exception", "returned_to_sender"}
@@ -95,7 +95,6 @@ SPEAKS_OF_ITSELF = re.compile(
     r"\b(i|i'm|im|i've|ive|my|me|mine|we|our|us|you|your|you're|u)\b", re.IGNORECASE
 )
 """A customer telling of their own purchase or to us; "best whey for lean body" is a search query."""
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 REFERENCE_ONLY = re.compile(
     r"(order|ref|reference)( number| no\.?)?\s*(#\s*)?:?\s*#?\s*[\w-]*\d[\w-]*|"  # "Order number: 1234"
     r"(?-i:[-\u2013\u2014]+\s*[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,2})",  # a sign-off: "- Yuki Patel"

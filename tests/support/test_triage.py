@@ -1095,6 +1095,26 @@ def test_the_colour_of_the_item_to_return_picks_the_order(engine: Engine, store:
     assert "draft: no order number given and 2 of the sender's orders could be meant" in wanted.reasons
 
 
+def test_where_is_my_order_asked_in_other_plain_words_is_answered(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The model alone: order status 0.67 ("by the weekend" also reads like a shipping question).
+    result = run(
+        engine,
+        "Order",
+        "Good morning, I need the enamel pin by the weekend, will my recent order arrive in time?",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("order_status", "#1003", "auto")
+    assert result.reasons == [
+        "auto: the message asks in so many words ('will my recent order arrive'): "
+        "order_status is 0.95 likely (the model alone: 0.67 for order_status)"
+    ]
+    assert result.reply_facts["is_shipped"] is False
+    cue = ASK_CUES["order_status"]
+    assert cue.search("Morning, has my recent order shipped yet??")
+    assert cue.search("Is there any way to find out where my order is?")
+
+
 def test_an_ask_in_so_many_words_weighs_on_the_reading(engine: Engine, store: dict[str, int]) -> None:
     from sasame.support.triage import ASK_CUE_LIKELIHOOD_RATIO, _with_ask_cue
     from sasame.support.understanding import understand

@@ -271,10 +271,12 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "order_status": re.compile(
-        r"\bwh\w{0,3}re('?s| is) my (order|parcel|package)\b|"
+        r"\bwh\w{0,3}re('?s| is) my (order|parcel|package)\b|\bwhere my (order|parcel|package) is\b|"
         r"\bany update on (my |the )?([\w-]+ ){0,3}(order|parcel|package)|"
         r"\bwhen (will|can i expect) my (order|parcel|package)|"
-        r"\bwill (my|the) (order|parcel|package) arrive\b|"
+        r"\bwill (my|the) ((recent|last|latest) )?(order|parcel|package) arrive\b|"
+        r"\bhas my ((recent|last|latest) )?(order|parcel|package) "
+        r"(shipped|been shipped|been sent|gone out|left)\b|"
         r"\b(was|were) supposed to (arrive|be here|be delivered)\b",
         re.IGNORECASE,
     ),

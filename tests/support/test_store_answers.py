@@ -51,6 +51,10 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
         "payment_declined"
     ]
     assert knowledge.asked_topics("also is there a coed for next time?") == ["promotions"]
+    assert knowledge.asked_topics("Appple Pay isn't working on your site.") == ["payment_declined"]
+    assert knowledge.asked_topics("gogle pay doesn't work on the checkout page") == ["payment_declined"]
+    assert knowledge.asked_topics("do you have fre shipping over a certain amount?") == ["shipping_cost"]
+    assert knowledge.asked_topics("How muh is shipping to France?") == ["shipping_cost"]
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
     assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]
@@ -287,17 +291,90 @@ def test_a_code_that_never_arrived_is_looked_at_when_a_recent_order_carries_one(
     assert used.reasons[-1] == "draft: a discount question without an order"
 
 
+def test_a_question_about_the_current_offers_right_after_an_order_with_a_code_is_looked_at(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    offers = "Sign up to our newsletter for 10% off your first order."
+    configure(engine, {"promotions": offers})
+    text = "Hi, do you have any promo codes at the moment?\n\nThanks, Jane"
+    # Jane placed #1003 this morning with WELCOME10: the question may be about that order (a
+    # second code, a better one), which the offers do not answer.
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1003"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    just_used = run(engine, "promo", text)
+    assert (just_used.intent, just_used.order_ref, just_used.decision) == ("discount_question", None, "draft")
+    assert just_used.reasons[-1] == "draft: a discount question without an order"
+    # A code used weeks ago (#1001, delivered in February) is no reason to hold the offers back.
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1003"]).discount_codes = None  # type: ignore[union-attr]
+        session.get(m.Order, store["order_#1001"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    earlier = run(engine, "promo", text)
+    assert (earlier.decision, earlier.reply_facts) == ("auto", {"faq_promotions": offers})
+
+
+def test_a_delivery_question_before_ordering_read_as_where_is_my_order_gets_the_owners_answer(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    christmas = "Order by December 17 for delivery before Christmas."
+    configure(engine, {"holiday_delivery": christmas})
+    text = (
+        "Good afternoon. If I order now, will it be delivered in time for Christmas? "
+        "Nobody replied to my last email."
+    )
+    # The model reads a parcel to look for (order status 0.66); the order is not placed yet.
+    before = run(engine, "Delivery", text, sender=STRANGER)
+    assert (before.intent, before.order_ref, before.decision) == ("shipping_question", None, "auto")
+    assert before.reasons[0] == (
+        "auto: a shipping question before ordering ('If I order') the store's answers cover "
+        "(the model: order_status 0.66)"
+    )
+    assert before.reply_facts == {"faq_holiday_delivery": christmas}
+    # Jane has parcels on their way: the question may be about one of them.
+    jane = run(engine, "Delivery", text)
+    assert (jane.intent, jane.decision) == ("order_status", "draft")
+
+
+def test_a_payment_problem_the_model_reads_as_a_discount_question_is_answered_as_asked(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    declined = "We accept Visa and PayPal; a declined attempt is never charged."
+    configure(engine, {"payment_declined": declined})
+    # The model alone: discount question 0.55, though nothing in it names a code, a discount or a
+    # price; "google pay doesn't work" is the ask.
+    result = run(engine, "Checkout", "hi team, google pay doesn't work on the checkout page, order 1003")
+    assert (result.intent, result.order_ref, result.decision) == ("payment_issue", "#1003", "auto")
+    assert result.reasons[0] == (
+        "auto: read as discount_question (0.55), but it names nothing of one; it asks about "
+        'payment_issue in so many words ("google pay doesn\'t work")'
+    )
+    assert result.reply_facts == {
+        "order_number": "#1003",
+        "financial_status": "paid",
+        "order_total": "12.00",
+        "faq_payment_declined": declined,
+    }
+    # A code named keeps the model's reading.
+    coded = run(
+        engine, "Checkout", "hi team, my code doesn't work and google pay doesn't work either, order 1003"
+    )
+    assert not any("names nothing of one" in reason for reason in coded.reasons)
+
+
 def test_a_price_asked_about_a_country_we_do_not_ship_to_waits_for_its_answer(
     engine: Engine, store: dict[str, int]
 ) -> None:
     cost = "Standard shipping is $5.95 and free on orders over $75; we ship within the US only."
     configure(engine, {"shipping_cost": cost})
-    # "How muh": the price topic is not recognised, so the answer would only say where we ship.
-    result = run(engine, "", "How muh is shipping to the UK?", sender=STRANGER)
+    # "how much to ship": the price topic is not recognised, so the answer would only say where
+    # we ship.
+    result = run(engine, "", "how much to ship to the UK?", sender=STRANGER)
     assert (result.intent, result.reply_facts["ships_to_country"]) == ("shipping_question", False)
     assert "faq_shipping_cost" not in result.reply_facts
     assert result.decision == "draft"
     assert "draft: a shipping question the store's answers do not cover" in result.reasons
+    # Typed fast but recognised ("How muh is shipping"), it gets the owner's answer too.
+    typed = run(engine, "", "How muh is shipping to the UK?", sender=STRANGER)
+    assert (typed.decision, typed.reply_facts["faq_shipping_cost"]) == ("auto", cost)
 
 
 def test_a_store_topic_the_owner_answered_is_an_ask_in_so_many_words(

@@ -13,7 +13,14 @@ from support_store import BOB, JANE, NOW
 from sasame import models as m
 from sasame.db import transaction
 from sasame.support.policy import load_policy, set_policy
-from sasame.support.triage import IncomingMessage, TriageContext, TriageResult, triage
+from sasame.support.triage import (
+    ASK_CUES,
+    REFERENCE_ONLY,
+    IncomingMessage,
+    TriageContext,
+    TriageResult,
+    triage,
+)
 
 
 def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageResult:
@@ -306,6 +313,33 @@ def test_a_thank_you_in_words_the_model_does_not_know_is_praise(
         result = run(engine, "Hi", body)
         assert result.decision != "auto", body
         assert not any(r.startswith("auto: praise by its words") for r in result.reasons), body
+
+
+def test_a_line_that_only_names_the_order_or_signs_off_keeps_a_thank_you_one(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The model alone: 0.20 for other; "obsessed with" makes it praise 0.67. The order-number line
+    # says nothing, kind or unkind: the rest is all praise.
+    result = run(
+        engine,
+        "Happy customer",
+        "Good afternoon,\n\nobsessed with my new linen shirt 😍\n\nOrder number: 1001\n\nThank you,\nJane",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("praise", "#1001", "auto")
+    assert (
+        result.reasons[-1]
+        == "auto: praise by its words: only positive words, no ask (the model: praise 0.67)"
+    )
+    assert [
+        bool(REFERENCE_ONLY.fullmatch(line))
+        for line in (
+            "Order: #13277",
+            "order no. 13137",
+            "- Yuki Patel",
+            "- loved it",
+            "My order 1234 was perfect",
+        )
+    ] == [True, True, True, False, False]
 
 
 def test_an_upset_customer_whose_order_has_not_shipped_after_a_week_gets_a_person(
@@ -649,11 +683,50 @@ def test_only_what_rules_an_intent_out_counts_as_the_orders_state(
         True,
     ]
     assert [_state_fits("cancel_order", [o]) for o in (delivered, on_its_way)] == [True, True]
+    # ... but a parcel that arrived and went back (a refund on record) is no parcel anyone awaits.
+    refunded = replace(
+        delivered, refunds=[queries.RefundFacts(id=1, refunded_at=NOW, amount=Decimal("60.00"))]
+    )
+    assert _state_fits("order_status", [refunded]) is False
+    assert _state_fits("order_status", [refunded, on_its_way]) is True
     assert [_state_fits(i, []) for i in ("order_status", "refund_status", "product_question")] == [
         False,
         False,
         True,
     ]
+
+
+def test_a_refund_still_missing_after_a_return_is_a_refund_question(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    from sasame.support import actions
+
+    with transaction(engine) as session:
+        actions.create_return(
+            session,
+            order_id=store["order_#1001"],
+            rma_number="RMA-10001",
+            reason="too_large",
+            lines=[{"order_line_id": store["line_#1001"], "quantity": 1}],
+            now=NOW - timedelta(days=8),
+        )
+    # The model alone: refund status 0.83. "still haven't received my refund" says so.
+    chased = run(
+        engine,
+        "Refund?",
+        "Hello, I posted the linen shirt back last week (order 1001) and still haven't received my refund. "
+        "Can you check?",
+    )
+    assert (chased.intent, chased.order_ref, chased.decision) == ("refund_status", "#1001", "auto")
+    assert chased.reply_facts["return_received"] is False
+    assert chased.reply is not None and "Your return RMA-10001 hasn't reached us yet." in chased.reply
+    # The model alone reads a return request (0.56): "no refund yet" is the refund asked about.
+    told = run(
+        engine,
+        "Refund?",
+        "Hi,\n\nIt's been over a week since I sent my return back for order #1001 and no refund yet.\n\nJane",
+    )
+    assert (told.intent, told.order_ref) == ("refund_status", "#1001")
 
 
 def test_the_days_a_message_names_are_read_in_the_stores_order() -> None:
@@ -795,6 +868,60 @@ def test_a_spam_reading_sent_again_word_for_word_by_a_stranger_is_closed(
     assert read(JANE, "<m5@leads>").decision != "auto"
 
 
+def test_a_pitch_spam_only_by_its_words_sent_again_word_for_word_is_closed(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The model alone reads this cold pitch as out of scope; "verified list of" makes it spam, not
+    # surely enough to close it. The same text from the same address before: bulk mail.
+    body = (
+        "Hi! Interested in a verified list of 8,000 Shopify store owners in Australia? "
+        "Happy to send a sample file."
+    )
+    seller = "data@lists.example.net"
+
+    def read(sender: str, message_id: str) -> TriageResult:
+        with transaction(engine) as session:
+            ctx = TriageContext.load(session, load_policy(session), NOW)
+            message = IncomingMessage(
+                id=message_id, sender=sender, subject="Quick question", body=body, message_id=message_id
+            )
+            return triage(ctx, message)
+
+    cue = (
+        "auto: the message asks in so many words ('verified list of'): spam is 0.71 likely "
+        "(the model alone: 0.61 for other)"
+    )
+    first = read(seller, "<p2@lists>")
+    assert (first.intent, first.decision, first.confidence) == ("spam", "draft", 0.7086)
+    assert first.reasons[0] == cue
+    _store_inbound(engine, "<p1@lists>", seller, body, days_ago=5)
+    again = read(seller, "<p2@lists>")
+    assert (again.intent, again.decision, again.reply) == ("spam", "auto", None)
+    assert again.reasons == [cue, "auto: read as spam, and the sender sent this very text before"]
+    assert [a.kind for a in again.actions] == ["mark_spam"]
+    # A customer sending the same text twice is read by a person.
+    _store_inbound(engine, "<p3@lists>", JANE, body, days_ago=2)
+    assert read(JANE, "<p4@lists>").decision != "auto"
+
+
+def test_an_influencers_pitch_for_free_products_is_spam_in_so_many_words(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    body = (
+        "Hey lovely! Big fan of your brand. I can promote your brand to my followers in exchange for "
+        "free items + $150. xx"
+    )
+    # The model alone: spam 0.93, short of the bar to close unread (0.98); the pitch's words lift it.
+    pitch = run(engine, "Partnership", body, sender="kayla.glow@example.net")
+    assert (pitch.intent, pitch.decision, pitch.confidence, pitch.reply) == ("spam", "auto", 0.9922, None)
+    assert pitch.reasons == [
+        "auto: the message asks in so many words ('promote your brand to my followers'): spam is 0.99 likely "
+        "(the model alone: 0.93 for spam)"
+    ]
+    # The same words from a customer are read by a person.
+    assert run(engine, "Partnership", body).decision == "draft"
+
+
 def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line(
     engine: Engine, store: dict[str, int]
 ) -> None:
@@ -910,6 +1037,82 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     # The size the customer has ("the L I got") still picks the order.
     held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
     assert (held.intent, held.order_ref) == ("exchange_request", "#1001")
+
+
+def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: dict[str, int]) -> None:
+    # The model alone: exchange 0.74. "I'd like to exchange <the item> for a <variant>" is the ask.
+    result = run(
+        engine, "Exchange", "I'd like to exchange the linen shirt from order #1001 for a medium please."
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("exchange_request", "#1001", "auto")
+    assert result.confidence == 0.9669
+    assert result.reply_facts["wanted_sku"] == "LIN-WHT-M"
+    assert result.reply_facts["wanted_in_stock"] is False
+    assert [a.kind for a in result.actions] == ["create_return"]
+    # "Mug No. 2" or "order no. 13137" ends no sentence in the cues.
+    cue = ASK_CUES["exchange_request"].search("I need to swap Stoneware Mug No. 2 for a charcoal one please.")
+    assert cue is not None and cue.group(0) == "I need to swap Stoneware Mug No. 2 for a"
+    refund = ASK_CUES["refund_status"].search("has my return for order no. 13137 been received?")
+    assert refund is not None and refund.group(0) == "my return for order no. 13137 been received"
+
+
+def test_a_change_or_cancellation_asked_in_so_many_words_is_answered(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1003 (placed this morning, unfulfilled) also holds a linen shirt in S.
+    with transaction(engine) as session:
+        session.add(
+            line(store["order_#1003"], store["variant_S"], "LIN-WHT-S", "Linen Shirt - White / S", "60.00")
+        )
+    # The model alone: change 0.83. "can you change the linen shirt to L" is the ask.
+    result = run(
+        engine,
+        "(no subject)",
+        "Good afternoon!\n\nI just placed #1003 and picked the wrong size - "
+        "can you change the linen shirt to L?\n\nJane",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("change_order", "#1003", "auto")
+    assert result.confidence == 0.9806
+    assert [a.to_json()["to_sku"] for a in result.actions] == ["LIN-WHT-L"]
+    change, cancel = ASK_CUES["change_order"], ASK_CUES["cancel_order"]
+    assert change.search("could you please switch the Stoneware Mug No. 2 in my order from today to oat?")
+    # A new address is no item change.
+    assert change.search("can you change it to 930 Pine Street, Suite 210, Seattle?") is None
+    assert cancel.search("Can you cancel order no. 14821 please? I found something else.")
+
+
+def test_the_colour_of_the_item_to_return_picks_the_order(engine: Engine, store: dict[str, int]) -> None:
+    # Jane's linen shirts: white L in #1001 (delivered February 25), and, recoloured here, blue S
+    # in #1004 (January 10).
+    with transaction(engine) as session:
+        session.get(m.Variant, store["variant_S"]).colour = "Blue"  # type: ignore[union-attr]
+    result = run(engine, "Return", "Hi, I'd like to return the linen shirt in white please. Jane")
+    assert (result.intent, result.order_ref) == ("return_request", "#1001")
+    assert "draft: no order number given and 2 of the sender's orders could be meant" not in result.reasons
+    # In an exchange the colour written is as often the one wanted: no order is picked by it.
+    wanted = run(engine, "Exchange", "I love the linen shirt but need it in blue. How does an exchange work?")
+    assert (wanted.intent, wanted.order_ref) == ("exchange_request", None)
+    assert "draft: no order number given and 2 of the sender's orders could be meant" in wanted.reasons
+
+
+def test_where_is_my_order_asked_in_other_plain_words_is_answered(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # The model alone: order status 0.67 ("by the weekend" also reads like a shipping question).
+    result = run(
+        engine,
+        "Order",
+        "Good morning, I need the enamel pin by the weekend, will my recent order arrive in time?",
+    )
+    assert (result.intent, result.order_ref, result.decision) == ("order_status", "#1003", "auto")
+    assert result.reasons == [
+        "auto: the message asks in so many words ('will my recent order arrive'): "
+        "order_status is 0.95 likely (the model alone: 0.67 for order_status)"
+    ]
+    assert result.reply_facts["is_shipped"] is False
+    cue = ASK_CUES["order_status"]
+    assert cue.search("Morning, has my recent order shipped yet??")
+    assert cue.search("Is there any way to find out where my order is?")
 
 
 def test_an_ask_in_so_many_words_weighs_on_the_reading(engine: Engine, store: dict[str, int]) -> None:

@@ -79,6 +79,18 @@ def test_catalog_sizes_and_colours_come_from_the_variants() -> None:
     assert CATALOG.colours == ("Black", "White", "Sage")
 
 
+def test_a_stores_product_words_are_no_typos() -> None:
+    from sasame.support.understanding.intents import shipped_model
+
+    assert {"ribbed", "tank", "enamel", "camp", "mug", "no", "black", "sage", "m"} <= CATALOG.words
+    speller = shipped_model().speller
+    # "tank" is one slip from the classifier's "thank"; in a store selling a Ribbed Tank it is meant.
+    assert speller.correct("i want to return this ribbed tank") == "i want to return this ribbed thank"
+    assert speller.correct("i want to return this ribbed tank", keep=CATALOG.words) == (
+        "i want to return this ribbed tank"
+    )
+
+
 def test_catalog_mention_narrowed_by_size_and_colour() -> None:
     text = "Do you have the ribbed tank in white, size M?"
     sizes, colours = sizes_in(text, CATALOG), colours_in(text, CATALOG)

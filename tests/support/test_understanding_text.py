@@ -123,3 +123,10 @@ def test_greeting_sentences_are_not_read_by_the_intent_classifier() -> None:
     # A greeting that runs into the ask is the ask: capitalised words are names, "I" is no name.
     assert without_courtesy("Hi I need to cancel") == "Hi I need to cancel"
     assert without_courtesy("Hi, can you help?") == "Hi, can you help?"
+    # An abbreviation ends no sentence: "Co. team!" is the rest of the greeting, "No. 2" of a name.
+    assert without_courtesy("hello Sasame Goods Co. team!\n\nobsessed with my new mug") == (
+        "obsessed with my new mug"
+    )
+    assert without_courtesy("Hi. Can I swap Mug No. 2 for a charcoal one?") == (
+        "Can I swap Mug No. 2 for a charcoal one?"
+    )

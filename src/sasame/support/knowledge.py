@@ -42,18 +42,24 @@ PRODUCT_ASPECTS: dict[str, str] = {
 """Per product or category (``faq.<aspect>.<handle or category>``)."""
 MAX_ANSWER_CHARACTERS = 500
 
-# Customers type fast: "shiping", "shippng", "wich carrier".
+# Customers type fast: "shiping", "shippng", "wich carrier", "Appple Pay", "how muh", "fre shipping".
 _SHIPPING = r"sh?ip{1,2}i?n?g"
+WALLETS = r"ap{1,3}le ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
+"""The payment wallets customers name at checkout, as they type them."""
 _WHICH = r"wh?i?ch|whcih|what"
-_CODE = r"code|coed|cdoe|ocde|cde"
+CODE_WORDS = r"code|coed|cdoe|ocde|cde"
+"""'Code' as customers type it."""
+_MUCH = r"(much|muh|mch|mcuh|muc)"
+_FREE = r"(free|fre|fere)"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "express_shipping": re.compile(
         r"express|next[- ]day|overnight|expedited|faster shipping|priority shipping", re.IGNORECASE
     ),
     "po_boxes": re.compile(r"\bp\.?\s?o\.?\s?box|post office box", re.IGNORECASE),
     "shipping_cost": re.compile(
-        rf"how much (is|does|will) (the )?({_SHIPPING}|delivery|postage)|{_SHIPPING} (cost|fee|price|rate)s?|"
-        rf"(cost|price) of ({_SHIPPING}|delivery|postage)|free ({_SHIPPING}|delivery)",
+        rf"how {_MUCH} (is|does|will) (the )?({_SHIPPING}|delivery|postage)|"
+        rf"{_SHIPPING} (cost|fee|price|rate)s?|"
+        rf"(cost|price) of ({_SHIPPING}|delivery|postage)|{_FREE} ({_SHIPPING}|delivery)",
         re.IGNORECASE,
     ),
     "carriers": re.compile(
@@ -72,9 +78,10 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "promotions": re.compile(
         r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
-        rf"first[- ]order (discount|{_CODE})|(promo|discount) codes? at the moment|any (offers|sales) on|"
-        rf"({_CODE}) for (next time|my next order)|"
-        rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{_CODE})",
+        rf"first[- ]order (discount|{CODE_WORDS})|(promo|discount) codes? at the moment|"
+        r"any (offers|sales) on|"
+        rf"({CODE_WORDS}) for (next time|my next order)|"
+        rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{CODE_WORDS})",
         re.IGNORECASE,
     ),
     "price_adjustment": re.compile(
@@ -90,7 +97,7 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "payment_declined": re.compile(
         r"decl\w{0,2}ned|che\w{0,3}kout keeps fai\w{0,4}|payment (keeps )?fail|"
         r"card (was |keeps being )?refused|"
-        r"(apple pay|google pay|paypal|shop pay|klarna)\b.{0,20}\b(isn'?t|not|doesn'?t|won'?t) work",
+        rf"({WALLETS})\b.{{0,20}}\b(isn'?t|not|doesn'?t|won'?t) work",
         re.IGNORECASE,
     ),
 }

@@ -48,7 +48,7 @@ from sasame.support.replies import (
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
 from sasame.support.understanding.entities import sentiment
 from sasame.support.understanding.intents import earlier_ask, shipped_model
-from sasame.support.understanding.text import clean_subject, without_courtesy
+from sasame.support.understanding.text import SENTENCE_END, clean_subject, without_courtesy
 
 RANK = {"auto": 0, "draft": 1, "escalate": 2}
 TROUBLE_STATUSES = {"exception", "returned_to_sender"}
@@ -68,6 +68,10 @@ LABEL_LINK = "<label link>"
 """Stands for the label's address in a reply until the label is bought (when the reply is sent)."""
 RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
+LATELY_DAYS = 35
+"""A payment or code question naming no order may be about one of the sender's orders this recent."""
+JUST_ORDERED_DAYS = 2
+"""An order this recent is fresh in the customer's mind: a code question may well be about it."""
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
 BULK_MIN_CHARACTERS = 60
@@ -91,7 +95,12 @@ SPEAKS_OF_ITSELF = re.compile(
     r"\b(i|i'm|im|i've|ive|my|me|mine|we|our|us|you|your|you're|u)\b", re.IGNORECASE
 )
 """A customer telling of their own purchase or to us; "best whey for lean body" is a search query."""
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+REFERENCE_ONLY = re.compile(
+    r"(order|ref|reference)( number| no\.?)?\s*(#\s*)?:?\s*#?\s*[\w-]*\d[\w-]*|"  # "Order number: 1234"
+    r"(?-i:[-\u2013\u2014]+\s*[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,2})",  # a sign-off: "- Yuki Patel"
+    re.IGNORECASE,
+)
+"""A line that only names the order or signs off: it says nothing, kind or unkind."""
 NOT_RECEIVED = re.compile(
     r"where|not (yet )?(arrived|received|here|come)|hasn'?t|haven'?t|didn'?t|never|missing|can'?t find|"
     r"cannot find|lost|stolen|no sign|track|status|says delivered|marked (as )?delivered|still waiting",
@@ -246,20 +255,28 @@ WHERE_IS_ORDER = re.compile(
 )
 """A 'where is my order?' inside a message read as something else (a second ask the model missed),
 'will order 1234 arrive in time?' (or 'arrie') too."""
+_IN_SENTENCE = r"(?:[^.?!\n]|\.(?=\s?\d))"
+"""A character of the same sentence: "Mug No. 2" and "order no. 1234" end none."""
 ASK_CUES: dict[str, re.Pattern[str]] = {
     "refund_status": re.compile(
         r"\bwh\w{0,3}re('?s| is) (my|the) ref\w{0,3}d\b|"
         r"\bwhen (will|do|can|should|would) (i|we) (get|receive|see|be getting) (my|the|a) ref\w{0,3}d|"
         r"\bwhen (will|would) the ref\w{0,3}d|"
         r"\bref\w{0,3}d\b[^.?!\n]{0,30}\b(went through|gone through|been (processed|issued|sent))|"
-        r"\b(got|received|receive|get) my return\b|\bmy return\b[^.?!\n]{0,60}\b(been )?(received|arrived)",
+        r"\b(got|received|receive|get) my return\b|"
+        rf"\bmy return\b{_IN_SENTENCE}{{0,60}}\b(been )?(received|arrived)|"
+        r"\b(no|still no) ref\w{0,3}d yet\b|\bstill no ref\w{0,3}d\b|"
+        r"\b(haven'?t|have not|still not|not yet) (had|got|gotten|received|seen) "
+        r"(a |my |the |any )?ref\w{0,3}d\b",
         re.IGNORECASE,
     ),
     "order_status": re.compile(
-        r"\bwh\w{0,3}re('?s| is) my (order|parcel|package)\b|"
+        r"\bwh\w{0,3}re('?s| is) my (order|parcel|package)\b|\bwhere my (order|parcel|package) is\b|"
         r"\bany update on (my |the )?([\w-]+ ){0,3}(order|parcel|package)|"
         r"\bwhen (will|can i expect) my (order|parcel|package)|"
-        r"\bwill (my|the) (order|parcel|package) arrive\b|"
+        r"\bwill (my|the) ((recent|last|latest) )?(order|parcel|package) arrive\b|"
+        r"\bhas my ((recent|last|latest) )?(order|parcel|package) "
+        r"(shipped|been shipped|been sent|gone out|left)\b|"
         r"\b(was|were) supposed to (arrive|be here|be delivered)\b",
         re.IGNORECASE,
     ),
@@ -269,12 +286,18 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     ),
     "change_order": re.compile(
         r"\b(i'?d like to|can i|could you|please) add (another|one more|a|an)\b|"
-        r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b",
+        r"\bchange the (size|colou?r) to\b|\b(too late to )?change my order\b|"
+        r"\b(can|could|would) (you|u) (please )?(change|switch|swap) (the|my|it)\b"
+        # "switch the Mug No. 2 in my order to oat"; "change it to 930 Pine Street" is an address
+        rf"{_IN_SENTENCE}{{0,60}} to (an? )?(?!\d)[\w-]+",
         re.IGNORECASE,
     ),
-    "cancel_order": re.compile(r"\bcancel (my|the|this) (recent )?order\b|\bplease cancel\b", re.IGNORECASE),
+    "cancel_order": re.compile(
+        r"\bcancel (my |the |this )?(recent )?order\b|\bplease cancel\b", re.IGNORECASE
+    ),
     "exchange_request": re.compile(
-        r"\bcan i (swap|exchange) (it|this|my|the)\b[^.?!\n]{0,40}\bfor (a|an|the)\b|"
+        r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|exchange)\b"
+        rf"{_IN_SENTENCE}{{0,60}}\bfor (a|an|the)\b|"
         r"\bhow does an exchange work\b",
         re.IGNORECASE,
     ),
@@ -296,13 +319,16 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
     "spam": re.compile(
         r"\bguest posts?\b|\bdo-?follow\b|\bbacklinks?\b|\bfirst page of google\b|"
         r"\b(increase|boost|double|triple) your (sales|traffic|revenue)\b|\bhigh-converting\b|"
-        r"\b(verified|targeted) (e-?mail )?list of\b|\bb2b leads\b",
+        r"\b(verified|targeted) (e-?mail )?list of\b|\bb2b leads\b|"
+        # an influencer's pitch: "I'd promote your products to my audience in exchange for ..."
+        r"\bpromote your (products?|brand|shop|store) to my (audience|followers)\b|"
+        r"\bin exchange for (free )?(products?|items?|goods)\b",
         re.IGNORECASE,
     ),
     "payment_issue": re.compile(
         r"\bcharged twice\b|\btwo charges\b|\bdouble[- ]charged\b|"
         r"\bpayment (is |shows as |still )?pending\b|"
-        r"\b(apple pay|google pay|paypal|shop pay|klarna)\b[^.?!\n]{0,20}"
+        rf"\b({knowledge.WALLETS})\b[^.?!\n]{{0,20}}"
         r"\b(isn'?t|is not|doesn'?t|won'?t) work|"
         r"\bcard (keeps )?(getting |being )?(declined|refused)\b|\bcheckout keeps failing\b",
         re.IGNORECASE,
@@ -377,6 +403,14 @@ WHEREABOUTS_ASK = re.compile(
 """An actual question about the parcel ("where is it?", "any update?", "has it shipped yet?"), as
 against a complaint about the wait that asks nothing ("I'm really unhappy with how long my order is
 taking. It's been 4 days!")."""
+READING_SUBJECTS: dict[str, re.Pattern[str]] = {
+    "discount_question": re.compile(
+        rf"\b({knowledge.CODE_WORDS}|coupon|voucher|discount|promo|sale|deal|offer|price|cheaper)\w*|%",
+        re.IGNORECASE,
+    ),
+}
+"""What a message read as the intent cannot help naming: a discount question names a code, a
+discount, a sale or a price (typed fast: 'coed')."""
 HYPOTHETICAL_ORDER = re.compile(r"\bif (i|we|you) (order|place|buy|purchase|get)\w*\b", re.IGNORECASE)
 """An order not placed yet ("If I order today will it arrive before Christmas?"): a shipping
 question, not a parcel to look for."""
@@ -614,20 +648,18 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         earlier = understand(message.subject, message.thread_text, ctx.catalog)
         u = replace(earlier, order_refs=earlier.order_refs or u.order_refs)
     # The checks below read the customer's words ("status", "update", "address"): they read them
-    # through the classifier's speller, so that "satus", "upddate" or "adress" count as meant.
-    # (Entities stay as understood: the catalog's matching has its own tolerance.)
-    u = replace(u, clean_text=shipped_model().speller.correct(u.clean_text))
+    # through the classifier's speller, so that "satus", "upddate" or "adress" count as meant;
+    # the store's product words stay as written ("Ribbed Tank" is no "ribbed thank"). (Entities
+    # stay as understood: the catalog's matching has its own tolerance.)
+    u = replace(u, clean_text=shipped_model().speller.correct(u.clean_text, keep=ctx.catalog.words))
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
     decision = _Decision()
     spam_evidence = phishing_signal(message.body) if u.intent in ("spam", "other") else None
     if spam_evidence:
         spam_evidence = f"spam by its link: {spam_evidence}"
-    elif (
-        u.intent == "spam" and u.confidence >= policy.draft_confidence and _sent_before(ctx, message, sender)
-    ):
-        # Bulk mail repeats itself word for word; a person writing again rewords or replies.
-        spam_evidence = "read as spam, and the sender sent this very text before"
+    else:
+        spam_evidence = _sent_again(ctx, message, sender, u)
     if spam_evidence and _is_a_customer(ctx, sender, customer_id):
         spam_evidence = None  # a customer's message is read by a person, whatever link it carries
     if spam_evidence:
@@ -649,14 +681,27 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         said = f"{cued_intent} is {confidence:.2f} likely ({alone})"
         decision.reasons.append(f"auto: the message asks in so many words ({cue_words!r}): {said}")
         u = replace(u, intent=cued_intent, confidence=round(confidence, 4), ranked=ranked, out_of_scope=False)
-    praise_evidence = None if spam_evidence else _praise_only(u, policy, clean_subject(message.subject))
-    if praise_evidence:
-        # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") is
-        # read as out of scope or as a half-sure order question. The words decide, as a link does
-        # for spam; the checks that lower autonomy below (fault and complaint words, a complaint
-        # or wrong item the model finds plausible) still apply. The confidence stays the model's.
-        u = replace(u, intent="praise", confidence=dict(u.ranked).get("praise", 0.0), out_of_scope=False)
-        decision.reasons.append(f"auto: {praise_evidence}")
+        if not _is_a_customer(ctx, sender, customer_id):
+            # A cold pitch the model alone reads as out of scope ("B2B leads for e-commerce"),
+            # spam by its words, and sent again word for word: bulk mail, as above.
+            spam_evidence = _sent_again(ctx, message, sender, u)
+            if spam_evidence:
+                decision.reasons.append(f"auto: {spam_evidence}")
+    by_words = (
+        None
+        if spam_evidence
+        else _reading_by_words(ctx, u, sender, customer_id, clean_subject(message.subject))
+    )
+    if by_words:
+        # The model's long tail: a thank-you in words it has not learnt ("obsessed with ...") read
+        # as out of scope, "If I order today will it arrive before Christmas?" read as a parcel to
+        # look for. The words decide, as a link does for spam; the checks that lower autonomy
+        # below (fault and complaint words, a complaint or wrong item the model finds plausible)
+        # still apply. The confidence stays the model's.
+        worded, why = by_words
+        u = replace(u, intent=worded, confidence=dict(u.ranked).get(worded, 0.0), out_of_scope=False)
+        decision.reasons.append(f"auto: {why}")
+    read_by_words = by_words is not None
     intent = u.intent
     # What the orders the message can be about allow: "swap it for an M" about a delivered order
     # is an exchange, not a change to an open order; "has my return arrived?" needs a return.
@@ -692,7 +737,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
     if u.out_of_scope:
         decision.at_most("escalate", "the message is outside what the model knows")
-    if spam_evidence or praise_evidence:
+    if spam_evidence or read_by_words:
         pass  # the link, the repetition or the words decide, not the model's confidence (above)
     elif u.confidence < policy.draft_confidence:
         decision.at_most("escalate", f"intent confidence {u.confidence:.2f} < {policy.draft_confidence:.2f}")
@@ -859,7 +904,9 @@ def _state_fits(intent: str, orders: list[OrderFacts]) -> bool:
     if intent not in STATE_BOUND:
         return True
     if intent == "order_status":
-        return any(not o.is_cancelled for o in orders)
+        # A parcel that arrived and has gone back (a return or refund on record) is no parcel
+        # anyone still waits for.
+        return any(not o.is_cancelled and not (o.is_delivered and (o.returns or o.refunds)) for o in orders)
     if intent in ("return_request", "exchange_request"):
         return any(o.is_delivered and not o.is_cancelled for o in orders)
     return bool(orders)
@@ -877,6 +924,18 @@ def _with_order_state(u: Understanding, orders: list[OrderFacts]) -> dict[str, f
     }
     total = sum(weighted.values()) + rest
     return {i: w / total for i, w in weighted.items()} if total > 0 else dict(ranked)
+
+
+def _sent_again(ctx: TriageContext, message: IncomingMessage, sender: str, u: Understanding) -> str | None:
+    """Why a message read as spam is bulk mail, or None: bulk mail repeats itself word for word,
+    while a person writing again rewords or replies."""
+    if (
+        u.intent == "spam"
+        and u.confidence >= ctx.policy.draft_confidence
+        and _sent_before(ctx, message, sender)
+    ):
+        return "read as spam, and the sender sent this very text before"
+    return None
 
 
 def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:
@@ -925,6 +984,36 @@ def phishing_signal(text: str) -> str | None:
     return None
 
 
+def _reading_by_words(
+    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None, subject_text: str
+) -> tuple[str, str] | None:
+    """(the intent, why) when the message's own words settle a reading the model is unsure of or
+    has no ground for: praise and nothing else, a shipping question before ordering, an ask in
+    so many words beside a reading whose subject the message never names."""
+    if why := _praise_only(u, ctx.policy, subject_text):
+        return "praise", why
+    if why := _shipping_before_ordering(ctx, u, sender, customer_id):
+        return "shipping_question", why
+    return _ask_beside_unfounded_reading(u)
+
+
+def _ask_beside_unfounded_reading(u: Understanding) -> tuple[str, str] | None:
+    """(the intent asked, why) when the model reads a question about something the message never
+    names ("a discount question" without a code, a discount, a sale or a price) and the message
+    asks one other thing in so many words ("Apple Pay isn't working on your site")."""
+    subject = READING_SUBJECTS.get(u.intent)
+    if subject is None or subject.search(u.clean_text):
+        return None
+    asked = [(name, match) for name, cue in ASK_CUES.items() if (match := cue.search(u.clean_text))]
+    if len(asked) != 1 or asked[0][0] == u.intent:
+        return None
+    ((name, match),) = asked
+    return name, (
+        f"read as {u.intent} ({u.confidence:.2f}), but it names nothing of one; it asks about {name} "
+        f"in so many words ({match.group(0)!r})"
+    )
+
+
 def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | None:
     """Why the message is a thank-you and nothing else, or None.
 
@@ -944,10 +1033,37 @@ def _praise_only(u: Understanding, policy: Policy, subject_text: str) -> str | N
         return None  # a store question ("my card was declined") told among kind words
     first, _, rest = u.clean_text.partition("\n")
     body = rest if subject_text and first.lower() == subject_text.lower() else u.clean_text
-    sentences = [s for s in SENTENCE_END.split(without_courtesy(body)) if s.strip()]
+    sentences = [
+        s
+        for s in SENTENCE_END.split(without_courtesy(body))
+        if s.strip() and not REFERENCE_ONLY.fullmatch(s.strip())
+    ]
     if not sentences or any(sentiment(s) <= 0 for s in sentences):
         return None
     return f"praise by its words: only positive words, no ask (the model: {u.intent} {u.confidence:.2f})"
+
+
+def _shipping_before_ordering(
+    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None
+) -> str | None:
+    """Why a message read as "where is my order?" asks about an order not placed yet, or None.
+
+    It says so ("If I order today ..."), names no order, asks shipping topics the owner has
+    answered, and no order of the sender's is on its way (one that is may be what it asks about);
+    the model counts a shipping question among its readings."""
+    if u.intent != "order_status" or u.order_refs or "shipping_question" not in dict(u.ranked):
+        return None
+    hypothetical = HYPOTHETICAL_ORDER.search(u.clean_text)
+    asked = [t for t in knowledge.asked_topics(u.clean_text) if t in SHIPPING_TOPICS]
+    if hypothetical is None or not asked or not all(ctx.policy.faq.get(t) for t in asked):
+        return None
+    orders, _ = _orders_in_question(ctx, u, sender, customer_id)
+    if any(_fits("order_status", order, ctx.now) for order in orders):
+        return None
+    return (
+        f"a shipping question before ordering ({hypothetical.group(0)!r}) the store's answers cover "
+        f"(the model: {u.intent} {u.confidence:.2f})"
+    )
 
 
 def _upset_late_problem(intent: str, order: OrderFacts, text: str) -> str | None:
@@ -1047,7 +1163,7 @@ def _fits(intent: str, order: OrderFacts, now: datetime) -> bool:
         return not order.is_cancelled and now - order.ordered_at < timedelta(days=7)
     if intent == "refund_status":
         return bool(order.returns or order.refunds)
-    return now - order.ordered_at < timedelta(days=35)
+    return now - order.ordered_at < timedelta(days=LATELY_DAYS)
 
 
 def _resolve_order(
@@ -1100,12 +1216,20 @@ def _resolve_order(
         near = {d + timedelta(days=shift) for d in days for shift in (-1, 0, 1)}
         dated = [o for o in fitting if business_day(o.ordered_at, ctx.timezone) in near]
         fitting = dated or fitting
-    if len(fitting) > 1 and u.sizes:
-        # ... or the only one with an item in a size the customer writes ("the XL I got"). Only
-        # the named product's lines count when one is named: in "swap my shorts for an L" the L
-        # is the size wanted, and another order's L tee is not the order meant.
-        sized = [o for o in fitting if any(line.size in u.sizes for line in (_named_lines(o, u) or o.lines))]
-        fitting = sized if len(sized) == 1 else fitting
+    # ... or the only one with an item in a size or colour the customer writes ("the XL I got",
+    # "the mug in oat"). Only the named product's lines count when one is named: in "swap my
+    # shorts for an L" the L is the size wanted, and another order's L tee is not the order meant.
+    # A colour written in an exchange or a change is as often the one wanted ("I love the tote
+    # but need it in oat"), so it picks no order there.
+    held_colours = () if intent in ("exchange_request", "change_order") else u.colours
+    for written, of_line in ((u.sizes, _line_size), (held_colours, _line_colour)):
+        if len(fitting) > 1 and written:
+            held = [
+                o
+                for o in fitting
+                if any(of_line(line) in written for line in (_named_lines(o, u) or o.lines))
+            ]
+            fitting = held if len(held) == 1 else fitting
     if len(fitting) == 1:
         return fitting[0], None
     if not needs_order:
@@ -1217,6 +1341,15 @@ def _with_ask_cue(
         return None
     others = tuple((i, round(p / scale, 4)) for i, p in u.ranked if i != cued)
     return ((cued, round(lifted, 4)), *others), match.group(0)
+
+
+def _line_size(line: LineFacts) -> str | None:
+    return line.size
+
+
+def _line_colour(line: LineFacts) -> str | None:
+    """As the understanding writes colours: lowercase."""
+    return line.colour.lower() if line.colour else None
 
 
 def _names_an_item(order: OrderFacts, u: Understanding) -> bool:
@@ -1915,11 +2048,16 @@ class _Answer:
         if PLACED_ORDER_TALK.search(self.body_text):
             return False
         # "I signed up but never got the code" from someone whose recent order carries a code:
-        # the offer's description misses that the code was used; a person looks first.
-        return not (NEVER_RECEIVED.search(self.body_text) and self._recent_order_with_code())
+        # the offer's description misses that the code was used; a person looks first. So does
+        # "any promo codes at the moment?" from someone who used a code on an order just placed:
+        # it may be about that order (a second code, a better one), which the offers do not answer.
+        if NEVER_RECEIVED.search(self.body_text) and self._recent_order_with_code(LATELY_DAYS):
+            return False
+        return not self._recent_order_with_code(JUST_ORDERED_DAYS)
 
-    def _recent_order_with_code(self) -> bool:
-        since = self.ctx.now - timedelta(days=35)
+    def _recent_order_with_code(self, days: int) -> bool:
+        """Whether one of the sender's orders from the last ``days`` carries a discount code."""
+        since = self.ctx.now - timedelta(days=days)
         ids = queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since)
         return any(self.ctx.order(i).discount_codes for i in ids[:STATE_ORDERS])
 
@@ -1928,7 +2066,7 @@ class _Answer:
         naming it: then a general answer may miss the point, and a person looks first."""
         if self.sender.endswith("@" + AMAZON_RELAY):
             return True  # Amazon's relay only carries messages about an Amazon order
-        since = self.ctx.now - timedelta(days=35)
+        since = self.ctx.now - timedelta(days=LATELY_DAYS)
         return bool(queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since))
 
     def _payment_issue(self) -> None:
@@ -2150,7 +2288,7 @@ class _Answer:
             if not ships:
                 r.say(f"At the moment we only ship to {where}, so not to {asked} yet, sorry.")
                 topics, answered = self.store_answers(SHIPPING_TOPICS)
-                # "How muh is shipping to the UK?": a price asked that no store answer was found for.
+                # "how much to ship to the UK?": a price asked that no store answer was found for.
                 if not answered or (not topics and UNANSWERABLE_SHIPPING.search(self.u.clean_text)):
                     self.decision.at_most("draft", "a shipping question the store's answers do not cover")
                 return

@@ -71,8 +71,9 @@ def understand(
     sizes = sizes_in(new_text, catalog)
     colours = colours_in(new_text, catalog)
     mentions = catalog_mentions(clean_text, catalog, sizes, colours) if catalog else ()
-    # A misspelt "amazng" is still praise: the lexicon reads the speller's words.
-    mood = sentiment(shipped_model().speller.correct(new_text))
+    # A misspelt "amazng" is still praise: the lexicon reads the speller's words (and the store's
+    # "Ribbed Tank" is no "thank").
+    mood = sentiment(shipped_model().speller.correct(new_text, keep=catalog.words if catalog else ()))
     return Understanding(
         intent=result.intent,
         confidence=result.confidence,

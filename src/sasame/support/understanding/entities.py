@@ -79,6 +79,8 @@ class Catalog:
     """The store adaptation ``understand`` uses when given this catalog (see ``from_session``)."""
     _product_pattern: re.Pattern[str] | None = field(default=None, repr=False)
     _form_index: list[tuple[str, str, float, frozenset[str]]] = field(default_factory=list, repr=False)
+    words: frozenset[str] = field(default=frozenset(), repr=False)
+    """The lowercase words of the catalog's product titles, sizes and colours."""
 
     def __post_init__(self) -> None:
         if not self.sizes:
@@ -90,6 +92,8 @@ class Catalog:
         for variant in self.variants:
             titles.setdefault(_normalise(variant.product_title), []).append(variant)
         self._titles = titles
+        named = [*titles, *self.sizes, *self.colours]
+        self.words = frozenset(word for name in named for word in re.findall(r"[a-z]+", name.lower()))
         forms: set[str] = set()
         self._form_index = []
         for title in titles:

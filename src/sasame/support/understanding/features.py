@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Collection
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -99,13 +100,15 @@ class Speller:
     def __init__(self, document_frequency: dict[str, float]) -> None:
         self.frequency = document_frequency
 
-    def correct(self, text: str) -> str:
-        return _WORD.sub(lambda match: self._word(match, text), text)
+    def correct(self, text: str, keep: Collection[str] = ()) -> str:
+        """``text`` with its typos corrected; words in ``keep`` (lowercase: a store's product
+        words, "tank" in "Ribbed Tank", which is no misspelt "thank") stay as written."""
+        return _WORD.sub(lambda match: self._word(match, text, keep), text)
 
-    def _word(self, match: re.Match[str], text: str) -> str:
+    def _word(self, match: re.Match[str], text: str, keep: Collection[str]) -> str:
         word = match.group(0)
         lowered = word.lower()
-        if len(word) < MIN_CORRECTED_LENGTH or "'" in word or lowered in self.frequency:
+        if len(word) < MIN_CORRECTED_LENGTH or "'" in word or lowered in self.frequency or lowered in keep:
             return word
         if word[0].isupper() and not _SENTENCE_START.search(text[: match.start()]):
             return word

@@ -163,7 +163,9 @@ _GREETING_SENTENCE = re.compile(
 )
 """A greeting and whom it greets ("Dear customer service!", "Hi Sasame Goods Co."), case kept:
 capitalised words are names, so "Hi I need to cancel" is no greeting sentence."""
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bCo\.)(?<!\bInc\.)(?<!\bLtd\.)(?<!\bNo\.)\s+|\n+")
+"""Where a sentence ends: after '.', '!' or '?' (not the abbreviation in "Sasame Goods Co. team"
+or "Mug No. 2") and at a line break."""
 
 
 def without_courtesy(text: str) -> str:
@@ -175,7 +177,7 @@ def without_courtesy(text: str) -> str:
     vector, so a plain "where is my order?" wrapped in three of them read as less sure. A text
     that is nothing but courtesy is kept whole (a thank-you is then the message).
     """
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
     kept = [
         s
         for s in sentences

@@ -469,6 +469,16 @@ def test_an_order_status_reading_that_asks_nothing_about_the_parcel_goes_to_a_pe
     assert (asked.intent, asked.decision) == ("order_status", "auto")
 
 
+def test_a_size_up_from_a_size_not_named_waits_for_a_person(engine: Engine, store: dict[str, int]) -> None:
+    # "A size up" from the size the customer has, which the message does not say: the catalog
+    # cannot tell which variant is meant, and listing the options answers nothing.
+    result = run(engine, "Linen shirt", "Hi, do you have the linen shirt in a size up? Thanks", sender=BOB)
+    assert (result.intent, result.decision) == ("product_question", "draft")
+    assert "draft: asks for a size up or down from one it does not name" in result.reasons
+    named = run(engine, "sizes", "Do you have the linen shirt in L?", sender=BOB)
+    assert (named.intent, named.decision) == ("product_question", "auto")
+
+
 def test_a_second_ask_about_other_colours_or_sizes_is_answered_from_the_catalog(
     engine: Engine, store: dict[str, int]
 ) -> None:
@@ -1037,6 +1047,10 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     # The size the customer has ("the L I got") still picks the order.
     held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
     assert (held.intent, held.order_ref) == ("exchange_request", "#1001")
+    # Nor does the size asked for pick the order that holds one: the S shirt (#1004) is not the
+    # one too big to wear.
+    wanted = run(engine, "Inquiry", "The linen shirt is too big, could I exchange it for S?")
+    assert (wanted.intent, wanted.order_ref, wanted.decision) == ("exchange_request", None, "draft")
 
 
 def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: dict[str, int]) -> None:

@@ -42,14 +42,17 @@ PRODUCT_ASPECTS: dict[str, str] = {
 """Per product or category (``faq.<aspect>.<handle or category>``)."""
 MAX_ANSWER_CHARACTERS = 500
 
-# Customers type fast: "shiping", "shippng", "wich carrier", "Appple Pay", "how muh", "fre shipping".
+# Customers type fast: "shiping", "shippng", "wich carrier", "Appple Pay", "Applle Pay", "how muh",
+# "fre shipping", "diddn't aply".
 _SHIPPING = r"sh?ip{1,2}i?n?g"
-WALLETS = r"ap{1,3}le ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
+WALLETS = r"ap{1,3}l{1,2}e ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
 """The payment wallets customers name at checkout, as they type them."""
 _WHICH = r"wh?i?ch|whcih|what"
 CODE_WORDS = r"code|coed|cdoe|ocde|cde"
 """'Code' as customers type it."""
 _MUCH = r"(much|muh|mch|mcuh|muc)"
+_DIDNT = r"did+n'?t|dind'?t|didint"
+_APPLY = r"ap+l+y"
 _FREE = r"(free|fre|fere)"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     "express_shipping": re.compile(
@@ -70,10 +73,11 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "discount_codes": re.compile(
-        r"(code|coupon|voucher)\b.{0,40}\b(not working|isn'?t working|doesn'?t work|didn'?t work|"
-        r"expired|invalid|won'?t apply|didn'?t apply)|"
-        r"forgot to (use|apply|enter) (my |the |a )?(code|coupon|discount)|"
-        r"(% off|discount|code)\b.{0,20}\bdidn'?t apply|apply (it|the code|my code) (to|on)",
+        rf"({CODE_WORDS}|coupon|voucher)\b.{{0,40}}\b(not working|isn'?t working|doesn'?t work|"
+        rf"({_DIDNT}) work|expired|invalid|won'?t {_APPLY}|({_DIDNT}) {_APPLY})|"
+        rf"forgot to (use|{_APPLY}|enter) (my |the |a )?({CODE_WORDS}|coupon|discount)|"
+        rf"(% off|discount|{CODE_WORDS})\b.{{0,20}}\b({_DIDNT}) {_APPLY}|"
+        rf"{_APPLY} (it|the {CODE_WORDS}|my {CODE_WORDS}) (to|on)",
         re.IGNORECASE,
     ),
     "promotions": re.compile(

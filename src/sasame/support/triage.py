@@ -46,7 +46,7 @@ from sasame.support.replies import (
     short_day_text,
 )
 from sasame.support.understanding import Catalog, CatalogMention, Understanding, email_address, understand
-from sasame.support.understanding.entities import sentiment
+from sasame.support.understanding.entities import sentiment, sizes_in
 from sasame.support.understanding.intents import earlier_ask, shipped_model
 from sasame.support.understanding.text import SENTENCE_END, clean_subject, without_courtesy
 
@@ -411,6 +411,11 @@ READING_SUBJECTS: dict[str, re.Pattern[str]] = {
 }
 """What a message read as the intent cannot help naming: a discount question names a code, a
 discount, a sale or a price (typed fast: 'coed')."""
+WANTED_SIZE = re.compile(
+    r"\b(?:for|to|into) (?:an? |the )?(?:size )?((?:extra )?[a-z0-9]{1,6})\b(?!')", re.IGNORECASE
+)
+"""The size an exchange or a change asks for ("exchange it for S", "swap to an XL", "change it to
+size 10"): the words after for/to, read by `sizes_in`."""
 HYPOTHETICAL_ORDER = re.compile(r"\bif (i|we|you) (order|place|buy|purchase|get)\w*\b", re.IGNORECASE)
 """An order not placed yet ("If I order today will it arrive before Christmas?"): a shipping
 question, not a parcel to look for."""
@@ -465,6 +470,11 @@ PERSON_ONLY_ACCOUNT = re.compile(
     re.IGNORECASE,
 )
 """Account requests a person carries out (deletion, merging, data copies): never answered from a FAQ."""
+RELATIVE_SIZE = re.compile(
+    r"\bsize (up|down)\b|\b(bigger|smaller|larger|next) size\b|\bone size (up|down|bigger|smaller)\b",
+    re.IGNORECASE,
+)
+"""A size named only against another ("a size up", "the next size")."""
 AVAILABILITY = re.compile(
     r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
     re.IGNORECASE,
@@ -1220,9 +1230,14 @@ def _resolve_order(
     # "the mug in oat"). Only the named product's lines count when one is named: in "swap my
     # shorts for an L" the L is the size wanted, and another order's L tee is not the order meant.
     # A colour written in an exchange or a change is as often the one wanted ("I love the tote
-    # but need it in oat"), so it picks no order there.
-    held_colours = () if intent in ("exchange_request", "change_order") else u.colours
-    for written, of_line in ((u.sizes, _line_size), (held_colours, _line_colour)):
+    # but need it in oat"), so it picks no order there; nor does a size asked for ("could I
+    # exchange it for S?": another order's S tee is not the one meant).
+    swapping = intent in ("exchange_request", "change_order")
+    held_colours = () if swapping else u.colours
+    asked_for = " ".join(f"size {word}" for word in WANTED_SIZE.findall(u.clean_text)) if swapping else ""
+    wanted = set(sizes_in(asked_for))
+    held_sizes = tuple(size for size in u.sizes if size not in wanted)
+    for written, of_line in ((held_sizes, _line_size), (held_colours, _line_colour)):
         if len(fitting) > 1 and written:
             held = [
                 o
@@ -2152,6 +2167,9 @@ class _Answer:
             if (not sizes or v.size in sizes) and (not colours or (v.colour or "").lower() in wanted_colours)
         ]
         is_availability = bool(AVAILABILITY.search(self.u.clean_text))
+        if is_availability and not sizes and RELATIVE_SIZE.search(self.u.clean_text):
+            # "Do you have the same one in a size up?": up from a size only the customer knows.
+            self.decision.at_most("draft", "asks for a size up or down from one it does not name")
         r.note(product=product)
         aspects = knowledge.asked_aspects(self.body_text)
         if aspects:

@@ -164,7 +164,9 @@ def test_receiving_in_two_deliveries_books_receipts_stock_and_landed_cost_layers
 
 def test_a_draft_cannot_be_received(engine: Engine):
     _draft(engine)
-    with Session(engine) as session, session.begin(), pytest.raises(
-        UserError, match=f"{DRAFT} is draft: only a sent or partial order can be received"
+    with (
+        Session(engine) as session,
+        session.begin(),
+        pytest.raises(UserError, match=f"{DRAFT} is draft: only a sent or partial order can be received"),
     ):
         receive_purchase_order(session, DRAFT, NOW, by=OWNER)

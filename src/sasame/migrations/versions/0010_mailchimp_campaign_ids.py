@@ -61,7 +61,13 @@ def shared_id(title: str, sent_at: datetime, recipients: int) -> str:
 def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(
-        sa.select(campaign.c.id, campaign.c.external_id, campaign.c.name, campaign.c.sent_at, performance.c.recipients)
+        sa.select(
+            campaign.c.id,
+            campaign.c.external_id,
+            campaign.c.name,
+            campaign.c.sent_at,
+            performance.c.recipients,
+        )
         .join(performance, performance.c.email_campaign_id == campaign.c.id)
         .where(campaign.c.platform == "mailchimp", campaign.c.sent_at.is_not(None))
     ).all()

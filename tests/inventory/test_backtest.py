@@ -390,11 +390,11 @@ def test_empirical_demand_buys_fewer_stockouts_of_bulk_orders_at_a_high_service_
     normal = run_backtest(data, config, policies=factory).metrics["sasame"]
     config.empirical = True
     empirical = run_backtest(data, config, policies=factory).metrics["sasame"]
-    # The normal model at 99.5 % stocks out on 28 of 1,500 SKU-days (1.9 %); the empirical one keeps
-    # under the 0.5 % the service level allows (7.5), with 44 % more stock.
-    assert (normal["stockout_periods"], empirical["stockout_periods"]) == (28, 4)
+    # The normal model at 99.5 % stocks out on 30 of 1,500 SKU-days (2.0 %); the empirical one keeps
+    # under the 0.5 % the service level allows (7.5), with 42 % more stock.
+    assert (normal["stockout_periods"], empirical["stockout_periods"]) == (30, 4)
     assert (normal["average_inventory_value"], empirical["average_inventory_value"]) == pytest.approx(
-        (189.776, 272.496)
+        (190.696, 271.664)
     )
 
 

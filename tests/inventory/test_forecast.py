@@ -12,6 +12,7 @@ from sasame.inventory.forecast import (
     REGULAR_MODELS,
     _cross_validate,
     _select,
+    _selection_winners,
     _yearly_profile,
     forecast,
 )
@@ -230,6 +231,41 @@ def test_one_short_series_does_not_shorten_or_skip_the_others_selection() -> Non
         "launch": 4,
     }  # 2 windows of 14, of 2
     assert errors["a"] == pytest.approx(alone["a"])
+
+
+def test_intermittent_models_are_chosen_by_squared_error_regular_ones_by_absolute() -> None:
+    """Demand 0, 0, 0, 6 per window: a forecast of 0 has the lower mean absolute error (1.5 against
+    2.25: the median is 0) but runs out every time demand comes; the mean's forecast of 1.5 has the
+    lower squared error (6.75 against 9). The old code chose the zero forecast for both families."""
+    y = [0.0, 0.0, 0.0, 6.0] * 2
+    for (zero, mean), winner in (
+        ((INTERMITTENT_MODELS[0], INTERMITTENT_MODELS[2]), INTERMITTENT_MODELS[2]),
+        ((REGULAR_MODELS[0], REGULAR_MODELS[1]), REGULAR_MODELS[0]),
+    ):
+        cv = pd.DataFrame({"unique_id": "sku", "y": y, zero: 0.0, mean: 1.5})
+        assert _selection_winners(cv, (zero, mean)) == {"sku": winner}
+
+
+def test_monthly_selection_backtests_three_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Monthly series are chosen on 3 backtest windows (2 gave each candidate 8 errors), daily on 2."""
+    from sasame.inventory import forecast as module
+
+    windows: list[int] = []
+    cross_validate = module._cross_validate
+
+    def recording(*args: object) -> pd.DataFrame:
+        windows.append(int(args[-1]))  # type: ignore[call-overload]
+        return cross_validate(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_cross_validate", recording)
+    rng = np.random.default_rng(7)
+    months = pd.date_range("2020-01-01", periods=40, freq="MS")
+    monthly = pd.DataFrame({"unique_id": "m", "ds": months, "y": rng.poisson(30, 40).astype(float)})
+    forecast(monthly, horizon=4, freq="M")
+    assert windows == [3]
+    windows.clear()
+    forecast(_daily_regular(120), horizon=14, freq="D")
+    assert windows == [2]
 
 
 def test_daily_selection_backtest_fits_on_the_last_year_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -137,6 +137,31 @@ def test_product_question_gives_the_next_purchase_order_day(engine: Engine, stor
     assert result.reply_facts["next_arrival_on"] == "2026-03-12"
 
 
+def test_the_size_a_customer_usually_wears_does_not_narrow_a_restock_question(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # "I'm usually a L" tells who they are; the question is about the white shirt, every size.
+    result = run(
+        engine,
+        "Question",
+        "I'm usually a L in most brands. Is the Linen Shirt in white going to be restocked?",
+        sender="new@example.org",
+    )
+    assert result.intent == "product_question"
+    assert "size" not in result.reply_facts and "sku" not in result.reply_facts
+    assert result.reply is not None
+    listed = "In white, in stock: White / S, White / L; sold out: White / M (back around 12 March)."
+    assert listed in result.reply
+    # A size asked about in its own sentence still picks the variant.
+    asked = run(
+        engine,
+        "Question",
+        "I'm usually a L in most brands. Is the Linen Shirt in white size M going to be restocked?",
+        sender="new@example.org",
+    )
+    assert (asked.reply_facts["sku"], asked.reply_facts["next_arrival_on"]) == ("LIN-WHT-M", "2026-03-12")
+
+
 def test_damaged_item_is_escalated_with_a_costed_resolution(engine: Engine, store: dict[str, int]) -> None:
     result = run(
         engine, "broken", "The linen shirt from order #1001 arrived torn and damaged. Very disappointed."
@@ -1041,16 +1066,23 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     with transaction(engine) as session:
         session.get(m.Variant, store["variant_PIN"]).size = "M"  # type: ignore[union-attr]
         session.add(line(store["order_#1004"], store["variant_PIN"], "PIN-1", "Enamel Pin", "12.00"))
-    result = run(engine, "Size exchange", "Can I swap my linen shirt for an M? It's too small.")
+    result = run(engine, "Size exchange", "Can I swap my linen shirt for an M?")
     assert (result.intent, result.order_ref, result.decision) == ("exchange_request", None, "draft")
     assert "draft: no order number given and 2 of the sender's orders could be meant" in result.reasons
+    # Too small for an M: the S shirt (#1004), not the L.
+    small = run(engine, "Size exchange", "Can I swap my linen shirt for an M? It's too small.")
+    assert (small.intent, small.order_ref) == ("exchange_request", "#1004")
     # The size the customer has ("the L I got") still picks the order.
     held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
     assert (held.intent, held.order_ref) == ("exchange_request", "#1001")
     # Nor does the size asked for pick the order that holds one: the S shirt (#1004) is not the
-    # one too big to wear.
+    # one too big to wear; the L (#1001) is.
     wanted = run(engine, "Inquiry", "The linen shirt is too big, could I exchange it for S?")
-    assert (wanted.intent, wanted.order_ref, wanted.decision) == ("exchange_request", None, "draft")
+    assert (wanted.intent, wanted.order_ref) == ("exchange_request", "#1001")
+    # The catalog's match of "linen shirt for an L" is the L variant, and the L shirt's order is
+    # not the one to swap for an L.
+    swap_l = run(engine, "Size exchange", "Can I swap my linen shirt for an L?")
+    assert (swap_l.intent, swap_l.order_ref) == ("exchange_request", "#1004")
 
 
 def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: dict[str, int]) -> None:

@@ -475,6 +475,12 @@ RELATIVE_SIZE = re.compile(
     re.IGNORECASE,
 )
 """A size named only against another ("a size up", "the next size")."""
+USUAL_SIZE = re.compile(
+    r"\bi(?:'m| am| wear| take)\b[^?]*\b(?:usually|normally|typically|generally|in most brands)\b[^?]*$",
+    re.IGNORECASE,
+)
+"""A sentence telling the size a customer usually wears ("I'm usually a L in most brands."): it
+says who they are, not which variant they ask about."""
 AVAILABILITY = re.compile(
     r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
     re.IGNORECASE,
@@ -1212,7 +1218,7 @@ def _resolve_order(
     fitting = [o for o in facts if _fits(intent, o, ctx.now)]
     if len(fitting) > 1:
         # Several orders fit: the one holding the product the customer names.
-        named = [o for o in fitting if _names_an_item(o, u)]
+        named = [o for o in fitting if _named_lines(o, u, ctx.catalog)]
         fitting = named or fitting
     if len(fitting) > 1:
         # ... or the one placed on the day the customer writes ("my order from 11/19").
@@ -1237,12 +1243,14 @@ def _resolve_order(
     asked_for = " ".join(f"size {word}" for word in WANTED_SIZE.findall(u.clean_text)) if swapping else ""
     wanted = set(sizes_in(asked_for))
     held_sizes = tuple(size for size in u.sizes if size not in wanted)
+    if len(fitting) > 1 and wanted:
+        fitting = _swappable_for(fitting, u, ctx.catalog, wanted)
     for written, of_line in ((held_sizes, _line_size), (held_colours, _line_colour)):
         if len(fitting) > 1 and written:
             held = [
                 o
                 for o in fitting
-                if any(of_line(line) in written for line in (_named_lines(o, u) or o.lines))
+                if any(of_line(line) in written for line in (_named_lines(o, u, ctx.catalog) or o.lines))
             ]
             fitting = held if len(held) == 1 else fitting
     if len(fitting) == 1:
@@ -1367,19 +1375,45 @@ def _line_colour(line: LineFacts) -> str | None:
     return line.colour.lower() if line.colour else None
 
 
-def _names_an_item(order: OrderFacts, u: Understanding) -> bool:
-    """Whether the message names one of the order's products (by a catalog match or its title words)."""
-    return bool(_named_lines(order, u))
+TOO_SMALL = re.compile(r"\btoo (small|tight|short|snug)\b", re.IGNORECASE)
+TOO_BIG = re.compile(r"\btoo (big|large|loose|baggy|long)\b", re.IGNORECASE)
 
 
-def _named_lines(order: OrderFacts, u: Understanding) -> list[LineFacts]:
-    """The order's lines whose product the message names (by a catalog match or its title words)."""
+def _swappable_for(
+    orders: list[OrderFacts], u: Understanding, catalog: Catalog, wanted: set[str]
+) -> list[OrderFacts]:
+    """Of several orders holding the named product, those whose line a swap to a wanted size can
+    be about: not one already in that size ("swap my waffle sleeve for an M" is not about the M
+    one), and a smaller one when it is too small, a larger one when too big. All of them when
+    that leaves none."""
+    text = u.clean_text
+    direction = -1 if TOO_SMALL.search(text) else 1 if TOO_BIG.search(text) else 0
+    targets = [SIZE_ORDER.index(size) for size in wanted if size in SIZE_ORDER]
+
+    def swappable(line: LineFacts) -> bool:
+        if line.size is None or line.size in wanted:
+            return False
+        if not direction or line.size not in SIZE_ORDER or not targets:
+            return True
+        held = SIZE_ORDER.index(line.size)
+        return all((held - target) * direction > 0 for target in targets)
+
+    kept = [o for o in orders if any(swappable(line) for line in _named_lines(o, u, catalog))]
+    return kept or orders
+
+
+def _named_lines(order: OrderFacts, u: Understanding, catalog: Catalog) -> list[LineFacts]:
+    """The order's lines whose product the message names (by a catalog match or its title words).
+    The product counts, not the variant the match settled on: in "can I swap my waffle sleeve for
+    an M?" the match is the M, and the order meant holds another size."""
     skus = {mention.sku.lower() for mention in u.mentions}
+    products = {v.product_title for mention in u.mentions if (v := catalog.by_sku(mention.sku))}
     text = u.clean_text.lower()
     named = []
     for line in order.lines:
         words = _words(line.product)
-        if (line.sku and line.sku.lower() in skus) or (words and all(w in text for w in words)):
+        by_match = (line.sku and line.sku.lower() in skus) or line.product in products
+        if by_match or (words and all(w in text for w in words)):
             named.append(line)
     return named
 
@@ -2158,7 +2192,8 @@ class _Answer:
         if not variants:
             return
         product = variants[0].product
-        sizes = [s for s in self.u.sizes if any(v.size == s for v in variants)]
+        asked_sizes = _asked_sizes(self.u.clean_text, self.u.sizes)
+        sizes = [s for s in asked_sizes if any(v.size == s for v in variants)]
         colours = [c for c in self.u.colours if any((v.colour or "").lower() == c.lower() for v in variants)]
         wanted_colours = {c.lower() for c in colours}
         asked = [
@@ -2192,7 +2227,7 @@ class _Answer:
             r.say("Materials, measurements and care instructions are under Details on the product page.")
             self.decision.at_most("draft", "a product question the catalog data does not fully answer")
             return
-        unknown_options = [s for s in self.u.sizes if s not in sizes] + [
+        unknown_options = [s for s in asked_sizes if s not in sizes] + [
             c for c in self.u.colours if c.lower() not in {x.lower() for x in colours}
         ]
         if unknown_options and not (sizes or colours):
@@ -2474,6 +2509,14 @@ def _restock_words(sold_out: list[queries.VariantFacts]) -> str:
         if v.next_arrival_on
     ]
     return " (" + "; ".join(parts) + ")"
+
+
+def _asked_sizes(text: str, sizes: Iterable[str]) -> list[str]:
+    """The sizes a message names outside the sentences telling the size the customer usually
+    wears: "I'm usually a L in most brands. Is the tee in sand going to be restocked?" asks about
+    the sand tee, every size of it."""
+    elsewhere = set(sizes_in(" ".join(s for s in SENTENCE_END.split(text) if not USUAL_SIZE.search(s))))
+    return [size for size in sizes if size in elsewhere]
 
 
 def _sizes(variants: Iterable[queries.VariantFacts]) -> list[str]:

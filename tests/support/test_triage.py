@@ -1135,10 +1135,12 @@ def test_the_colour_of_the_item_to_return_picks_the_order(engine: Engine, store:
     result = run(engine, "Return", "Hi, I'd like to return the linen shirt in white please. Jane")
     assert (result.intent, result.order_ref) == ("return_request", "#1001")
     assert "draft: no order number given and 2 of the sender's orders could be meant" not in result.reasons
-    # In an exchange the colour written is as often the one wanted: no order is picked by it.
+    # In an exchange the colour written is the one wanted: the order already holding it is not
+    # the one to exchange (the blue shirt's #1004), the other is.
     wanted = run(engine, "Exchange", "I love the linen shirt but need it in blue. How does an exchange work?")
-    assert (wanted.intent, wanted.order_ref) == ("exchange_request", None)
-    assert "draft: no order number given and 2 of the sender's orders could be meant" in wanted.reasons
+    assert (wanted.intent, wanted.order_ref) == ("exchange_request", "#1001")
+    white = run(engine, "Exchange", "I love the linen shirt but need it in white. How does an exchange work?")
+    assert (white.intent, white.order_ref) == ("exchange_request", "#1004")
 
 
 def test_where_is_my_order_asked_in_other_plain_words_is_answered(

@@ -451,9 +451,10 @@ COMPENSATION_ASK = re.compile(
     re.IGNORECASE,
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
-_ASKED_VALUE = re.compile(r"\b(?:to|for|into) (?:an? |the |size )?([\w-]+)")
-"""The word after "to", "for" or "into" ("switch it to charcoal", "swap it for an L"): the colour or
-size asked for, when it is one the message names."""
+_ASKED_VALUE = re.compile(r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:an? |the |size )?([\w-]+)")
+"""The word after "to", "for", "into" or "need it in" ("switch it to charcoal", "swap it for an L",
+"I love the mug but need it in oat"): the colour or size asked for, when it is one the message
+names."""
 JUST_ORDERED = re.compile(
     r"\b(only|just) (ordered|placed|bought)\b|"
     r"\bordered (it |this )?(a few |some )?(minutes|moments|an hour) ago\b|\bbefore it ships\b|"
@@ -1243,8 +1244,10 @@ def _resolve_order(
     asked_for = " ".join(f"size {word}" for word in WANTED_SIZE.findall(u.clean_text)) if swapping else ""
     wanted = set(sizes_in(asked_for))
     held_sizes = tuple(size for size in u.sizes if size not in wanted)
-    if len(fitting) > 1 and wanted:
-        fitting = _swappable_for(fitting, u, ctx.catalog, wanted)
+    if len(fitting) > 1 and swapping:
+        asked = {match.group(1) for match in _ASKED_VALUE.finditer(u.clean_text.lower())}
+        wanted_colours = {c.lower() for c in u.colours} & asked
+        fitting = _swappable_for(fitting, u, ctx.catalog, wanted, wanted_colours)
     for written, of_line in ((held_sizes, _line_size), (held_colours, _line_colour)):
         if len(fitting) > 1 and written:
             held = [
@@ -1380,17 +1383,23 @@ TOO_BIG = re.compile(r"\btoo (big|large|loose|baggy|long)\b", re.IGNORECASE)
 
 
 def _swappable_for(
-    orders: list[OrderFacts], u: Understanding, catalog: Catalog, wanted: set[str]
+    orders: list[OrderFacts], u: Understanding, catalog: Catalog, wanted: set[str], wanted_colours: set[str]
 ) -> list[OrderFacts]:
-    """Of several orders holding the named product, those whose line a swap to a wanted size can
-    be about: not one already in that size ("swap my waffle sleeve for an M" is not about the M
-    one), and a smaller one when it is too small, a larger one when too big. All of them when
-    that leaves none."""
+    """Of several orders holding the named product, those whose line a swap to the wanted size or
+    colour can be about: not one already in it ("swap my waffle sleeve for an M" is not about the
+    M one, "I love the mug but need it in oat" not about the oat one), and a smaller one when it
+    is too small, a larger one when too big. All of them when that leaves none."""
+    if not (wanted or wanted_colours):
+        return orders
     text = u.clean_text
     direction = -1 if TOO_SMALL.search(text) else 1 if TOO_BIG.search(text) else 0
     targets = [SIZE_ORDER.index(size) for size in wanted if size in SIZE_ORDER]
 
     def swappable(line: LineFacts) -> bool:
+        if (line.colour or "").lower() in wanted_colours:
+            return False
+        if not wanted:
+            return True
         if line.size is None or line.size in wanted:
             return False
         if not direction or line.size not in SIZE_ORDER or not targets:

@@ -1143,6 +1143,34 @@ def test_the_colour_of_the_item_to_return_picks_the_order(engine: Engine, store:
     assert (white.intent, white.order_ref) == ("exchange_request", "#1004")
 
 
+def test_the_colour_asked_for_does_not_pick_the_line_to_exchange(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1001 holds the linen shirt in white and, added here, in blue (both L).
+    with transaction(engine) as session:
+        white = session.get(m.Variant, store["variant_L"])
+        assert white is not None
+        blue = m.Variant(
+            product_id=white.product_id,
+            sku="LIN-BLU-L",
+            title="Linen Shirt - Blue / L",
+            size="L",
+            colour="Blue",
+            price=Decimal("60.00"),
+            currency="USD",
+            unit_cost=Decimal("22.50"),
+            weight_grams=300,
+        )
+        session.add(blue)
+        session.flush()
+        session.add(line(store["order_#1001"], blue.id, "LIN-BLU-L", "Linen Shirt - Blue / L", "60.00"))
+    text = "I'd like to exchange the linen shirt in white from order #1001 for the blue one."
+    result = run(engine, "Exchange", text)
+    assert (result.intent, result.order_ref) == ("exchange_request", "#1001")
+    assert "draft: which item to exchange is unclear" not in result.reasons
+    assert (result.reply_facts["item_sku"], result.reply_facts["wanted_sku"]) == ("LIN-WHT-L", "LIN-BLU-L")
+
+
 def test_where_is_my_order_asked_in_other_plain_words_is_answered(
     engine: Engine, store: dict[str, int]
 ) -> None:

@@ -1692,16 +1692,29 @@ class _Answer:
         candidates = [line for line in order.lines if line.product_id in products]
         if len(candidates) == 1:
             return candidates[0]
-        # Several lines of the named product(s): only a colour or size written in the text decides.
-        sizes = set(self.u.sizes)
-        colours = {c.lower() for c in self.u.colours}
-        decided = [
-            line
-            for line in candidates
-            if (line.size in sizes if sizes else True)
-            and ((line.colour or "").lower() in colours if colours else True)
-            and (sizes or colours)
-        ]
+        # Several lines of the named product(s): only a colour or size written in the text decides,
+        # one the customer has, not one asked for ("the mug in charcoal ... for the oat one").
+        # When only the one asked for is written ("switch the mug to charcoal"), the line is the
+        # one not already in it.
+        asked = {match.group(1) for match in _ASKED_VALUE.finditer(text)}
+        written = {size.lower() for size in self.u.sizes} | {c.lower() for c in self.u.colours}
+        sizes = {size for size in self.u.sizes if size.lower() not in asked}
+        colours = {c.lower() for c in self.u.colours} - asked
+        if sizes or colours:
+            decided = [
+                line
+                for line in candidates
+                if (line.size in sizes if sizes else True)
+                and ((line.colour or "").lower() in colours if colours else True)
+            ]
+        elif written & asked:
+            decided = [
+                line
+                for line in candidates
+                if not {(line.size or "").lower(), (line.colour or "").lower()} & written & asked
+            ]
+        else:
+            decided = []
         return decided[0] if len(decided) == 1 else None
 
     def _return_window(self, order: OrderFacts) -> tuple[bool, int] | None:

@@ -1095,6 +1095,14 @@ def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: d
     assert result.reply_facts["wanted_sku"] == "LIN-WHT-M"
     assert result.reply_facts["wanted_in_stock"] is False
     assert [a.kind for a in result.actions] == ["create_return"]
+    # "Could you send me an L instead of the S I got?" swaps one they have for another; "swp" is a swap.
+    instead = run(
+        engine, "Question", "Could you send me an L instead of the S I got? Happy to send the S back."
+    )
+    assert instead.intent == "exchange_request"
+    assert instead.confidence >= 0.9 and "draft: intent confidence" not in " ".join(instead.reasons)
+    typed = ASK_CUES["exchange_request"].search("i need to swp rib beanie in rust for a charcoal please.")
+    assert typed is not None and typed.group(0) == "i need to swp rib beanie in rust for a"
     # "Mug No. 2" or "order no. 13137" ends no sentence in the cues.
     cue = ASK_CUES["exchange_request"].search("I need to swap Stoneware Mug No. 2 for a charcoal one please.")
     assert cue is not None and cue.group(0) == "I need to swap Stoneware Mug No. 2 for a"

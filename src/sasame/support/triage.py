@@ -296,9 +296,12 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         r"\bcancel (my |the |this )?(recent )?order\b|\bplease cancel\b", re.IGNORECASE
     ),
     "exchange_request": re.compile(
-        r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|exchange)\b"
+        r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|swp|exchange)\b"
         rf"{_IN_SENTENCE}{{0,60}}\bfor (a|an|the)\b|"
-        r"\bhow does an exchange work\b",
+        r"\bhow does an exchange work\b|"
+        # "Could you send me an L instead of the M I got?": the one they have for another
+        rf"\bsend me (a|an|the) {_IN_SENTENCE}{{1,30}}\binstead of (the|my) {_IN_SENTENCE}{{1,30}}"
+        r"\bi (got|received|have)\b",
         re.IGNORECASE,
     ),
     "praise": re.compile(

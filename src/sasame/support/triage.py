@@ -1427,7 +1427,23 @@ def _named_lines(order: OrderFacts, u: Understanding, catalog: Catalog) -> list[
         by_match = (line.sku and line.sku.lower() in skus) or line.product in products
         if by_match or (words and all(w in text for w in words)):
             named.append(line)
-    return named
+    return _without_longer_namesakes(named, text)
+
+
+def _without_longer_namesakes(lines: list[LineFacts], text: str) -> list[LineFacts]:
+    """The lines named, less the namesakes of a product written in full: "the stoneware mug"
+    names the Stoneware Mug, not the Stoneware Mug No. 2 beside it, and "the stoneware mug no. 2"
+    the other way round."""
+    lowered = text.lower()
+    written = {line.product.lower() for line in lines if line.product.lower() in lowered}
+    longest = {title for title in written if not any(title != other and title in other for other in written)}
+
+    def kept(title: str) -> bool:
+        if title in written:
+            return title in longest
+        return not any(name in title for name in longest)
+
+    return [line for line in lines if kept(line.product.lower())]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1684,6 +1700,7 @@ class _Answer:
             if (line.sku and line.sku.lower() in mentioned)
             or (_words(line.product) and all(w in text for w in _words(line.product)))
         ]
+        named = _without_longer_namesakes(named, text)
         if not named:
             # A short form ("the enamel mug" for "Enamel Camp Mug No. 2") matches the catalog
             # fuzzily, often several products: the order's one line of those products is meant.

@@ -137,6 +137,17 @@ def test_product_question_gives_the_next_purchase_order_day(engine: Engine, stor
     assert result.reply_facts["next_arrival_on"] == "2026-03-12"
 
 
+def test_a_size_recommendation_asked_in_so_many_words_is_a_product_question(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    text = "I'm 5'6\" and about 140 lbs - would you recommend S or M in the Linen Shirt? This is ridiculous."
+    cue = ASK_CUES["product_question"].search(text)
+    assert cue is not None and cue.group(0) == "would you recommend S or M"
+    result = run(engine, "Availability", text, sender="new@example.org")
+    assert result.intent == "product_question"
+    assert result.confidence >= 0.9
+
+
 def test_the_size_a_customer_usually_wears_does_not_narrow_a_restock_question(
     engine: Engine, store: dict[str, int]
 ) -> None:

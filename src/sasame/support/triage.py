@@ -311,7 +311,9 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "product_question": re.compile(
-        r"\bdo you still (make|sell|stock|carry|have)\b|\bwhen will [\w -]{2,40} be back( in stock)?\b",
+        r"\bdo you still (make|sell|stock|carry|have)\b|\bwhen will [\w -]{2,40} be back( in stock)?\b|"
+        # "would you recommend S or M in the Waffle Long Sleeve?"
+        r"\bwould you recommend (an? )?(xxs|xs|s|m|l|xl|xxl) or (an? )?(xxs|xs|s|m|l|xl|xxl)\b",
         re.IGNORECASE,
     ),
     "change_address": re.compile(

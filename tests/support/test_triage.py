@@ -1330,6 +1330,15 @@ def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
     assert order_days(text, today, "America/New_York") == {date(2026, 11, 3)}
     assert order_days("I ordered it yesterday", today) == {date(2026, 11, 27)}
     assert order_days("my order from 11/19", today, "America/New_York") == set()  # no "placed" word
+    assert order_days("When can I expect the order I placed 6 days ago?", today) == {date(2026, 11, 22)}
+    # A delivery's day is not the order's: "I got it 3 days ago" names no day it was placed.
+    assert order_days("I got it 3 days ago", today) == set()
+
+
+def test_the_order_placed_days_ago_is_the_one_asked_about(engine: Engine, store: dict[str, int]) -> None:
+    # Jane has #1002 (placed March 1, in transit) and #1003 (placed today, unfulfilled).
+    result = run(engine, "WHERE IS MY ORDER", "When can I expect the order I placed 4 days ago?")
+    assert (result.intent, result.order_ref) == ("order_status", "#1002")
 
 
 def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(

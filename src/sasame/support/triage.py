@@ -1288,11 +1288,16 @@ _ORDER_DAY = re.compile(
 )
 
 
+_DAYS_AGO = re.compile(r"(\d{1,2}) days? ago\b", re.IGNORECASE)
+
+
 def order_days(text: str, today: date, timezone: str = "") -> set[date]:
     """The days a message says something was ordered on ("I placed it on 11/3", "ordered
-    yesterday"), read like ``written_days``."""
+    yesterday", "the order I placed 6 days ago"), read like ``written_days``."""
     days: set[date] = set()
     for match in _ORDER_DAY.finditer(text):
+        if ago := _DAYS_AGO.match(match.group("day")):
+            days.add(today - timedelta(days=int(ago.group(1))))
         days |= written_days(match.group("day"), today, timezone)
     return days
 

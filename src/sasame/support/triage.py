@@ -1434,23 +1434,17 @@ def _named_lines(order: OrderFacts, u: Understanding, catalog: Catalog) -> list[
         by_match = (line.sku and line.sku.lower() in skus) or line.product in products
         if by_match or (words and all(w in text for w in words)):
             named.append(line)
-    return _without_longer_namesakes(named, text)
+    return _without_shorter_namesakes(named, text)
 
 
-def _without_longer_namesakes(lines: list[LineFacts], text: str) -> list[LineFacts]:
-    """The lines named, less the namesakes of a product written in full: "the stoneware mug"
-    names the Stoneware Mug, not the Stoneware Mug No. 2 beside it, and "the stoneware mug no. 2"
-    the other way round."""
+def _without_shorter_namesakes(lines: list[LineFacts], text: str) -> list[LineFacts]:
+    """The lines named, less those of a product whose title is written only inside a longer one:
+    "the stoneware mug no. 2" names the Stoneware Mug No. 2, not the Stoneware Mug beside it.
+    (The other way round it does not: "the soy candle" is as often the Soy Candle No. 2.)"""
     lowered = text.lower()
     written = {line.product.lower() for line in lines if line.product.lower() in lowered}
-    longest = {title for title in written if not any(title != other and title in other for other in written)}
-
-    def kept(title: str) -> bool:
-        if title in written:
-            return title in longest
-        return not any(name in title for name in longest)
-
-    return [line for line in lines if kept(line.product.lower())]
+    inside = {title for title in written if any(title != other and title in other for other in written)}
+    return [line for line in lines if line.product.lower() not in inside]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1707,7 +1701,7 @@ class _Answer:
             if (line.sku and line.sku.lower() in mentioned)
             or (_words(line.product) and all(w in text for w in _words(line.product)))
         ]
-        named = _without_longer_namesakes(named, text)
+        named = _without_shorter_namesakes(named, text)
         if not named:
             # A short form ("the enamel mug" for "Enamel Camp Mug No. 2") matches the catalog
             # fuzzily, often several products: the order's one line of those products is meant.

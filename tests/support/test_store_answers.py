@@ -58,6 +58,11 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("gogle pay doesn't work on the checkout page") == ["payment_declined"]
     assert knowledge.asked_topics("do you have fre shipping over a certain amount?") == ["shipping_cost"]
     assert knowledge.asked_topics("How muh is shipping to France?") == ["shipping_cost"]
+    assert knowledge.asked_topics("do you have any proo codes at the moment?") == ["promotions"]
+    assert knowledge.asked_topics("do you have any proom codes at the moment?") == ["promotions"]
+    assert knowledge.asked_topics("do you have any prmo coodes at the moment?") == ["promotions"]
+    # ... but a prom dress or a pro tip is no promotion.
+    assert knowledge.asked_topics("do you have any prom dresses? some pro tips?") == []
     assert knowledge.asked_aspects("What is it made of? Will it shrink in the wash?") == ["material", "care"]
     assert knowledge.asked_aspects("How long is the Linen Shirt?") == ["measurements"]
     assert knowledge.asked_aspects("How logn is the Linen Shirt? I'm tall") == ["measurements"]

@@ -137,6 +137,42 @@ def test_product_question_gives_the_next_purchase_order_day(engine: Engine, stor
     assert result.reply_facts["next_arrival_on"] == "2026-03-12"
 
 
+def test_a_size_recommendation_asked_in_so_many_words_is_a_product_question(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    text = "I'm 5'6\" and about 140 lbs - would you recommend S or M in the Linen Shirt? This is ridiculous."
+    cue = ASK_CUES["product_question"].search(text)
+    assert cue is not None and cue.group(0) == "would you recommend S or M"
+    result = run(engine, "Availability", text, sender="new@example.org")
+    assert result.intent == "product_question"
+    assert result.confidence >= 0.9
+
+
+def test_the_size_a_customer_usually_wears_does_not_narrow_a_restock_question(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # "I'm usually a L" tells who they are; the question is about the white shirt, every size.
+    result = run(
+        engine,
+        "Question",
+        "I'm usually a L in most brands. Is the Linen Shirt in white going to be restocked?",
+        sender="new@example.org",
+    )
+    assert result.intent == "product_question"
+    assert "size" not in result.reply_facts and "sku" not in result.reply_facts
+    assert result.reply is not None
+    listed = "In white, in stock: White / S, White / L; sold out: White / M (back around 12 March)."
+    assert listed in result.reply
+    # A size asked about in its own sentence still picks the variant.
+    asked = run(
+        engine,
+        "Question",
+        "I'm usually a L in most brands. Is the Linen Shirt in white size M going to be restocked?",
+        sender="new@example.org",
+    )
+    assert (asked.reply_facts["sku"], asked.reply_facts["next_arrival_on"]) == ("LIN-WHT-M", "2026-03-12")
+
+
 def test_damaged_item_is_escalated_with_a_costed_resolution(engine: Engine, store: dict[str, int]) -> None:
     result = run(
         engine, "broken", "The linen shirt from order #1001 arrived torn and damaged. Very disappointed."
@@ -661,12 +697,13 @@ def test_the_orders_a_message_can_be_about_weigh_on_its_reading(
     assert (jane.intent, jane.confidence, jane.decision) == ("order_status", 0.726, "draft")
     assert not any(r.startswith("auto:") for r in jane.reasons)
     # The other way round: a product question whose runners-up are order intents gains from them.
-    sizing = "would you recommend S or M in the linen shirt? I'm writing about my recent order"
+    # (Not "would you recommend S or M", which asks it in so many words.)
+    sizing = "S or M in the linen shirt, what would you recommend? I'm writing about my recent order"
     asked = run(engine, "Question", sizing, sender="new.person@example.org")
-    assert (asked.intent, asked.confidence) == ("product_question", 0.7302)
+    assert (asked.intent, asked.confidence) == ("product_question", 0.7352)
     assert (
         asked.reasons[0]
-        == "auto: with no recent order, product_question is 0.73 likely (the text alone: 0.64)"
+        == "auto: with no recent order, product_question is 0.74 likely (the text alone: 0.67)"
     )
 
 
@@ -957,6 +994,45 @@ def test_a_change_naming_the_variant_the_order_also_holds_changes_the_other_line
     ]
 
 
+def test_a_product_named_with_its_number_is_not_its_shorter_namesake(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # Unfulfilled #1003 gets a linen shirt in S and, added here, a Linen Shirt No. 2 in S.
+    with transaction(engine) as session:
+        second = m.Product(handle="linen-shirt-2", title="Linen Shirt No. 2", category="tops")
+        session.add(second)
+        session.flush()
+        for size in ("S", "M"):
+            session.add(
+                m.Variant(
+                    product_id=second.id,
+                    sku=f"LIN2-WHT-{size}",
+                    title=f"Linen Shirt No. 2 - White / {size}",
+                    size=size,
+                    colour="White",
+                    price=Decimal("65.00"),
+                    currency="USD",
+                    unit_cost=Decimal("24.00"),
+                    weight_grams=300,
+                )
+            )
+        session.flush()
+        second_s = session.query(m.Variant).filter_by(sku="LIN2-WHT-S").one()
+        order_id = store["order_#1003"]
+        session.add(line(order_id, store["variant_S"], "LIN-WHT-S", "Linen Shirt - White / S", "60.00"))
+        session.add(line(order_id, second_s.id, "LIN2-WHT-S", "Linen Shirt No. 2 - White / S", "65.00"))
+    numbered = run(engine, "Change", "Could you please switch the linen shirt no. 2 in order #1003 to M?")
+    assert (numbered.intent, numbered.order_ref) == ("change_order", "#1003")
+    assert (numbered.reply_facts["item_sku"], numbered.reply_facts["wanted_sku"]) == (
+        "LIN2-WHT-S",
+        "LIN2-WHT-M",
+    )
+    assert "draft: the change asked for is unclear" not in numbered.reasons
+    # "the linen shirt" may be either: customers shorten "No. 2" away.
+    short = run(engine, "Change", "Could you please switch the linen shirt in order #1003 to M?")
+    assert "draft: the change asked for is unclear" in short.reasons
+
+
 def test_an_item_named_in_a_short_or_misspelt_form_is_the_orders_line_of_that_product(
     engine: Engine, store: dict[str, int]
 ) -> None:
@@ -1041,16 +1117,23 @@ def test_the_size_wanted_in_an_exchange_does_not_pick_another_products_order(
     with transaction(engine) as session:
         session.get(m.Variant, store["variant_PIN"]).size = "M"  # type: ignore[union-attr]
         session.add(line(store["order_#1004"], store["variant_PIN"], "PIN-1", "Enamel Pin", "12.00"))
-    result = run(engine, "Size exchange", "Can I swap my linen shirt for an M? It's too small.")
+    result = run(engine, "Size exchange", "Can I swap my linen shirt for an M?")
     assert (result.intent, result.order_ref, result.decision) == ("exchange_request", None, "draft")
     assert "draft: no order number given and 2 of the sender's orders could be meant" in result.reasons
+    # Too small for an M: the S shirt (#1004), not the L.
+    small = run(engine, "Size exchange", "Can I swap my linen shirt for an M? It's too small.")
+    assert (small.intent, small.order_ref) == ("exchange_request", "#1004")
     # The size the customer has ("the L I got") still picks the order.
     held = run(engine, "Size exchange", "Can I swap the linen shirt in L I got for an M? It's too big.")
     assert (held.intent, held.order_ref) == ("exchange_request", "#1001")
     # Nor does the size asked for pick the order that holds one: the S shirt (#1004) is not the
-    # one too big to wear.
+    # one too big to wear; the L (#1001) is.
     wanted = run(engine, "Inquiry", "The linen shirt is too big, could I exchange it for S?")
-    assert (wanted.intent, wanted.order_ref, wanted.decision) == ("exchange_request", None, "draft")
+    assert (wanted.intent, wanted.order_ref) == ("exchange_request", "#1001")
+    # The catalog's match of "linen shirt for an L" is the L variant, and the L shirt's order is
+    # not the one to swap for an L.
+    swap_l = run(engine, "Size exchange", "Can I swap my linen shirt for an L?")
+    assert (swap_l.intent, swap_l.order_ref) == ("exchange_request", "#1004")
 
 
 def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: dict[str, int]) -> None:
@@ -1063,6 +1146,14 @@ def test_an_exchange_asked_in_so_many_words_is_answered(engine: Engine, store: d
     assert result.reply_facts["wanted_sku"] == "LIN-WHT-M"
     assert result.reply_facts["wanted_in_stock"] is False
     assert [a.kind for a in result.actions] == ["create_return"]
+    # "Could you send me an L instead of the S I got?" swaps one they have for another; "swp" is a swap.
+    instead = run(
+        engine, "Question", "Could you send me an L instead of the S I got? Happy to send the S back."
+    )
+    assert instead.intent == "exchange_request"
+    assert instead.confidence >= 0.9 and "draft: intent confidence" not in " ".join(instead.reasons)
+    typed = ASK_CUES["exchange_request"].search("i need to swp rib beanie in rust for a charcoal please.")
+    assert typed is not None and typed.group(0) == "i need to swp rib beanie in rust for a"
     # "Mug No. 2" or "order no. 13137" ends no sentence in the cues.
     cue = ASK_CUES["exchange_request"].search("I need to swap Stoneware Mug No. 2 for a charcoal one please.")
     assert cue is not None and cue.group(0) == "I need to swap Stoneware Mug No. 2 for a"
@@ -1103,10 +1194,40 @@ def test_the_colour_of_the_item_to_return_picks_the_order(engine: Engine, store:
     result = run(engine, "Return", "Hi, I'd like to return the linen shirt in white please. Jane")
     assert (result.intent, result.order_ref) == ("return_request", "#1001")
     assert "draft: no order number given and 2 of the sender's orders could be meant" not in result.reasons
-    # In an exchange the colour written is as often the one wanted: no order is picked by it.
+    # In an exchange the colour written is the one wanted: the order already holding it is not
+    # the one to exchange (the blue shirt's #1004), the other is.
     wanted = run(engine, "Exchange", "I love the linen shirt but need it in blue. How does an exchange work?")
-    assert (wanted.intent, wanted.order_ref) == ("exchange_request", None)
-    assert "draft: no order number given and 2 of the sender's orders could be meant" in wanted.reasons
+    assert (wanted.intent, wanted.order_ref) == ("exchange_request", "#1001")
+    white = run(engine, "Exchange", "I love the linen shirt but need it in white. How does an exchange work?")
+    assert (white.intent, white.order_ref) == ("exchange_request", "#1004")
+
+
+def test_the_colour_asked_for_does_not_pick_the_line_to_exchange(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1001 holds the linen shirt in white and, added here, in blue (both L).
+    with transaction(engine) as session:
+        white = session.get(m.Variant, store["variant_L"])
+        assert white is not None
+        blue = m.Variant(
+            product_id=white.product_id,
+            sku="LIN-BLU-L",
+            title="Linen Shirt - Blue / L",
+            size="L",
+            colour="Blue",
+            price=Decimal("60.00"),
+            currency="USD",
+            unit_cost=Decimal("22.50"),
+            weight_grams=300,
+        )
+        session.add(blue)
+        session.flush()
+        session.add(line(store["order_#1001"], blue.id, "LIN-BLU-L", "Linen Shirt - Blue / L", "60.00"))
+    text = "I'd like to exchange the linen shirt in white from order #1001 for the blue one."
+    result = run(engine, "Exchange", text)
+    assert (result.intent, result.order_ref) == ("exchange_request", "#1001")
+    assert "draft: which item to exchange is unclear" not in result.reasons
+    assert (result.reply_facts["item_sku"], result.reply_facts["wanted_sku"]) == ("LIN-WHT-L", "LIN-BLU-L")
 
 
 def test_where_is_my_order_asked_in_other_plain_words_is_answered(
@@ -1214,6 +1335,15 @@ def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
     assert order_days(text, today, "America/New_York") == {date(2026, 11, 3)}
     assert order_days("I ordered it yesterday", today) == {date(2026, 11, 27)}
     assert order_days("my order from 11/19", today, "America/New_York") == set()  # no "placed" word
+    assert order_days("When can I expect the order I placed 6 days ago?", today) == {date(2026, 11, 22)}
+    # A delivery's day is not the order's: "I got it 3 days ago" names no day it was placed.
+    assert order_days("I got it 3 days ago", today) == set()
+
+
+def test_the_order_placed_days_ago_is_the_one_asked_about(engine: Engine, store: dict[str, int]) -> None:
+    # Jane has #1002 (placed March 1, in transit) and #1003 (placed today, unfulfilled).
+    result = run(engine, "WHERE IS MY ORDER", "When can I expect the order I placed 4 days ago?")
+    assert (result.intent, result.order_ref) == ("order_status", "#1002")
 
 
 def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(

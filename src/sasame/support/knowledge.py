@@ -48,9 +48,11 @@ _SHIPPING = r"sh?ip{1,2}i?n?g"
 WALLETS = r"ap{1,3}l{1,2}e ?pay|goo?gle ?pay|pay ?pal|shop ?pay|klarna"
 """The payment wallets customers name at checkout, as they type them."""
 _WHICH = r"wh?i?ch|whcih|what"
-CODE_WORDS = r"code|coed|cdoe|ocde|cde"
+CODE_WORDS = r"code|coode|coed|cdoe|ocde|cde"
 """'Code' as customers type it."""
 _MUCH = r"(much|muh|mch|mcuh|muc)"
+_PROMO = r"(pro+mo+|proo+m?|prmo|pormo)"
+"""'Promo' as customers type it: "proo codes", "proom codes", "prmo coodes"."""
 _DIDNT = r"did+n'?t|dind'?t|didint"
 _APPLY = r"ap+l+y"
 _FREE = r"(free|fre|fere)"
@@ -81,8 +83,8 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "promotions": re.compile(
-        r"(any|some) (promo|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
-        rf"first[- ]order (discount|{CODE_WORDS})|(promo|discount) codes? at the moment|"
+        rf"(any|some) ({_PROMO}|discount|coupon)( codes?)?\b|student discount|discount for (first|new)|"
+        rf"first[- ]order (discount|{CODE_WORDS})|({_PROMO}|discount) ({CODE_WORDS})s? at the moment|"
         r"any (offers|sales) on|"
         rf"({CODE_WORDS}) for (next time|my next order)|"
         rf"\b(is|are) th\w{{1,3}} (a |any )?(discount|promo|coupon|{CODE_WORDS})",

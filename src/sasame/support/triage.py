@@ -296,9 +296,12 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         r"\bcancel (my |the |this )?(recent )?order\b|\bplease cancel\b", re.IGNORECASE
     ),
     "exchange_request": re.compile(
-        r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|exchange)\b"
+        r"\b(can i|i'?d like to|i want to|i need to|i'?d love to) (swap|swp|exchange)\b"
         rf"{_IN_SENTENCE}{{0,60}}\bfor (a|an|the)\b|"
-        r"\bhow does an exchange work\b",
+        r"\bhow does an exchange work\b|"
+        # "Could you send me an L instead of the M I got?": the one they have for another
+        rf"\bsend me (a|an|the) {_IN_SENTENCE}{{1,30}}\binstead of (the|my) {_IN_SENTENCE}{{1,30}}"
+        r"\bi (got|received|have)\b",
         re.IGNORECASE,
     ),
     "praise": re.compile(
@@ -308,7 +311,9 @@ ASK_CUES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "product_question": re.compile(
-        r"\bdo you still (make|sell|stock|carry|have)\b|\bwhen will [\w -]{2,40} be back( in stock)?\b",
+        r"\bdo you still (make|sell|stock|carry|have)\b|\bwhen will [\w -]{2,40} be back( in stock)?\b|"
+        # "would you recommend S or M in the Waffle Long Sleeve?"
+        r"\bwould you recommend (an? )?(xxs|xs|s|m|l|xl|xxl) or (an? )?(xxs|xs|s|m|l|xl|xxl)\b",
         re.IGNORECASE,
     ),
     "change_address": re.compile(
@@ -451,9 +456,10 @@ COMPENSATION_ASK = re.compile(
     re.IGNORECASE,
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
-_ASKED_VALUE = re.compile(r"\b(?:to|for|into) (?:an? |the |size )?([\w-]+)")
-"""The word after "to", "for" or "into" ("switch it to charcoal", "swap it for an L"): the colour or
-size asked for, when it is one the message names."""
+_ASKED_VALUE = re.compile(r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:an? |the |size )?([\w-]+)")
+"""The word after "to", "for", "into" or "need it in" ("switch it to charcoal", "swap it for an L",
+"I love the mug but need it in oat"): the colour or size asked for, when it is one the message
+names."""
 JUST_ORDERED = re.compile(
     r"\b(only|just) (ordered|placed|bought)\b|"
     r"\bordered (it |this )?(a few |some )?(minutes|moments|an hour) ago\b|\bbefore it ships\b|"
@@ -475,6 +481,12 @@ RELATIVE_SIZE = re.compile(
     re.IGNORECASE,
 )
 """A size named only against another ("a size up", "the next size")."""
+USUAL_SIZE = re.compile(
+    r"\bi(?:'m| am| wear| take)\b[^?]*\b(?:usually|normally|typically|generally|in most brands)\b[^?]*$",
+    re.IGNORECASE,
+)
+"""A sentence telling the size a customer usually wears ("I'm usually a L in most brands."): it
+says who they are, not which variant they ask about."""
 AVAILABILITY = re.compile(
     r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
     re.IGNORECASE,
@@ -1212,7 +1224,7 @@ def _resolve_order(
     fitting = [o for o in facts if _fits(intent, o, ctx.now)]
     if len(fitting) > 1:
         # Several orders fit: the one holding the product the customer names.
-        named = [o for o in fitting if _names_an_item(o, u)]
+        named = [o for o in fitting if _named_lines(o, u, ctx.catalog)]
         fitting = named or fitting
     if len(fitting) > 1:
         # ... or the one placed on the day the customer writes ("my order from 11/19").
@@ -1237,12 +1249,16 @@ def _resolve_order(
     asked_for = " ".join(f"size {word}" for word in WANTED_SIZE.findall(u.clean_text)) if swapping else ""
     wanted = set(sizes_in(asked_for))
     held_sizes = tuple(size for size in u.sizes if size not in wanted)
+    if len(fitting) > 1 and swapping:
+        asked = {match.group(1) for match in _ASKED_VALUE.finditer(u.clean_text.lower())}
+        wanted_colours = {c.lower() for c in u.colours} & asked
+        fitting = _swappable_for(fitting, u, ctx.catalog, wanted, wanted_colours)
     for written, of_line in ((held_sizes, _line_size), (held_colours, _line_colour)):
         if len(fitting) > 1 and written:
             held = [
                 o
                 for o in fitting
-                if any(of_line(line) in written for line in (_named_lines(o, u) or o.lines))
+                if any(of_line(line) in written for line in (_named_lines(o, u, ctx.catalog) or o.lines))
             ]
             fitting = held if len(held) == 1 else fitting
     if len(fitting) == 1:
@@ -1272,11 +1288,16 @@ _ORDER_DAY = re.compile(
 )
 
 
+_DAYS_AGO = re.compile(r"(\d{1,2}) days? ago\b", re.IGNORECASE)
+
+
 def order_days(text: str, today: date, timezone: str = "") -> set[date]:
     """The days a message says something was ordered on ("I placed it on 11/3", "ordered
-    yesterday"), read like ``written_days``."""
+    yesterday", "the order I placed 6 days ago"), read like ``written_days``."""
     days: set[date] = set()
     for match in _ORDER_DAY.finditer(text):
+        if ago := _DAYS_AGO.match(match.group("day")):
+            days.add(today - timedelta(days=int(ago.group(1))))
         days |= written_days(match.group("day"), today, timezone)
     return days
 
@@ -1367,21 +1388,63 @@ def _line_colour(line: LineFacts) -> str | None:
     return line.colour.lower() if line.colour else None
 
 
-def _names_an_item(order: OrderFacts, u: Understanding) -> bool:
-    """Whether the message names one of the order's products (by a catalog match or its title words)."""
-    return bool(_named_lines(order, u))
+TOO_SMALL = re.compile(r"\btoo (small|tight|short|snug)\b", re.IGNORECASE)
+TOO_BIG = re.compile(r"\btoo (big|large|loose|baggy|long)\b", re.IGNORECASE)
 
 
-def _named_lines(order: OrderFacts, u: Understanding) -> list[LineFacts]:
-    """The order's lines whose product the message names (by a catalog match or its title words)."""
+def _swappable_for(
+    orders: list[OrderFacts], u: Understanding, catalog: Catalog, wanted: set[str], wanted_colours: set[str]
+) -> list[OrderFacts]:
+    """Of several orders holding the named product, those whose line a swap to the wanted size or
+    colour can be about: not one already in it ("swap my waffle sleeve for an M" is not about the
+    M one, "I love the mug but need it in oat" not about the oat one), and a smaller one when it
+    is too small, a larger one when too big. All of them when that leaves none."""
+    if not (wanted or wanted_colours):
+        return orders
+    text = u.clean_text
+    direction = -1 if TOO_SMALL.search(text) else 1 if TOO_BIG.search(text) else 0
+    targets = [SIZE_ORDER.index(size) for size in wanted if size in SIZE_ORDER]
+
+    def swappable(line: LineFacts) -> bool:
+        if (line.colour or "").lower() in wanted_colours:
+            return False
+        if not wanted:
+            return True
+        if line.size is None or line.size in wanted:
+            return False
+        if not direction or line.size not in SIZE_ORDER or not targets:
+            return True
+        held = SIZE_ORDER.index(line.size)
+        return all((held - target) * direction > 0 for target in targets)
+
+    kept = [o for o in orders if any(swappable(line) for line in _named_lines(o, u, catalog))]
+    return kept or orders
+
+
+def _named_lines(order: OrderFacts, u: Understanding, catalog: Catalog) -> list[LineFacts]:
+    """The order's lines whose product the message names (by a catalog match or its title words).
+    The product counts, not the variant the match settled on: in "can I swap my waffle sleeve for
+    an M?" the match is the M, and the order meant holds another size."""
     skus = {mention.sku.lower() for mention in u.mentions}
+    products = {v.product_title for mention in u.mentions if (v := catalog.by_sku(mention.sku))}
     text = u.clean_text.lower()
     named = []
     for line in order.lines:
         words = _words(line.product)
-        if (line.sku and line.sku.lower() in skus) or (words and all(w in text for w in words)):
+        by_match = (line.sku and line.sku.lower() in skus) or line.product in products
+        if by_match or (words and all(w in text for w in words)):
             named.append(line)
-    return named
+    return _without_shorter_namesakes(named, text)
+
+
+def _without_shorter_namesakes(lines: list[LineFacts], text: str) -> list[LineFacts]:
+    """The lines named, less those of a product whose title is written only inside a longer one:
+    "the stoneware mug no. 2" names the Stoneware Mug No. 2, not the Stoneware Mug beside it.
+    (The other way round it does not: "the soy candle" is as often the Soy Candle No. 2.)"""
+    lowered = text.lower()
+    written = {line.product.lower() for line in lines if line.product.lower() in lowered}
+    inside = {title for title in written if any(title != other and title in other for other in written)}
+    return [line for line in lines if line.product.lower() not in inside]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1638,6 +1701,7 @@ class _Answer:
             if (line.sku and line.sku.lower() in mentioned)
             or (_words(line.product) and all(w in text for w in _words(line.product)))
         ]
+        named = _without_shorter_namesakes(named, text)
         if not named:
             # A short form ("the enamel mug" for "Enamel Camp Mug No. 2") matches the catalog
             # fuzzily, often several products: the order's one line of those products is meant.
@@ -1649,16 +1713,29 @@ class _Answer:
         candidates = [line for line in order.lines if line.product_id in products]
         if len(candidates) == 1:
             return candidates[0]
-        # Several lines of the named product(s): only a colour or size written in the text decides.
-        sizes = set(self.u.sizes)
-        colours = {c.lower() for c in self.u.colours}
-        decided = [
-            line
-            for line in candidates
-            if (line.size in sizes if sizes else True)
-            and ((line.colour or "").lower() in colours if colours else True)
-            and (sizes or colours)
-        ]
+        # Several lines of the named product(s): only a colour or size written in the text decides,
+        # one the customer has, not one asked for ("the mug in charcoal ... for the oat one").
+        # When only the one asked for is written ("switch the mug to charcoal"), the line is the
+        # one not already in it.
+        asked = {match.group(1) for match in _ASKED_VALUE.finditer(text)}
+        written = {size.lower() for size in self.u.sizes} | {c.lower() for c in self.u.colours}
+        sizes = {size for size in self.u.sizes if size.lower() not in asked}
+        colours = {c.lower() for c in self.u.colours} - asked
+        if sizes or colours:
+            decided = [
+                line
+                for line in candidates
+                if (line.size in sizes if sizes else True)
+                and ((line.colour or "").lower() in colours if colours else True)
+            ]
+        elif written & asked:
+            decided = [
+                line
+                for line in candidates
+                if not {(line.size or "").lower(), (line.colour or "").lower()} & written & asked
+            ]
+        else:
+            decided = []
         return decided[0] if len(decided) == 1 else None
 
     def _return_window(self, order: OrderFacts) -> tuple[bool, int] | None:
@@ -2158,7 +2235,8 @@ class _Answer:
         if not variants:
             return
         product = variants[0].product
-        sizes = [s for s in self.u.sizes if any(v.size == s for v in variants)]
+        asked_sizes = _asked_sizes(self.u.clean_text, self.u.sizes)
+        sizes = [s for s in asked_sizes if any(v.size == s for v in variants)]
         colours = [c for c in self.u.colours if any((v.colour or "").lower() == c.lower() for v in variants)]
         wanted_colours = {c.lower() for c in colours}
         asked = [
@@ -2192,7 +2270,7 @@ class _Answer:
             r.say("Materials, measurements and care instructions are under Details on the product page.")
             self.decision.at_most("draft", "a product question the catalog data does not fully answer")
             return
-        unknown_options = [s for s in self.u.sizes if s not in sizes] + [
+        unknown_options = [s for s in asked_sizes if s not in sizes] + [
             c for c in self.u.colours if c.lower() not in {x.lower() for x in colours}
         ]
         if unknown_options and not (sizes or colours):
@@ -2474,6 +2552,14 @@ def _restock_words(sold_out: list[queries.VariantFacts]) -> str:
         if v.next_arrival_on
     ]
     return " (" + "; ".join(parts) + ")"
+
+
+def _asked_sizes(text: str, sizes: Iterable[str]) -> list[str]:
+    """The sizes a message names outside the sentences telling the size the customer usually
+    wears: "I'm usually a L in most brands. Is the tee in sand going to be restocked?" asks about
+    the sand tee, every size of it."""
+    elsewhere = set(sizes_in(" ".join(s for s in SENTENCE_END.split(text) if not USUAL_SIZE.search(s))))
+    return [size for size in sizes if size in elsewhere]
 
 
 def _sizes(variants: Iterable[queries.VariantFacts]) -> list[str]:

@@ -55,6 +55,10 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("Applle Pay isn't working on your site.") == ["payment_declined"]
     assert knowledge.asked_topics("also, my discount cde didn't work at checkout.") == ["discount_codes"]
     assert knowledge.asked_topics("the 20% off diddn't aply to #14649") == ["discount_codes"]
+    for typed in ("chritsmas", "chhristmas", "christams", "Xmas"):
+        assert knowledge.asked_topics(f"if i order today will it arrive before {typed}?") == [
+            "holiday_delivery"
+        ]
     assert knowledge.asked_topics("gogle pay doesn't work on the checkout page") == ["payment_declined"]
     assert knowledge.asked_topics("do you have fre shipping over a certain amount?") == ["shipping_cost"]
     assert knowledge.asked_topics("How muh is shipping to France?") == ["shipping_cost"]

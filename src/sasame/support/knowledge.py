@@ -54,6 +54,8 @@ _MUCH = r"(much|muh|mch|mcuh|muc)"
 _PROMO = r"(pro+mo+|proo+m?|prmo|pormo)"
 """'Promo' as customers type it: "proo codes", "proom codes", "prmo coodes"."""
 _DIDNT = r"did+n'?t|dind'?t|didint"
+_CHRISTMAS = r"(ch+r|cr)[a-z]{0,4}m[a-z]{0,2}s\b|xmas"
+"""Christmas as typed: 'chritsmas', 'chhristmas', 'christams', 'cristmas', 'xmas'."""
 _APPLY = r"ap+l+y"
 _FREE = r"(free|fre|fere)"
 TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -71,7 +73,7 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"({_WHICH}) (c\w{{0,2}}r+i?er|courier|{_SHIPPING} company|delivery company)", re.IGNORECASE
     ),
     "holiday_delivery": re.compile(
-        r"before (christmas|xmas|the holidays|hanukkah|new year)|in time for (christmas|xmas|the holidays)",
+        rf"before ({_CHRISTMAS}|the holidays|hanukkah|new year)|in time for ({_CHRISTMAS}|the holidays)",
         re.IGNORECASE,
     ),
     "discount_codes": re.compile(

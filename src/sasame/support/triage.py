@@ -416,11 +416,6 @@ READING_SUBJECTS: dict[str, re.Pattern[str]] = {
 }
 """What a message read as the intent cannot help naming: a discount question names a code, a
 discount, a sale or a price (typed fast: 'coed')."""
-WANTED_SIZE = re.compile(
-    r"\b(?:for|to|into) (?:an? |the )?(?:size )?((?:extra )?[a-z0-9]{1,6})\b(?!')", re.IGNORECASE
-)
-"""The size an exchange or a change asks for ("exchange it for S", "swap to an XL", "change it to
-size 10"): the words after for/to, read by `sizes_in`."""
 HYPOTHETICAL_ORDER = re.compile(r"\bif (i|we|you) (order|place|buy|purchase|get)\w*\b", re.IGNORECASE)
 """An order not placed yet ("If I order today will it arrive before Christmas?"): a shipping
 question, not a parcel to look for."""
@@ -456,10 +451,17 @@ COMPENSATION_ASK = re.compile(
     re.IGNORECASE,
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
-_ASKED_VALUE = re.compile(r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:an? |the |size )?([\w-]+)")
+_ASKED_VALUE = re.compile(
+    r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:an? |the |size )?((?:extra )?[\w-]+)"
+)
 """The word after "to", "for", "into" or "need it in" ("switch it to charcoal", "swap it for an L",
-"I love the mug but need it in oat"): the colour or size asked for, when it is one the message
-names."""
+"I love the mug but need it in oat", "change it to extra large"): the colour or size asked for,
+when it is one the message names."""
+
+
+def _asked_values(text: str) -> set[str]:
+    """The lowercase words `_ASKED_VALUE` finds in `text`: what a change or exchange asks for."""
+    return {match.group(1) for match in _ASKED_VALUE.finditer(text.lower())}
 JUST_ORDERED = re.compile(
     r"\b(only|just) (ordered|placed|bought)\b|"
     r"\bordered (it |this )?(a few |some )?(minutes|moments|an hour) ago\b|\bbefore it ships\b|"
@@ -1246,11 +1248,11 @@ def _resolve_order(
     # exchange it for S?": another order's S tee is not the one meant).
     swapping = intent in ("exchange_request", "change_order")
     held_colours = () if swapping else u.colours
-    asked_for = " ".join(f"size {word}" for word in WANTED_SIZE.findall(u.clean_text)) if swapping else ""
-    wanted = set(sizes_in(asked_for))
+    asked = _asked_values(u.clean_text) if swapping else set()
+    # The words asked for, read as sizes ("medium", "extra large", "10") the way the text's are.
+    wanted = set(sizes_in(" ".join(f"size {word}" for word in asked)))
     held_sizes = tuple(size for size in u.sizes if size not in wanted)
     if len(fitting) > 1 and swapping:
-        asked = {match.group(1) for match in _ASKED_VALUE.finditer(u.clean_text.lower())}
         wanted_colours = {c.lower() for c in u.colours} & asked
         fitting = _swappable_for(fitting, u, ctx.catalog, wanted, wanted_colours)
     for written, of_line in ((held_sizes, _line_size), (held_colours, _line_colour)):
@@ -1717,7 +1719,7 @@ class _Answer:
         # one the customer has, not one asked for ("the mug in charcoal ... for the oat one").
         # When only the one asked for is written ("switch the mug to charcoal"), the line is the
         # one not already in it.
-        asked = {match.group(1) for match in _ASKED_VALUE.finditer(text)}
+        asked = _asked_values(text)
         written = {size.lower() for size in self.u.sizes} | {c.lower() for c in self.u.colours}
         sizes = {size for size in self.u.sizes if size.lower() not in asked}
         colours = {c.lower() for c in self.u.colours} - asked
@@ -1903,8 +1905,7 @@ class _Answer:
         a change already made, wants no oat mug), and the one it asks for when it says so ("to
         charcoal", "for an L")."""
         values = {v.lower() for v in (wanted.colour, wanted.size) if v}
-        text = self.u.clean_text.lower()
-        asked = {m.group(1) for m in _ASKED_VALUE.finditer(text)}
+        asked = _asked_values(self.u.clean_text)
         named = {c.lower() for c in self.u.colours} | {s.lower() for s in self.u.sizes}
         targets = asked & named
         return not targets or bool(values & targets)

@@ -19,11 +19,14 @@ from sasame.support.policy import Policy, load_policy, parse_setting, set_policy
 
 def test_defaults_are_safe() -> None:
     policy = Policy()
+    # ``other`` on auto sends only the owner's business-mail answers (none by default); every other
+    # message of it goes to a person (test_store_answers).
     assert (policy.mode_for("order_status"), policy.mode_for("complaint"), policy.mode_for("other")) == (
         "auto",
         "off",
-        "off",
+        "auto",
     )
+    assert policy.faq == {}
     assert policy.max_auto_order_value == Decimal("300.00")
 
 

@@ -425,3 +425,61 @@ def test_the_code_on_an_order_does_not_answer_a_question_about_current_offers(
     answered = run(engine, "Codes", text)
     assert answered.reply_facts["faq_promotions"] == offers
     assert "draft: a code question the store's answers do not cover" not in answered.reasons
+
+
+WHOLESALE = "Yes - we sell to independent shops: our line sheet and minimums are at example.com/wholesale."
+DONATIONS = "We give a few gift cards to local charities each month: write to hello@example.com."
+
+
+def test_business_mail_gets_the_owners_answer_only_when_one_was_written(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    wholesale = (
+        "Wholesale",
+        "Hello, I run a gift shop in Leeds and would love to stock your products. "
+        "Do you offer wholesale pricing?\n\nBest, Amira",
+    )
+    raffle = (
+        "Raffle",
+        "Hi! Our school is holding a raffle next month - would you consider donating a prize?",
+    )
+    unanswered = run(engine, *wholesale, sender=STRANGER)
+    assert (unanswered.intent, unanswered.decision) == ("other", "escalate")
+
+    configure(engine, {"wholesale": WHOLESALE})
+    answered = run(engine, *wholesale, sender=STRANGER)
+    assert (answered.intent, answered.decision) == ("other", "auto")
+    assert answered.reply is not None and WHOLESALE in answered.reply
+    assert answered.reply_facts == {"faq_wholesale": WHOLESALE}
+    assert answered.order_ref is None and answered.actions == []
+    # A topic the owner left empty stays with a person.
+    # (The model reads this one unsure, as a product question.)
+    assert run(engine, *raffle, sender=STRANGER).decision == "draft"
+    configure(engine, {"donations": DONATIONS})
+    raffle_answered = run(engine, *raffle, sender=STRANGER)
+    assert (raffle_answered.intent, raffle_answered.decision) == ("other", "auto"), raffle_answered.reasons
+    assert raffle_answered.reply_facts == {"faq_donations": DONATIONS}
+
+    # Business words in a customer's message about an order are not business mail.
+    customer = run(
+        engine, "Wholesale", "Do you do wholesale? Also my order #1001 still hasn't arrived.", sender=JANE
+    )
+    assert (customer.intent, customer.order_ref) == ("order_status", "#1001"), customer.reasons
+    assert customer.decision == "draft" and "faq_wholesale" not in customer.reply_facts
+    assert "draft: the message also asks about wholesale (business mail)" in customer.reasons
+    # Other mail outside what customers ask still goes to a person.
+    podcast = run(
+        engine, "Podcast", "Would your founder like to come on our podcast next month?", sender=STRANGER
+    )
+    assert (podcast.decision, podcast.reply_facts) == ("draft", {}), podcast.reasons
+
+
+def test_business_topics_are_read_from_plain_english_and_not_from_customer_words() -> None:
+    assert knowledge.asked_business_topics("Do you do wholesale? Could you send me your line sheet?") == [
+        "wholesale"
+    ]
+    assert knowledge.asked_business_topics("Are you hiring for the holidays? My CV is attached.") == ["jobs"]
+    assert knowledge.asked_business_topics("Do you have a physical store I can visit?") == ["shop_visits"]
+    assert knowledge.asked_business_topics("I'm a writer at Vogue putting together a gift guide") == ["press"]
+    assert knowledge.asked_business_topics("great job on the packaging, thank you!") == []
+    assert knowledge.asked_business_topics("Where is my order?") == []

@@ -2174,7 +2174,7 @@ def _spam_or_other(draft: Draft, store: Store, writer: Writer) -> Written:
     else:
         index = int(writer.rng.integers(0, len(OTHER)))
         subject, body = OTHER[index]
-        draft.facts = {"topic": subject.lower()}
+        draft.facts = {"topic": subject.lower(), **store_answer_facts(body, None)}
     slots = {
         "shop": store.name,
         "domain": store.domain,

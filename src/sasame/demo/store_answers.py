@@ -58,6 +58,35 @@ STORE_ANSWERS: dict[str, str] = {
         "We accept Visa, Mastercard, Amex, PayPal and Apple Pay. If a payment is declined, please check "
         "the billing address matches your card's, or try PayPal - a declined attempt is never charged."
     ),
+    # Business mail: what the owner tells shops, writers, applicants and charities every week.
+    "wholesale": (
+        "Yes - we sell wholesale to independent shops. Our line sheet with prices and minimums is at "
+        "sasame-goods.example/wholesale; write to wholesale@sasame-goods.example to open an account."
+    ),
+    "press": (
+        "Thank you for thinking of us! High-res images and our current prices are in the press kit at "
+        "sasame-goods.example/press; for samples, write to press@sasame-goods.example with your deadline."
+    ),
+    "jobs": (
+        "Thanks for your interest in working with us! Open roles are posted at sasame-goods.example/jobs; "
+        "we keep applications on file for six months."
+    ),
+    "shop_visits": (
+        "We're online only for now, with no shop or showroom to visit; each product page shows every "
+        "colour photographed in daylight."
+    ),
+    "collaborations": (
+        "Thank you! We look at creator and blog collaborations once a month: send a link to your work "
+        "to hello@sasame-goods.example and we'll reply if it's a fit."
+    ),
+    "donations": (
+        "We give a few gift cards to schools and local charities each month: send the event, its date "
+        "and your organisation's name to hello@sasame-goods.example."
+    ),
+    "suppliers": (
+        "Thank you for the introduction. We aren't taking on new suppliers at the moment; we'll keep "
+        "your details and get in touch if that changes."
+    ),
 }
 """The owner's store-wide answers (``faq.<topic>``)."""
 
@@ -255,6 +284,13 @@ TEMPLATE_TOPICS: dict[str, tuple[str, ...]] = {
     "My card keeps getting declined at checkout": ("payment_declined",),
     "checkout keeps failing with my visa": ("payment_declined",),
     "Apple Pay isn't working on your site.": ("payment_declined",),
+    "Do you do wholesale?": ("wholesale",),
+    "putting together a gift guide": ("press",),
+    "any part-time roles": ("jobs",),
+    "physical store I can visit": ("shop_visits",),
+    "feature your brand": ("collaborations",),
+    "donating a gift card": ("donations",),
+    "introduce our fabrics": ("suppliers",),
 }
 """Which owner's answer each inbox wording asks for (the generator's own ground truth)."""
 PRODUCT_TEMPLATE_ASPECTS: dict[str, str] = {

@@ -32,8 +32,18 @@ STORE_TOPICS: dict[str, str] = {
     "password_reset": "log-in and password help",
     "account_details": "how to change the e-mail, phone or address of an account",
     "payment_declined": "what to do when a card or wallet is refused at checkout",
+    "wholesale": "business mail: whether and how shops can buy wholesale (line sheet, minimums)",
+    "press": "business mail: press and gift-guide requests (images, prices, samples)",
+    "jobs": "business mail: job applications and open roles",
+    "shop_visits": "business mail: whether there is a shop or showroom to visit",
+    "collaborations": "business mail: bloggers' and creators' collaboration offers",
+    "donations": "business mail: requests to donate products or gift cards",
+    "suppliers": "business mail: suppliers and manufacturers introducing themselves",
 }
 """Store-wide topics an owner can answer once (``faq.<topic>``), with what each is for."""
+BUSINESS_TOPICS = ("wholesale", "press", "jobs", "shop_visits", "collaborations", "donations", "suppliers")
+"""The topics of mail that is not from a customer about a purchase (read as ``other``): answered
+only from what the owner wrote, and only when the message asks nothing else."""
 PRODUCT_ASPECTS: dict[str, str] = {
     "material": "what it is made of",
     "care": "washing and care",
@@ -110,6 +120,47 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
 }
 """The store topics a message asks about, in plain English (shared by every store)."""
+BUSINESS_TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
+    "wholesale": re.compile(
+        r"\bwholesale|line ?sheet|\bstockists?\b|\b(stock|carry|sell) your (products|brand|range|line)\b|"
+        r"\b(trade|retailer|reseller) (account|pricing|prices)",
+        re.IGNORECASE,
+    ),
+    "press": re.compile(
+        r"\bpress (request|inquiry|enquiry|kit)|gift guide|\bjournalist\b|\b(writer|editor) (at|for)\b|"
+        r"high[- ]res(olution)? (images|photos|pictures)",
+        re.IGNORECASE,
+    ),
+    "jobs": re.compile(
+        r"\bjob (application|opening|opportunit\w*)|\b(apply|applying) for a (job|role|position)\b|"
+        r"\b(vacanc\w+|internships?|apprenticeships?)\b|\b(looking for|any) (work|jobs?)\b|"
+        r"\b(part|full)[- ]time (roles?|jobs?|positions?|work)\b|\b(open|any) (roles|positions)\b|"
+        r"\b(are you|you're) hiring\b|\bmy (cv|resume|résumé)\b",
+        re.IGNORECASE,
+    ),
+    "shop_visits": re.compile(
+        r"\bphysical (store|shop|location)|\b(visit|come to|come by) (your|the) (store|shop|showroom|studio)|"
+        r"\bbrick[- ]and[- ]mortar|\bshowroom\b|\b(store|shop) (i|we) can visit",
+        re.IGNORECASE,
+    ),
+    "collaborations": re.compile(
+        r"\bcollab(oration|orate)?\b|\bfeature your (brand|products|shop|store)\b|"
+        r"\b(sponsored|paid) (post|partnership)|\bbrand ambassador",
+        re.IGNORECASE,
+    ),
+    "donations": re.compile(
+        r"\bdonat(e|ing|ion)\b|\braffle\b|\bfundrais\w*|\bsilent auction\b|\bcharity (event|auction)",
+        re.IGNORECASE,
+    ),
+    "suppliers": re.compile(
+        r"\bintroduce (our|my) (company|factory|fabrics?|products|services|materials)|"
+        r"\b(we are|we're) a (certified |leading )?\w*\s?(mill|factory|manufacturer|supplier)\b|"
+        r"\bsend (you )?samples to your",
+        re.IGNORECASE,
+    ),
+}
+"""The business-mail topics (``BUSINESS_TOPICS``), read only in mail that asks no customer
+question: "do you do wholesale?", "part-time roles", "a charity raffle"."""
 ASPECT_PATTERNS: dict[str, re.Pattern[str]] = {
     "material": re.compile(
         r"made (of|from|out of)|material|fabric|see[- ]through|sheer|what is it made|vegan|lead[- ]free",
@@ -154,8 +205,13 @@ def parse_answer(key: str, text: str) -> str:
 
 
 def asked_topics(text: str) -> list[str]:
-    """The store-wide topics a message asks about, in ``STORE_TOPICS`` order."""
+    """The customers' store-wide topics a message asks about, in ``STORE_TOPICS`` order."""
     return [topic for topic, pattern in TOPIC_PATTERNS.items() if pattern.search(text)]
+
+
+def asked_business_topics(text: str) -> list[str]:
+    """The business-mail topics a message is about, in ``BUSINESS_TOPICS`` order."""
+    return [topic for topic, pattern in BUSINESS_TOPIC_PATTERNS.items() if pattern.search(text)]
 
 
 def asked_aspects(text: str) -> list[str]:

@@ -46,8 +46,10 @@ DEFAULT_MODES: dict[str, str] = {
     "complaint": "off",
     "praise": "auto",
     "spam": "auto",
-    "other": "off",
+    "other": "auto",
 }
+"""``other`` on auto answers business mail (wholesale, press, jobs, ...) from the owner's store
+answers only; any other message of it still goes to a person (see ``triage``)."""
 DEFAULT_ESCALATE_WORDS = (
     "lawyer",
     "solicitor",

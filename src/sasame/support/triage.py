@@ -462,6 +462,8 @@ when it is one the message names."""
 def _asked_values(text: str) -> set[str]:
     """The lowercase words `_ASKED_VALUE` finds in `text`: what a change or exchange asks for."""
     return {match.group(1) for match in _ASKED_VALUE.finditer(text.lower())}
+
+
 JUST_ORDERED = re.compile(
     r"\b(only|just) (ordered|placed|bought)\b|"
     r"\bordered (it |this )?(a few |some )?(minutes|moments|an hour) ago\b|\bbefore it ships\b|"
@@ -849,6 +851,10 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         extra = tuple(t for t in knowledge.asked_topics(answer.body_text) if t not in answer.topics_seen)
         if extra and not answer.store_answers(extra)[1]:
             decision.at_most("draft", "the message also asks what the store's answers do not cover")
+        business = knowledge.asked_business_topics(answer.body_text) if intent != "other" else []
+        if business:
+            # "Where is my order? Also, do you do wholesale?": business mail answers go out alone.
+            decision.at_most("draft", f"the message also asks about {business[0]} (business mail)")
     if order is not None and order.total > policy.max_auto_order_value and answer.acts_on_order:
         decision.at_most(
             "draft",
@@ -1018,7 +1024,32 @@ def _reading_by_words(
         return "praise", why
     if why := _shipping_before_ordering(ctx, u, sender, customer_id):
         return "shipping_question", why
+    unsure = u.confidence < ctx.policy.auto_confidence and u.intent not in ALWAYS_HUMAN
+    if (u.intent == "other" or u.out_of_scope or unsure) and (
+        asked := answered_business_topics(ctx.policy, u, u.clean_text)
+    ):
+        # Wholesale, press, job or donation mail, which the model finds outside what customers ask
+        # or reads unsure as a customer's question ("would you consider donating a prize?" as a
+        # product question): the owner's own answer to it is the reply, as for any store topic.
+        return "other", (
+            f"business mail about {', '.join(asked)}, which the owner's store answers cover "
+            f"(the model: {u.intent} {u.confidence:.2f})"
+        )
     return _ask_beside_unfounded_reading(u)
+
+
+def answered_business_topics(policy: Policy, u: Understanding, text: str) -> list[str]:
+    """The business-mail topics (``knowledge.BUSINESS_TOPICS``) a message is about when the owner
+    has answered every one of them and it names no order and asks nothing a customer asks (an
+    ask cue or a customer's store topic); else none."""
+    asked = knowledge.asked_business_topics(text)
+    if not asked or not all(policy.faq.get(topic) for topic in asked):
+        return []
+    if u.order_refs or PLACED_ORDER_TALK.search(text) or knowledge.asked_topics(text):
+        return []
+    if any(cue.search(text) for cue in ASK_CUES.values()):
+        return []
+    return asked
 
 
 def _ask_beside_unfounded_reading(u: Understanding) -> tuple[str, str] | None:
@@ -1490,7 +1521,10 @@ class _Answer:
     def store_answers(self, among: tuple[str, ...], text: str | None = None) -> tuple[list[str], bool]:
         """Quote the owner's answers (word for word) to the store topics among ``among`` that the
         message asks about; return (the topics asked, whether every one of them had an answer)."""
-        asked = [t for t in knowledge.asked_topics(text or self.body_text) if t in among]
+        said = text or self.body_text
+        asked = [
+            t for t in knowledge.asked_topics(said) + knowledge.asked_business_topics(said) if t in among
+        ]
         self.topics_seen.update(asked)
         answered = True
         for topic in asked:
@@ -2435,7 +2469,11 @@ class _Answer:
         self.actions.append(PlannedAction("mark_spam", {"sender": self.sender}))
 
     def _other(self) -> None:
+        if answered_business_topics(self.ctx.policy, self.u, self.body_text):
+            self.store_answers(knowledge.BUSINESS_TOPICS)
+            return
         self.reply.say("Thanks for getting in touch - I'll come back to you shortly.")
+        self.decision.at_most("escalate", "no store answer covers it: a person reads it")
 
     # -- for a person ----------------------------------------------------------------------------
 

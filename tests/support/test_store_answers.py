@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine
 from support_store import JANE, NOW
@@ -244,6 +247,54 @@ def test_a_general_payment_answer_waits_when_the_message_may_be_about_an_order(
     for sender in (JANE, "x7f3kq@marketplace.amazon.com"):
         result = run(engine, "Payment problem", text, sender=sender)
         assert (result.decision, result.reasons[-1]) == ("draft", "draft: a payment problem without an order")
+
+
+def test_the_orders_a_payment_question_may_be_about_are_those_before_it_was_written(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    declined = "We accept Visa and PayPal; a declined attempt is never charged."
+    configure(engine, {"payment_declined": declined})
+    with transaction(engine) as session:
+        luke = m.Customer(email="luke@example.com", name="Luke Brown", first_seen_at=NOW - timedelta(days=40))
+        session.add(luke)
+        session.flush()
+        session.add(
+            m.Order(
+                channel_id=session.query(m.Channel).filter_by(code="shop").one().id,
+                external_id="2001",
+                number="#2001",
+                customer_id=luke.id,
+                email=luke.email,
+                ordered_at=NOW - timedelta(days=40),
+                order_date=(NOW - timedelta(days=40)).date(),
+                currency="USD",
+                subtotal=Decimal("30.00"),
+                total=Decimal("30.00"),
+                financial_status="paid",
+                fulfillment_status="fulfilled",
+            )
+        )
+    text = "Apple Pay isn't working on your site."
+
+    def asked(days_ago: int) -> TriageResult:
+        with transaction(engine) as session:
+            ctx = TriageContext.load(session, load_policy(session), NOW)
+            message = IncomingMessage(
+                id="m1",
+                sender="luke@example.com",
+                subject="Payment problem",
+                body=text,
+                received_at=NOW - timedelta(days=days_ago),
+            )
+            return triage(ctx, message)
+
+    # Written today, the order of 40 days ago is not what it is about; written 10 days ago (read only
+    # now, after a backlog), that order was 30 days old and may well be.
+    assert (asked(0).decision, asked(0).reply_facts) == ("auto", {"faq_payment_declined": declined})
+    assert (asked(10).decision, asked(10).reasons[-1]) == (
+        "draft",
+        "draft: a payment problem without an order",
+    )
 
 
 def test_an_announced_second_ask_read_as_the_intent_leaves_the_first_ask_to_a_person(

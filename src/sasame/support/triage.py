@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from sasame import models as m
 from sasame.business.service import store_settings
-from sasame.core.clock import business_day, zone
+from sasame.core.clock import business_day, ensure_utc, zone
 from sasame.support import knowledge, queries
 from sasame.support.policy import ALWAYS_HUMAN, Policy
 from sasame.support.queries import LineFacts, OrderFacts
@@ -807,7 +807,16 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         problem = _upset_late_problem(intent, order, u.clean_text)
         if problem:
             decision.at_most("escalate", f"an upset customer whose order is late: {problem}")
-    answer = _Answer(ctx, u, order, decision, sender, customer_id, clean_subject(message.subject))
+    answer = _Answer(
+        ctx,
+        u,
+        order,
+        decision,
+        sender,
+        customer_id,
+        clean_subject(message.subject),
+        _written_at(ctx, message),
+    )
     answer.apologise = upset_late
     answer.write(intent)
     if (
@@ -968,11 +977,9 @@ def _sent_again(ctx: TriageContext, message: IncomingMessage, sender: str, u: Un
     return None
 
 
-def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:
-    """Whether ``sender`` sent this very text (at least BULK_MIN_CHARACTERS of it) before this
-    message: stored inbound messages with the same body, from the same address, sent earlier."""
-    if len(message.body.strip()) < BULK_MIN_CHARACTERS or not sender:
-        return False
+def _written_at(ctx: TriageContext, message: IncomingMessage) -> datetime:
+    """When the customer wrote: the message's own time, else the stored message's (a message read
+    again from the database), else now."""
     when = message.received_at
     if when is None and message.message_id:
         when = ctx.session.scalar(
@@ -980,11 +987,19 @@ def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> b
                 m.SupportMessage.message_id == message.message_id, m.SupportMessage.direction == "inbound"
             )
         )
+    return min(ensure_utc(when), ctx.now) if when is not None else ctx.now
+
+
+def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:
+    """Whether ``sender`` sent this very text (at least BULK_MIN_CHARACTERS of it) before this
+    message: stored inbound messages with the same body, from the same address, sent earlier."""
+    if len(message.body.strip()) < BULK_MIN_CHARACTERS or not sender:
+        return False
     rows = ctx.session.execute(
         select(m.SupportMessage.from_address, m.SupportMessage.message_id).where(
             m.SupportMessage.direction == "inbound",
             m.SupportMessage.body == message.body,
-            m.SupportMessage.sent_at < (when or ctx.now),
+            m.SupportMessage.sent_at < _written_at(ctx, message),
         )
     )
     return any(
@@ -1497,8 +1512,11 @@ class _Answer:
         sender: str,
         customer_id: int | None,
         subject_text: str = "",
+        written_at: datetime | None = None,
     ) -> None:
         self.ctx, self.u, self.order, self.decision = ctx, u, order, decision
+        self.written_at = written_at or ctx.now
+        """When the customer wrote: "my order" means one placed in the weeks before that."""
         self.sender, self.customer_id = sender, customer_id
         self.reply = Reply()
         self.actions: list[PlannedAction] = []
@@ -2184,7 +2202,7 @@ class _Answer:
 
     def _recent_order_with_code(self, days: int) -> bool:
         """Whether one of the sender's orders from the last ``days`` carries a discount code."""
-        since = self.ctx.now - timedelta(days=days)
+        since = self.written_at - timedelta(days=days)
         ids = queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since)
         return any(self.ctx.order(i).discount_codes for i in ids[:STATE_ORDERS])
 
@@ -2193,7 +2211,7 @@ class _Answer:
         naming it: then a general answer may miss the point, and a person looks first."""
         if self.sender.endswith("@" + AMAZON_RELAY):
             return True  # Amazon's relay only carries messages about an Amazon order
-        since = self.ctx.now - timedelta(days=LATELY_DAYS)
+        since = self.written_at - timedelta(days=LATELY_DAYS)
         return bool(queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since))
 
     def _payment_issue(self) -> None:

@@ -188,6 +188,13 @@ def test_eval_scores_labelled_messages(engine: Engine, store: dict[str, int], tm
     failed = runner.invoke(app, ["support", "eval", "--in", str(broken), "--db", _url(engine)])
     assert failed.exit_code == 1
     assert str(failed.exception) == f"{broken}, line 1: field 'label' needs an 'intent'"
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text('{"id": "x", "body": "b", "date": "2026-11-24 16:19", "label": {"intent": "other"}}\n')
+    failed = runner.invoke(app, ["support", "eval", "--in", str(undated), "--db", _url(engine)])
+    assert str(failed.exception) == (
+        f"{undated}, line 1: field 'date' '2026-11-24 16:19' has no UTC offset "
+        "(write it as 2026-11-24T16:19:00Z)"
+    )
 
 
 def test_export_labelled_writes_the_ground_truth(
@@ -231,6 +238,8 @@ def test_export_labelled_writes_the_ground_truth(
         "order_status",
         "#1002",
     )
+    # When the customer wrote goes along: the orders a message may be about are those before it.
+    assert line["date"] == "2026-03-05T15:00:00Z"
 
 
 def test_import_then_run_triages_without_a_mail_server(

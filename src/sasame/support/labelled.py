@@ -12,6 +12,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
+from sasame.core.clock import ensure_utc
 from sasame.core.errors import InputError
 from sasame.support.evaluation import Prediction
 from sasame.support.grading import grade
@@ -48,6 +50,7 @@ def demo_labelled(session: Session) -> list[dict[str, Any]]:
                 "from": message.from_address,
                 "subject": message.subject,
                 "body": message.body,
+                "date": ensure_utc(message.sent_at).isoformat().replace("+00:00", "Z"),
                 "message_id": message.message_id,
                 "in_reply_to": message.in_reply_to,
                 "label": {
@@ -83,6 +86,11 @@ def read_jsonl(path: Path, *, labelled: bool) -> list[dict[str, Any]]:
             for key in ("subject", "body"):
                 if not isinstance(line.get(key, ""), str):
                     raise InputError(f"{path}, line {number}: field {key!r} is not text")
+            if line.get("date") is not None:
+                try:
+                    line["date"] = written_at(line["date"])
+                except (TypeError, ValueError) as error:
+                    raise InputError(f"{path}, line {number}: field 'date' {error}") from None
             if labelled:
                 label = line.get("label")
                 if label is None and isinstance(line.get("intent"), str):
@@ -91,6 +99,19 @@ def read_jsonl(path: Path, *, labelled: bool) -> list[dict[str, Any]]:
                     raise InputError(f"{path}, line {number}: field 'label' needs an 'intent'")
             lines.append(line)
     return lines
+
+
+def written_at(value: Any) -> datetime:
+    """A line's optional ``date``, when the customer wrote: an ISO 8601 instant with its offset
+    ("2026-11-24T16:19:00Z"); the "orders the message may be about" are those before it."""
+    if isinstance(value, datetime):
+        return ensure_utc(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not an ISO 8601 date and time")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset (write it as 2026-11-24T16:19:00Z)")
+    return ensure_utc(parsed)
 
 
 def messages_of(lines: Iterable[dict[str, Any]]) -> Iterator[IncomingMessage]:
@@ -110,6 +131,7 @@ def messages_of(lines: Iterable[dict[str, Any]]) -> Iterator[IncomingMessage]:
             body=body,
             message_id=message_id if isinstance(message_id, str) else None,
             in_reply_to=reply_to if isinstance(reply_to, str) else None,
+            received_at=written_at(line["date"]) if line.get("date") is not None else None,
             thread_text=thread,
         )
 

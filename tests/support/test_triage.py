@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -1344,6 +1344,29 @@ def test_the_order_placed_days_ago_is_the_one_asked_about(engine: Engine, store:
     # Jane has #1002 (placed March 1, in transit) and #1003 (placed today, unfulfilled).
     result = run(engine, "WHERE IS MY ORDER", "When can I expect the order I placed 4 days ago?")
     assert (result.intent, result.order_ref) == ("order_status", "#1002")
+
+
+def test_the_days_a_message_names_count_from_when_it_was_written(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # "Yesterday" in a message read today is Wednesday March 4 (#1003 was placed March 5, a day
+    # either side counts); in one written on Monday March 2 and read only now, it is March 1: #1002.
+    text = "When will the order I placed yesterday arrive?"
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), NOW)
+        now = triage(ctx, IncomingMessage(id="m1", sender=JANE, subject="Order", body=text))
+        monday = triage(
+            ctx,
+            IncomingMessage(
+                id="m2",
+                sender=JANE,
+                subject="Order",
+                body=text,
+                received_at=datetime(2026, 3, 2, 15, tzinfo=UTC),
+            ),
+        )
+    assert (now.intent, now.order_ref) == ("order_status", "#1003")
+    assert (monday.intent, monday.order_ref) == ("order_status", "#1002")
 
 
 def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(

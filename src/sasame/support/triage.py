@@ -790,7 +790,8 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
         # Spam is closed without a reply: a customer's real message misread as spam would be lost.
         decision.at_most("draft", "read as spam, but the sender is a customer")
-    order, order_problem = _resolve_order(ctx, u, sender, customer_id, intent)
+    written_at = _written_at(ctx, message)
+    order, order_problem = _resolve_order(ctx, u, sender, customer_id, intent, written_at)
     if order_problem:
         decision.at_most("draft", order_problem)
     if customer_id is None and order is not None:
@@ -815,7 +816,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         sender,
         customer_id,
         clean_subject(message.subject),
-        _written_at(ctx, message),
+        written_at,
     )
     answer.apologise = upset_late
     answer.write(intent)
@@ -1237,9 +1238,16 @@ def _fits(intent: str, order: OrderFacts, now: datetime) -> bool:
 
 
 def _resolve_order(
-    ctx: TriageContext, u: Understanding, sender: str, customer_id: int | None, intent: str
+    ctx: TriageContext,
+    u: Understanding,
+    sender: str,
+    customer_id: int | None,
+    intent: str,
+    written_at: datetime | None = None,
 ) -> tuple[OrderFacts | None, str | None]:
-    """Return (the order the message is about, or None; a problem that needs a person, or None)."""
+    """Return (the order the message is about, or None; a problem that needs a person, or None).
+    ``written_at``: when the customer wrote, the day "today", "yesterday" and "6 days ago" count
+    from (default: now)."""
     ids: list[int] = []
     for ref in u.order_refs:
         for number in ref.lookup_numbers():
@@ -1276,7 +1284,7 @@ def _resolve_order(
         fitting = named or fitting
     if len(fitting) > 1:
         # ... or the one placed on the day the customer writes ("my order from 11/19").
-        today = business_day(ctx.now, ctx.timezone)
+        today = business_day(written_at or ctx.now, ctx.timezone)
         # "the order I placed on 11/3 ... I got it on November 5": the day it was placed is the
         # order's; the other is the delivery's.
         days = order_days(u.clean_text, today, ctx.timezone.key) or written_days(

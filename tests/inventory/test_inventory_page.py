@@ -333,3 +333,30 @@ def test_a_long_on_order_list_is_shortened_soonest_expected_first_with_where_to_
         ("PO-11", "2025-03-12", {"amount": "72.00", "currency": "USD"}),
         ("PO-10", "2025-03-20", {"amount": "72.00", "currency": "USD"}),
     ]
+
+
+def test_a_long_purchase_order_lists_its_first_lines_and_still_totals_them_all(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+    client.post("/inventory/purchase-orders/draft", data={"csrf_token": token})
+    monkeypatch.setattr("sasame.web.inventory_pages.PURCHASE_ORDER_LINES_SHOWN", 1)
+
+    def listed(section: str) -> list[str]:
+        return re.findall(r'<tr><td class="nowrap mono">([^<]+)</td>', section)
+
+    html = client.get("/inventory").text
+    drafts = re.search(r'id="draft-purchase-orders">(.*?)</section>', html, re.S).group(1)
+    assert listed(drafts) == ["MUG"]
+    assert "2 lines, 72 units, $480.00" in drafts
+    assert '1 of 2 lines shown; <a href="/api/inventory/purchase-orders/drafts">' in drafts
+    client.post(
+        "/inventory/purchase-orders/send", data={"csrf_token": token, "number": "DRAFT-20250311-ACME"}
+    )
+    on_order = re.search(r'id="on-order">(.*?)</section>', client.get("/inventory").text, re.S).group(1)
+    assert listed(on_order) == ["MUG"]
+    assert "Acme · sent · 2 lines, 72 units, $480.00" in on_order
+    assert '1 of 2 lines shown; <a href="/api/inventory/purchase-orders/on-order">' in on_order
+    [sent] = client.get("/api/inventory/purchase-orders/on-order").json()["on_order"]
+    assert [(line["sku"], line["quantity"]) for line in sent["lines"]] == [("MUG", 48), ("TEE-S", 24)]

@@ -252,7 +252,7 @@ def forecast_vs_actual(
     if variant is None:
         return None
     first = today - timedelta(days=history_days)
-    history = frames(session, today, first=first, skus=[sku])
+    history = frames(session, today, first=first, skus=[sku], promotions=False)  # the chart shows none
     i = history.index()[sku]
     latest = session.scalar(select(func.max(m.InventoryPlan.id)))
     rows = session.execute(

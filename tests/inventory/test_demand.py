@@ -120,3 +120,17 @@ def test_one_skus_frames_are_its_rows_of_the_whole_stores(engine: Engine):
                 assert np.array_equal(grid[i], np.broadcast_to(sold, grid[i].shape)), (sku, channel)
         # TEE-S's promotion day (3 of 3 orders with SPRING) is judged on every order, as in the whole.
         assert frames(session, TODAY, skus=["TEE-S"]).promoted.any()
+
+
+def test_without_promotions_the_same_history_is_read_and_no_day_is_promoted(engine: Engine):
+    """The chart's reading: promotion days are not judged (1.3 s of a 10,000-SKU store's chart was
+    counting every order per channel and day for them), everything else is as read with them."""
+    build(engine)
+    with Session(engine) as session:
+        for sku in ("MUG", "TEE-S"):
+            judged = frames(session, TODAY, skus=[sku])
+            plain = frames(session, TODAY, skus=[sku], promotions=False)
+            assert judged.promoted.any() and not plain.promoted.any()  # 03-05 is SPRING's day
+            assert (plain.sku, plain.start, plain.days) == (judged.sku, judged.start, judged.days)
+            for name in ("units", "active", "net_price_units", "censored"):
+                assert np.array_equal(getattr(plain, name), getattr(judged, name)), (sku, name)

@@ -74,3 +74,39 @@ def test_the_forecast_chart_draws_sales_forecast_and_interval(live_server: str):
         finally:
             browser.close()
     assert problems == []
+
+
+def test_on_a_big_catalogue_the_sku_box_suggests_matches_as_one_types(
+    live_server: str, monkeypatch: pytest.MonkeyPatch
+):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setattr("sasame.web.inventory_pages.CHART_SKUS_LISTED", 1)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 1000})
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+            page.goto(live_server + "/inventory")
+            page.fill("#email", EMAIL)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(live_server + "/inventory")
+            options = "() => Array.from(document.querySelectorAll('#chart-skus option')).map(o => o.value)"
+            assert page.evaluate(options) == ["MUG"]  # the busiest only
+            page.fill("#chart-sku", "tee")
+            page.wait_for_function(options + ".join() === 'TEE-M,TEE-S'")
+            page.fill("#chart-sku", "TEE-S")
+            page.press("#chart-sku", "Enter")
+            page.wait_for_url(live_server + "/inventory?sku=TEE-S#forecast-vs-actual")
+            page.wait_for_function(CHART_STATE)
+            assert page.input_value("#chart-sku") == "TEE-S"
+            shown = page.evaluate(
+                "() => JSON.parse(document.getElementById('inventory-forecast').textContent).sku"
+            )
+            assert shown == "TEE-S"
+        finally:
+            browser.close()
+    assert problems == []

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
 from tiny_store import NOW, build
 
+from sasame import models as m
 from sasame.accounts.service import create_user
 from sasame.config import Settings
 from sasame.core.clock import fixed_clock
@@ -194,3 +197,166 @@ def test_a_long_slow_movers_list_is_shortened_with_where_to_see_all(
     slow = re.search(r'id="slow-movers">(.*?)</table>', html, re.S).group(1)
     assert "TEE-M" not in slow and "No slow movers" not in slow
     assert "0 of 1 shown, the most cash tied up first" in html
+
+
+def chart_chooser(html: str) -> str:
+    return re.search(r'id="forecast-vs-actual">(.*?)<canvas', html, re.S).group(1)
+
+
+def test_the_sku_search_finds_the_exact_sku_first_then_by_sku_then_by_title(
+    client: TestClient, sqlite_engine: Engine
+):
+    # Two more forecast SKUs: one starting with TEE-S, one only containing it.
+    with Session(sqlite_engine) as session, session.begin():
+        plan_id = session.scalar(select(m.InventoryPlan.id))
+        tee = session.scalar(select(m.Product).where(m.Product.handle == "tee"))
+        for sku, title in (("BIG-TEE-S", "Tee bundle"), ("TEE-S2", "Tee S, second run")):
+            variant = m.Variant(
+                product_id=tee.id, sku=sku, title=title, price=Decimal("25.00"), currency="USD"
+            )
+            session.add(variant)
+            session.flush()
+            session.add(
+                m.InventoryForecast(
+                    plan_id=plan_id,
+                    variant_id=variant.id,
+                    forecast_date=date(2025, 3, 11),
+                    mean_units=0.5,
+                    low_units=0.0,
+                    high_units=1.0,
+                    level=90,
+                    model="Fixed",
+                    demand_class="smooth",
+                )
+            )
+    log_in(client)
+
+    def found(**params: object) -> list[str]:
+        response = client.get("/api/inventory/skus", params=params)
+        assert response.status_code == 200
+        return [row["sku"] for row in response.json()["skus"]]
+
+    assert found(q="tee-s") == ["TEE-S", "TEE-S2", "BIG-TEE-S"]
+    assert found(q="TEE-S", limit=1) == ["TEE-S"]
+    assert found(q="second run") == ["TEE-S2"]  # by title
+    assert found(q="mug") == ["MUG"]
+    assert found(q="%") == [] and found(q="nothing like it") == []  # LIKE's wildcards are plain text
+    assert found() == ["MUG", "TEE-S", "BIG-TEE-S", "TEE-S2", "TEE-M"]  # busiest first, then by SKU
+    assert client.get("/api/inventory/skus", params={"q": "mug"}).json()["skus"][0] == {
+        "sku": "MUG",
+        "title": "Mug MUG",
+    }
+    assert client.get("/api/inventory/skus", params={"limit": 21}).status_code == 422
+
+
+def test_a_small_catalogue_chooses_the_chart_sku_from_a_list_of_them_all(client: TestClient):
+    log_in(client)
+    chooser = chart_chooser(client.get("/inventory").text)
+    assert re.findall(r'<option value="([^"]+)"', chooser) == ["MUG", "TEE-S", "TEE-M"]
+    assert '<select name="sku"' in chooser and "<datalist" not in chooser
+
+
+def test_a_big_catalogue_lists_only_the_busiest_skus_and_offers_a_search(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("sasame.web.inventory_pages.CHART_SKUS_LISTED", 2)
+    log_in(client)
+    html = client.get("/inventory").text
+    chooser = chart_chooser(html)
+    assert "<select" not in chooser
+    assert re.search(r'<input type="search" name="sku" id="chart-sku" value="MUG" list="chart-skus"', chooser)
+    assert 'data-search="/api/inventory/skus"' in chooser
+    assert re.findall(r'<option value="([^"]+)"', chooser) == ["MUG", "TEE-S"]
+    assert "the 2 busiest are offered first" in chooser
+    # A SKU that is not offered is still charted by ?sku=.
+    html = client.get("/inventory", params={"sku": "TEE-M"}).text
+    assert 'id="chart-sku" value="TEE-M"' in html
+    chart = json.loads(re.search(r'id="inventory-forecast">(.*?)</script>', html, re.S).group(1))
+    assert chart["sku"] == "TEE-M"
+    # Typed text that is not a SKU charts its first match, and says so.
+    html = client.get("/inventory", params={"sku": "tee t"}).text
+    assert 'id="chart-sku" value="TEE-M"' in html  # "Tee TEE-M" and "Tee TEE-S" match; by SKU
+    assert "“tee t” is not a SKU; showing TEE-M, its first match." in html
+    html = client.get("/inventory", params={"sku": "kettle"}).text
+    assert 'id="chart-sku" value="MUG"' in html
+    assert "No forecast SKU or title matches “kettle”; showing MUG, the busiest." in html
+
+
+def test_a_long_on_order_list_is_shortened_soonest_expected_first_with_where_to_see_all(
+    client: TestClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    with Session(sqlite_engine) as session, session.begin():
+        acme = session.scalar(select(m.Supplier).where(m.Supplier.name == "Acme"))
+        mug = session.scalar(select(m.Variant).where(m.Variant.sku == "MUG"))
+        warehouse = session.scalar(select(m.Location).where(m.Location.code == "warehouse"))
+        for number, sent_day, expected in (
+            ("PO-10", 1, date(2025, 3, 20)),  # sent first, expected last
+            ("PO-11", 5, date(2025, 3, 12)),
+            ("PO-12", 8, date(2025, 3, 15)),
+        ):
+            po = m.PurchaseOrder(
+                number=number,
+                supplier_id=acme.id,
+                location_id=warehouse.id,
+                status="sent",
+                ordered_at=datetime(2025, 3, sent_day, 15, tzinfo=UTC),
+                expected_on=expected,
+                currency="USD",
+            )
+            session.add(po)
+            session.flush()
+            session.add(
+                m.PurchaseOrderLine(
+                    purchase_order_id=po.id,
+                    variant_id=mug.id,
+                    quantity_ordered=12,
+                    quantity_received=0,
+                    unit_cost=Decimal("6.00"),
+                )
+            )
+    log_in(client)
+
+    def on_order(html: str) -> str:
+        return re.search(r'id="on-order">(.*?)</section>', html, re.S).group(1)
+
+    every = on_order(client.get("/inventory").text)
+    assert re.findall(r'data-number="([^"]+)"', every) == ["PO-12", "PO-11", "PO-10"]  # newest first
+    assert "3 purchase orders sent, not fully received" in every and 'id="on-order-shown"' not in every
+    monkeypatch.setattr("sasame.web.inventory_pages.PURCHASE_ORDERS_SHOWN", 2)
+    shortened = on_order(client.get("/inventory").text)
+    assert re.findall(r'data-number="([^"]+)"', shortened) == ["PO-11", "PO-12"]
+    assert "3 purchase orders sent, not fully received" in shortened
+    assert "2 of 3 shown, those expected soonest first" in shortened
+    listed = client.get("/api/inventory/purchase-orders/on-order").json()["on_order"]
+    assert [(o["number"], o["expected_on"], o["total"]) for o in listed] == [
+        ("PO-12", "2025-03-15", {"amount": "72.00", "currency": "USD"}),
+        ("PO-11", "2025-03-12", {"amount": "72.00", "currency": "USD"}),
+        ("PO-10", "2025-03-20", {"amount": "72.00", "currency": "USD"}),
+    ]
+
+
+def test_a_long_purchase_order_lists_its_first_lines_and_still_totals_them_all(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+    client.post("/inventory/purchase-orders/draft", data={"csrf_token": token})
+    monkeypatch.setattr("sasame.web.inventory_pages.PURCHASE_ORDER_LINES_SHOWN", 1)
+
+    def listed(section: str) -> list[str]:
+        return re.findall(r'<tr><td class="nowrap mono">([^<]+)</td>', section)
+
+    html = client.get("/inventory").text
+    drafts = re.search(r'id="draft-purchase-orders">(.*?)</section>', html, re.S).group(1)
+    assert listed(drafts) == ["MUG"]
+    assert "2 lines, 72 units, $480.00" in drafts
+    assert '1 of 2 lines shown; <a href="/api/inventory/purchase-orders/drafts">' in drafts
+    client.post(
+        "/inventory/purchase-orders/send", data={"csrf_token": token, "number": "DRAFT-20250311-ACME"}
+    )
+    on_order = re.search(r'id="on-order">(.*?)</section>', client.get("/inventory").text, re.S).group(1)
+    assert listed(on_order) == ["MUG"]
+    assert "Acme · sent · 2 lines, 72 units, $480.00" in on_order
+    assert '1 of 2 lines shown; <a href="/api/inventory/purchase-orders/on-order">' in on_order
+    [sent] = client.get("/api/inventory/purchase-orders/on-order").json()["on_order"]
+    assert [(line["sku"], line["quantity"]) for line in sent["lines"]] == [("MUG", 48), ("TEE-S", 24)]

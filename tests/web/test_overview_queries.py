@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from web_store import NOW, TODAY, add_areas, add_orders
 
 from sasame.business.service import DEFAULT_SETTINGS, store_settings
@@ -54,6 +55,29 @@ def test_weekly_sales_are_exact_and_bucket_by_business_day(store: Engine):
     }
     assert data["currency"] == "USD"
     assert all(isinstance(v, Decimal) for s in series.channels for v in s.revenue)
+
+
+def test_the_whole_history_sales_sum_reads_one_covering_index(sqlite_engine: Engine):
+    """The chart's all-time sum per day, channel and currency never reads the order rows: on a
+    10,000-SKU store reading 2.6 million of them took 2.1 s of the overview's 2.6 s."""
+    add_orders(sqlite_engine)
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if "GROUP BY" in statement and 'FROM "order"' in statement:
+            statements.append((statement, parameters))
+
+    event.listen(sqlite_engine, "before_cursor_execute", seen)
+    try:
+        with transaction(sqlite_engine) as session:
+            weekly = presenters.sales_json(queries.sales_series(session, "week", "USD", TODAY))
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", seen)
+    assert weekly["totals"]["orders"] == [1, 0, 0, 0, 2, 2]  # the same figures as read from the rows
+    [(statement, parameters)] = statements
+    with sqlite_engine.connect() as connection:
+        plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    assert plan == ["SCAN order USING COVERING INDEX ix_order_sales_day"]
 
 
 def test_daily_and_monthly_sales(store: Engine):

@@ -139,6 +139,15 @@ class SavedPlan:
     suggestions: list[dict[str, Any]]
 
 
+def latest_plan_id(session: Session) -> int | None:
+    """The id of the most recent plan run (the one `latest_plan` reads), without loading it."""
+    return session.scalar(
+        select(m.InventoryPlan.id)
+        .order_by(m.InventoryPlan.made_at.desc(), m.InventoryPlan.id.desc())
+        .limit(1)
+    )
+
+
 def latest_plan(session: Session) -> SavedPlan | None:
     """The most recent plan run with its suggestions (SKU, title and supplier names joined in)."""
     plan = session.scalars(
@@ -175,19 +184,61 @@ def latest_plan(session: Session) -> SavedPlan | None:
     return SavedPlan(plan, suggestions)
 
 
-def forecast_skus(session: Session, plan_id: int) -> list[tuple[str, str]]:
-    """(sku, title) of every SKU the plan forecast, busiest first."""
-    busiest = func.sum(m.InventoryForecast.mean_units)
-    return [
-        (sku, title)
-        for sku, title, _ in session.execute(
-            select(m.Variant.sku, m.Variant.title, busiest)
-            .join(m.Variant, m.Variant.id == m.InventoryForecast.variant_id)
-            .where(m.InventoryForecast.plan_id == plan_id)
-            .group_by(m.Variant.sku, m.Variant.title)
-            .order_by(busiest.desc(), m.Variant.sku)
+def forecast_skus(session: Session, plan_id: int, limit: int | None = None) -> list[tuple[str, str]]:
+    """(sku, title) of the SKUs the plan forecast, busiest first (the first `limit` of them)."""
+    # Summed per variant id, which the (plan_id, variant_id) index yields in order, and joined to
+    # the variant only for the SKUs kept: grouping by SKU and title sorted every forecast row of the
+    # plan (0.39 s on a 10,000-SKU store, to list SKUs nobody could scroll through anyway).
+    busiest = func.sum(m.InventoryForecast.mean_units).label("busiest")
+    totals = (
+        select(m.InventoryForecast.variant_id, busiest)
+        .where(m.InventoryForecast.plan_id == plan_id)
+        .group_by(m.InventoryForecast.variant_id)
+        .subquery()
+    )
+    query = (
+        select(m.Variant.sku, m.Variant.title)
+        .join(totals, totals.c.variant_id == m.Variant.id)
+        .order_by(totals.c.busiest.desc(), m.Variant.sku)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(sku, title) for sku, title in session.execute(query)]
+
+
+def _forecast_by(plan_id: int) -> Any:
+    """Whether a variant has forecasts in the plan (the (plan_id, variant_id) index answers it)."""
+    return (
+        select(m.InventoryForecast.id)
+        .where(m.InventoryForecast.plan_id == plan_id, m.InventoryForecast.variant_id == m.Variant.id)
+        .exists()
+    )
+
+
+def search_forecast_skus(session: Session, plan_id: int, text: str, limit: int = 20) -> list[tuple[str, str]]:
+    """(sku, title) of the plan's forecast SKUs whose SKU or title contains `text` (any case), the
+    exact SKU first, then SKUs starting with it, then the rest, each by SKU; at most `limit`."""
+    text = text.strip()
+    if not text or limit <= 0:
+        return []
+    exact = func.lower(m.Variant.sku) == text.lower()
+    starts = m.Variant.sku.istartswith(text, autoescape=True)
+    query = (
+        select(m.Variant.sku, m.Variant.title)
+        .where(
+            _forecast_by(plan_id),
+            m.Variant.sku.icontains(text, autoescape=True) | m.Variant.title.icontains(text, autoescape=True),
         )
-    ]
+        .order_by(exact.desc(), starts.desc(), m.Variant.sku)
+        .limit(limit)
+    )
+    return [(sku, title) for sku, title in session.execute(query)]
+
+
+def is_forecast_sku(session: Session, plan_id: int, sku: str) -> bool:
+    """Whether `sku` (exactly) is one the plan forecast, so the chart can show it."""
+    found = session.scalar(select(m.Variant.id).where(m.Variant.sku == sku, _forecast_by(plan_id)).limit(1))
+    return found is not None
 
 
 def forecast_vs_actual(
@@ -201,7 +252,7 @@ def forecast_vs_actual(
     if variant is None:
         return None
     first = today - timedelta(days=history_days)
-    history = frames(session, today, first=first, skus=[sku])
+    history = frames(session, today, first=first, skus=[sku], promotions=False)  # the chart shows none
     i = history.index()[sku]
     latest = session.scalar(select(func.max(m.InventoryPlan.id)))
     rows = session.execute(

@@ -429,18 +429,38 @@ def draft_purchase_orders(
     return orders, files
 
 
+def count_purchase_orders(session: Session, statuses: tuple[str, ...] = ("draft",)) -> int:
+    """How many purchase orders are in `statuses`."""
+    return (
+        session.scalar(select(func.count(m.PurchaseOrder.id)).where(m.PurchaseOrder.status.in_(statuses)))
+        or 0
+    )
+
+
 def purchase_orders_with_lines(
-    session: Session, statuses: tuple[str, ...] = ("draft",)
+    session: Session,
+    statuses: tuple[str, ...] = ("draft",),
+    *,
+    limit: int | None = None,
+    soonest_first: bool = False,
 ) -> list[dict[str, Any]]:
-    """The purchase orders in `statuses` (the open drafts by default), newest first, each with its
-    lines (SKU, title, quantity ordered and received, unit cost, line total) and its total; money
-    stays Decimal."""
-    orders = session.execute(
+    """The purchase orders in `statuses` (the open drafts by default), newest first (or the soonest
+    expected first), the first `limit` of them, each with its lines (SKU, title, quantity ordered
+    and received, unit cost, line total) and its total; money stays Decimal."""
+    order = (
+        (m.PurchaseOrder.expected_on, m.PurchaseOrder.number)
+        if soonest_first
+        else (m.PurchaseOrder.ordered_at.desc(), m.PurchaseOrder.number)
+    )
+    query = (
         select(m.PurchaseOrder, m.Supplier.name)
         .join(m.Supplier, m.Supplier.id == m.PurchaseOrder.supplier_id)
         .where(m.PurchaseOrder.status.in_(statuses))
-        .order_by(m.PurchaseOrder.ordered_at.desc(), m.PurchaseOrder.number)
-    ).all()
+        .order_by(*order)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    orders = session.execute(query).all()
     lines_of: dict[int, list[dict[str, Any]]] = {}
     if orders:
         for po_id, sku, title, quantity, received, unit_cost in session.execute(

@@ -17,7 +17,13 @@ from sasame.business.service import store_settings
 from sasame.core.errors import UserError
 from sasame.inventory import queries as inventory_queries
 from sasame.inventory.po_lifecycle import receive_purchase_order, send_purchase_order
-from sasame.inventory.service import draft_purchase_orders, plan_date, purchase_orders_with_lines, run_plan
+from sasame.inventory.service import (
+    count_purchase_orders,
+    draft_purchase_orders,
+    plan_date,
+    purchase_orders_with_lines,
+    run_plan,
+)
 from sasame.models import User
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
@@ -34,15 +40,45 @@ UserDep = Annotated[User, Depends(page_user)]
 SkuQuery = Annotated[str | None, Query(max_length=100)]
 
 
+CHART_SKUS_LISTED = 50
+"""SKUs the chart's chooser lists, busiest first. A store with no more than this many gets a
+drop-down of them all; a bigger one a search box that offers these and, as the owner types, the
+matches of /api/inventory/skus (a 10,000-SKU store's full drop-down was 9,995 options, 1 MB)."""
+SKU_SEARCH_LIMIT = 20
+"""Matches /api/inventory/skus returns unless asked for fewer."""
+
+
 def _chart(
     session: Session, instant: datetime, plan_id: int | None, sku: str | None
 ) -> dict[str, Any] | None:
-    skus = inventory_queries.forecast_skus(session, plan_id) if plan_id is not None else []
-    if not skus:
+    if plan_id is None:
         return None
-    chosen = sku if sku in {s for s, _ in skus} else skus[0][0]
+    listed = inventory_queries.forecast_skus(session, plan_id, limit=CHART_SKUS_LISTED + 1)
+    if not listed:
+        return None
+    searchable = len(listed) > CHART_SKUS_LISTED
+    listed = listed[:CHART_SKUS_LISTED]
+    chosen, unmatched = listed[0][0], None
+    if sku and sku.strip():
+        if inventory_queries.is_forecast_sku(session, plan_id, sku):
+            chosen = sku
+        else:
+            # Typed into the search box and sent without picking a suggestion (or without
+            # JavaScript): the best match by SKU or title, as the suggestions would have offered.
+            found = inventory_queries.search_forecast_skus(session, plan_id, sku, limit=1)
+            if found:
+                chosen = found[0][0]
+            else:
+                unmatched = sku.strip()
     data = inventory_queries.forecast_vs_actual(session, chosen, plan_date(session, instant))
-    return {"skus": skus, "selected": chosen, "data": data}
+    return {
+        "skus": listed,
+        "searchable": searchable,
+        "selected": chosen,
+        "asked": sku.strip() if sku else None,
+        "unmatched": unmatched,
+        "data": data,
+    }
 
 
 SLOW_MOVERS_SHOWN = 200
@@ -51,6 +87,28 @@ order); /api/inventory/plan lists them all."""
 STOCK_ROWS_SHOWN = 300
 """Stock rows listed on the page (a 10,000-SKU store has 17,000: 5.7 MB of HTML); /api/inventory
 lists them all."""
+
+
+PURCHASE_ORDERS_SHOWN = 20
+"""Purchase orders on order listed on the page; /api/inventory/purchase-orders/on-order lists them all."""
+PURCHASE_ORDER_LINES_SHOWN = 25
+"""Lines listed under each purchase order on the page, draft or on order: a 10,000-SKU store's 27
+orders on order have 3,974 lines, up to 336 each (0.7 MB of HTML); the summary line still counts and
+totals them all, and the JSON endpoints list them all."""
+
+
+def _on_order(session: Session) -> dict[str, Any]:
+    """The purchase orders on order: all of a few, newest first; of more than
+    PURCHASE_ORDERS_SHOWN, those expected soonest (the overdue first), the next to receive."""
+    total = count_purchase_orders(session, OPEN_PURCHASE_ORDER_STATUSES)
+    capped = total > PURCHASE_ORDERS_SHOWN
+    shown = purchase_orders_with_lines(
+        session,
+        OPEN_PURCHASE_ORDER_STATUSES,
+        limit=PURCHASE_ORDERS_SHOWN if capped else None,
+        soonest_first=capped,
+    )
+    return {"on_order": shown, "on_order_total": total}
 
 
 def _stock_rows(rows: list[StockRow]) -> dict[str, Any]:
@@ -88,7 +146,8 @@ def inventory(
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,
         "chart": _chart(session, instant, plan.id if plan else None, sku),
         "drafts": purchase_orders_with_lines(session),
-        "on_order": purchase_orders_with_lines(session, OPEN_PURCHASE_ORDER_STATUSES),
+        "po_lines_shown": PURCHASE_ORDER_LINES_SHOWN,
+        **_on_order(session),
         "message": request.query_params.get("message"),
     }
     return render(request, "inventory.html", context)
@@ -138,23 +197,36 @@ def receive_order(
     )
 
 
+def _purchase_orders_json(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Purchase orders as `purchase_orders_with_lines` gives them, money as decimal strings."""
+    return [
+        {
+            **order,
+            "drafted_at": order["drafted_at"].isoformat(),
+            "expected_on": order["expected_on"].isoformat(),
+            "total": {"amount": str(order["total"]), "currency": order["currency"]},
+            "lines": [
+                {**line, "unit_cost": str(line["unit_cost"]), "line_total": str(line["line_total"])}
+                for line in order["lines"]
+            ],
+        }
+        for order in orders
+    ]
+
+
 @api.get("/purchase-orders/drafts")
 def drafts_json(session: SessionDep) -> dict[str, Any]:
     """The open draft purchase orders and their lines (money as decimal strings)."""
+    return {"drafts": _purchase_orders_json(purchase_orders_with_lines(session))}
+
+
+@api.get("/purchase-orders/on-order")
+def on_order_json(session: SessionDep) -> dict[str, Any]:
+    """Every purchase order sent and not fully received, newest first, with its lines (the page
+    lists the first PURCHASE_ORDERS_SHOWN; money as decimal strings; `drafted_at` is when it was
+    sent)."""
     return {
-        "drafts": [
-            {
-                **draft,
-                "drafted_at": draft["drafted_at"].isoformat(),
-                "expected_on": draft["expected_on"].isoformat(),
-                "total": {"amount": str(draft["total"]), "currency": draft["currency"]},
-                "lines": [
-                    {**line, "unit_cost": str(line["unit_cost"]), "line_total": str(line["line_total"])}
-                    for line in draft["lines"]
-                ],
-            }
-            for draft in purchase_orders_with_lines(session)
-        ]
+        "on_order": _purchase_orders_json(purchase_orders_with_lines(session, OPEN_PURCHASE_ORDER_STATUSES))
     }
 
 
@@ -167,6 +239,24 @@ def forecast_json(
     if data is None:
         raise HTTPException(status_code=404, detail=f"no SKU {sku}")
     return data
+
+
+@api.get("/skus")
+def skus_json(
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    limit: Annotated[int, Query(ge=1, le=SKU_SEARCH_LIMIT)] = SKU_SEARCH_LIMIT,
+) -> dict[str, Any]:
+    """The latest plan's forecast SKUs whose SKU or title contains `q` (any case), the exact SKU
+    first, then SKUs starting with it; without `q`, the busiest. What the chart can be drawn for."""
+    saved = inventory_queries.latest_plan_id(session)
+    if saved is None:
+        found: list[tuple[str, str]] = []
+    elif q.strip():
+        found = inventory_queries.search_forecast_skus(session, saved, q, limit)
+    else:
+        found = inventory_queries.forecast_skus(session, saved, limit)
+    return {"skus": [{"sku": sku, "title": title} for sku, title in found]}
 
 
 @api.get("/plan")

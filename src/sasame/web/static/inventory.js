@@ -49,3 +49,53 @@
     }
   });
 })();
+
+// The chart's SKU search box on a big catalogue: as the owner types, the datalist is refilled with
+// the matches of /api/inventory/skus (SKU or title). Without JavaScript the box still works: the
+// server charts the typed SKU, or its first match.
+(function () {
+  "use strict";
+
+  var input = document.getElementById("chart-sku");
+  var list = document.getElementById("chart-skus");
+  if (!input || !list || !input.getAttribute("data-search")) return;
+
+  var url = input.getAttribute("data-search");
+  var busiest = list.innerHTML; // what the page offered: shown again when the box is emptied
+  var timer = null;
+  var asked = "";
+
+  function fill(skus) {
+    list.textContent = "";
+    skus.forEach(function (s) {
+      var option = document.createElement("option");
+      option.value = s.sku;
+      option.textContent = s.sku + " · " + s.title;
+      list.appendChild(option);
+    });
+  }
+
+  function search() {
+    var text = input.value.trim();
+    if (text === asked) return;
+    asked = text;
+    if (!text) { list.innerHTML = busiest; return; }
+    fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 401) { window.location.href = "/login"; throw new Error("logged out"); }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        if (input.value.trim() === text) fill(data.skus); // an older answer must not replace a newer one
+      })
+      .catch(function (error) { console.error("sasame: could not search SKUs", error); });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(search, 200);
+  });
+  // Focused with the chart's SKU in it, the whole value is selected so typing replaces it.
+  input.addEventListener("focus", function () { input.select(); });
+})();

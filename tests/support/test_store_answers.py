@@ -503,6 +503,8 @@ def test_business_mail_gets_the_owners_answer_only_when_one_was_written(
     assert answered.reply is not None and WHOLESALE in answered.reply
     assert answered.reply_facts == {"faq_wholesale": WHOLESALE}
     assert answered.order_ref is None and answered.actions == []
+    # Still outside what customers ask: the understanding's own metrics count it out of scope.
+    assert answered.understanding.out_of_scope is True
     # A topic the owner left empty stays with a person.
     # (The model reads this one unsure, as a product question.)
     assert run(engine, *raffle, sender=STRANGER).decision == "draft"

@@ -725,7 +725,11 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         # below (fault and complaint words, a complaint or wrong item the model finds plausible)
         # still apply. The confidence stays the model's.
         worded, why = by_words
-        u = replace(u, intent=worded, confidence=dict(u.ranked).get(worded, 0.0), out_of_scope=False)
+        # Business mail stays outside what customers ask (out of scope): only its words, and the
+        # owner's answer to them, let it out alone (below).
+        u = replace(
+            u, intent=worded, confidence=dict(u.ranked).get(worded, 0.0), out_of_scope=worded == "other"
+        )
         decision.reasons.append(f"auto: {why}")
     read_by_words = by_words is not None
     intent = u.intent
@@ -761,7 +765,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         cue = FAULT_WORDS.search(text) or COMPLAINT_WORDS.search(text)
         if cue:
             decision.at_most("escalate", f"the message may be a fault or a complaint: {cue.group(0)!r}")
-    if u.out_of_scope:
+    if u.out_of_scope and not (read_by_words and intent == "other"):
         decision.at_most("escalate", "the message is outside what the model knows")
     if spam_evidence or read_by_words:
         pass  # the link, the repetition or the words decide, not the model's confidence (above)

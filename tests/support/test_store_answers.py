@@ -15,7 +15,13 @@ from sasame.db import transaction
 from sasame.support import knowledge
 from sasame.support.grading import grade
 from sasame.support.policy import load_policy, policy_json, set_policy
-from sasame.support.triage import IncomingMessage, TriageContext, TriageResult, triage
+from sasame.support.triage import (
+    IncomingMessage,
+    TriageContext,
+    TriageResult,
+    topic_instead_of_product,
+    triage,
+)
 
 PO_BOXES = "Yes - USPS delivers to PO boxes; express can't go to one."
 SHIRT_CARE = "Machine wash at 30C, hang dry."
@@ -354,7 +360,7 @@ def test_a_code_that_never_arrived_is_looked_at_when_a_recent_order_carries_one(
     assert used.reasons[-1] == "draft: a discount question without an order"
 
 
-def test_a_question_about_the_current_offers_right_after_an_order_with_a_code_is_looked_at(
+def test_a_question_about_the_current_offers_after_a_recent_order_with_a_code_is_looked_at(
     engine: Engine, store: dict[str, int]
 ) -> None:
     offers = "Sign up to our newsletter for 10% off your first order."
@@ -367,10 +373,20 @@ def test_a_question_about_the_current_offers_right_after_an_order_with_a_code_is
     just_used = run(engine, "promo", text)
     assert (just_used.intent, just_used.order_ref, just_used.decision) == ("discount_question", None, "draft")
     assert just_used.reasons[-1] == "draft: a discount question without an order"
-    # A code used weeks ago (#1001, delivered in February) is no reason to hold the offers back.
+    # So may one of the weeks before (#1001, delivered in February): her welcome code is used, so
+    # "10% off your first order" is not her answer.
     with transaction(engine) as session:
         session.get(m.Order, store["order_#1003"]).discount_codes = None  # type: ignore[union-attr]
         session.get(m.Order, store["order_#1001"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
+    weeks_ago = run(engine, "promo", text)
+    assert (weeks_ago.decision, weeks_ago.reasons[-1]) == (
+        "draft",
+        "draft: a discount question without an order",
+    )
+    # A code used months ago (#1004, delivered in January) is no reason to hold the offers back.
+    with transaction(engine) as session:
+        session.get(m.Order, store["order_#1001"]).discount_codes = None  # type: ignore[union-attr]
+        session.get(m.Order, store["order_#1004"]).discount_codes = "WELCOME10"  # type: ignore[union-attr]
     earlier = run(engine, "promo", text)
     assert (earlier.decision, earlier.reply_facts) == ("auto", {"faq_promotions": offers})
 
@@ -536,3 +552,11 @@ def test_business_topics_are_read_from_plain_english_and_not_from_customer_words
     assert knowledge.asked_business_topics("I'm a writer at Vogue putting together a gift guide") == ["press"]
     assert knowledge.asked_business_topics("great job on the packaging, thank you!") == []
     assert knowledge.asked_business_topics("Where is my order?") == []
+
+
+def test_a_store_topic_of_another_intent_is_what_a_product_reading_misses() -> None:
+    bookmark = "I bought the brass bookmark on Nov 19 and now it's on sale. Can I get the difference back?"
+    assert topic_instead_of_product(bookmark) == "price_adjustment"
+    assert topic_instead_of_product("Is the tote in oat sold out? Also, is there a student discount?") is None
+    assert topic_instead_of_product("Is the mug dishwasher safe? And do you ship to a PO box?") is None
+    assert topic_instead_of_product("Is the Linen Shirt back in stock?") is None

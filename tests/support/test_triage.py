@@ -1369,6 +1369,14 @@ def test_the_days_a_message_names_count_from_when_it_was_written(
     assert (monday.intent, monday.order_ref) == ("order_status", "#1002")
 
 
+def test_the_size_a_customer_usually_wears_picks_no_order(engine: Engine, store: dict[str, int]) -> None:
+    # Jane's delivered orders hold an L shirt (#1001) and an S shirt (#1004): "I'm usually a S" says
+    # who she is, not which parcel she thanks us for, so the thank-you names no order.
+    text = "I'm usually a S in most brands. Just a quick thank you - everything arrived perfectly."
+    result = run(engine, "Question", text)
+    assert (result.intent, result.order_ref, result.decision) == ("praise", None, "auto")
+
+
 def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(
     engine: Engine, store: dict[str, int]
 ) -> None:

@@ -70,8 +70,6 @@ RECENT_ORDER_DAYS = 90
 ORDER_NAMED_ONLY = frozenset({"payment_issue", "discount_question"})
 LATELY_DAYS = 35
 """A payment or code question naming no order may be about one of the sender's orders this recent."""
-JUST_ORDERED_DAYS = 2
-"""An order this recent is fresh in the customer's mind: a code question may well be about it."""
 HUMAN_INTENT_PLAUSIBLE = 0.10
 """A wrong/damaged item or complaint this probable, when the model is unsure, goes to a person."""
 BULK_MIN_CHARACTERS = 60
@@ -233,12 +231,6 @@ PLACED_ORDER_TALK = re.compile(
 )
 """Words of an order already placed ("I was charged", "my order", "can you apply it?"): then a
 general answer from the store's answers may miss what the customer means."""
-NEVER_RECEIVED = re.compile(
-    r"\b(never|not|didn'?t|did not|haven'?t|have not|hasn'?t|has not)\b[^.?!\n]{0,10}"
-    r"\b(got|gotten|get|received?|came|arrived?|come)\b",
-    re.IGNORECASE,
-)
-"""Something the customer says did not reach them ("I signed up but never got the code")."""
 WHEREABOUTS = re.compile(
     r"wh\w{0,3}re|when|check|haven'?t (got|had)|week|arriv|track|status|ship|deliver|receiv|update|"
     r"still|yet|wait|\beta\b|late|lost|missing|coming|come|here\b|dispatch|sent|post|news|progress|"
@@ -491,6 +483,12 @@ USUAL_SIZE = re.compile(
 )
 """A sentence telling the size a customer usually wears ("I'm usually a L in most brands."): it
 says who they are, not which variant they ask about."""
+PRODUCT_ASK = re.compile(
+    r"in stock|restock|available|come in|still make|do you have|sold out|back in\b|\bsizes?\b|\bfit|"
+    r"colou?rs?\b|recommend|which one|difference between",
+    re.IGNORECASE,
+)
+"""Words that ask about a product itself: its stock, sizes, fit or colours."""
 AVAILABILITY = re.compile(
     r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
     re.IGNORECASE,
@@ -865,6 +863,13 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         extra = tuple(t for t in knowledge.asked_topics(answer.body_text) if t not in answer.topics_seen)
         if extra and not answer.store_answers(extra)[1]:
             decision.at_most("draft", "the message also asks what the store's answers do not cover")
+        elsewhere = topic_instead_of_product(answer.body_text) if intent == "product_question" else None
+        if elsewhere:
+            # "I bought the bookmark on Nov 19 and now it's on sale. Can I get the difference
+            # back?" read as a question about the bookmark.
+            decision.at_most(
+                "draft", f"read as a product question, but it asks about {elsewhere}, not the product"
+            )
         business = knowledge.asked_business_topics(answer.body_text) if intent != "other" else []
         if business:
             # "Where is my order? Also, do you do wholesale?": business mail answers go out alone.
@@ -1056,6 +1061,17 @@ def _reading_by_words(
             f"(the model: {u.intent} {u.confidence:.2f})"
         )
     return _ask_beside_unfounded_reading(u)
+
+
+def topic_instead_of_product(text: str) -> str | None:
+    """The store topic of another intent a message asks (its price adjustment, a code) when it
+    asks nothing of a product itself (no stock, size, fit, colour or aspect words), or None."""
+    if PRODUCT_ASK.search(text) or knowledge.asked_aspects(text):
+        return None
+    elsewhere = [
+        t for t in knowledge.asked_topics(text) if TOPIC_INTENTS.get(t) not in (None, "product_question")
+    ]
+    return elsewhere[0] if elsewhere else None
 
 
 def answered_business_topics(policy: Policy, u: Understanding, text: str) -> list[str]:
@@ -1309,7 +1325,8 @@ def _resolve_order(
     asked = _asked_values(u.clean_text) if swapping else set()
     # The words asked for, read as sizes ("medium", "extra large", "10") the way the text's are.
     wanted = set(sizes_in(" ".join(f"size {word}" for word in asked)))
-    held_sizes = tuple(size for size in u.sizes if size not in wanted)
+    # "I'm usually a S in most brands" says who the customer is, not which item they hold.
+    held_sizes = tuple(size for size in _asked_sizes(u.clean_text, u.sizes) if size not in wanted)
     if len(fitting) > 1 and swapping:
         wanted_colours = {c.lower() for c in u.colours} & asked
         fitting = _swappable_for(fitting, u, ctx.catalog, wanted, wanted_colours)
@@ -2204,13 +2221,11 @@ class _Answer:
             return False
         if PLACED_ORDER_TALK.search(self.body_text):
             return False
-        # "I signed up but never got the code" from someone whose recent order carries a code:
-        # the offer's description misses that the code was used; a person looks first. So does
-        # "any promo codes at the moment?" from someone who used a code on an order just placed:
-        # it may be about that order (a second code, a better one), which the offers do not answer.
-        if NEVER_RECEIVED.search(self.body_text) and self._recent_order_with_code(LATELY_DAYS):
-            return False
-        return not self._recent_order_with_code(JUST_ORDERED_DAYS)
+        # "I signed up but never got the code" or "any promo codes at the moment?" from someone
+        # whose order of the weeks before carries a code: the offers' description ("10 % off your
+        # first order") misses that a code was used, and the question may be about that order (a
+        # second code, a better one); a person looks first.
+        return not self._recent_order_with_code(LATELY_DAYS)
 
     def _recent_order_with_code(self, days: int) -> bool:
         """Whether one of the sender's orders from the last ``days`` carries a discount code."""

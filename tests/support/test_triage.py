@@ -1377,6 +1377,37 @@ def test_the_size_a_customer_usually_wears_picks_no_order(engine: Engine, store:
     assert (result.intent, result.order_ref, result.decision) == ("praise", None, "auto")
 
 
+def test_a_quoted_tracking_number_names_the_parcel(engine: Engine, store: dict[str, int]) -> None:
+    # Jane's #1002 is the parcel in transit; the number she quotes (spaced as on a label) is #1001's.
+    text = "what's the status of my parcel!! The tracking number is 9400 1118 9922 3344 5566 77."
+    result = run(engine, "Tracking", text)
+    assert (result.intent, result.order_ref) == ("order_status", "#1001")
+    assert result.reply_facts["tracking_number"] == "9400111899223344556677"
+
+
+def test_a_message_is_about_an_order_placed_before_it_was_written(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1002 (shipped Tuesday) and #1003 (placed today at 10:00Z) may both be meant now; a
+    # cancellation written at 09:00Z cannot be about #1003.
+    text = "Please cancel my order, I ordered by mistake."
+    with transaction(engine) as session:
+        ctx = TriageContext.load(session, load_policy(session), NOW)
+        now = triage(ctx, IncomingMessage(id="m1", sender=JANE, subject="Cancel", body=text))
+        before = triage(
+            ctx,
+            IncomingMessage(
+                id="m2",
+                sender=JANE,
+                subject="Cancel",
+                body=text,
+                received_at=datetime(2026, 3, 5, 9, tzinfo=UTC),
+            ),
+        )
+    assert (now.intent, now.order_ref, now.decision) == ("cancel_order", None, "draft")
+    assert (before.intent, before.order_ref) == ("cancel_order", "#1002")
+
+
 def test_a_change_asked_right_after_ordering_is_answered_even_once_delivered(
     engine: Engine, store: dict[str, int]
 ) -> None:

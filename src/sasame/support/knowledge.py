@@ -167,7 +167,7 @@ ASPECT_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "care": re.compile(
-        r"wash|shrink|dry[- ]?clean|tumble|\biron\b|care (for|instructions)|dishwasher|microwave",
+        r"wa+s+h|wahs|shrink|dry[- ]?clean|tumble|\biron\b|care (for|instructions)|dishwasher|microwave",
         re.IGNORECASE,
     ),
     "measurements": re.compile(

@@ -1063,6 +1063,16 @@ def _reading_by_words(
     return _ask_beside_unfounded_reading(u)
 
 
+CLOCK_GRACE = timedelta(minutes=10)
+"""How far a message's Date may run behind the store's clock (a customer's device)."""
+
+
+def _quotes(text: str, tracking_number: str) -> bool:
+    """Whether ``text`` quotes the tracking number (spaces inside it ignored, any case)."""
+    compact = re.sub(r"\s+", "", text).lower()
+    return len(tracking_number) >= 8 and tracking_number.replace(" ", "").lower() in compact
+
+
 def topic_instead_of_product(text: str) -> str | None:
     """The store topic of another intent a message asks (its price adjustment, a code) when it
     asks nothing of a product itself (no stock, size, fit, colour or aspect words), or None."""
@@ -1297,6 +1307,14 @@ def _resolve_order(
         ctx.session, sender, customer_id, ctx.now - timedelta(days=RECENT_ORDER_DAYS)
     )
     facts = [ctx.order(i) for i in candidates[:20]]
+    if written_at is not None:
+        # A message is about an order placed before it was written (a few minutes' grace for the
+        # sender's clock).
+        facts = [o for o in facts if o.ordered_at <= written_at + CLOCK_GRACE]
+    # The tracking number the customer quotes names the parcel, whatever else fits.
+    quoted = [o for o in facts if o.tracking_number and _quotes(u.clean_text, o.tracking_number)]
+    if len(quoted) == 1:
+        return quoted[0], None
     fitting = [o for o in facts if _fits(intent, o, ctx.now)]
     if len(fitting) > 1:
         # Several orders fit: the one holding the product the customer names.

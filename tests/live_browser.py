@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -59,3 +60,11 @@ def serve_dashboard(engine: Engine, url: str, clock: Clock) -> Iterator[str]:
         thread.join(timeout=10)
         listener.close()
         engine.dispose()
+
+
+def watched_page(browser: Any, problems: list[str]) -> Any:
+    """A new desktop-sized page whose script errors and console errors land in ``problems``."""
+    page = browser.new_page(viewport={"width": 1360, "height": 1000})
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    return page

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
 from tiny_store import NOW, build
 
-from live_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_dashboard
+from live_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_dashboard, watched_page
 from sasame.accounts.service import create_user
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
@@ -29,6 +30,17 @@ CHART_STATE = """() => {
     const datasets = chart.data.datasets.map(d => ({label: d.label, data: d.data}));
     return {labels: chart.data.labels.length, datasets: datasets};
 }"""
+
+
+def _inventory_page(browser: Any, live_server: str, problems: list[str]) -> Any:
+    """A logged-in Inventory page whose script errors land in ``problems``."""
+    page = watched_page(browser, problems)
+    page.goto(live_server + "/inventory")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/inventory")
+    return page
 
 
 @pytest.fixture
@@ -52,14 +64,7 @@ def test_the_forecast_chart_draws_sales_forecast_and_interval(live_server: str):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1000})
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-            page.goto(live_server + "/inventory")
-            page.fill("#email", EMAIL)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(live_server + "/inventory")
+            page = _inventory_page(browser, live_server, problems)
             page.wait_for_function(CHART_STATE)
             chart = page.evaluate(CHART_STATE)
             labels = [d["label"] for d in chart["datasets"]]
@@ -86,14 +91,7 @@ def test_on_a_big_catalogue_the_sku_box_suggests_matches_as_one_types(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1000})
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-            page.goto(live_server + "/inventory")
-            page.fill("#email", EMAIL)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(live_server + "/inventory")
+            page = _inventory_page(browser, live_server, problems)
             options = "() => Array.from(document.querySelectorAll('#chart-skus option')).map(o => o.value)"
             assert page.evaluate(options) == ["MUG"]  # the busiest only
             page.fill("#chart-sku", "tee")

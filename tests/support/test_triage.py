@@ -23,10 +23,14 @@ from sasame.support.triage import (
 )
 
 
-def run(engine: Engine, subject: str, body: str, sender: str = JANE) -> TriageResult:
+def run(
+    engine: Engine, subject: str, body: str, sender: str = JANE, written_at: datetime | None = None
+) -> TriageResult:
+    """Triage one message at NOW; ``written_at``: its Date (default: none, as if written now)."""
     with transaction(engine) as session:
         ctx = TriageContext.load(session, load_policy(session), NOW)
-        return triage(ctx, IncomingMessage(id="m1", sender=sender, subject=subject, body=body))
+        message = IncomingMessage(id="m1", sender=sender, subject=subject, body=body, received_at=written_at)
+        return triage(ctx, message)
 
 
 def line(order_id: int, variant_id: int, sku: str, title: str, price: str) -> m.OrderLine:
@@ -1352,19 +1356,8 @@ def test_the_days_a_message_names_count_from_when_it_was_written(
     # "Yesterday" in a message read today is Wednesday March 4 (#1003 was placed March 5, a day
     # either side counts); in one written on Monday March 2 and read only now, it is March 1: #1002.
     text = "When will the order I placed yesterday arrive?"
-    with transaction(engine) as session:
-        ctx = TriageContext.load(session, load_policy(session), NOW)
-        now = triage(ctx, IncomingMessage(id="m1", sender=JANE, subject="Order", body=text))
-        monday = triage(
-            ctx,
-            IncomingMessage(
-                id="m2",
-                sender=JANE,
-                subject="Order",
-                body=text,
-                received_at=datetime(2026, 3, 2, 15, tzinfo=UTC),
-            ),
-        )
+    now = run(engine, "Order", text)
+    monday = run(engine, "Order", text, written_at=datetime(2026, 3, 2, 15, tzinfo=UTC))
     assert (now.intent, now.order_ref) == ("order_status", "#1003")
     assert (monday.intent, monday.order_ref) == ("order_status", "#1002")
 
@@ -1391,19 +1384,8 @@ def test_a_message_is_about_an_order_placed_before_it_was_written(
     # #1002 (shipped Tuesday) and #1003 (placed today at 10:00Z) may both be meant now; a
     # cancellation written at 09:00Z cannot be about #1003.
     text = "Please cancel my order, I ordered by mistake."
-    with transaction(engine) as session:
-        ctx = TriageContext.load(session, load_policy(session), NOW)
-        now = triage(ctx, IncomingMessage(id="m1", sender=JANE, subject="Cancel", body=text))
-        before = triage(
-            ctx,
-            IncomingMessage(
-                id="m2",
-                sender=JANE,
-                subject="Cancel",
-                body=text,
-                received_at=datetime(2026, 3, 5, 9, tzinfo=UTC),
-            ),
-        )
+    now = run(engine, "Cancel", text)
+    before = run(engine, "Cancel", text, written_at=datetime(2026, 3, 5, 9, tzinfo=UTC))
     assert (now.intent, now.order_ref, now.decision) == ("cancel_order", None, "draft")
     assert (before.intent, before.order_ref) == ("cancel_order", "#1002")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from web_store import NOW, OWNER_EMAIL, OWNER_PASSWORD, add_everything
 
-from live_browser import CHROMIUM_ARGS, require_chromium, serve_dashboard
+from live_browser import CHROMIUM_ARGS, require_chromium, serve_dashboard, watched_page
 from sasame.connectors import REGISTRY
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
@@ -73,9 +73,7 @@ def test_log_in_and_see_the_overview_chart(chromium: Path, live_server: str):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1000})
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+            page = watched_page(browser, problems)
             page.on("request", lambda r: r.url.startswith(live_server) or foreign.append(r.url))
 
             page.goto(live_server + "/")

@@ -1332,7 +1332,7 @@ def test_the_checks_read_misspelt_words_as_meant(
 def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
     from datetime import date
 
-    from sasame.support.triage import order_days
+    from sasame.support.triage import delivery_days, order_days
 
     today = date(2026, 11, 28)
     text = "the crew socks from the order I placed on 11/3 for the rust one. I got it on November 5."
@@ -1342,6 +1342,23 @@ def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
     assert order_days("When can I expect the order I placed 6 days ago?", today) == {date(2026, 11, 22)}
     # A delivery's day is not the order's: "I got it 3 days ago" names no day it was placed.
     assert order_days("I got it 3 days ago", today) == set()
+    # It is the day the parcel arrived, matched against deliveries ("I got it on 11/13" about the
+    # candle delivered on the 13th, not the order placed that day).
+    assert delivery_days("How does an exchange work? I got it on 11/13.", today, "America/New_York") == {
+        date(2026, 11, 13)
+    }
+    assert delivery_days("it arrived 3 days ago", today) == {date(2026, 11, 25)}
+    assert delivery_days("I placed it on 11/3", today, "America/New_York") == set()
+
+
+def test_the_size_an_exchange_asks_for_is_read_after_a_size_word() -> None:
+    from sasame.support.triage import _asked_values
+
+    # "for a size L" asks for the L (the word "size" was taken for the value, so the L picked the
+    # older order already holding an L tee).
+    assert _asked_values("can i exchange the classic crew tee for a size l?") == {"l"}
+    assert _asked_values("swap it for an m") == {"m"}
+    assert _asked_values("could you change it to extra large") == {"extra large"}
 
 
 def test_the_order_placed_days_ago_is_the_one_asked_about(engine: Engine, store: dict[str, int]) -> None:

@@ -444,11 +444,11 @@ COMPENSATION_ASK = re.compile(
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
 _ASKED_VALUE = re.compile(
-    r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:an? |the |size )?((?:extra )?[\w-]+)"
+    r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:(?:an?|the) )?(?:size )?((?:extra )?[\w-]+)"
 )
 """The word after "to", "for", "into" or "need it in" ("switch it to charcoal", "swap it for an L",
-"I love the mug but need it in oat", "change it to extra large"): the colour or size asked for,
-when it is one the message names."""
+"exchange it for a size L", "I love the mug but need it in oat", "change it to extra large"): the
+colour or size asked for, when it is one the message names."""
 
 
 def _asked_values(text: str) -> set[str]:
@@ -1325,12 +1325,17 @@ def _resolve_order(
         today = business_day(written_at or ctx.now, ctx.timezone)
         # "the order I placed on 11/3 ... I got it on November 5": the day it was placed is the
         # order's; the other is the delivery's.
-        days = order_days(u.clean_text, today, ctx.timezone.key) or written_days(
-            u.clean_text, today, ctx.timezone.key
-        )
+        # "I got it on 11/13" is the delivery's day, matched against the day the parcel arrived.
+        zone_key = ctx.timezone.key
+        placed = order_days(u.clean_text, today, zone_key)
+        got = set() if placed else delivery_days(u.clean_text, today, zone_key)
+        days = placed or got or written_days(u.clean_text, today, zone_key)
         # A day either side: the customer writes the day where they are, we keep the store's.
         near = {d + timedelta(days=shift) for d in days for shift in (-1, 0, 1)}
-        dated = [o for o in fitting if business_day(o.ordered_at, ctx.timezone) in near]
+        zone = ctx.timezone
+        dated = [
+            o for o in fitting if (_day_arrived(o, zone) if got else business_day(o.ordered_at, zone)) in near
+        ]
         fitting = dated or fitting
     # ... or the only one with an item in a size or colour the customer writes ("the XL I got",
     # "the mug in oat"). Only the named product's lines count when one is named: in "swap my
@@ -1381,16 +1386,35 @@ _ORDER_DAY = re.compile(
     r"\s+(?P<day>[^.?!\n,]{1,20})",
     re.IGNORECASE,
 )
+_DELIVERY_DAY = re.compile(
+    r"\b(got|received|arrived|came|delivered)\b(?: (?:it|them|this|these))?(?: on)?"
+    r"\s+(?P<day>[^.?!\n,]{1,20})",
+    re.IGNORECASE,
+)
 
 
 _DAYS_AGO = re.compile(r"(\d{1,2}) days? ago\b", re.IGNORECASE)
 
 
+def _day_arrived(order: OrderFacts, timezone: ZoneInfo) -> date | None:
+    return business_day(order.delivered_at, timezone) if order.delivered_at is not None else None
+
+
 def order_days(text: str, today: date, timezone: str = "") -> set[date]:
     """The days a message says something was ordered on ("I placed it on 11/3", "ordered
     yesterday", "the order I placed 6 days ago"), read like ``written_days``."""
+    return _days_said(_ORDER_DAY, text, today, timezone)
+
+
+def delivery_days(text: str, today: date, timezone: str = "") -> set[date]:
+    """The days a message says something reached the customer on ("I got it on 11/13", "it
+    arrived yesterday"), read like ``written_days``."""
+    return _days_said(_DELIVERY_DAY, text, today, timezone)
+
+
+def _days_said(pattern: re.Pattern[str], text: str, today: date, timezone: str) -> set[date]:
     days: set[date] = set()
-    for match in _ORDER_DAY.finditer(text):
+    for match in pattern.finditer(text):
         if ago := _DAYS_AGO.match(match.group("day")):
             days.add(today - timedelta(days=int(ago.group(1))))
         days |= written_days(match.group("day"), today, timezone)

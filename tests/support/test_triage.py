@@ -1351,6 +1351,18 @@ def test_the_day_an_order_was_placed_is_read_apart_from_other_days() -> None:
     assert delivery_days("I placed it on 11/3", today, "America/New_York") == set()
 
 
+def test_a_thank_you_for_a_parcel_received_today_guesses_no_order(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    # #1002 was delivered this morning; Jane's earlier parcels (#1001, #1004) arrived too. A
+    # thank-you needs no order, and "today" only guesses at which parcel she means.
+    with transaction(engine) as session:
+        shipment = session.query(m.Shipment).filter_by(order_id=store["order_#1002"]).one()
+        shipment.delivered_at = NOW - timedelta(hours=3)
+    result = run(engine, "Thank you!", "Received my order today - the quality is amazing. Thank you so much!")
+    assert (result.intent, result.order_ref, result.decision) == ("praise", None, "auto")
+
+
 def test_the_size_an_exchange_asks_for_is_read_after_a_size_word() -> None:
     from sasame.support.triage import _asked_values
 

@@ -1328,7 +1328,9 @@ def _resolve_order(
         # "I got it on 11/13" is the delivery's day, matched against the day the parcel arrived.
         zone_key = ctx.timezone.key
         placed = order_days(u.clean_text, today, zone_key)
-        got = set() if placed else delivery_days(u.clean_text, today, zone_key)
+        # (Not for a thank-you: "Received my order today - the quality is amazing" needs no order,
+        # and a guess at one can only name the wrong item.)
+        got = set() if placed or intent == "praise" else delivery_days(u.clean_text, today, zone_key)
         days = placed or got or written_days(u.clean_text, today, zone_key)
         # A day either side: the customer writes the day where they are, we keep the store's.
         near = {d + timedelta(days=shift) for d in days for shift in (-1, 0, 1)}

@@ -54,6 +54,7 @@ def test_topics_and_aspects_are_read_from_plain_english() -> None:
     assert knowledge.asked_topics("Also is thee a code for next time?") == ["promotions"]
     assert knowledge.asked_topics("Where is my order?") == []
     assert knowledge.asked_aspects("is the Insulated Bottle machine wasshable?") == ["care"]
+    assert knowledge.asked_topics("Which carirer do you use for France?") == ["carriers"]
     # Typed fast: 'shiping', 'wich carrier'.
     assert knowledge.asked_topics("Do you have free shiping over a certain amount?") == ["shipping_cost"]
     assert knowledge.asked_topics("wich carrier do you use for Australia?") == ["carriers"]

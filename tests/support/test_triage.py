@@ -1363,6 +1363,22 @@ def test_a_thank_you_for_a_parcel_received_today_guesses_no_order(
     assert (result.intent, result.order_ref, result.decision) == ("praise", None, "auto")
 
 
+def test_a_change_asked_of_an_order_just_delivered_sets_up_no_return_unasked(
+    engine: Engine, store: dict[str, int]
+) -> None:
+    from sasame.support.triage import CHANGE_NOT_EXCHANGE, EXCHANGE_WORDS
+
+    # #1001 was delivered on February 25. "Change my order" believes it open: no return goes out
+    # alone, whether it is read as a change (here) or as an exchange (the guard below).
+    text = "can i change my order #1001? i'd like the linen shirt in M instead of L."
+    change = run(engine, "Change", text)
+    assert (change.intent, change.decision, [a.kind for a in change.actions]) == ("change_order", "draft", [])
+    assert change.reasons[-1] == "draft: a change asked about a delivered order (an exchange?)"
+    parcel = "can i change my parcel? i'd like the mountain tee in XL instead of L."
+    assert CHANGE_NOT_EXCHANGE.search(parcel) and not EXCHANGE_WORDS.search(parcel)
+    assert EXCHANGE_WORDS.search("can I change my order and exchange the tee for an XL?")
+
+
 def test_the_size_an_exchange_asks_for_is_read_after_a_size_word() -> None:
     from sasame.support.triage import _asked_values
 

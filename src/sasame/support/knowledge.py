@@ -80,7 +80,7 @@ TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "carriers": re.compile(
-        rf"({_WHICH}) (c\w{{0,2}}r+i?er|courier|{_SHIPPING} company|delivery company)", re.IGNORECASE
+        rf"({_WHICH}) (c\w{{0,3}}r+i?er|courier|{_SHIPPING} company|delivery company)", re.IGNORECASE
     ),
     "holiday_delivery": re.compile(
         rf"before ({_CHRISTMAS}|the holidays|hanukkah|new year)|in time for ({_CHRISTMAS}|the holidays)",

@@ -443,6 +443,9 @@ COMPENSATION_ASK = re.compile(
     re.IGNORECASE,
 )
 """Something asked for besides the parcel's whereabouts (a refund, compensation, a cancellation)."""
+CHANGE_NOT_EXCHANGE = re.compile(r"\bchange (my|the|this) (order|parcel|package)\b", re.IGNORECASE)
+"""A change asked of the order itself ("can I change my order?"), not of an item received."""
+EXCHANGE_WORDS = re.compile(r"\b(exchange|swap|return|send (it|them) back|replace)\w*", re.IGNORECASE)
 _ASKED_VALUE = re.compile(
     r"\b(?:to|for|into|(?:need|want) (?:it|one|them) in) (?:(?:an?|the) )?(?:size )?((?:extra )?[\w-]+)"
 )
@@ -1875,6 +1878,11 @@ class _Answer:
         self._return_or_exchange(exchange=False)
 
     def _exchange_request(self) -> None:
+        if CHANGE_NOT_EXCHANGE.search(self.body_text) and not EXCHANGE_WORDS.search(self.body_text):
+            # "can i change my parcel? i'd like the tee in XL instead of L" about a parcel just
+            # delivered: the customer asks to change an order, believing it open; a return set up
+            # unasked is not the answer they expect.
+            self.decision.at_most("draft", "asks to change the order, not to exchange an item")
         self._return_or_exchange(exchange=True)
 
     def _return_or_exchange(self, *, exchange: bool) -> None:

@@ -681,12 +681,13 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     u = replace(u, clean_text=shipped_model().speller.correct(u.clean_text, keep=ctx.catalog.words))
     sender = (email_address(message.sender) or message.sender).strip().lower()
     customer_id = queries.customer_id_by_email(ctx.session, sender)
+    written_at = _written_at(ctx, message)
     decision = _Decision()
     spam_evidence = phishing_signal(message.body) if u.intent in ("spam", "other") else None
     if spam_evidence:
         spam_evidence = f"spam by its link: {spam_evidence}"
     else:
-        spam_evidence = _sent_again(ctx, message, sender, u)
+        spam_evidence = _sent_again(ctx, message, sender, u, written_at)
     if spam_evidence and _is_a_customer(ctx, sender, customer_id):
         spam_evidence = None  # a customer's message is read by a person, whatever link it carries
     if spam_evidence:
@@ -711,7 +712,7 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
         if not _is_a_customer(ctx, sender, customer_id):
             # A cold pitch the model alone reads as out of scope ("B2B leads for e-commerce"),
             # spam by its words, and sent again word for word: bulk mail, as above.
-            spam_evidence = _sent_again(ctx, message, sender, u)
+            spam_evidence = _sent_again(ctx, message, sender, u, written_at)
             if spam_evidence:
                 decision.reasons.append(f"auto: {spam_evidence}")
     by_words = (
@@ -795,7 +796,6 @@ def triage(ctx: TriageContext, message: IncomingMessage) -> TriageResult:
     if intent == "spam" and _is_a_customer(ctx, sender, customer_id):
         # Spam is closed without a reply: a customer's real message misread as spam would be lost.
         decision.at_most("draft", "read as spam, but the sender is a customer")
-    written_at = _written_at(ctx, message)
     order, order_problem = _resolve_order(ctx, u, sender, customer_id, intent, written_at)
     if order_problem:
         decision.at_most("draft", order_problem)
@@ -978,13 +978,15 @@ def _with_order_state(u: Understanding, orders: list[OrderFacts]) -> dict[str, f
     return {i: w / total for i, w in weighted.items()} if total > 0 else dict(ranked)
 
 
-def _sent_again(ctx: TriageContext, message: IncomingMessage, sender: str, u: Understanding) -> str | None:
+def _sent_again(
+    ctx: TriageContext, message: IncomingMessage, sender: str, u: Understanding, written_at: datetime
+) -> str | None:
     """Why a message read as spam is bulk mail, or None: bulk mail repeats itself word for word,
     while a person writing again rewords or replies."""
     if (
         u.intent == "spam"
         and u.confidence >= ctx.policy.draft_confidence
-        and _sent_before(ctx, message, sender)
+        and _sent_before(ctx, message, sender, written_at)
     ):
         return "read as spam, and the sender sent this very text before"
     return None
@@ -1003,7 +1005,7 @@ def _written_at(ctx: TriageContext, message: IncomingMessage) -> datetime:
     return min(ensure_utc(when), ctx.now) if when is not None else ctx.now
 
 
-def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> bool:
+def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str, written_at: datetime) -> bool:
     """Whether ``sender`` sent this very text (at least BULK_MIN_CHARACTERS of it) before this
     message: stored inbound messages with the same body, from the same address, sent earlier."""
     if len(message.body.strip()) < BULK_MIN_CHARACTERS or not sender:
@@ -1012,7 +1014,7 @@ def _sent_before(ctx: TriageContext, message: IncomingMessage, sender: str) -> b
         select(m.SupportMessage.from_address, m.SupportMessage.message_id).where(
             m.SupportMessage.direction == "inbound",
             m.SupportMessage.body == message.body,
-            m.SupportMessage.sent_at < _written_at(ctx, message),
+            m.SupportMessage.sent_at < written_at,
         )
     )
     return any(
@@ -1070,10 +1072,16 @@ CLOCK_GRACE = timedelta(minutes=10)
 """How far a message's Date may run behind the store's clock (a customer's device)."""
 
 
-def _quotes(text: str, tracking_number: str) -> bool:
-    """Whether ``text`` quotes the tracking number (spaces inside it ignored, any case)."""
+def _quoting_tracking(text: str, orders: list[OrderFacts]) -> list[OrderFacts]:
+    """The orders whose tracking number ``text`` quotes (spaces inside it ignored, any case)."""
     compact = re.sub(r"\s+", "", text).lower()
-    return len(tracking_number) >= 8 and tracking_number.replace(" ", "").lower() in compact
+    return [
+        o
+        for o in orders
+        if o.tracking_number
+        and len(o.tracking_number) >= 8
+        and o.tracking_number.replace(" ", "").lower() in compact
+    ]
 
 
 def topic_instead_of_product(text: str) -> str | None:
@@ -1276,11 +1284,11 @@ def _resolve_order(
     sender: str,
     customer_id: int | None,
     intent: str,
-    written_at: datetime | None = None,
+    written_at: datetime,
 ) -> tuple[OrderFacts | None, str | None]:
     """Return (the order the message is about, or None; a problem that needs a person, or None).
     ``written_at``: when the customer wrote, the day "today", "yesterday" and "6 days ago" count
-    from (default: now)."""
+    from."""
     ids: list[int] = []
     for ref in u.order_refs:
         for number in ref.lookup_numbers():
@@ -1310,12 +1318,11 @@ def _resolve_order(
         ctx.session, sender, customer_id, ctx.now - timedelta(days=RECENT_ORDER_DAYS)
     )
     facts = [ctx.order(i) for i in candidates[:20]]
-    if written_at is not None:
-        # A message is about an order placed before it was written (a few minutes' grace for the
-        # sender's clock).
-        facts = [o for o in facts if o.ordered_at <= written_at + CLOCK_GRACE]
+    # A message is about an order placed before it was written (a few minutes' grace for the
+    # sender's clock).
+    facts = [o for o in facts if o.ordered_at <= written_at + CLOCK_GRACE]
     # The tracking number the customer quotes names the parcel, whatever else fits.
-    quoted = [o for o in facts if o.tracking_number and _quotes(u.clean_text, o.tracking_number)]
+    quoted = _quoting_tracking(u.clean_text, facts)
     if len(quoted) == 1:
         return quoted[0], None
     fitting = [o for o in facts if _fits(intent, o, ctx.now)]
@@ -1325,7 +1332,7 @@ def _resolve_order(
         fitting = named or fitting
     if len(fitting) > 1:
         # ... or the one placed on the day the customer writes ("my order from 11/19").
-        today = business_day(written_at or ctx.now, ctx.timezone)
+        today = business_day(written_at, ctx.timezone)
         # "the order I placed on 11/3 ... I got it on November 5": the day it was placed is the
         # order's; the other is the delivery's.
         # "I got it on 11/13" is the delivery's day, matched against the day the parcel arrived.
@@ -1587,11 +1594,11 @@ class _Answer:
         decision: _Decision,
         sender: str,
         customer_id: int | None,
-        subject_text: str = "",
-        written_at: datetime | None = None,
+        subject_text: str,
+        written_at: datetime,
     ) -> None:
         self.ctx, self.u, self.order, self.decision = ctx, u, order, decision
-        self.written_at = written_at or ctx.now
+        self.written_at = written_at
         """When the customer wrote: "my order" means one placed in the weeks before that."""
         self.sender, self.customer_id = sender, customer_id
         self.reply = Reply()

@@ -391,10 +391,11 @@ def test_empirical_demand_buys_fewer_stockouts_of_bulk_orders_at_a_high_service_
     config.empirical = True
     empirical = run_backtest(data, config, policies=factory).metrics["sasame"]
     # The normal model at 99.5 % stocks out on 30 of 1,500 SKU-days (2.0 %); the empirical one keeps
-    # under the 0.5 % the service level allows (7.5), with 42 % more stock.
+    # under the 0.5 % the service level allows (7.5), with 40 % more stock. Every SKU gets bulk orders
+    # as often as the others, so pooling their frequency (`shrink_bulk`) barely moves it (271.664 before).
     assert (normal["stockout_periods"], empirical["stockout_periods"]) == (30, 4)
     assert (normal["average_inventory_value"], empirical["average_inventory_value"]) == pytest.approx(
-        (190.696, 271.664)
+        (190.696, 267.296)
     )
 
 
@@ -414,8 +415,9 @@ def test_a_launch_is_stocked_from_its_recent_days_not_the_weekly_forecast() -> N
     row = data.skus.index("NEW")
     # Steps 1..6 (days 59..64), before the next re-fit: ordered at the launch's recent rate, or nothing.
     assert lag.ordered[row, :7].sum() == 0
-    # Day 59's single sale is not a launch yet; from the second selling day NEW is ordered at its recent
-    # mean (1.5 a day on day 61), while without the rule it waits for the re-fit on day 65 (step 7).
-    assert ramp.ordered[row].tolist() == [0, 0, 0, 8, 3, 2, 7, 7, 4, 8]
+    # Day 59's single sale is ordered at a unit a week (2 units for 3 days at the service level), from
+    # the second selling day NEW is ordered at its recent mean (1.5 a day on day 61), while without the
+    # rule it waits for the re-fit on day 65 (step 7).
+    assert ramp.ordered[row].tolist() == [0, 0, 2, 6, 3, 4, 7, 5, 6, 8]
     assert lag.ordered[row].tolist() == [0, 0, 0, 0, 0, 0, 0, 16, 0, 0]
-    assert ramp.sales[row].sum() == 19 and lag.sales[row].sum() == 0
+    assert ramp.sales[row].sum() == 21 and lag.sales[row].sum() == 0

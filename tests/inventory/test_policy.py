@@ -23,6 +23,7 @@ from sasame.inventory.policy import (
     reorder_point,
     safety_stock,
     service_level_for,
+    shrink_bulk,
     stockout_chance,
     weekly_spread,
     z_for_fill_rate,
@@ -176,14 +177,41 @@ def test_launch_rates_follow_a_new_sku_for_its_first_weeks_only() -> None:
     ramp = zeros.copy()
     ramp[20:] = [1, 0, 2, 2, 6, 4, 6, 4, 5, 9]  # first sold on day 20, ramping
     single = zeros.copy()
-    single[29] = 1  # one sale: not a launch yet
+    single[29] = 1  # one sale: a launch at a unit a week until it sells again
     old = np.ones(30)  # sold from the data's first day: maybe an old SKU, its history cut
     stocked_out = ramp.copy()
     censored = np.zeros((4, 30), dtype=bool)
     censored[3, 29] = True  # its last day ran out: demand unknown, left out
     values = np.array([ramp, single, old, stocked_out])
     rates = launch_rates(values, censored, launch_span=56, recent_span=7)
-    assert rates.tolist() == pytest.approx([36 / 7, 0.0, 0.0, 27 / 6])
-    # Past the launch span the forecast alone sets the rate; so it does for an empty history.
-    assert launch_rates(values, censored, launch_span=9, recent_span=7).tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert rates.tolist() == pytest.approx([36 / 7, 1 / 7, 0.0, 27 / 6])
+    # Past the launch span the forecast alone sets the rate (the single sale is a day old, still within
+    # it); so it does for an empty history.
+    assert launch_rates(values, censored, launch_span=9, recent_span=7).tolist() == pytest.approx(
+        [0.0, 1 / 7, 0.0, 0.0]
+    )
     assert launch_rates(np.zeros((2, 0)), np.zeros((2, 0), dtype=bool), 56, 7).tolist() == [0.0, 0.0]
+
+
+def test_shrink_bulk_pulls_a_slow_skus_one_wholesale_line_towards_the_stores_rate() -> None:
+    counts = np.zeros((3, 37))
+    # A hoodie selling 12 units in a year, plus one 36-unit wholesale line.
+    counts[0, [0, 1, 36]] = [352, 12, 1]
+    # A best seller: 700 units in 500 days and ten 24-unit lines.
+    counts[1, [0, 1, 2, 24]] = [90, 100, 300, 10]
+    # No bulk days (3 units is no bulk order), left as it is.
+    counts[2, [0, 3]] = [300, 5]
+    shrunk = shrink_bulk(counts)
+    # The store: 11 bulk days per 727 other units. The hoodie's prior is 12 * 11 / 727 = 0.182 bulk
+    # days; with its one seen, the prior worth 2: (1 + 2) / (1 + 2 / 0.182) = 0.2497 of a day.
+    assert shrunk[0, 36] == pytest.approx(3 / (1 + 2 * 727 / (11 * 12)), abs=1e-12)
+    assert shrunk[0, 36] == pytest.approx(0.249685, abs=1e-6)
+    assert shrunk[0, 0] == pytest.approx(352 + 1 - 0.249685, abs=1e-6)
+    assert shrunk[0, 1] == 12
+    # The best seller's posterior, 12 / (1 + 2 / 10.59) = 10.09, is above its own 10: never raised.
+    assert shrunk[1].tolist() == counts[1].tolist()
+    assert shrunk[2].tolist() == counts[2].tolist()
+    assert shrunk.sum(axis=1).tolist() == counts.sum(axis=1).tolist()
+    # A store without bulk orders, or without SKUs, is left alone.
+    assert shrink_bulk(counts[2:]).tolist() == counts[2:].tolist()
+    assert shrink_bulk(np.zeros((0, 5))).shape == (0, 5)

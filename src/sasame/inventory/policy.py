@@ -299,25 +299,70 @@ def normal_levels(
     return np.asarray(covered) + safety, safety
 
 
+# A bulk period (a wholesale line, a reseller's order): at least BULK_MIN_UNITS units and more than
+# BULK_RATIO times the SKU's mean per period.
+BULK_MIN_UNITS = 6
+BULK_RATIO = 8.0
+# How many bulk periods the store-wide rate counts as, against a SKU's own count (a gamma prior's shape).
+BULK_PRIOR_STRENGTH = 2.0
+
+
 def demand_distribution(values: np.ndarray, skipped: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
     """Each SKU's distribution of whole units per period over its last `span` periods since its first
     sale, the `skipped` periods (stocked out: demand unknown; promoted: the forecast carries their
-    uplift) left out. Returns (table[sku, units] summing to 1 per row, known[sku]): a SKU is known
-    with at least MIN_EMPIRICAL_PERIODS such periods and some demand in them."""
+    uplift) left out, its bulk periods' frequency shrunk to the store's (`shrink_bulk`). Returns
+    (table[sku, units] summing to 1 per row, known[sku]): a SKU is known with at least
+    MIN_EMPIRICAL_PERIODS such periods and some demand in them."""
     skus, periods = values.shape
     sold = values > 0
     first = np.where(sold.any(axis=1), sold.argmax(axis=1), periods)
     top = int(values[:, -span:].max()) if values.size else 0
-    table = np.zeros((skus, top + 1))
+    counts = np.zeros((skus, top + 1))
     known = np.zeros(skus, dtype=bool)
     for i in range(skus):
         begin = max(int(first[i]), periods - span)
         seen = values[i, begin:][~skipped[i, begin:]]
         if len(seen) < MIN_EMPIRICAL_PERIODS or seen.sum() <= 0:
             continue
-        table[i] = np.bincount(seen.astype(int), minlength=top + 1)[: top + 1] / len(seen)
+        counts[i] = np.bincount(seen.astype(int), minlength=top + 1)[: top + 1]
         known[i] = True
-    return table, known
+    counts = shrink_bulk(counts)
+    seen_periods = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, seen_periods, out=np.zeros_like(counts), where=seen_periods > 0), known
+
+
+def shrink_bulk(counts: np.ndarray) -> np.ndarray:
+    """Periods per unit count per SKU (counts[sku, units]), each SKU's bulk periods scaled down to a
+    gamma-Poisson posterior of how often it gets one: the prior is the store's bulk periods per unit
+    sold outside them, times the SKU's units sold outside them (wholesale accounts buy what sells).
+
+    One wholesale line in a year of a SKU selling a unit a month would otherwise read as a 1-in-365
+    chance a day of another, and hold a case of stock all year against it; across a store such lines
+    fall on the SKUs that sell. A SKU's own count is never raised (one without bulk periods gets none:
+    spreading the store's rate over every SKU bought fewer stockouts per unit of money on the demo,
+    docs/benchmarks.md), and the shrunk mass counts as periods without demand."""
+    if counts.size == 0:
+        return counts
+    units = np.arange(counts.shape[1])
+    periods = counts.sum(axis=1)
+    means = np.divide(counts @ units, periods, out=np.zeros(len(counts)), where=periods > 0)
+    bulk = (units[None, :] >= BULK_MIN_UNITS) & (units[None, :] > BULK_RATIO * means[:, None])
+    bulk_periods = (counts * bulk).sum(axis=1)
+    other_units = (counts * ~bulk * units).sum(axis=1)
+    if bulk_periods.sum() <= 0 or other_units.sum() <= 0:
+        return counts
+    store_rate = bulk_periods.sum() / other_units.sum()
+    prior = store_rate * other_units
+    posterior = (bulk_periods + BULK_PRIOR_STRENGTH) / (
+        1.0 + BULK_PRIOR_STRENGTH / np.maximum(prior, 1e-12)
+    )
+    keep = np.ones(len(counts))
+    has = bulk_periods > 0
+    keep[has] = np.minimum(1.0, posterior[has] / bulk_periods[has])
+    shrunk = counts.copy()
+    shrunk[:, :] = np.where(bulk, counts * keep[:, None], counts)
+    shrunk[:, 0] += (counts - shrunk).sum(axis=1)
+    return shrunk
 
 
 # A SKU is a launch for this many periods after its first sale (8 weeks of days, 8 weeks, 2 months);
@@ -329,8 +374,9 @@ LAUNCH_MIN_SELLING = 2
 
 def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, recent_span: int) -> np.ndarray:
     """Per SKU first sold after the data's first period, in its first `launch_span` periods since that
-    sale and with demand in at least LAUNCH_MIN_SELLING periods: the mean demand of its last
-    `recent_span` known periods since that sale (stocked-out periods left out); 0 for every other SKU.
+    sale: the mean demand of its last `recent_span` known periods since that sale (stocked-out periods
+    left out) once it sold in LAUNCH_MIN_SELLING periods, its one sale spread over `recent_span`
+    periods before that; 0 for every other SKU.
 
     A launch ramps up, and a forecast re-fitted weekly on a handful of periods lags it (a SKU first
     sold the day after a re-fit is forecast at zero for a week); a level that follows the launch's
@@ -343,15 +389,19 @@ def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, rec
     sold = values > 0
     first = np.where(sold.any(axis=1), sold.argmax(axis=1), periods)
     age = periods - first
-    # One sale is not a launch yet: a slow SKU's first unit after a long silence would read as a rate
-    # of one a period.
     selling = sold.sum(axis=1) >= LAUNCH_MIN_SELLING
     # A SKU selling from the first period of the data may be old: its history is only cut there.
     launched = (first > 0) & (age > 0) & (age <= launch_span)
-    for i in np.flatnonzero(launched & selling):
+    for i in np.flatnonzero(launched):
         window = slice(max(int(first[i]), periods - recent_span), periods)
         known = values[i, window][~censored[i, window]]
-        rates[i] = known.mean() if len(known) else 0.0
+        if selling[i]:
+            rates[i] = known.mean() if len(known) else 0.0
+        else:
+            # One sale is a launch at a unit per `recent_span` periods, not a unit a period: a slow
+            # SKU's first unit after a long silence must not read as a fast one, but a launch's stock
+            # is on its way a few days sooner than from its second sale.
+            rates[i] = known.sum() / recent_span
     return rates
 
 

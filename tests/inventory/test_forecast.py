@@ -70,6 +70,19 @@ def test_thin_flat_and_empty_histories_fall_back_without_crashing(
     assert result.sigma["thin"] == sigma
 
 
+def test_a_new_skus_single_sale_is_not_forecast_as_a_sale_a_day() -> None:
+    # First sold yesterday, after 30 days listed with none: the series starts at the first sale but
+    # spans a week, so the one unit reads as a unit a week.
+    yesterday = forecast(_series("new", [0.0] * 30 + [1.0]), horizon=3)
+    assert yesterday.model["new"] == FALLBACK_MODEL
+    assert yesterday.table["mean"].tolist() == pytest.approx([1 / 7] * 3)
+    # Eight days after its only sale: long enough for a model, but a Croston-type model would read the
+    # first period as the interval between sales and forecast a unit a day (it did: 1.0).
+    eight_days = forecast(_series("new", [0.0] * 30 + [1.0] + [0.0] * 7), horizon=3)
+    assert eight_days.model["new"] == FALLBACK_MODEL
+    assert eight_days.table["mean"].tolist() == pytest.approx([1 / 8] * 3)
+
+
 def test_censored_days_are_not_read_as_zero_demand() -> None:
     values = np.full(60, 10.0)
     values[::3] = 12.0

@@ -31,6 +31,9 @@ PERIODS_PER_YEAR = {"D": 365, "W": 52, "M": 12, "MS": 12, "ME": 12}
 
 # Fewer observations than this: no model selection, a plain average (a model fitted on 3 points is noise).
 MIN_MODEL_LENGTH = 8
+# A series starts at its first sale but spans at least this many periods (a week of days): a SKU first
+# sold yesterday was listed before, and its first unit is not a unit a day.
+MIN_LISTED_PERIODS = {"D": 7}
 REGULAR_MODELS = ("AutoETS", "Theta", "SeasonalNaive", "SES", "SeasonalES")
 INTERMITTENT_MODELS = ("CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA")
 FALLBACK_MODEL = "Average"
@@ -275,7 +278,8 @@ def forecast(
         # Periods before the first sale are before the SKU was listed, not evidence of zero demand.
         sold = np.flatnonzero(np.nan_to_num(values) > 0)
         if len(sold) and sold[0] > 0:
-            values, dates = values[sold[0] :], dates[sold[0] :]
+            begin = min(int(sold[0]), max(0, len(values) - MIN_LISTED_PERIODS.get(base_freq, 1)))
+            values, dates = values[begin:], dates[begin:]
         known = values[np.isfinite(values)]
         result.demand_class[uid] = demand_class(known)
         season = _season(base_freq, len(values))
@@ -309,8 +313,12 @@ def forecast(
         adjustments[uid] = (uplift, yearly, future_factor, future)
 
         filled = _impute_censored(adjusted, season)
+        # One sale is no interval between sales: Croston-type models would read the series' first
+        # period as the gap and forecast that sale every period.
         if (
-            len(known) < MIN_MODEL_LENGTH or np.nanmax(np.abs(filled - filled[0])) == 0
+            len(known) < MIN_MODEL_LENGTH
+            or np.nanmax(np.abs(filled - filled[0])) == 0
+            or np.count_nonzero(known > 0) < 2
             if len(filled)
             else True
         ):

@@ -396,13 +396,25 @@ def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, rec
         window = slice(max(int(first[i]), periods - recent_span), periods)
         known = values[i, window][~censored[i, window]]
         if selling[i]:
-            rates[i] = known.mean() if len(known) else 0.0
+            ordinary = _without_bulk(known)
+            rates[i] = ordinary.mean() if len(ordinary) else 0.0
         else:
             # One sale is a launch at a unit per `recent_span` periods, not a unit a period: a slow
             # SKU's first unit after a long silence must not read as a fast one, but a launch's stock
             # is on its way a few days sooner than from its second sale.
             rates[i] = known.sum() / recent_span
     return rates
+
+
+def _without_bulk(values: np.ndarray) -> np.ndarray:
+    """The periods that are not bulk next to the others (a wholesale line in a launch's first week is
+    no ramp: the bulk-order floor covers it, at its own frequency). One period has no others to be
+    judged against (weekly and monthly launches look back one period): it is kept."""
+    if len(values) < 2:
+        return values
+    total = values.sum()
+    others = (total - values) / max(len(values) - 1, 1)
+    return values[~((values >= BULK_MIN_UNITS) & (values > BULK_RATIO * others))]
 
 
 def _transform_sizes(

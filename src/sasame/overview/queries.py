@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import case, func, select, union
+from sqlalchemy import Subquery, case, func, select, union
 from sqlalchemy.orm import Session
 
 from sasame.business.service import StoreSettings
@@ -343,7 +343,7 @@ class StockRow:
         return self.on_hand - self.reserved
 
 
-def _stock_cells() -> tuple[Any, Any]:
+def _stock_cells() -> tuple[Subquery, Subquery]:
     """The (variant, location) cells of the stock table, a stock level or an open purchase order's
     line there or both, and the units on order per cell, as subqueries."""
     remaining = PurchaseOrderLine.quantity_ordered - PurchaseOrderLine.quantity_received
@@ -423,7 +423,8 @@ def inventory_overview(
         )
     ]
     # Sorted here as well: the database's collation may order SKUs otherwise than Python does (a
-    # PostgreSQL locale ignores hyphens), and the page and /api/inventory list them in Python's order.
+    # PostgreSQL locale collation weighs hyphens and case differently), and the page and
+    # /api/inventory have always listed them in Python's order.
     rows.sort(key=lambda r: (nothing_available_first and r.available > 0, r.sku, r.location_code))
     return rows
 

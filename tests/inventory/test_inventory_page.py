@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -360,3 +361,106 @@ def test_a_long_purchase_order_lists_its_first_lines_and_still_totals_them_all(
     assert '1 of 2 lines shown; <a href="/api/inventory/purchase-orders/on-order">' in on_order
     [sent] = client.get("/api/inventory/purchase-orders/on-order").json()["on_order"]
     assert [(line["sku"], line["quantity"]) for line in sent["lines"]] == [("MUG", 48), ("TEE-S", 24)]
+
+
+def test_the_list_caps_are_fifty_each():
+    from sasame.web import inventory_pages
+
+    caps = (
+        inventory_pages.SUGGESTIONS_SHOWN,
+        inventory_pages.STOCKOUT_RISKS_SHOWN,
+        inventory_pages.TRANSFERS_SHOWN,
+    )
+    assert caps == (50, 50, 50)
+
+
+def test_a_long_what_to_order_list_shows_the_earliest_order_by_first_and_drafts_every_line(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    monkeypatch.setattr("sasame.web.inventory_pages.SUGGESTIONS_SHOWN", 1)
+    html = client.get("/inventory").text
+    table = re.search(r'<table class="table" id="reorder-suggestions">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'data-sku="([^"]+)"', table) == ["MUG"]  # order by Mar 11; TEE-S by Mar 16
+    assert "1 of 2 shown, the earliest order-by date first" in html
+    every = client.get("/api/inventory/plan").json()["plan"]["suggestions"]
+    assert [(s["sku"], s["order_by"], s["quantity"]) for s in every] == [
+        ("MUG", "2025-03-11", 48),
+        ("TEE-S", "2025-03-16", 24),
+    ]
+    # The draft comes from the plan, not from the rows listed: TEE-S, not shown, is drafted too.
+    client.post("/inventory/purchase-orders/draft", data={"csrf_token": csrf(html)})
+    [draft] = client.get("/api/inventory/purchase-orders/drafts").json()["drafts"]
+    assert [(line["sku"], line["quantity"]) for line in draft["lines"]] == [("MUG", 48), ("TEE-S", 24)]
+
+
+def _with_lists(engine: Engine, **lists: list[dict[str, Any]]) -> None:
+    """Replace lists of the latest saved plan (what the page shows of them, in their order)."""
+    with Session(engine) as session, session.begin():
+        plan = session.scalars(select(m.InventoryPlan).order_by(m.InventoryPlan.id.desc())).first()
+        plan.lists = {**plan.lists, **lists}
+
+
+def _risk(n: int) -> dict[str, Any]:
+    return {
+        "sku": f"R{n:02d}",
+        "title": f"Risk {n}",
+        "available": n,
+        "daily_demand": 1.0,
+        "days_of_cover": float(n),
+        "stockout_on": (date(2025, 3, 12) + timedelta(days=n)).isoformat(),
+        "next_arrival_on": None,
+        "probability": 0.5,
+    }
+
+
+def _transfer(n: int) -> dict[str, Any]:
+    return {
+        "sku": f"T{n:02d}",
+        "title": f"Move {n}",
+        "from": "warehouse",
+        "to": "fba",
+        "quantity": 5,
+        "days_of_cover": n,
+    }
+
+
+def test_long_stockout_risk_and_transfer_lists_show_the_first_fifty_with_where_to_see_all(
+    client: TestClient, sqlite_engine: Engine
+):
+    _with_lists(
+        sqlite_engine,
+        stockout_risk=[_risk(n) for n in range(60)],
+        transfers=[_transfer(n) for n in range(1000)],
+    )
+    log_in(client)
+    html = client.get("/inventory").text
+    risk = re.search(r'id="stockout-risk">(.*?)</table>', html, re.S).group(1)
+    listed = re.findall(r'<td class="nowrap mono">([^<]+)</td>', risk)
+    assert listed == [f"R{n:02d}" for n in range(50)]  # the soonest to run out first, as planned
+    assert '<span class="muted">60 SKUs</span>' in html
+    assert "50 of 60 shown, the soonest to run out first" in html
+    moves = re.search(r'id="transfers">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<td class="nowrap mono">([^<]+)</td>', moves) == [f"T{n:02d}" for n in range(50)]
+    assert "50 of 1,000 shown, the least cover after the move first" in html
+    every = client.get("/api/inventory/plan").json()["plan"]
+    assert [r["sku"] for r in every["stockout_risk"]] == [f"R{n:02d}" for n in range(60)]
+    assert [t["sku"] for t in every["transfers"]] == [f"T{n:02d}" for n in range(1000)]
+
+
+def test_lists_no_longer_than_the_cap_are_shown_whole_without_a_note(
+    client: TestClient, sqlite_engine: Engine
+):
+    _with_lists(sqlite_engine, stockout_risk=[_risk(n) for n in range(50)], transfers=[_transfer(1)])
+    log_in(client)
+    html = client.get("/inventory").text
+    risk = re.search(r'id="stockout-risk">(.*?)</table>', html, re.S).group(1)
+    assert len(re.findall(r'<td class="nowrap mono">', risk)) == 50
+    assert re.findall(r'id="transfers">.*?<td class="nowrap mono">([^<]+)</td>', html, re.S) == ["T01"]
+    for note in ("suggestions-shown", "stockout-risk-shown", "transfers-shown"):
+        assert f'id="{note}"' not in html
+
+
+def test_the_full_plan_needs_a_login(client: TestClient):
+    response = client.get("/api/inventory/plan")
+    assert response.status_code == 401 and response.json() == {"detail": "not logged in"}

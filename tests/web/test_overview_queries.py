@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select, update
 from web_store import NOW, TODAY, add_areas, add_orders
 
 from sasame.business.service import DEFAULT_SETTINGS, store_settings
 from sasame.db import transaction
+from sasame.models import Location, StockLevel, Variant
 from sasame.overview import queries
 from sasame.web import presenters
 
@@ -179,6 +180,32 @@ def test_inventory_overview(store: Engine):
         ("MUG-BLUE", "wh", 0, 0, 0, 0, None),
         ("TEE-RED-M", "fba", 7, 0, 7, 0, None),
         ("TEE-RED-M", "wh", 42, 2, 40, 40, date(2025, 3, 28)),  # the draft PO's 500 are not on order
+    ]
+
+
+def test_inventory_overview_reads_only_the_rows_asked_for(store: Engine):
+    with transaction(store) as session:
+        # TEE-RED-M's 42 at the warehouse all reserved: nothing available there, 7 at FBA.
+        warehouse = select(Location.id).where(Location.code == "wh").scalar_subquery()
+        tee = select(Variant.id).where(Variant.sku == "TEE-RED-M").scalar_subquery()
+        session.execute(
+            update(StockLevel)
+            .where(StockLevel.variant_id == tee, StockLevel.location_id == warehouse)
+            .values(reserved=StockLevel.on_hand)
+        )
+        total = queries.count_stock_rows(session)
+        by_sku = queries.inventory_overview(session, limit=3)
+        needing_first = queries.inventory_overview(session, limit=3, nothing_available_first=True)
+    assert total == 4
+    assert [(r.sku, r.location_code, r.available) for r in by_sku] == [
+        ("MUG-BLUE", "fba", 0),
+        ("MUG-BLUE", "wh", 0),
+        ("TEE-RED-M", "fba", 7),
+    ]
+    assert [(r.sku, r.location_code, r.available) for r in needing_first] == [
+        ("MUG-BLUE", "fba", 0),  # on order only
+        ("MUG-BLUE", "wh", 0),
+        ("TEE-RED-M", "wh", 0),
     ]
 
 

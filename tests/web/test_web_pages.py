@@ -180,21 +180,50 @@ def test_serve_runs_uvicorn_on_the_configured_address(monkeypatch: pytest.Monkey
     assert (options["host"], options["port"]) == ("127.0.0.2", 8123)
 
 
-def test_a_long_stock_list_shows_what_needs_the_owner_first(owner: TestClient, monkeypatch):
-    from sasame.overview.queries import StockRow
-    from sasame.web.inventory_pages import _stock_rows
+def test_a_long_stock_list_shows_what_needs_the_owner_first(owner: TestClient, sqlite_store, monkeypatch):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
-    def row(sku: str, on_hand: int) -> StockRow:
-        return StockRow(
-            sku, sku, "wh", "Warehouse", on_hand=on_hand, reserved=0, on_order=0, next_expected_on=None
+    from sasame.models import Location, StockLevel, Variant
+
+    # TEE-RED-M's 42 at the warehouse all reserved: nothing available there, unlike at FBA (7).
+    with Session(sqlite_store) as session, session.begin():
+        level = session.scalar(
+            select(StockLevel)
+            .join(Variant, Variant.id == StockLevel.variant_id)
+            .join(Location, Location.id == StockLevel.location_id)
+            .where(Variant.sku == "TEE-RED-M", Location.code == "wh")
         )
+        level.reserved = level.on_hand
 
-    rows = [row("A", 5), row("B", 0), row("C", 3), row("D", 0)]
+    def stock_table() -> tuple[list[tuple[str, str]], str]:
+        stock = owner.get("/inventory").text.split("Stock per location")[1]
+        return re.findall(
+            r'<td class="nowrap mono">([^<]+)</td>\s*<td>[^<]*</td>\s*<td>([^<]+)</td>', stock
+        ), stock
+
+    monkeypatch.setattr("sasame.web.inventory_pages.STOCK_ROWS_SHOWN", 4)
+    rows, stock = stock_table()  # short: all, by SKU and location
+    assert rows == [
+        ("MUG-BLUE", "Amazon FBA"),
+        ("MUG-BLUE", "Own warehouse"),
+        ("TEE-RED-M", "Amazon FBA"),
+        ("TEE-RED-M", "Own warehouse"),
+    ]
+    assert 'id="stock-rows-shown"' not in stock
     monkeypatch.setattr("sasame.web.inventory_pages.STOCK_ROWS_SHOWN", 3)
-    assert [r.sku for r in _stock_rows(rows)["rows"]] == ["B", "D", "A"]
-    assert [r.sku for r in _stock_rows(rows[:3])["rows"]] == ["A", "B", "C"]  # short: all, by SKU
-    # On the page: 2 of the web store's 4 rows, and where to see them all.
+    rows, stock = stock_table()  # long: the 3 with nothing available (by SKU), then the rest
+    assert rows == [("MUG-BLUE", "Amazon FBA"), ("MUG-BLUE", "Own warehouse"), ("TEE-RED-M", "Own warehouse")]
+    assert "3 of 4 rows shown, those with nothing available first" in stock
     monkeypatch.setattr("sasame.web.inventory_pages.STOCK_ROWS_SHOWN", 2)
-    stock = owner.get("/inventory").text.split("Stock per location")[1]
-    assert re.findall(r'<td class="nowrap mono">([^<]+)</td>', stock) == ["MUG-BLUE", "MUG-BLUE"]
+    rows, stock = stock_table()
+    assert rows == [("MUG-BLUE", "Amazon FBA"), ("MUG-BLUE", "Own warehouse")]
     assert "2 of 4 rows shown, those with nothing available first" in stock
+    # Every row is still at /api/inventory, by SKU and location.
+    listed = owner.get("/api/inventory").json()["stock"]
+    assert [(r["sku"], r["location"], r["available"]) for r in listed] == [
+        ("MUG-BLUE", "fba", 0),
+        ("MUG-BLUE", "wh", 0),
+        ("TEE-RED-M", "fba", 7),
+        ("TEE-RED-M", "wh", 0),
+    ]

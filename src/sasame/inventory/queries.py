@@ -137,6 +137,8 @@ def plan_inputs(session: Session, today: date, *, demand: DemandFrames | None = 
 class SavedPlan:
     plan: m.InventoryPlan
     suggestions: list[dict[str, Any]]
+    suggestions_total: int
+    """How many suggestions the plan made (more than `suggestions` when those were limited)."""
 
 
 def latest_plan_id(session: Session) -> int | None:
@@ -148,20 +150,24 @@ def latest_plan_id(session: Session) -> int | None:
     )
 
 
-def latest_plan(session: Session) -> SavedPlan | None:
-    """The most recent plan run with its suggestions (SKU, title and supplier names joined in)."""
+def latest_plan(session: Session, suggestions_limit: int | None = None) -> SavedPlan | None:
+    """The most recent plan run with its suggestions (SKU, title and supplier names joined in),
+    the earliest order-by date first; with `suggestions_limit`, only the first that many."""
     plan = session.scalars(
         select(m.InventoryPlan).order_by(m.InventoryPlan.made_at.desc(), m.InventoryPlan.id.desc()).limit(1)
     ).first()
     if plan is None:
         return None
-    rows = session.execute(
+    query = (
         select(m.ReorderSuggestion, m.Variant.sku, m.Variant.title, m.Supplier.name)
         .join(m.Variant, m.Variant.id == m.ReorderSuggestion.variant_id)
         .join(m.Supplier, m.Supplier.id == m.ReorderSuggestion.supplier_id)
         .where(m.ReorderSuggestion.plan_id == plan.id)
         .order_by(m.ReorderSuggestion.order_by, m.Supplier.name, m.Variant.sku)
-    ).all()
+    )
+    if suggestions_limit is not None:
+        query = query.limit(suggestions_limit)
+    rows = session.execute(query).all()
     suggestions = [
         {
             "sku": sku,
@@ -181,7 +187,18 @@ def latest_plan(session: Session) -> SavedPlan | None:
         }
         for s, sku, title, supplier in rows
     ]
-    return SavedPlan(plan, suggestions)
+    if suggestions_limit is None or len(suggestions) < suggestions_limit:
+        total = len(suggestions)
+    else:
+        total = (
+            session.scalar(
+                select(func.count())
+                .select_from(m.ReorderSuggestion)
+                .where(m.ReorderSuggestion.plan_id == plan.id)
+            )
+            or 0
+        )
+    return SavedPlan(plan, suggestions, total)
 
 
 def forecast_skus(session: Session, plan_id: int, limit: int | None = None) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Subquery, case, func, select, union
 from sqlalchemy.orm import Session
 
 from sasame.business.service import StoreSettings
@@ -343,51 +343,89 @@ class StockRow:
         return self.on_hand - self.reserved
 
 
-def inventory_overview(session: Session) -> list[StockRow]:
-    """Return stock on hand per SKU and location, with what is on order for it, by SKU."""
-    levels = session.execute(
-        select(Variant.id, Location.id, StockLevel.on_hand, StockLevel.reserved)
-        .join(Variant, Variant.id == StockLevel.variant_id)
-        .join(Location, Location.id == StockLevel.location_id)
-    ).all()
+def _stock_cells() -> tuple[Subquery, Subquery]:
+    """The (variant, location) cells of the stock table, a stock level or an open purchase order's
+    line there or both, and the units on order per cell, as subqueries."""
     remaining = PurchaseOrderLine.quantity_ordered - PurchaseOrderLine.quantity_received
-    on_order = session.execute(
+    on_order = (
         select(
             PurchaseOrderLine.variant_id,
             PurchaseOrder.location_id,
-            func.sum(case((remaining > 0, remaining), else_=0)),
-            func.min(PurchaseOrder.expected_on),
+            func.sum(case((remaining > 0, remaining), else_=0)).label("units"),
+            func.min(PurchaseOrder.expected_on).label("expected_on"),
         )
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
         .where(PurchaseOrder.status.in_(OPEN_PURCHASE_ORDER_STATUSES))
         .group_by(PurchaseOrderLine.variant_id, PurchaseOrder.location_id)
-    ).all()
-    cells: dict[tuple[int, int], list] = {}
-    for variant_id, location_id, on_hand, reserved in levels:
-        cells[(variant_id, location_id)] = [on_hand, reserved or 0, 0, None]
-    for variant_id, location_id, units, expected in on_order:
-        cell = cells.setdefault((variant_id, location_id), [0, 0, 0, None])
-        cell[2], cell[3] = int(units or 0), expected
-    if not cells:
-        return []
-    variants = {
-        v.id: v for v in session.scalars(select(Variant).where(Variant.id.in_({k[0] for k in cells})))
-    }
-    locations = {loc.id: loc for loc in session.scalars(select(Location))}
+        .subquery()
+    )
+    cells = union(
+        select(StockLevel.variant_id, StockLevel.location_id),
+        select(on_order.c.variant_id, on_order.c.location_id),
+    ).subquery()
+    return cells, on_order
+
+
+def count_stock_rows(session: Session) -> int:
+    """How many rows `inventory_overview` lists without a limit."""
+    cells, _ = _stock_cells()
+    return session.scalar(select(func.count()).select_from(cells)) or 0
+
+
+def inventory_overview(
+    session: Session, *, limit: int | None = None, nothing_available_first: bool = False
+) -> list[StockRow]:
+    """Return stock on hand per SKU and location, with what is on order for it, by SKU and location
+    (with `nothing_available_first`, the rows with no unit available before the rest); with
+    `limit`, the first `limit` rows only, chosen and read by the database."""
+    cells, on_order = _stock_cells()
+    on_hand = func.coalesce(StockLevel.on_hand, 0)
+    reserved = func.coalesce(StockLevel.reserved, 0)
+    query = (
+        select(
+            Variant.sku,
+            Variant.title,
+            Location.code,
+            Location.name,
+            on_hand,
+            reserved,
+            func.coalesce(on_order.c.units, 0),
+            on_order.c.expected_on,
+        )
+        .select_from(cells)
+        .join(Variant, Variant.id == cells.c.variant_id)
+        .join(Location, Location.id == cells.c.location_id)
+        .outerjoin(
+            StockLevel,
+            (StockLevel.variant_id == cells.c.variant_id) & (StockLevel.location_id == cells.c.location_id),
+        )
+        .outerjoin(
+            on_order,
+            (on_order.c.variant_id == cells.c.variant_id) & (on_order.c.location_id == cells.c.location_id),
+        )
+    )
+    if limit is not None:
+        first = [(on_hand - reserved) > 0] if nothing_available_first else []
+        query = query.order_by(*first, Variant.sku, Location.code).limit(limit)
     rows = [
         StockRow(
-            sku=variants[vid].sku,
-            title=variants[vid].title,
-            location_code=locations[lid].code,
-            location_name=locations[lid].name,
-            on_hand=on_hand,
-            reserved=reserved,
-            on_order=units,
+            sku=sku,
+            title=title,
+            location_code=code,
+            location_name=name,
+            on_hand=int(units_on_hand),
+            reserved=int(units_reserved),
+            on_order=int(units_on_order),
             next_expected_on=expected,
         )
-        for (vid, lid), (on_hand, reserved, units, expected) in cells.items()
+        for sku, title, code, name, units_on_hand, units_reserved, units_on_order, expected in (
+            session.execute(query)
+        )
     ]
-    rows.sort(key=lambda r: (r.sku, r.location_code))
+    # Sorted here as well: the database's collation may order SKUs otherwise than Python does (a
+    # PostgreSQL locale collation weighs hyphens and case differently), and the page and
+    # /api/inventory have always listed them in Python's order.
+    rows.sort(key=lambda r: (nothing_available_first and r.available > 0, r.sku, r.location_code))
     return rows
 
 

@@ -27,7 +27,6 @@ from sasame.inventory.service import (
 from sasame.models import User
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
-from sasame.overview.queries import StockRow
 from sasame.web.deps import api_user, db_session, now, page_user
 from sasame.web.pages import back_with_message, render
 
@@ -81,6 +80,16 @@ def _chart(
     }
 
 
+SUGGESTIONS_SHOWN = 50
+"""Reorder suggestions listed on the page, the earliest order-by date first (a 10,000-SKU store's
+plan makes 845: 329 KB of HTML); /api/inventory/plan lists them all, and "Draft today's orders"
+drafts every one due before the next review, listed or not."""
+STOCKOUT_RISKS_SHOWN = 50
+"""SKUs at risk of a stockout listed on the page, the soonest to run out first (the plan keeps them
+in that order; 541 on a 10,000-SKU store, 167 KB); /api/inventory/plan lists them all."""
+TRANSFERS_SHOWN = 50
+"""Transfers listed on the page, the least cover after the move first (the plan keeps them in that
+order; 571 on a 10,000-SKU store, 99 KB); /api/inventory/plan lists them all."""
 SLOW_MOVERS_SHOWN = 200
 """Slow movers listed on the page, the most cash tied up first (the plan keeps them in that
 order); /api/inventory/plan lists them all."""
@@ -111,14 +120,16 @@ def _on_order(session: Session) -> dict[str, Any]:
     return {"on_order": shown, "on_order_total": total}
 
 
-def _stock_rows(rows: list[StockRow]) -> dict[str, Any]:
+def _stock_rows(session: Session) -> dict[str, Any]:
     """The stock table's rows: all of a small store's, by SKU; on a long list, those with nothing
-    available first (what needs the owner), then the rest by SKU, up to STOCK_ROWS_SHOWN."""
-    if len(rows) > STOCK_ROWS_SHOWN:
-        shown = sorted(rows, key=lambda row: row.available > 0)[:STOCK_ROWS_SHOWN]
-    else:
-        shown = rows
-    return {"rows": shown, "stock_rows_total": len(rows)}
+    available first (what needs the owner), then the rest by SKU, up to STOCK_ROWS_SHOWN, read by
+    the database alone (a 10,000-SKU store's 17,315 rows took 0.87 s to read for the 300 shown)."""
+    total = overview_queries.count_stock_rows(session)
+    capped = total > STOCK_ROWS_SHOWN
+    shown = overview_queries.inventory_overview(
+        session, limit=STOCK_ROWS_SHOWN if capped else None, nothing_available_first=capped
+    )
+    return {"rows": shown, "stock_rows_total": total}
 
 
 @pages.get("/inventory")
@@ -126,23 +137,28 @@ def inventory(
     request: Request, session: SessionDep, user: UserDep, instant: NowDep, sku: SkuQuery = None
 ) -> Response:
     profile = store_settings(session)
-    saved = inventory_queries.latest_plan(session)
+    saved = inventory_queries.latest_plan(session, suggestions_limit=SUGGESTIONS_SHOWN)
     plan = saved.plan if saved else None
+    risks = (plan.lists.get("stockout_risk") or []) if plan else []
     slow_movers = (plan.lists.get("slow_movers") or []) if plan else []
+    transfers = (plan.lists.get("transfers") or []) if plan else []
     context = {
         "user": user,
         "store": profile,
         "active": "inventory",
-        **_stock_rows(overview_queries.inventory_overview(session)),
+        **_stock_rows(session),
         "plan": plan,
         "suggestions": saved.suggestions if saved else [],
-        "risks": (plan.lists.get("stockout_risk") or []) if plan else [],
+        "suggestions_total": saved.suggestions_total if saved else 0,
+        "risks": risks[:STOCKOUT_RISKS_SHOWN],
+        "risks_total": len(risks),
         "slow_movers": [
             {**row, "cash_tied_up": Decimal(row["cash_tied_up"])} for row in slow_movers[:SLOW_MOVERS_SHOWN]
         ],
         "slow_movers_total": len(slow_movers),
         "cash_tied_up": Decimal(str(plan.summary.get("cash_tied_up", "0"))) if plan else Decimal(0),
-        "transfers": (plan.lists.get("transfers") or []) if plan else [],
+        "transfers": transfers[:TRANSFERS_SHOWN],
+        "transfers_total": len(transfers),
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,
         "chart": _chart(session, instant, plan.id if plan else None, sku),
         "drafts": purchase_orders_with_lines(session),
@@ -261,7 +277,8 @@ def skus_json(
 
 @api.get("/plan")
 def plan_json(session: SessionDep) -> dict[str, Any]:
-    """The latest saved plan: suggestions and the lists shown on the page (money as decimal strings)."""
+    """The latest saved plan: all its suggestions and the lists shown on the page, which lists the
+    first of each (money as decimal strings)."""
     saved = inventory_queries.latest_plan(session)
     if saved is None:
         return {"plan": None}

@@ -197,6 +197,11 @@ def test_launch_rates_follow_a_new_sku_for_its_first_weeks_only() -> None:
     wholesale[24:30] = [1, 1, 48, 1, 0, 1]
     rate = launch_rates(wholesale[None, :], np.zeros((1, 30), dtype=bool), launch_span=56, recent_span=7)
     assert rate.tolist() == pytest.approx([0.8])
+    # A first sale of a wholesale line's size sets no pace: the SKU waits for a second sale.
+    first_wholesale = zeros.copy()
+    first_wholesale[27] = 24
+    rate = launch_rates(first_wholesale[None, :], np.zeros((1, 30), dtype=bool), 56, 7)
+    assert rate.tolist() == [0.0]
 
 
 def test_shrink_bulk_pulls_a_slow_skus_one_wholesale_line_towards_the_stores_rate() -> None:

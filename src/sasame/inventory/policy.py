@@ -359,8 +359,7 @@ def shrink_bulk(counts: np.ndarray) -> np.ndarray:
     keep = np.ones(len(counts))
     has = bulk_periods > 0
     keep[has] = np.minimum(1.0, posterior[has] / bulk_periods[has])
-    shrunk = counts.copy()
-    shrunk[:, :] = np.where(bulk, counts * keep[:, None], counts)
+    shrunk = np.where(bulk, counts * keep[:, None], counts)
     shrunk[:, 0] += (counts - shrunk).sum(axis=1)
     return shrunk
 
@@ -375,8 +374,9 @@ LAUNCH_MIN_SELLING = 2
 def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, recent_span: int) -> np.ndarray:
     """Per SKU first sold after the data's first period, in its first `launch_span` periods since that
     sale: the mean demand of its last `recent_span` known periods since that sale (stocked-out periods
-    left out) once it sold in LAUNCH_MIN_SELLING periods, its one sale spread over `recent_span`
-    periods before that; 0 for every other SKU.
+    left out, a bulk period among them too) once it sold in LAUNCH_MIN_SELLING periods, its one sale
+    spread over `recent_span` periods before that (none if that sale is of a bulk order's size); 0
+    for every other SKU.
 
     A launch ramps up, and a forecast re-fitted weekly on a handful of periods lags it (a SKU first
     sold the day after a re-fit is forecast at zero for a week); a level that follows the launch's
@@ -401,8 +401,10 @@ def launch_rates(values: np.ndarray, censored: np.ndarray, launch_span: int, rec
         else:
             # One sale is a launch at a unit per `recent_span` periods, not a unit a period: a slow
             # SKU's first unit after a long silence must not read as a fast one, but a launch's stock
-            # is on its way a few days sooner than from its second sale.
-            rates[i] = known.sum() / recent_span
+            # is on its way a few days sooner than from its second sale. A first sale of a bulk order's
+            # size is no pace at all (a wholesale line): it waits for a second sale.
+            lone = known.sum()
+            rates[i] = lone / recent_span if lone < BULK_MIN_UNITS else 0.0
     return rates
 
 
@@ -412,8 +414,7 @@ def _without_bulk(values: np.ndarray) -> np.ndarray:
     judged against (weekly and monthly launches look back one period): it is kept."""
     if len(values) < 2:
         return values
-    total = values.sum()
-    others = (total - values) / max(len(values) - 1, 1)
+    others = (values.sum() - values) / (len(values) - 1)
     return values[~((values >= BULK_MIN_UNITS) & (values > BULK_RATIO * others))]
 
 

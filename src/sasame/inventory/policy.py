@@ -307,6 +307,11 @@ BULK_RATIO = 8.0
 BULK_PRIOR_STRENGTH = 2.0
 
 
+def _is_bulk(units: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
+    """Whether each unit count is a bulk period next to a mean per period (see BULK_MIN_UNITS)."""
+    return (units >= BULK_MIN_UNITS) & (units > BULK_RATIO * mean)
+
+
 def demand_distribution(values: np.ndarray, skipped: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
     """Each SKU's distribution of whole units per period over its last `span` periods since its first
     sale, the `skipped` periods (stocked out: demand unknown; promoted: the forecast carries their
@@ -346,7 +351,7 @@ def shrink_bulk(counts: np.ndarray) -> np.ndarray:
     units = np.arange(counts.shape[1])
     periods = counts.sum(axis=1)
     means = np.divide(counts @ units, periods, out=np.zeros(len(counts)), where=periods > 0)
-    bulk = (units[None, :] >= BULK_MIN_UNITS) & (units[None, :] > BULK_RATIO * means[:, None])
+    bulk = _is_bulk(units[None, :], means[:, None])
     bulk_periods = (counts * bulk).sum(axis=1)
     other_units = (counts * ~bulk * units).sum(axis=1)
     if bulk_periods.sum() <= 0 or other_units.sum() <= 0:
@@ -415,7 +420,7 @@ def _without_bulk(values: np.ndarray) -> np.ndarray:
     if len(values) < 2:
         return values
     others = (values.sum() - values) / (len(values) - 1)
-    return values[~((values >= BULK_MIN_UNITS) & (values > BULK_RATIO * others))]
+    return values[~_is_bulk(values, others)]
 
 
 def _transform_sizes(

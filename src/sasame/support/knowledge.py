@@ -41,9 +41,6 @@ STORE_TOPICS: dict[str, str] = {
     "suppliers": "business mail: suppliers and manufacturers introducing themselves",
 }
 """Store-wide topics an owner can answer once (``faq.<topic>``), with what each is for."""
-BUSINESS_TOPICS = ("wholesale", "press", "jobs", "shop_visits", "collaborations", "donations", "suppliers")
-"""The topics of mail that is not from a customer about a purchase (read as ``other``): answered
-only from what the owner wrote, and only when the message asks nothing else."""
 PRODUCT_ASPECTS: dict[str, str] = {
     "material": "what it is made of",
     "care": "washing and care",
@@ -159,8 +156,11 @@ BUSINESS_TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
-"""The business-mail topics (``BUSINESS_TOPICS``), read only in mail that asks no customer
-question: "do you do wholesale?", "part-time roles", "a charity raffle"."""
+"""The business-mail topics, read only in mail that asks no customer question: "do you do
+wholesale?", "part-time roles", "a charity raffle"."""
+BUSINESS_TOPICS = tuple(BUSINESS_TOPIC_PATTERNS)
+"""The topics of mail that is not from a customer about a purchase (read as ``other``): answered
+only from what the owner wrote, and only when the message asks nothing else."""
 ASPECT_PATTERNS: dict[str, re.Pattern[str]] = {
     "material": re.compile(
         r"made (of|from|out of)|material|fabric|see[- ]through|sheer|what is it made|vegan|lead[- ]free",

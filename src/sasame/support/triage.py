@@ -486,16 +486,14 @@ USUAL_SIZE = re.compile(
 )
 """A sentence telling the size a customer usually wears ("I'm usually a L in most brands."): it
 says who they are, not which variant they ask about."""
+_STOCK_WORDS = r"in stock|restock|available|come in|still make|do you have|sold out"
 PRODUCT_ASK = re.compile(
-    r"in stock|restock|available|come in|still make|do you have|sold out|back in\b|\bsizes?\b|\bfit|"
-    r"colou?rs?\b|recommend|which one|difference between",
+    _STOCK_WORDS + r"|back in\b|\bsizes?\b|\bfit|colou?rs?\b|recommend|which one|difference between",
     re.IGNORECASE,
 )
-"""Words that ask about a product itself: its stock, sizes, fit or colours."""
-AVAILABILITY = re.compile(
-    r"in stock|back in stock|restock|available|come in|still make|do you have|sold out|back\b",
-    re.IGNORECASE,
-)
+"""Words that ask about a product itself: its stock, sizes, fit or colours ("back in", not "back":
+"can I get the difference back?" asks nothing of the product)."""
+AVAILABILITY = re.compile(_STOCK_WORDS + r"|back\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -2284,21 +2282,19 @@ class _Answer:
         # whose order of the weeks before carries a code: the offers' description ("10 % off your
         # first order") misses that a code was used, and the question may be about that order (a
         # second code, a better one); a person looks first.
-        return not self._recent_order_with_code(LATELY_DAYS)
+        return not any(self.ctx.order(i).discount_codes for i in self._lately_ordered()[:STATE_ORDERS])
 
-    def _recent_order_with_code(self, days: int) -> bool:
-        """Whether one of the sender's orders from the last ``days`` carries a discount code."""
-        since = self.written_at - timedelta(days=days)
-        ids = queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since)
-        return any(self.ctx.order(i).discount_codes for i in ids[:STATE_ORDERS])
+    def _lately_ordered(self) -> list[int]:
+        """The sender's orders of the LATELY_DAYS before the message was written."""
+        since = self.written_at - timedelta(days=LATELY_DAYS)
+        return queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since)
 
     def _has_recent_order(self) -> bool:
         """Whether the sender has an order from the last weeks the message could be about without
         naming it: then a general answer may miss the point, and a person looks first."""
         if self.sender.endswith("@" + AMAZON_RELAY):
             return True  # Amazon's relay only carries messages about an Amazon order
-        since = self.written_at - timedelta(days=LATELY_DAYS)
-        return bool(queries.orders_of_sender(self.ctx.session, self.sender, self.customer_id, since))
+        return bool(self._lately_ordered())
 
     def _payment_issue(self) -> None:
         order, r = self.order, self.reply

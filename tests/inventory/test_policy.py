@@ -192,7 +192,8 @@ def test_launch_rates_follow_a_new_sku_for_its_first_weeks_only() -> None:
     )
     assert launch_rates(np.zeros((2, 0)), np.zeros((2, 0), dtype=bool), 56, 7).tolist() == [0.0, 0.0]
     # A wholesale line in a launch's first week is no ramp: its rate is that of the other days (0.8 a
-    # day, not 52 / 6 = 8.7, which ordered 166 units of a SKU selling 152 a year on the seed-8 demo).
+    # day, not 52 / 6 = 8.7, which ordered 166 units of a SKU that sold 152 in its first 145 days on
+    # the seed-8 demo).
     wholesale = zeros.copy()
     wholesale[24:30] = [1, 1, 48, 1, 0, 1]
     rate = launch_rates(wholesale[None, :], np.zeros((1, 30), dtype=bool), launch_span=56, recent_span=7)

@@ -390,12 +390,12 @@ def test_empirical_demand_buys_fewer_stockouts_of_bulk_orders_at_a_high_service_
     normal = run_backtest(data, config, policies=factory).metrics["sasame"]
     config.empirical = True
     empirical = run_backtest(data, config, policies=factory).metrics["sasame"]
-    # The normal model at 99.5 % stocks out on 30 of 1,500 SKU-days (2.0 %); the empirical one keeps
+    # The normal model at 99.5 % stocks out on 31 of 1,500 SKU-days (2.1 %); the empirical one keeps
     # under the 0.5 % the service level allows (7.5), with 40 % more stock. Every SKU gets bulk orders
     # as often as the others, so pooling their frequency (`shrink_bulk`) barely moves it (271.664 before).
-    assert (normal["stockout_periods"], empirical["stockout_periods"]) == (30, 4)
+    assert (normal["stockout_periods"], empirical["stockout_periods"]) == (31, 4)
     assert (normal["average_inventory_value"], empirical["average_inventory_value"]) == pytest.approx(
-        (190.696, 267.296)
+        (189.928, 265.984)
     )
 
 

@@ -8,8 +8,10 @@ import pytest
 
 from sasame.inventory.forecast import (
     FALLBACK_MODEL,
+    INTERMITTENT_COMBINATION,
     INTERMITTENT_MODELS,
     REGULAR_MODELS,
+    Forecast,
     _cross_validate,
     _select,
     _selection_winners,
@@ -38,7 +40,7 @@ def test_regular_and_intermittent_skus_get_models_from_their_class() -> None:
     assert result.demand_class["regular"] == "smooth"
     assert result.demand_class["sparse"] in ("intermittent", "lumpy")
     assert result.model["regular"] in REGULAR_MODELS
-    assert result.model["sparse"] in INTERMITTENT_MODELS
+    assert result.model["sparse"] == INTERMITTENT_COMBINATION
     table = result.table
     assert list(table.columns) == ["unique_id", "ds", "mean", "lo", "hi"]
     assert table.groupby("unique_id").size().to_dict() == {"regular": 14, "sparse": 14}
@@ -136,6 +138,43 @@ def test_new_sku_borrows_its_profiles_yearly_shape() -> None:
 
     assert october(shaped) > 1.5 * september(shaped)
     assert october(plain) == pytest.approx(september(plain), rel=0.1)
+
+
+def test_a_thin_skus_own_season_is_pooled_with_its_groups_by_its_selling_days() -> None:
+    """10 sales in two years, all in December: the SKU's own profile says December sells 13 times
+    November (6.5 against 0.5). Its own weight is 10 / (10 + 50), the rest is its group's shape
+    (flat without one)."""
+    days = pd.date_range("2023-11-01", "2025-10-31", freq="D")
+    thin = np.zeros(len(days))
+    december = np.flatnonzero(days.month == 12)
+    thin[december[[2, 9, 16, 23, 30, 33, 40, 47, 54, 61]]] = 1.0
+    busy = 10 * np.where(days.month >= 10, 3.0, 1.0)
+    history = pd.concat(
+        [
+            pd.DataFrame({"unique_id": "thin", "ds": days, "y": thin}),
+            pd.DataFrame({"unique_id": "busy", "ds": days, "y": busy}),
+        ],
+        ignore_index=True,
+    )
+    own = _yearly_profile(days, thin)
+    assert own is not None and (own[10], own[11]) == pytest.approx((0.5, 6.5))
+    group = _yearly_profile(days, thin + busy)
+    assert group is not None
+    weight = 10 / 60
+
+    def december_over_november(result: Forecast) -> float:
+        table = result.table[result.table["unique_id"] == "thin"]
+        by_month = table.groupby(table["ds"].dt.month)["mean"].mean()
+        return float(by_month[12] / by_month[11])
+
+    alone = forecast(history, horizon=61)
+    assert december_over_november(alone) == pytest.approx(
+        (weight * 6.5 + 1 - weight) / (weight * 0.5 + 1 - weight)
+    )
+    pooled = forecast(history, horizon=61, profiles={"thin": "cat", "busy": "cat"})
+    assert december_over_november(pooled) == pytest.approx(
+        (weight * 6.5 + (1 - weight) * group[11]) / (weight * 0.5 + (1 - weight) * group[10])
+    )
 
 
 def test_yearly_profile_is_the_shrunk_month_of_year_mean() -> None:
@@ -246,17 +285,32 @@ def test_one_short_series_does_not_shorten_or_skip_the_others_selection() -> Non
     assert errors["a"] == pytest.approx(alone["a"])
 
 
-def test_intermittent_models_are_chosen_by_squared_error_regular_ones_by_absolute() -> None:
+def test_regular_models_are_chosen_by_absolute_error() -> None:
     """Demand 0, 0, 0, 6 per window: a forecast of 0 has the lower mean absolute error (1.5 against
-    2.25: the median is 0) but runs out every time demand comes; the mean's forecast of 1.5 has the
-    lower squared error (6.75 against 9). The old code chose the zero forecast for both families."""
-    y = [0.0, 0.0, 0.0, 6.0] * 2
-    for (zero, mean), winner in (
-        ((INTERMITTENT_MODELS[0], INTERMITTENT_MODELS[2]), INTERMITTENT_MODELS[2]),
-        ((REGULAR_MODELS[0], REGULAR_MODELS[1]), REGULAR_MODELS[0]),
-    ):
-        cv = pd.DataFrame({"unique_id": "sku", "y": y, zero: 0.0, mean: 1.5})
-        assert _selection_winners(cv, (zero, mean)) == {"sku": winner}
+    2.25) and wins among regular models."""
+    cv = pd.DataFrame({"unique_id": "sku", "y": [0.0, 0.0, 0.0, 6.0] * 2, "AutoETS": 0.0, "Theta": 1.5})
+    assert _selection_winners(cv, ("AutoETS", "Theta")) == {"sku": "AutoETS"}
+
+
+def test_a_slow_skus_burst_moves_the_intermittent_median_not_the_tsb_level() -> None:
+    """A SKU that sold 3 units one day and then 1, 2 and 1 in its last week (Black Friday): TSB keeps
+    its first demand size (3) and multiplies it by the burst's sale probability, 0.65 a day; the
+    forecast is the median of the five intermittent models, here Croston-SBA's 0.084."""
+    from statsforecast import StatsForecast
+
+    from sasame.inventory.forecast import _build_models
+
+    values = np.zeros(347)
+    values[[0, 342, 345, 346]] = [3.0, 1.0, 2.0, 1.0]
+    days = pd.date_range("2024-12-17", periods=347, freq="D")
+    history = pd.DataFrame({"unique_id": "TEE", "ds": days, "y": values})
+    members = StatsForecast(models=_build_models(INTERMITTENT_MODELS, 1), freq="D").forecast(df=history, h=1)
+    each = members.iloc[0][list(INTERMITTENT_MODELS)].astype(float)
+    assert each["TSB"] == pytest.approx(0.6513, abs=1e-4)
+    result = forecast(history, horizon=7)
+    assert result.model["TEE"] == INTERMITTENT_COMBINATION
+    assert result.table["mean"].to_numpy() == pytest.approx([each.median()] * 7)
+    assert each.median() == pytest.approx(each["CrostonSBA"]) == pytest.approx(0.0840, abs=1e-4)
 
 
 def test_monthly_selection_backtests_three_windows(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -375,6 +375,8 @@ class SasamePolicy:
             freq=freq,
             censored=censored_series,
             promotions=self._promotions(t),
+            # No products in a demand file: a thin SKU pools its yearly season with the whole store's.
+            profiles=dict.fromkeys(skus, "store"),
             models=None if reselect else self.chosen,
             sigma=None if reselect else self.sigma_of,
         )

@@ -39,6 +39,13 @@ def test_demo_populates_every_entity_group(tmp_path):
     assert all(report["group_totals"].values())
     assert report["order_dates"]["last"] == "2026-11-26"
     assert set(report["money"]["order_total"]) == {"USD"}
+    # The Inventory page opens with the backtest of the store's own second half (141 of its 282 days).
+    assert "Backtest of its last 141 days: sasame ran out on" in " ".join(result_text.split())
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        shown = connection.execute(select(m.InventoryPlan.backtest)).scalar_one()
+    engine.dispose()
+    assert shown["policies"]["sasame"]["periods"] == 141 and shown["policies"]["sasame"]["skus"] > 30
     # The made-up customers' automatic answers went to the outbox file, each one stored as sent.
     outbox = tmp_path / "demo-outbox.mbox"
     assert f"Automatic replies are written to {outbox}, not sent" in result_text

@@ -153,3 +153,37 @@ def test_plan_levels_by_value_like_the_backtest(store_url: str):
     assert levels("--service-level", "0.9", "--levels", "value") == {"MUG": 0.9, "TEE-S": 0.8667}
     bad = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--levels", "abc"])
     assert "--levels: 'abc' is not one of class, value" in str(bad.exception)
+
+
+def test_backtest_of_the_stores_own_history_is_the_exported_files_and_shows_with_the_plan(
+    store_url: str, engine: Engine, tmp_path: Path
+):
+    out = tmp_path / "demand.csv"
+    assert runner.invoke(app, ["inventory", "demand", "--db", store_url, "--out", str(out)]).exit_code == 0
+    from_file = runner.invoke(app, ["inventory", "backtest", "--demand", str(out), "--json"])
+    before_any_plan = runner.invoke(app, ["inventory", "backtest", "--store", "--db", store_url, "--json"])
+    assert from_file.exit_code == before_any_plan.exit_code == 0, before_any_plan.output
+    exported, own = json.loads(from_file.output), json.loads(before_any_plan.output)
+    # No promotion day in the tiny store: the database and its export replay the same 5 days alike.
+    assert own["policies"] == exported["policies"]
+    assert (own["policies"]["manual"]["periods"], own["policies"]["manual"]["skus"]) == (5, 3)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == 0
+    assert runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json"]).exit_code == 0
+    shown = runner.invoke(app, ["inventory", "backtest", "--store", "--db", store_url])
+    assert shown.exit_code == 0, shown.output
+    assert "Shown on the Inventory page with the latest plan." in shown.output
+    with Session(engine) as session:
+        plan = session.scalars(select(m.InventoryPlan)).one()
+        assert plan.backtest is not None and plan.backtest["policies"] == own["policies"]
+
+
+def test_backtest_takes_a_file_or_the_store(store_url: str, tmp_path: Path):
+    for options, message in (
+        ([], "give either --demand FILE.csv or --store (the store's own history)"),
+        (["--store", "--demand", str(tmp_path / "d.csv")], "give either --demand FILE.csv or --store"),
+        (["--store", "--freq", "W"], "--freq: the store's history is daily; --store takes only D"),
+    ):
+        result = runner.invoke(app, ["inventory", "backtest", "--db", store_url, *options])
+        assert isinstance(result.exception, UserError), options
+        assert str(result.exception).startswith(message)

@@ -109,9 +109,18 @@ def test_the_latest_backtest_is_shown_per_policy(client: TestClient, sqlite_engi
         "orders": 579,
     }
     document = {
+        "settings": {
+            "freq": "D", "lead_time": 7.0, "lead_time_sd": 2.0, "review": 1, "service_level": 0.99,
+            "start": "2025-11-29", "end": "2026-11-27", "skus": 122, "periods": 364,
+        },
         "policies": {"sasame": figures, "manual": {**figures, "stockout_periods": 120, "fill_rate": 0.8}},
-        "comparison": {"stockout_periods_reduction_vs_manual": 0.7333},
-    }
+        "comparison": {
+            "stockout_periods_reduction_vs_manual": 0.7333,
+            "inventory_value_reduction_vs_manual": -0.045,
+            "fill_rate_difference_vs_ma_rs": 0.0141,
+            "inventory_value_reduction_vs_ma_rs": 0.276,
+        },
+    }  # fmt: skip
     with Session(sqlite_engine) as session, session.begin():
         run_plan(session, NOW, PlanSettings(service_level=0.9), backtest=document)
     log_in(client)
@@ -122,7 +131,15 @@ def test_the_latest_backtest_is_shown_per_policy(client: TestClient, sqlite_engi
     assert re.findall(r'class="num">([^<]+)<', rows["Stockout periods"]) == ["32", "120"]
     assert re.findall(r'class="num">([^<]+)<', rows["Fill rate"]) == ["90.40%", "80.00%"]
     assert re.findall(r'class="num">([^<]+)<', rows["Average inventory value"]) == ["354.81", "354.81"]
-    assert "stockout periods reduction vs manual: 73.3%" in html
+    assert re.findall(r'class="num">([^<]+)<', rows["Lost sales (units)"]) == ["179", "179"]
+    assert re.findall(r'<p class="note verdict">([^<]+)</p>', html) == [
+        "Against the manual rule: 73.3% fewer stockout periods with 4.5% more stock at cost.",
+        "Against ma_rs: a fill rate 1.41 points higher with 27.6% less stock at cost.",
+    ]
+    assert (
+        "Replayed 122 SKUs over 364 days from 2025-11-29 to 2026-11-27; lead time 7 ± 2 days, stock "
+        "reviewed every day; service level 99% for sasame and ma_rs; a sale that finds no stock is lost."
+    ) in html
 
 
 def test_draft_purchase_orders_from_the_page(client: TestClient):

@@ -184,8 +184,19 @@ def read_demand_csv(path: Path, freq: str = "D") -> DemandData:
                 promotions[key] = _number(row.get("promo"), name, row_number, "promo", optional=True) or 0.0
     if not records:
         raise InputError("no demand rows", file=name, row=2)
+    return demand_data(records, freq, name, promotions if has_promo else None)
+
+
+def demand_data(
+    records: Mapping[tuple[str, date], tuple[float, float | None, float | None]],
+    freq: str,
+    name: str,
+    promotions: Mapping[tuple[str, date], float] | None = None,
+) -> DemandData:
+    """The panel of (SKU, period) -> (units, unit cost, price) records, with the promotion calendar
+    (SKU, period) -> promo when there is one; `name` says where they came from in errors."""
     data = _panel(records, freq, name)
-    if has_promo:
+    if promotions is not None:
         data.promo = np.zeros_like(data.units)
         row_of = {sku: index for index, sku in enumerate(data.skus)}
         column_of = {day: index for index, day in enumerate(data.dates)}

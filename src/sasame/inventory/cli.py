@@ -307,7 +307,18 @@ def po_receive_command(
 
 @app.command("backtest")
 def backtest_command(
-    demand: Annotated[Path, typer.Option("--demand", help="CSV: sku,date,units[,unit_cost,price,promo].")],
+    demand: Annotated[
+        Path | None, typer.Option("--demand", help="CSV: sku,date,units[,unit_cost,price,promo].")
+    ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Replay the store's own daily sales from the database instead of a CSV, and show the "
+            "result on the dashboard's Inventory page.",
+        ),
+    ] = False,
+    db: DbOption = None,
     freq: Annotated[str, typer.Option("--freq", help="Frequency of the rows: D, W or M.")] = "D",
     lead_time: Annotated[float, typer.Option("--lead-time", help="Mean lead time, in periods.")] = 7.0,
     lead_time_sd: Annotated[
@@ -332,7 +343,10 @@ def backtest_command(
         Path | None, typer.Option("--trajectory", help="Write policy,sku,date,... per period to this CSV.")
     ] = None,
 ) -> None:
-    """Replay the demand history against sasame, the manual rule and a moving-average (R, S) policy."""
+    """Replay the demand history against sasame, the manual rule and a moving-average (R, S) policy.
+
+    With --store the history is the store's own (what `sasame inventory demand` exports, promotion
+    days included), and the result is stored with the latest plan for the dashboard."""
     from datetime import date
 
     from sasame.inventory.backtest import (
@@ -343,8 +357,12 @@ def backtest_command(
         write_trajectory,
     )
 
+    if (demand is None) == (not store):
+        raise UserError("give either --demand FILE.csv or --store (the store's own history)")
     if freq.upper() not in ("D", "W", "M"):
         raise UserError(f"--freq: {freq!r} is not one of D, W, M")
+    if store and freq.upper() != "D":
+        raise UserError("--freq: the store's history is daily; --store takes only D")
     first: date | None = None
     if start is not None:
         try:
@@ -366,9 +384,18 @@ def backtest_command(
         levels=levels,
     )
     began = time.perf_counter()
-    data = read_demand_csv(demand, config.freq)
-    result = run_backtest(data, config)
-    document = backtest_document(result, seconds=time.perf_counter() - began)
+    if demand is not None:
+        result = run_backtest(read_demand_csv(demand, config.freq), config)
+        document = backtest_document(result, seconds=time.perf_counter() - began)
+        shown_with: int | None = None
+    else:
+        from sasame.inventory.service import attach_backtest, store_demand
+
+        _, engine = open_database(db)
+        with transaction(engine) as session:
+            result = run_backtest(store_demand(session, system_clock()), config)
+            document = backtest_document(result, seconds=time.perf_counter() - began)
+            shown_with = attach_backtest(session, document)
     if trajectory is not None:
         write_trajectory(result, trajectory)
     if as_json:
@@ -390,3 +417,10 @@ def backtest_command(
     Console().print(table)
     for key, value in document["comparison"].items():
         typer.echo(f"{key.replace('_', ' ')}: {value:+.1%}")
+    if store:
+        typer.echo(
+            "Shown on the Inventory page with the latest plan."
+            if shown_with is not None
+            else "No plan stored yet: run `sasame inventory plan`, then this again, to show it on the "
+            "dashboard."
+        )

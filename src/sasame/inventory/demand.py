@@ -180,20 +180,24 @@ class DemandFrames:
         promotions = table[["unique_id", "ds"]].assign(promo=np.concatenate(promoted))
         return table, flags, promotions
 
+    def demand_rows(self) -> Iterable[tuple[int, date, int]]:
+        """(SKU position, day, units) of the backtest's demand: every active day of every SKU but the
+        bundles, whose units are already in their components' rows."""
+        first = self.first_active_day()
+        for i in range(len(self.sku)):
+            if self.is_bundle[i]:
+                continue
+            for d in range(int(first[i]), self.days):
+                if self.active[i, d]:
+                    yield i, self.start + timedelta(days=d), int(self.units[i, d])
+
     def to_csv_rows(self) -> Iterable[list[str]]:
         """Rows of the backtest's demand file: sku,date,units,unit_cost,price (active days only)."""
         yield ["sku", "date", "units", "unit_cost", "price"]
-        first = self.first_active_day()
-        for i, sku in enumerate(self.sku):
-            if self.is_bundle[i]:
-                continue  # a bundle's units are already in its components' rows
-            cost = "" if self.unit_cost_units[i] < 0 else _amount_text(int(self.unit_cost_units[i]))
-            price = _amount_text(int(self.list_price_units[i]))
-            for d in range(int(first[i]), self.days):
-                if not self.active[i, d]:
-                    continue
-                day = self.start + timedelta(days=d)
-                yield [sku, day.isoformat(), str(int(self.units[i, d])), cost, price]
+        costs = ["" if cost < 0 else _amount_text(int(cost)) for cost in self.unit_cost_units]
+        prices = [_amount_text(int(price)) for price in self.list_price_units]
+        for i, day, units in self.demand_rows():
+            yield [self.sku[i], day.isoformat(), str(units), costs[i], prices[i]]
 
 
 def _amount_text(units: int) -> str:

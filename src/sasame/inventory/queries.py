@@ -326,7 +326,8 @@ BACKTEST_METRICS = (
 
 
 def backtest_table(document: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Policies side by side from a `sasame inventory backtest --json` document, for the page."""
+    """Policies side by side from a `sasame inventory backtest --json` document, for the page: the
+    figures, what was replayed under which settings, and the comparisons in words."""
     if not document:
         return None
     candidates = document.get("policies") or document.get("metrics") or document
@@ -344,12 +345,68 @@ def backtest_table(document: dict[str, Any] | None) -> dict[str, Any] | None:
             value = metrics.get(key)
             if isinstance(value, int | float) and key == "fill_rate":
                 values.append(f"{value:.2%}")
-            elif isinstance(value, int):
-                values.append(f"{value:,}")
+            elif isinstance(value, int) or (
+                key == "lost_sales_units" and isinstance(value, float) and value.is_integer()
+            ):
+                values.append(f"{value:,.0f}")
             elif isinstance(value, float):
                 values.append(f"{value:,.2f}")
             else:
                 values.append("—")
         rows.append({"label": label, "values": values})
     comparison = document.get("comparison") if isinstance(document.get("comparison"), dict) else None
-    return {"policies": list(policies), "rows": rows, "comparison": comparison or {}}
+    return {
+        "policies": list(policies),
+        "rows": rows,
+        "comparison": comparison or {},
+        "settings": _backtest_settings(document.get("settings")),
+        "verdicts": _backtest_verdicts(comparison or {}),
+    }
+
+
+_PERIOD_WORDS = {"D": ("day", "days"), "W": ("week", "weeks"), "M": ("month", "months")}
+
+
+def _backtest_settings(settings: Any) -> str | None:
+    """'120 SKUs over 364 days from 2025-11-28 to 2026-11-26; lead time 7 ± 2 days, ...' or None."""
+    if not isinstance(settings, dict):
+        return None
+    try:
+        one, many = _PERIOD_WORDS[str(settings["freq"])]
+        review = int(settings["review"])
+        return (
+            f"{int(settings['skus']):,} SKUs over {int(settings['periods']):,} {many} from "
+            f"{settings['start']} to {settings['end']}; lead time {float(settings['lead_time']):g} ± "
+            f"{float(settings['lead_time_sd']):g} {many}, stock reviewed every "
+            f"{f'{review} {many}' if review > 1 else one}; service level "
+            f"{float(settings['service_level']) * 100:g}% for sasame and ma_rs; a sale that finds no stock "
+            "is lost."
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _backtest_verdicts(comparison: dict[str, Any]) -> list[str]:
+    """The done-when comparisons as sentences: more or fewer, and by how much."""
+
+    def change(value: Any, fewer: str, more: str) -> str:
+        return f"{abs(float(value)):.1%} {fewer if float(value) >= 0 else more}"
+
+    verdicts = []
+    if {"stockout_periods_reduction_vs_manual", "inventory_value_reduction_vs_manual"} <= comparison.keys():
+        verdicts.append(
+            "Against the manual rule: "
+            + change(comparison["stockout_periods_reduction_vs_manual"], "fewer", "more")
+            + " stockout periods with "
+            + change(comparison["inventory_value_reduction_vs_manual"], "less", "more")
+            + " stock at cost."
+        )
+    if {"fill_rate_difference_vs_ma_rs", "inventory_value_reduction_vs_ma_rs"} <= comparison.keys():
+        points = float(comparison["fill_rate_difference_vs_ma_rs"]) * 100
+        direction = "higher" if points >= 0 else "lower"
+        verdicts.append(
+            f"Against ma_rs: a fill rate {abs(points):.2f} points {direction} with "
+            + change(comparison["inventory_value_reduction_vs_ma_rs"], "less", "more")
+            + " stock at cost."
+        )
+    return verdicts

@@ -18,8 +18,9 @@ from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import business_day
 from sasame.core.errors import InputError, UserError
-from sasame.core.money import round_money
+from sasame.core.money import SCALE, round_money
 from sasame.inventory import purchase_orders, queries
+from sasame.inventory.backtest import DemandData, demand_data
 from sasame.inventory.demand import frames
 from sasame.inventory.plan import Forecaster, Plan, PlanSettings, build_plan
 
@@ -186,6 +187,39 @@ def read_backtest(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a JSON object from `sasame inventory backtest --json`")
     return document
+
+
+def store_demand(session: Session, now: datetime) -> DemandData:
+    """The store's own daily demand per SKU, as `sasame inventory demand --out` writes it (bundles in
+    their components, active days, unit cost and list price), with the days the plan reads as
+    promoted as the promotion calendar. Amounts become floats here: the backtest values stock and
+    lost sales for its figures, it books nothing."""
+    today = business_day(now, store_settings(session).timezone)
+    history = frames(session, today)
+    records: dict[tuple[str, date], tuple[float, float | None, float | None]] = {}
+    promotions: dict[tuple[str, date], float] = {}
+    for i, day, units in history.demand_rows():
+        key = (history.sku[i], day)
+        cost = int(history.unit_cost_units[i])
+        records[key] = (
+            float(units),
+            None if cost < 0 else cost / SCALE,
+            int(history.list_price_units[i]) / SCALE,
+        )
+        promotions[key] = float(history.promoted[i, (day - history.start).days])
+    if not records:
+        raise UserError("the store has no sales to replay yet: import its orders first")
+    return demand_data(records, "D", "the store's history", promotions)
+
+
+def attach_backtest(session: Session, document: dict[str, Any]) -> int | None:
+    """Show a backtest with the latest stored plan (later plans carry it on); the plan's id, or None
+    when no plan has been stored yet."""
+    latest = session.scalars(select(m.InventoryPlan).order_by(m.InventoryPlan.id.desc()).limit(1)).first()
+    if latest is None:
+        return None
+    latest.backtest = document
+    return latest.id
 
 
 def export_demand(session: Session, now: datetime, out: Path) -> int:

@@ -66,7 +66,7 @@ def test_the_page_shows_the_plan_risks_slow_movers_and_the_chart(client: TestCli
     assert "$288.00" in mug and "<strong>today</strong>" in mug and "Mar 23, 2025" in mug
     assert "Mar 16, 2025" in rows[1][2]  # TEE-S reaches its reorder point 29.43 on the 16th
     risk = re.search(r'id="stockout-risk">(.*?)</table>', html, re.S).group(1)
-    assert "MUG" in risk and "2025-03-21" in risk and "94%" in risk
+    assert "MUG" in risk and "Mar 21, 2025" in risk and "94%" in risk
     slow = re.search(r'id="slow-movers">(.*?)</table>', html, re.S).group(1)
     assert "TEE-M" in slow and "$22.50" in slow and "no sales expected" in slow
     chart = json.loads(re.search(r'id="inventory-forecast">(.*?)</script>', html, re.S).group(1))
@@ -351,6 +351,38 @@ def test_a_long_on_order_list_is_shortened_soonest_expected_first_with_where_to_
         ("PO-11", "2025-03-12", {"amount": "72.00", "currency": "USD"}),
         ("PO-10", "2025-03-20", {"amount": "72.00", "currency": "USD"}),
     ]
+
+
+def test_an_order_expected_before_today_is_shown_late(client: TestClient, sqlite_engine: Engine):
+    with Session(sqlite_engine) as session, session.begin():
+        acme = session.scalar(select(m.Supplier).where(m.Supplier.name == "Acme"))
+        mug = session.scalar(select(m.Variant).where(m.Variant.sku == "MUG"))
+        warehouse = session.scalar(select(m.Location).where(m.Location.code == "warehouse"))
+        po = m.PurchaseOrder(
+            number="PO-20",
+            supplier_id=acme.id,
+            location_id=warehouse.id,
+            status="sent",
+            ordered_at=datetime(2025, 2, 20, 15, tzinfo=UTC),
+            expected_on=date(2025, 3, 8),
+            currency="USD",
+        )
+        session.add(po)
+        session.flush()
+        session.add(
+            m.PurchaseOrderLine(
+                purchase_order_id=po.id, variant_id=mug.id, quantity_ordered=12, quantity_received=0,
+                unit_cost=Decimal("6.00"),
+            )
+        )  # fmt: skip
+    log_in(client)
+    html = client.get("/inventory").text
+    summary = re.search(r'data-number="PO-20">\s*<summary>(.*?)</summary>', html, re.S).group(1)
+    # The store's day is Mar 11 (NOW is 03:30 UTC on the 12th, New York time the evening before).
+    assert 'expected Mar 8, 2025 · <strong class="late">3 days late</strong>' in summary
+    stock = re.search(r"<h2>Stock per location</h2>(.*?)</table>", html, re.S).group(1)
+    mug_row = re.search(r"MUG</td>(.*?)</tr>", stock, re.S).group(1)
+    assert 'Mar 8, 2025 <strong class="late">late</strong>' in mug_row
 
 
 def test_a_long_purchase_order_lists_its_first_lines_and_still_totals_them_all(

@@ -120,7 +120,10 @@ def _local_time(instant: datetime, timezone: str) -> str:
     return instant.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _day(value: date) -> str:
+def _day(value: date | str) -> str:
+    """'Nov 9, 2026', from a date or the ISO text a stored plan's lists keep."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return f"{value:%b} {value.day}, {value.year}"
 
 

@@ -165,6 +165,8 @@ def inventory(
         "po_lines_shown": PURCHASE_ORDER_LINES_SHOWN,
         **_on_order(session),
         "message": request.query_params.get("message"),
+        # Orders expected before today are shown late; the plan expects them tomorrow at the soonest.
+        "today": plan_date(session, instant),
     }
     return render(request, "inventory.html", context)
 

@@ -197,13 +197,15 @@ def demo(
 
 
 def _demo_backtest(engine: Engine, now: datetime) -> str:
-    """Backtest the demo store's own history at the benchmark's settings (docs/benchmarks.md: 0.99,
-    lead time 7 +- 2 days) and show it with the plan the pipeline just made; a line to print."""
+    """Backtest the demo store's own history at the benchmark's service level (0.99), each SKU with its
+    supplier's lead time as the plan learns it, and show it with the plan the pipeline just made; a
+    line to print."""
     from sasame.inventory.backtest import BacktestConfig, backtest_document, run_backtest
-    from sasame.inventory.service import attach_backtest, store_demand
+    from sasame.inventory.service import attach_backtest, store_demand, store_lead_times
 
     with console.status("Backtesting the store's history"), transaction(engine) as session:
-        result = run_backtest(store_demand(session, now), BacktestConfig(service_level=0.99))
+        config = BacktestConfig(service_level=0.99, sku_lead_times=store_lead_times(session))
+        result = run_backtest(store_demand(session, now), config)
         attach_backtest(session, backtest_document(result))
     ours, manual = result.metrics["sasame"], result.metrics["manual"]
     return (

@@ -114,11 +114,33 @@ def test_manual_rule_replayed_by_hand() -> None:
     assert result.metrics["manual"]["inventory_turns"] == pytest.approx(10 * 2 * 365 / (2 * 365.0))
 
 
+def test_each_sku_can_wait_for_its_own_supplier() -> None:
+    """B's supplier takes 10 days where the default is 2: ma_rs covers 11 days of demand for it, not 3,
+    and its first order (after the 30-unit day) is sellable 11 days later, not 3."""
+    demand = [5.0] * 20 + [0, 30, 0, 0, 0, 5, 5, 5, 5, 5] + [5.0] * 12
+    data = _daily({"A": demand, "B": demand})
+    config = BacktestConfig(
+        lead_time=2, lead_time_sd=0, start=date(2026, 1, 21), sku_lead_times={"B": (10, 0)}
+    )
+    policies = {"ma_rs": lambda c, d, s: MovingAverageOrderUpTo(c, d)}
+    result = run_backtest(data, config, policies=policies)
+    run = result.runs["ma_rs"]
+    assert run.on_hand_end[:, 0].tolist() == [15, 55]  # 5 a day over R + L = 3 and 11 days
+    first = [int(np.flatnonzero(run.ordered[i])[0]) for i in range(2)]
+    arrived = [int(np.flatnonzero(run.received[i])[0]) for i in range(2)]
+    assert [a - f for a, f in zip(arrived, first, strict=True)] == [3, 11]  # sellable the day after
+    # A runs out on its 30-unit day only. B keeps 25 of its 55, which last 5 days of 5: it is out on
+    # the 2 days before its order from the 30-unit day arrives.
+    assert (run.demand > run.sales).sum(axis=1).tolist() == [1, 2]
+    document = backtest_document(result)
+    assert document["settings"]["own_lead_times"] == {"skus": 1, "shortest": 10.0, "longest": 10.0}
+
+
 def test_lost_sales_lead_time_and_conservation() -> None:
     demand = [5.0] * 20 + [0, 30, 0, 0, 0, 5, 5, 5, 5, 5]
     data = _daily({"A": demand})
     config = BacktestConfig(lead_time=2, lead_time_sd=0, start=date(2026, 1, 21))
-    policies = {"ma_rs": lambda c, d, s: MovingAverageOrderUpTo(c)}
+    policies = {"ma_rs": lambda c, d, s: MovingAverageOrderUpTo(c, d)}
     result = run_backtest(data, config, policies=policies)
     run = result.runs["ma_rs"]
     z = 1.6448536269514722

@@ -161,16 +161,23 @@ def test_backtest_of_the_stores_own_history_is_the_exported_files_and_shows_with
     out = tmp_path / "demand.csv"
     assert runner.invoke(app, ["inventory", "demand", "--db", store_url, "--out", str(out)]).exit_code == 0
     from_file = runner.invoke(app, ["inventory", "backtest", "--demand", str(out), "--json"])
-    before_any_plan = runner.invoke(app, ["inventory", "backtest", "--store", "--db", store_url, "--json"])
+    fixed_lead = ["--lead-time", "7", "--lead-time-sd", "2"]
+    store = ["inventory", "backtest", "--store", "--db", store_url, "--json"]
+    before_any_plan = runner.invoke(app, [*store, *fixed_lead])
     assert from_file.exit_code == before_any_plan.exit_code == 0, before_any_plan.output
     exported, own = json.loads(from_file.output), json.loads(before_any_plan.output)
     # No promotion day in the tiny store: the database and its export replay the same 5 days alike.
     assert own["policies"] == exported["policies"]
     assert (own["policies"]["manual"]["periods"], own["policies"]["manual"]["skus"]) == (5, 3)
+    assert "own_lead_times" not in own["settings"]
+    # By default each SKU waits for its supplier as the plan learns it: Acme's three received POs
+    # took 10, 14 and 12 days; Slowboat has one, so its quoted 30 days stand.
+    suppliers = json.loads(runner.invoke(app, store).output)
+    assert suppliers["settings"]["own_lead_times"] == {"skus": 3, "shortest": 12.0, "longest": 30.0}
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == 0
     assert runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json"]).exit_code == 0
-    shown = runner.invoke(app, ["inventory", "backtest", "--store", "--db", store_url])
+    shown = runner.invoke(app, ["inventory", "backtest", "--store", "--db", store_url, *fixed_lead])
     assert shown.exit_code == 0, shown.output
     assert "Shown on the Inventory page with the latest plan." in shown.output
     with Session(engine) as session:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -69,11 +69,16 @@ class DemandData:
     promo: np.ndarray | None = None
 
 
+# The issue's defaults, in periods: a week's lead time, give or take two days, on daily data.
+DEFAULT_LEAD_TIME = 7.0
+DEFAULT_LEAD_TIME_SD = 2.0
+
+
 @dataclass
 class BacktestConfig:
     freq: str = "D"
-    lead_time: float = 7.0
-    lead_time_sd: float = 2.0
+    lead_time: float = DEFAULT_LEAD_TIME
+    lead_time_sd: float = DEFAULT_LEAD_TIME_SD
     review: int = 1
     start: date | None = None
     seed: int = 0
@@ -96,6 +101,19 @@ class BacktestConfig:
     # For SKUs just launched, let the level follow their recent demand at every review
     # (`policy.launch_rates`), not only the weekly forecast.
     launch_ramp: bool = True
+    # Lead time (mean, sd) in periods per SKU, for the SKUs listed (`--store`: each SKU's supplier, as
+    # the plan learns it from the store's purchase orders); the others take lead_time, lead_time_sd.
+    sku_lead_times: Mapping[str, tuple[float, float]] | None = None
+
+
+def lead_time_parameters(config: BacktestConfig, skus: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of the lead time per SKU, in periods."""
+    means = np.full(len(skus), float(config.lead_time))
+    sds = np.full(len(skus), float(config.lead_time_sd))
+    for i, sku in enumerate(skus):
+        if config.sku_lead_times and sku in config.sku_lead_times:
+            means[i], sds[i] = config.sku_lead_times[sku]
+    return means, sds
 
 
 @dataclass
@@ -301,12 +319,12 @@ class MovingAverageOrderUpTo:
 
     name = "ma_rs"
 
-    def __init__(self, config: BacktestConfig) -> None:
+    def __init__(self, config: BacktestConfig, data: DemandData) -> None:
         freq = config.freq
         self.window = max(1, round(_window(freq, 28)))
         self.spread_window = max(self.window, 3)
-        self.periods = config.review + config.lead_time
-        self.lead_sd = config.lead_time_sd
+        self.lead_mean, self.lead_sd = lead_time_parameters(config, data.skus)
+        self.periods = config.review + self.lead_mean
         self.z = z_value(config.service_level)
 
     def order(self, t: int, position: np.ndarray, history: np.ndarray, censored: np.ndarray) -> np.ndarray:
@@ -344,10 +362,11 @@ class SasamePolicy:
         self.config = config
         self.data = data
         self.freq = config.freq
-        self.periods = config.review + config.lead_time
+        self.lead_mean, self.lead_sd = lead_time_parameters(config, data.skus)
+        self.periods = config.review + self.lead_mean
         default_refit = {"D": 7, "W": 1, "M": 1}[config.freq]
         self.refit_every = config.refit_every or default_refit
-        self.horizon = self.refit_every + math.ceil(self.periods) + 1
+        self.horizon = self.refit_every + math.ceil(float(self.periods.max(initial=0.0))) + 1
         self.fitted_at = -1
         self.path = np.zeros((len(data.skus), self.horizon))
         self.sigma = np.zeros(len(data.skus))
@@ -441,7 +460,7 @@ class SasamePolicy:
 
         Promotion spikes and lumpy orders make demand over a lead time far from normal; with enough
         windows (a year of days) their empirical quantile is a better floor for the order-up-to level."""
-        width = math.ceil(self.periods + self.config.lead_time_sd)
+        width = math.ceil(float((self.periods + self.lead_sd).max(initial=0.0)))
         recent = values[:, -EMPIRICAL_SPAN[self.freq] :]
         self.empirical = np.zeros(len(values))
         self.empirical_rate = np.zeros(len(values))
@@ -472,11 +491,20 @@ class SasamePolicy:
             self._refit(t, history, censored)
         # The path starts at period `fitted_at`; this order protects periods t+1 .. t+R+L.
         offset = t - self.fitted_at + 1
-        whole = math.floor(self.periods)
-        covered = self.path[:, offset : offset + whole].sum(axis=1)
+        whole = np.floor(self.periods).astype(int)
+        covered = np.zeros(len(position))
+        # SKUs sharing a protection interval are summed together (one group when every SKU has the same
+        # lead time): the same sums, in the same order, as one slice of the path.
+        for length in np.unique(whole):
+            rows = whole == length
+            covered[rows] = self.path[rows, offset : offset + length].sum(axis=1)
         fraction = self.periods - whole
-        if fraction > 0:
-            covered = covered + fraction * self.path[:, min(offset + whole, self.horizon - 1)]
+        partial = fraction > 0
+        if partial.any():
+            last = np.minimum(offset + whole, self.horizon - 1)
+            covered = np.where(
+                partial, covered + fraction * self.path[np.arange(len(position)), last], covered
+            )
         if self.config.launch_ramp:
             launch = launch_rates(
                 history[:, :t], censored[:, :t], LAUNCH_SPAN[self.freq], RECENT_SPAN[self.freq]
@@ -497,7 +525,7 @@ class SasamePolicy:
             mean_rate,
             per_period_sd,
             self.periods,
-            self.config.lead_time_sd,
+            self.lead_sd,
             levels,
             self.config.review,
         )
@@ -511,7 +539,7 @@ class SasamePolicy:
                 self.has_daily,
                 mean_rate,
                 unit_cost,
-                [(self.config.lead_time, self.config.lead_time_sd)] * len(mean_rate),
+                list(zip(self.lead_mean.tolist(), self.lead_sd.tolist(), strict=True)),
                 self.config.review,
                 np.full(len(mean_rate), self.config.service_level),
             )
@@ -532,7 +560,8 @@ def run_backtest(
     """Simulate every policy over the periods from the start; fill `metrics` per policy."""
     if config.review < 1:
         raise InputError("review period must be at least 1")
-    if config.lead_time < 0 or config.lead_time_sd < 0:
+    means, sds = lead_time_parameters(config, data.skus)
+    if config.lead_time < 0 or config.lead_time_sd < 0 or (means < 0).any() or (sds < 0).any():
         raise InputError("lead time and its standard deviation must not be negative")
     start = default_start(data)
     if config.start is not None:
@@ -547,12 +576,12 @@ def run_backtest(
     factories = policies or {
         "sasame": lambda c, d, s: SasamePolicy(c, d, s),
         "manual": lambda c, d, s: ManualPolicy(c.freq),
-        "ma_rs": lambda c, d, s: MovingAverageOrderUpTo(c),
+        "ma_rs": lambda c, d, s: MovingAverageOrderUpTo(c, d),
     }
     skus, periods = data.units.shape
     rng = np.random.default_rng(config.seed)
     lead_times = np.maximum(
-        np.rint(rng.normal(config.lead_time, config.lead_time_sd, size=(skus, periods))), 0
+        np.rint(rng.normal(means[:, None], sds[:, None], size=(skus, periods))), 0
     ).astype(int)
     result = BacktestResult(config=config, data=data, start_index=start)
     for name, factory in factories.items():
@@ -678,6 +707,25 @@ def comparison(metrics: Mapping[str, Mapping[str, float | int]]) -> dict[str, fl
     }
 
 
+def _own_lead_times(config: BacktestConfig, data: DemandData) -> dict[str, Any]:
+    """For per-SKU lead times: how many SKUs have their own and the range of their means."""
+    own = [
+        config.sku_lead_times[sku]
+        for sku in data.skus
+        if config.sku_lead_times and sku in config.sku_lead_times
+    ]
+    if not own:
+        return {}
+    means = [mean for mean, _ in own]
+    return {
+        "own_lead_times": {
+            "skus": len(own),
+            "shortest": round(min(means), 2),
+            "longest": round(max(means), 2),
+        }
+    }
+
+
 def backtest_document(result: BacktestResult, seconds: float | None = None) -> dict[str, Any]:
     """The `--json` output: settings, per-policy figures and the done-when comparison."""
     config, data = result.config, result.data
@@ -686,6 +734,7 @@ def backtest_document(result: BacktestResult, seconds: float | None = None) -> d
             "freq": config.freq,
             "lead_time": config.lead_time,
             "lead_time_sd": config.lead_time_sd,
+            **_own_lead_times(config, data),
             "review": config.review,
             "seed": config.seed,
             "service_level": config.service_level,

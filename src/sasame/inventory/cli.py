@@ -320,10 +320,16 @@ def backtest_command(
     ] = False,
     db: DbOption = None,
     freq: Annotated[str, typer.Option("--freq", help="Frequency of the rows: D, W or M.")] = "D",
-    lead_time: Annotated[float, typer.Option("--lead-time", help="Mean lead time, in periods.")] = 7.0,
+    lead_time: Annotated[
+        float | None,
+        typer.Option(
+            "--lead-time",
+            help="Mean lead time, in periods (default 7; with --store, each SKU's supplier's as learned).",
+        ),
+    ] = None,
     lead_time_sd: Annotated[
-        float, typer.Option("--lead-time-sd", help="Lead-time standard deviation.")
-    ] = 2.0,
+        float | None, typer.Option("--lead-time-sd", help="Lead-time standard deviation (default 2).")
+    ] = None,
     review: Annotated[int, typer.Option("--review", help="Review period, in periods.")] = 1,
     start: Annotated[
         str | None, typer.Option("--start", help="First simulated period (default: mid-history).")
@@ -350,6 +356,8 @@ def backtest_command(
     from datetime import date
 
     from sasame.inventory.backtest import (
+        DEFAULT_LEAD_TIME,
+        DEFAULT_LEAD_TIME_SD,
         BacktestConfig,
         backtest_document,
         read_demand_csv,
@@ -375,8 +383,8 @@ def backtest_command(
         raise UserError(f"--levels: {levels!r} is not one of value, class")
     config = BacktestConfig(
         freq=freq.upper(),
-        lead_time=lead_time,
-        lead_time_sd=lead_time_sd,
+        lead_time=DEFAULT_LEAD_TIME if lead_time is None else lead_time,
+        lead_time_sd=DEFAULT_LEAD_TIME_SD if lead_time_sd is None else lead_time_sd,
         review=review,
         start=first,
         seed=seed,
@@ -389,10 +397,13 @@ def backtest_command(
         document = backtest_document(result, seconds=time.perf_counter() - began)
         shown_with: int | None = None
     else:
-        from sasame.inventory.service import attach_backtest, store_demand
+        from sasame.inventory.service import attach_backtest, store_demand, store_lead_times
 
         _, engine = open_database(db)
         with transaction(engine) as session:
+            if lead_time is None and lead_time_sd is None:
+                # The store's own suppliers, as the plan sees them; SKUs without one take the defaults.
+                config.sku_lead_times = store_lead_times(session)
             result = run_backtest(store_demand(session, system_clock()), config)
             document = backtest_document(result, seconds=time.perf_counter() - began)
             shown_with = attach_backtest(session, document)

@@ -35,7 +35,7 @@ import numpy as np
 from sasame.core.money import from_units, round_money
 from sasame.inventory import policy
 from sasame.inventory.demand import DemandFrames
-from sasame.inventory.lead_times import LeadTime
+from sasame.inventory.lead_times import QUOTED_SPREAD, LeadTime
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,6 +109,23 @@ class SupplyTerm:
     minimum_order_quantity: int
     case_pack: int
     quoted_lead_days: int
+
+
+def sku_lead_time(
+    terms: Mapping[str, SupplyTerm], learned: Mapping[int, LeadTime], sku: str
+) -> tuple[float, float]:
+    """(mean, sd) in days of a SKU's lead time from its preferred supplier: learned from the supplier's
+    received POs when there are enough, else the quoted lead time with the learned spread scaled to
+    it (or QUOTED_SPREAD of it without history); (0, 0) for a SKU without a supplier."""
+    term = terms.get(sku)
+    if term is None:
+        return 0.0, 0.0
+    lead = learned.get(term.supplier_id)
+    if lead is not None and lead.source == "history":
+        return lead.mean_days, lead.sd_days
+    quoted = float(term.quoted_lead_days)
+    sd = lead.sd_days * quoted / lead.quoted_days if lead and lead.quoted_days else QUOTED_SPREAD * quoted
+    return quoted, sd
 
 
 @dataclass(frozen=True)
@@ -398,22 +415,7 @@ def build_plan(
         if not frames.is_bundle[index[sku]] and frames.days > 0 and frames.active[index[sku], -1]
     ]
 
-    def lead_of(sku: str) -> tuple[float, float]:
-        term = inputs.terms.get(sku)
-        if term is None:
-            return 0.0, 0.0
-        learned = inputs.lead_times.get(term.supplier_id)
-        if learned is not None and learned.source == "history":
-            return learned.mean_days, learned.sd_days
-        quoted = float(term.quoted_lead_days)
-        sd = (
-            learned.sd_days * quoted / learned.quoted_days
-            if learned and learned.quoted_days
-            else 0.25 * quoted
-        )
-        return quoted, sd
-
-    leads = {sku: lead_of(sku) for sku in physical}
+    leads = {sku: sku_lead_time(inputs.terms, inputs.lead_times, sku) for sku in physical}
     longest = max((mean + 2 * sd for mean, sd in leads.values()), default=0.0)
     horizon = int(min(max(math.ceil(longest) + settings.review_days + 14, 56), 240))
 

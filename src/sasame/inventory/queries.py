@@ -374,10 +374,19 @@ def _backtest_settings(settings: Any) -> str | None:
     try:
         one, many = _PERIOD_WORDS[str(settings["freq"])]
         review = int(settings["review"])
+        fixed = f"{float(settings['lead_time']):g} ± {float(settings['lead_time_sd']):g} {many}"
+        own = settings.get("own_lead_times")
+        lead = (
+            f"each SKU's lead time its supplier's as learned from the store's purchase orders "
+            f"({float(own['shortest']):g}–{float(own['longest']):g} {many} on average"
+            + (f"; {fixed} for the {int(settings['skus']) - int(own['skus']):,} without a supplier)"
+               if int(own["skus"]) < int(settings["skus"]) else ")")
+            if isinstance(own, dict)
+            else f"lead time {fixed}"
+        )  # fmt: skip
         return (
             f"{int(settings['skus']):,} SKUs over {int(settings['periods']):,} {many} from "
-            f"{settings['start']} to {settings['end']}; lead time {float(settings['lead_time']):g} ± "
-            f"{float(settings['lead_time_sd']):g} {many}, stock reviewed every "
+            f"{settings['start']} to {settings['end']}; {lead}, stock reviewed every "
             f"{f'{review} {many}' if review > 1 else one}; service level "
             f"{float(settings['service_level']) * 100:g}% for sasame and ma_rs; a sale that finds no stock "
             "is lost."

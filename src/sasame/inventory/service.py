@@ -22,7 +22,8 @@ from sasame.core.money import SCALE, round_money
 from sasame.inventory import purchase_orders, queries
 from sasame.inventory.backtest import DemandData, demand_data
 from sasame.inventory.demand import frames
-from sasame.inventory.plan import Forecaster, Plan, PlanSettings, build_plan
+from sasame.inventory.lead_times import lead_times
+from sasame.inventory.plan import Forecaster, Plan, PlanSettings, build_plan, sku_lead_time
 
 
 def _forecaster() -> Forecaster:
@@ -210,6 +211,14 @@ def store_demand(session: Session, now: datetime) -> DemandData:
     if not records:
         raise UserError("the store has no sales to replay yet: import its orders first")
     return demand_data(records, "D", "the store's history", promotions)
+
+
+def store_lead_times(session: Session) -> dict[str, tuple[float, float]]:
+    """Per SKU with a supplier, the (mean, sd) lead time in days the plan uses: learned from the
+    supplier's received purchase orders, else its quoted one."""
+    terms = queries.supply_terms(session)
+    learned = lead_times(session)
+    return {sku: sku_lead_time(terms, learned, sku) for sku in terms}
 
 
 def attach_backtest(session: Session, document: dict[str, Any]) -> int | None:

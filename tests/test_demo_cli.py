@@ -40,7 +40,8 @@ def test_demo_populates_every_entity_group(tmp_path):
     assert report["order_dates"]["last"] == "2026-11-26"
     assert set(report["money"]["order_total"]) == {"USD"}
     # The Inventory page opens with the backtest of the store's own second half (141 of its 282 days).
-    assert "Backtest of its last 141 days: sasame ran out on" in " ".join(result_text.split())
+    line = "Backtest of its last 141 days with its suppliers' lead times: sasame ran out on"
+    assert line in " ".join(result_text.split())
     engine = make_engine(url)
     with engine.connect() as connection:
         shown = connection.execute(select(m.InventoryPlan.backtest)).scalar_one()

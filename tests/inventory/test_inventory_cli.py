@@ -194,3 +194,34 @@ def test_backtest_takes_a_file_or_the_store(store_url: str, tmp_path: Path):
         result = runner.invoke(app, ["inventory", "backtest", "--db", store_url, *options])
         assert isinstance(result.exception, UserError), options
         assert str(result.exception).startswith(message)
+
+
+def test_the_pipeline_replays_the_stores_history_once_a_week(
+    store_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    from datetime import timedelta
+
+    from sasame.inventory import service
+
+    with Session(engine) as session, session.begin():
+        assert service.backtest_step(session, NOW) == {
+            "skipped": "10 days of sales history; the replay needs 56"
+        }
+        monkeypatch.setattr(service, "BACKTEST_MIN_DAYS", 10)
+        monkeypatch.setattr(service, "BACKTEST_MAX_SKUS", 2)
+        assert service.backtest_step(session, NOW) == {
+            "skipped": "3 SKUs: run `sasame inventory backtest --store` for them"
+        }
+        monkeypatch.setattr(service, "BACKTEST_MAX_SKUS", 1_000)
+        service.plan_step(session, NOW)
+        first = service.backtest_step(session, NOW)
+        assert first["periods"] == 5 and set(first["stockout_periods"]) == {"sasame", "manual", "ma_rs"}
+        shown = session.scalars(select(m.InventoryPlan.backtest)).one()
+        assert shown["replayed_on"] == "2025-03-11" and shown["settings"]["service_level"] == 0.99
+        assert shown["settings"]["own_lead_times"] == {"skus": 3, "shortest": 12.0, "longest": 30.0}
+        # The next days' plans carry it on; a week later it is replayed again.
+        service.plan_step(session, NOW + timedelta(days=6))
+        assert service.backtest_step(session, NOW + timedelta(days=6)) == {
+            "skipped": "replayed on 2025-03-11"
+        }
+        assert "periods" in service.backtest_step(session, NOW + timedelta(days=7))

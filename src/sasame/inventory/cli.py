@@ -397,16 +397,14 @@ def backtest_command(
         document = backtest_document(result, seconds=time.perf_counter() - began)
         shown_with: int | None = None
     else:
-        from sasame.inventory.service import attach_backtest, store_demand, store_lead_times
+        from sasame.inventory.service import backtest_store, store_lead_times
 
         _, engine = open_database(db)
         with transaction(engine) as session:
             if lead_time is None and lead_time_sd is None:
                 # The store's own suppliers, as the plan sees them; SKUs without one take the defaults.
                 config.sku_lead_times = store_lead_times(session)
-            result = run_backtest(store_demand(session, system_clock()), config)
-            document = backtest_document(result, seconds=time.perf_counter() - began)
-            shown_with = attach_backtest(session, document)
+            result, document, shown_with = backtest_store(session, system_clock(), config)
     if trajectory is not None:
         write_trajectory(result, trajectory)
     if as_json:

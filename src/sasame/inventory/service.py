@@ -20,7 +20,14 @@ from sasame.core.clock import business_day
 from sasame.core.errors import InputError, UserError
 from sasame.core.money import SCALE, round_money
 from sasame.inventory import purchase_orders, queries
-from sasame.inventory.backtest import DemandData, demand_data
+from sasame.inventory.backtest import (
+    BacktestConfig,
+    BacktestResult,
+    DemandData,
+    backtest_document,
+    demand_data,
+    run_backtest,
+)
 from sasame.inventory.demand import frames
 from sasame.inventory.lead_times import lead_times
 from sasame.inventory.plan import Forecaster, Plan, PlanSettings, build_plan, sku_lead_time
@@ -219,6 +226,68 @@ def store_lead_times(session: Session) -> dict[str, tuple[float, float]]:
     terms = queries.supply_terms(session)
     learned = lead_times(session)
     return {sku: sku_lead_time(terms, learned, sku) for sku in terms}
+
+
+# The pipeline's replay of the store's own history for the Inventory page (`backtest_step`): once a
+# week, at the benchmark's service level, for stores with enough history and few enough SKUs (it
+# re-fits every SKU's forecast every week of a year: about 35 s for the demo's 122; a bigger store
+# runs `sasame inventory backtest --store` when it chooses).
+BACKTEST_EVERY_DAYS = 7
+BACKTEST_SERVICE_LEVEL = 0.99
+BACKTEST_MIN_DAYS = 56
+BACKTEST_MAX_SKUS = 1_000
+
+
+def backtest_store(
+    session: Session, now: datetime, config: BacktestConfig | None = None, data: DemandData | None = None
+) -> tuple[BacktestResult, dict[str, Any], int | None]:
+    """Replay the store's own history (`store_demand`) and show it with the latest plan: the result,
+    its document (dated `replayed_on`, the store's day) and the plan it went with (None without
+    one). Without a `config`, the pipeline's: BACKTEST_SERVICE_LEVEL and each SKU's supplier's lead
+    time (`store_lead_times`)."""
+    started = time.perf_counter()
+    data = store_demand(session, now) if data is None else data
+    if config is None:
+        config = BacktestConfig(
+            service_level=BACKTEST_SERVICE_LEVEL, sku_lead_times=store_lead_times(session)
+        )
+    result = run_backtest(data, config)
+    document = backtest_document(result, seconds=time.perf_counter() - started)
+    document["replayed_on"] = business_day(now, store_settings(session).timezone).isoformat()
+    return result, document, attach_backtest(session, document)
+
+
+def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
+    """The daily pipeline's `inventory.backtest` step: replay the store's history when the replay
+    shown is a week old or missing (see BACKTEST_EVERY_DAYS)."""
+    today = business_day(now, store_settings(session).timezone)
+    shown = session.scalars(
+        select(m.InventoryPlan.backtest)
+        .where(m.InventoryPlan.backtest.is_not(None))
+        .order_by(m.InventoryPlan.id.desc())
+        .limit(1)
+    ).first()
+    replayed = shown.get("replayed_on") if isinstance(shown, dict) else None
+    if replayed and (today - date.fromisoformat(replayed)).days < BACKTEST_EVERY_DAYS:
+        return {"skipped": f"replayed on {replayed}"}
+    try:
+        data = store_demand(session, now)
+    except UserError as error:
+        return {"skipped": str(error)}
+    if len(data.dates) < BACKTEST_MIN_DAYS:
+        return {"skipped": f"{len(data.dates)} days of sales history; the replay needs {BACKTEST_MIN_DAYS}"}
+    if len(data.skus) > BACKTEST_MAX_SKUS:
+        return {"skipped": f"{len(data.skus):,} SKUs: run `sasame inventory backtest --store` for them"}
+    _, document, plan_id = backtest_store(session, now, data=data)
+    policies = document["policies"]
+    return {
+        "plan_id": plan_id,
+        "periods": document["settings"]["periods"],
+        "stockout_periods": {name: figures["stockout_periods"] for name, figures in policies.items()},
+        "average_inventory_value": {
+            name: round(figures["average_inventory_value"], 2) for name, figures in policies.items()
+        },
+    }
 
 
 def attach_backtest(session: Session, document: dict[str, Any]) -> int | None:

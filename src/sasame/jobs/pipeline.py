@@ -69,8 +69,16 @@ def _plan_inventory(session: Session, now: datetime) -> dict[str, Any]:
     return plan_step(session, now)
 
 
+def _backtest_inventory(session: Session, now: datetime) -> dict[str, Any]:
+    from sasame.inventory.service import backtest_step
+
+    return backtest_step(session, now)
+
+
 SUPPORT_MAILBOX_STEP = "support.mailbox"
 """The step that answers the support inbox (`sasame demo --leave-inbox` runs every step but it)."""
+INVENTORY_BACKTEST_STEP = "inventory.backtest"
+"""The weekly replay of the store's history (`sasame demo --no-backtest` runs every step but it)."""
 
 STEPS: list[PipelineStep] = [
     PipelineStep("finance.post", _post_ledger, "post new and changed business events to the ledger"),
@@ -82,6 +90,11 @@ STEPS: list[PipelineStep] = [
         SUPPORT_MAILBOX_STEP, _support_mailbox, "fetch customer mail, answer routine messages, queue the rest"
     ),
     PipelineStep("inventory.plan", _plan_inventory, "forecast every SKU and plan what to order"),
+    PipelineStep(
+        INVENTORY_BACKTEST_STEP,
+        _backtest_inventory,
+        "once a week, replay the store's history against the manual rule for the Inventory page",
+    ),
 ]
 """Engines add their step here as they land (finance postings, forecasts, support mailbox, ...)."""
 

@@ -83,13 +83,7 @@ def save_plan(
         "budget": None if plan.settings.budget is None else str(plan.settings.budget),
     }
     if backtest is None:
-        previous = session.scalars(
-            select(m.InventoryPlan)
-            .where(m.InventoryPlan.backtest.is_not(None))
-            .order_by(m.InventoryPlan.id.desc())
-            .limit(1)
-        ).first()
-        backtest = previous.backtest if previous is not None else None
+        backtest = latest_backtest(session)
     row = m.InventoryPlan(
         made_at=now,
         plan_date=plan.today,
@@ -261,13 +255,8 @@ def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
     """The daily pipeline's `inventory.backtest` step: replay the store's history when the replay
     shown is a week old or missing (see BACKTEST_EVERY_DAYS)."""
     today = business_day(now, store_settings(session).timezone)
-    shown = session.scalars(
-        select(m.InventoryPlan.backtest)
-        .where(m.InventoryPlan.backtest.is_not(None))
-        .order_by(m.InventoryPlan.id.desc())
-        .limit(1)
-    ).first()
-    replayed = shown.get("replayed_on") if isinstance(shown, dict) else None
+    shown = latest_backtest(session)
+    replayed = shown.get("replayed_on") if shown else None
     if replayed and (today - date.fromisoformat(replayed)).days < BACKTEST_EVERY_DAYS:
         return {"skipped": f"replayed on {replayed}"}
     try:
@@ -288,6 +277,17 @@ def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
             name: round(figures["average_inventory_value"], 2) for name, figures in policies.items()
         },
     }
+
+
+def latest_backtest(session: Session) -> dict[str, Any] | None:
+    """The backtest shown with the plans: the latest one stored with any."""
+    shown = session.scalars(
+        select(m.InventoryPlan.backtest)
+        .where(m.InventoryPlan.backtest.is_not(None))
+        .order_by(m.InventoryPlan.id.desc())
+        .limit(1)
+    ).first()
+    return shown if isinstance(shown, dict) else None
 
 
 def attach_backtest(session: Session, document: dict[str, Any]) -> int | None:

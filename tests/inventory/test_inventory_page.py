@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
 from tiny_store import NOW, build
@@ -531,3 +531,21 @@ def test_a_backtest_on_the_suppliers_lead_times_says_so():
         "without a supplier), stock reviewed every day; service level 99% for sasame and ma_rs; a sale "
         "that finds no stock is lost."
     )
+
+
+def test_the_chart_names_the_intermittent_median_in_words(client: TestClient, sqlite_engine: Engine):
+    with Session(sqlite_engine) as session, session.begin():
+        session.execute(
+            update(m.InventoryForecast)
+            .where(
+                m.InventoryForecast.variant_id
+                == select(m.Variant.id).where(m.Variant.sku == "MUG").scalar_subquery()
+            )
+            .values(model="IntermittentMedian")
+        )
+    log_in(client)
+    html = client.get("/inventory?sku=MUG").text
+    assert (
+        "Median of five intermittent-demand models (Croston, Croston-SBA, TSB, ADIDA, IMAPA); the band is "
+        "the 90% prediction interval"
+    ) in html

@@ -177,6 +177,22 @@ def test_a_thin_skus_own_season_is_pooled_with_its_groups_by_its_selling_days() 
     )
 
 
+def test_a_new_products_profile_starts_at_its_first_sale_not_at_the_padded_history() -> None:
+    """Two colours of a product launched 200 days ago, in a history padded with zeros before that
+    (a backtest's panel): the product has no year of sales, so no yearly shape. Read from the padding,
+    its launch ramp was a season that cut the new colours' forecast (97 stockout days instead of 28
+    for one of them in the demo store's own backtest)."""
+    days = pd.date_range("2024-01-01", periods=700, freq="D")
+    rng = np.random.default_rng(5)
+    sold = np.r_[np.zeros(500), rng.poisson(10, 200)].astype(float)
+    history = pd.concat(
+        [pd.DataFrame({"unique_id": uid, "ds": days, "y": sold}) for uid in ("OAT", "CHA")], ignore_index=True
+    )
+    alone = forecast(history, horizon=60)
+    pooled = forecast(history, horizon=60, profiles={"OAT": "product:stn2", "CHA": "product:stn2"})
+    assert pooled.table["mean"].to_numpy() == pytest.approx(alone.table["mean"].to_numpy())
+
+
 def test_yearly_profile_is_the_shrunk_month_of_year_mean() -> None:
     days = pd.date_range("2024-01-01", "2025-12-31", freq="D")
     values = days.month.to_numpy().astype(float)

@@ -67,6 +67,9 @@ class DemandData:
     # (sku, period) planned promotion (> 0: promoted, 1 or the percent off), or None without a `promo`
     # column. Promotions are scheduled in advance, so unlike demand a policy may read future periods.
     promo: np.ndarray | None = None
+    # SKU -> the profile (product or category) whose yearly shape a thin SKU pools with, as the plan
+    # does; None for a demand file, which has no products: every SKU pools with the whole store.
+    profiles: dict[str, str] | None = None
 
 
 # The defaults, in periods: a week's lead time, give or take two days, on daily data.
@@ -405,8 +408,7 @@ class SasamePolicy:
             freq=freq,
             censored=censored_series,
             promotions=self._promotions(t),
-            # No products in a demand file: a thin SKU pools its yearly season with the whole store's.
-            profiles=dict.fromkeys(skus, "store"),
+            profiles=self.data.profiles or dict.fromkeys(skus, "store"),
             models=None if reselect else self.chosen,
             sigma=None if reselect else self.sigma_of,
         )

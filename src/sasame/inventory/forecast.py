@@ -290,6 +290,9 @@ def forecast(
         mapped = frame.assign(profile=frame["unique_id"].map(profiles))
         for profile, group in mapped.dropna(subset=["profile"]).groupby("profile"):
             total = group.dropna(subset=["y"]).groupby("ds")["y"].sum()
+            # From the group's first sale, as for a SKU: days before a product's launch are not a
+            # season (a history padded with them read a new product's ramp as its year).
+            total = total[int(np.argmax(total.to_numpy() > 0)) :] if (total > 0).any() else total.iloc[:0]
             profile_shapes[str(profile)] = _yearly_profile(
                 pd.DatetimeIndex(total.index), total.to_numpy(dtype=float)
             )

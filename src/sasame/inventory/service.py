@@ -194,8 +194,8 @@ def read_backtest(path: Path) -> dict[str, Any]:
 def store_demand(session: Session, now: datetime) -> DemandData:
     """The store's own daily demand per SKU, as `sasame inventory demand --out` writes it (bundles in
     their components, active days, unit cost and list price), with the days the plan reads as
-    promoted as the promotion calendar. Amounts become floats here: the backtest values stock and
-    lost sales for its figures, it books nothing."""
+    promoted as the promotion calendar and the plan's product and category profiles. Amounts become
+    floats here: the backtest values stock and lost sales for its figures, it books nothing."""
     today = business_day(now, store_settings(session).timezone)
     history = frames(session, today)
     records: dict[tuple[str, date], tuple[float, float | None, float | None]] = {}
@@ -211,7 +211,10 @@ def store_demand(session: Session, now: datetime) -> DemandData:
         promotions[key] = float(history.promoted[i, (day - history.start).days])
     if not records:
         raise UserError("the store has no sales to replay yet: import its orders first")
-    return demand_data(records, "D", "the store's history", promotions)
+    data = demand_data(records, "D", "the store's history", promotions)
+    profiles = history.profiles()
+    data.profiles = {sku: profiles[sku] for sku in data.skus}
+    return data
 
 
 def store_lead_times(session: Session) -> dict[str, tuple[float, float]]:

@@ -47,7 +47,7 @@ def make_plan(
 ) -> Plan:
     """Compute today's plan (nothing is written)."""
     settings = settings or PlanSettings()
-    today = business_day(now, store_settings(session).timezone)
+    today = plan_date(session, now)
     inputs = queries.plan_inputs(session, today)
     previous = session.scalars(select(m.InventoryPlan).order_by(m.InventoryPlan.id.desc()).limit(1)).first()
     if previous is not None and previous.summary.get("fits") and previous.summary.get("selected_on"):
@@ -196,7 +196,7 @@ def store_demand(session: Session, now: datetime) -> DemandData:
     their components, active days, unit cost and list price), with the days the plan reads as
     promoted as the promotion calendar and the plan's product and category profiles. Amounts become
     floats here: the backtest values stock and lost sales for its figures, it books nothing."""
-    today = business_day(now, store_settings(session).timezone)
+    today = plan_date(session, now)
     history = frames(session, today)
     records: dict[tuple[str, date], tuple[float, float | None, float | None]] = {}
     promotions: dict[tuple[str, date], float] = {}
@@ -250,14 +250,14 @@ def backtest_store(
         )
     result = run_backtest(data, config)
     document = backtest_document(result, seconds=time.perf_counter() - started)
-    document["replayed_on"] = business_day(now, store_settings(session).timezone).isoformat()
+    document["replayed_on"] = plan_date(session, now).isoformat()
     return result, document, attach_backtest(session, document)
 
 
 def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
     """The daily pipeline's `inventory.backtest` step: replay the store's history when the replay
     shown is a week old or missing (see BACKTEST_EVERY_DAYS)."""
-    today = business_day(now, store_settings(session).timezone)
+    today = plan_date(session, now)
     shown = latest_backtest(session)
     replayed = shown.get("replayed_on") if shown else None
     if replayed and (today - date.fromisoformat(replayed)).days < BACKTEST_EVERY_DAYS:
@@ -305,7 +305,7 @@ def attach_backtest(session: Session, document: dict[str, Any]) -> int | None:
 
 def export_demand(session: Session, now: datetime, out: Path) -> int:
     """Write the store's daily demand per SKU in the backtest's CSV format; return the data rows."""
-    today = business_day(now, store_settings(session).timezone)
+    today = plan_date(session, now)
     history = frames(session, today)
     count = -1  # the header is not a data row
     try:
@@ -623,4 +623,5 @@ def purchase_orders_with_lines(
 
 
 def plan_date(session: Session, now: datetime) -> date:
+    """The store's business day at `now`: the day a plan, an export or a backtest is made for."""
     return business_day(now, store_settings(session).timezone)

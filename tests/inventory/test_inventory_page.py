@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
 from tiny_store import NOW, build
@@ -23,6 +24,7 @@ from sasame.core.clock import fixed_clock
 from sasame.inventory.plan import PlanSettings
 from sasame.inventory.service import run_plan
 from sasame.web.app import create_app
+from sasame.web.inventory_pages import PLANNING
 
 EMAIL, PASSWORD = "owner@tiny.example", "a long enough password"
 
@@ -549,3 +551,84 @@ def test_the_chart_names_the_intermittent_median_in_words(client: TestClient, sq
         "Median of five intermittent-demand models (Croston, Croston-SBA, TSB, ADIDA, IMAPA); the band is "
         "the 90% prediction interval"
     ) in html
+
+
+def _slow(work: Any, release: threading.Event, calls: list[str]) -> Any:
+    """`work` that first waits for `release` (a plan of thousands of SKUs), counting its calls."""
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        calls.append("called")
+        assert release.wait(10), "the test never released the plan"
+        return work(*args, **kwargs)
+
+    return slow
+
+
+def test_a_plan_longer_than_the_wait_runs_on_while_the_page_says_so(
+    client: TestClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+    release, calls = threading.Event(), []
+    monkeypatch.setattr("sasame.web.inventory_pages.WAIT_SECONDS", 0.05)
+    monkeypatch.setattr("sasame.web.inventory_pages.run_plan", _slow(run_plan, release, calls))
+    with Session(sqlite_engine) as session:
+        plans_before = session.scalar(select(func.count()).select_from(m.InventoryPlan))
+    response = client.post(
+        "/inventory/purchase-orders/draft", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/inventory"
+    html = client.get("/inventory").text
+    assert 'id="planning"' in html and "running for 0 s" in html
+    assert '<meta http-equiv="refresh" content="15">' in html
+    assert "No draft purchase orders." in html  # the page shows the plan before, undrafted
+    # Pressing again (either button) joins the run going on: one plan, not two.
+    client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
+    assert calls == ["called"]
+    release.set()
+    client.app.state.background._runs[PLANNING].finished.wait(10)
+    html = client.get("/inventory").text
+    assert 'id="planning"' not in html and 'http-equiv="refresh"' not in html
+    assert "DRAFT-20250311-ACME" in html
+    with Session(sqlite_engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == plans_before + 1
+
+
+def test_a_plan_failing_in_the_background_is_told_once_and_changes_nothing(
+    client: TestClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+    release = threading.Event()
+
+    def failing(session: Session, instant: datetime) -> Any:
+        session.add(m.Alert(kind="test", severity="info", subject="undone", detail="", raised_at=instant))
+        session.flush()
+        raise RuntimeError("the forecaster ran out of memory")
+
+    monkeypatch.setattr("sasame.web.inventory_pages.WAIT_SECONDS", 0.05)
+    monkeypatch.setattr("sasame.web.inventory_pages.run_plan", _slow(failing, release, []))
+    client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
+    release.set()
+    client.app.state.background._runs[PLANNING].finished.wait(10)
+    html = client.get("/inventory").text
+    failed = re.search(r'id="planning-failed"[^>]*>(The plan started from this page failed: [^.]*)\.', html)
+    assert failed.group(1) == "The plan started from this page failed: the forecaster ran out of memory"
+    assert 'id="planning-failed"' not in client.get("/inventory").text
+    with Session(sqlite_engine) as session:
+        assert session.scalar(select(m.Alert).where(m.Alert.kind == "test")) is None
+
+
+def test_a_plan_failing_within_the_wait_fails_the_request_as_before(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+
+    def failing(session: Session, instant: datetime) -> Any:
+        raise RuntimeError("no forecaster")
+
+    monkeypatch.setattr("sasame.web.inventory_pages.run_plan", failing)
+    with pytest.raises(RuntimeError, match="no forecaster"):
+        client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
+    assert 'id="planning-failed"' not in client.get("/inventory").text

@@ -19,6 +19,7 @@ from sasame.config import Settings
 from sasame.core.clock import Clock, system_clock, zone
 from sasame.db import session_factory
 from sasame.web import api, finance_pages, inventory_pages, pages, presenters, support_pages, webhooks
+from sasame.web.background import BackgroundWork
 from sasame.web.deps import LoginRequired
 from sasame.web.security import CSRFMiddleware, LoginThrottle, resolve_secret_key
 
@@ -54,6 +55,7 @@ def create_app(engine: Engine, settings: Settings, clock: Clock = system_clock) 
         openapi_url=None,  # served behind login by the API router instead
     )
     app.state.sessions = session_factory(engine)
+    app.state.background = BackgroundWork(app.state.sessions)
     app.state.clock = clock
     app.state.throttle = LoginThrottle(clock)
     app.state.templates = _templates()

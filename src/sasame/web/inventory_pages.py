@@ -27,6 +27,7 @@ from sasame.inventory.service import (
 from sasame.models import User
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
+from sasame.web.background import WAIT_SECONDS, BackgroundWork
 from sasame.web.deps import api_user, db_session, now, page_user
 from sasame.web.pages import back_with_message, render
 
@@ -132,6 +133,18 @@ def _stock_rows(session: Session) -> dict[str, Any]:
     return {"rows": shown, "stock_rows_total": total}
 
 
+def _planning(request: Request, instant: datetime) -> dict[str, Any]:
+    """What the page says of a plan started from it: still running (for how long), or failed."""
+    background: BackgroundWork = request.app.state.background
+    running = background.running(PLANNING)
+    failed = background.failed(PLANNING)
+    return {
+        "planning_seconds": int((instant - running.started_at).total_seconds()) if running else None,
+        "planning_refresh_seconds": PLANNING_REFRESH_SECONDS,
+        "planning_failed": str(failed.error) if failed else None,
+    }
+
+
 @pages.get("/inventory")
 def inventory(
     request: Request, session: SessionDep, user: UserDep, instant: NowDep, sku: SkuQuery = None
@@ -165,26 +178,53 @@ def inventory(
         "po_lines_shown": PURCHASE_ORDER_LINES_SHOWN,
         **_on_order(session),
         "message": request.query_params.get("message"),
+        **_planning(request, instant),
         # Orders expected before today are shown late; the plan expects them tomorrow at the soonest.
         "today": plan_date(session, instant),
     }
     return render(request, "inventory.html", context)
 
 
+PLANNING = "inventory.plan"
+"""The kind of background run both buttons start (`web.background`): one plan at a time."""
+PLANNING_REFRESH_SECONDS = 15
+"""While a plan started from the page runs, the page reloads this often."""
+
+
+def _plan_in_background(request: Request, instant: datetime, work: Any, done: str) -> Response:
+    """Start `work` (a plan) in the background and wait for it a little (`background.WAIT_SECONDS`):
+    done, the browser goes to `done`; a plan of thousands of SKUs still running, back to the page,
+    which says so and reloads until it is over. A plan already running is joined, not doubled."""
+    background: BackgroundWork = request.app.state.background
+    run = background.start(PLANNING, instant, work)
+    if not run.finished.wait(WAIT_SECONDS):
+        return RedirectResponse("/inventory", status_code=303)
+    if background.failed(PLANNING) is not None and run.error is not None:
+        raise run.error
+    return RedirectResponse(done, status_code=303)
+
+
 @pages.post("/inventory/plan")
-def make_plan_now(session: SessionDep, instant: NowDep) -> Response:
+def make_plan_now(request: Request, instant: NowDep) -> Response:
     """Re-plan now (the daily pipeline does it every morning anyway)."""
-    run_plan(session, instant)
-    return RedirectResponse("/inventory", status_code=303)
+    return _plan_in_background(request, instant, lambda session: run_plan(session, instant), "/inventory")
+
+
+def _plan_and_draft(session: Session, instant: datetime) -> None:
+    plan, _ = run_plan(session, instant)
+    draft_purchase_orders(session, instant, None, plan=plan)
 
 
 @pages.post("/inventory/purchase-orders/draft")
-def draft_orders_now(session: SessionDep, instant: NowDep) -> Response:
+def draft_orders_now(request: Request, instant: NowDep) -> Response:
     """Plan now and record what is due before the next review as draft purchase orders, one per
     supplier (a draft already open is refreshed, not duplicated). Nothing is sent."""
-    plan, _ = run_plan(session, instant)
-    draft_purchase_orders(session, instant, None, plan=plan)
-    return RedirectResponse("/inventory#draft-purchase-orders", status_code=303)
+    return _plan_in_background(
+        request,
+        instant,
+        lambda session: _plan_and_draft(session, instant),
+        "/inventory#draft-purchase-orders",
+    )
 
 
 @pages.post("/inventory/purchase-orders/send")

@@ -48,8 +48,6 @@ from sasame.inventory.policy import (
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 PERIODS_PER_YEAR = {"D": 365.0, "W": 52.0, "M": 12.0}
 POLICIES = ("sasame", "manual", "ma_rs")
-# The empirical lead-time-demand floor needs this many windows; it looks back this many periods.
-MIN_EMPIRICAL_WINDOWS = 100
 REQUIRED_COLUMNS = ("sku", "date", "units")
 
 
@@ -90,10 +88,6 @@ class BacktestConfig:
     # What policies learn from: the recorded demand of past periods (the replay's data), or only the
     # sales each policy made itself (lost demand unseen; stocked-out periods flagged as censored).
     observe: str = "demand"
-    # Optional floor for sasame's order-up-to level: this quantile of the demand over recent windows as
-    # long as the protection interval (daily data: promotion spikes). Off by default: it buys fewer
-    # stockout periods with much more stock (see docs/benchmarks.md).
-    spike_quantile: float | None = None
     # For whole-unit demand, floor sasame's order-up-to level with each SKU's empirical demand
     # distribution over the lead time (bulk orders; see SasamePolicy). On by default.
     empirical: bool = True
@@ -379,8 +373,6 @@ class SasamePolicy:
         self.selected_at = -1
         self.chosen: dict[str, str] | None = None
         self.sigma_of: dict[str, float] | None = None
-        self.empirical = np.zeros(len(data.skus))
-        self.empirical_rate = np.zeros(len(data.skus))
         # Empirical per-period demand distribution per SKU (whole units), and which SKUs have enough of it.
         self.daily = np.zeros((len(data.skus), 1))
         self.has_daily = np.zeros(len(data.skus), dtype=bool)
@@ -418,8 +410,6 @@ class SasamePolicy:
         self.path = np.nan_to_num(means.to_numpy(dtype=float)[:, : self.horizon])
         self.sigma = np.array([result.sigma.get(sku, 0.0) for sku in skus])
         self.fitted_at = t
-        if self.config.spike_quantile is not None:
-            self._fit_empirical(values)
         if self.data.integral and self.config.empirical:
             self._fit_daily(values, censored[:, :t])
         if self.config.levels == "class":
@@ -456,22 +446,6 @@ class SasamePolicy:
                 "promo": flags.reshape(-1),
             }
         )
-
-    def _fit_empirical(self, values: np.ndarray) -> None:
-        """Upper quantile of demand over recent windows of the protection interval plus one lead-time sd.
-
-        Promotion spikes and lumpy orders make demand over a lead time far from normal; with enough
-        windows (a year of days) their empirical quantile is a better floor for the order-up-to level."""
-        width = math.ceil(float((self.periods + self.lead_sd).max(initial=0.0)))
-        recent = values[:, -EMPIRICAL_SPAN[self.freq] :]
-        self.empirical = np.zeros(len(values))
-        self.empirical_rate = np.zeros(len(values))
-        if recent.shape[1] - width + 1 < MIN_EMPIRICAL_WINDOWS:
-            return
-        cumulative = np.concatenate([np.zeros((len(values), 1)), np.cumsum(recent, axis=1)], axis=1)
-        sums = cumulative[:, width:] - cumulative[:, :-width]
-        self.empirical = np.quantile(sums, float(self.config.spike_quantile or 0.95), axis=1)
-        self.empirical_rate = recent.mean(axis=1)
 
     def _fit_daily(self, values: np.ndarray, censored: np.ndarray) -> None:
         """Each SKU's distribution of whole units per period over its recent history, stocked-out and
@@ -531,10 +505,6 @@ class SasamePolicy:
             levels,
             self.config.review,
         )
-        if self.config.spike_quantile is not None:
-            # Scale the empirical floor by where the forecast says the level is now (seasons, trends).
-            ratio = np.clip(mean_rate / np.maximum(self.empirical_rate, 1e-9), 0.5, 2.0)
-            target = np.maximum(target, self.empirical * np.where(self.empirical_rate > 0, ratio, 0.0))
         if self.data.integral and self.config.empirical:
             empirical, self.expected_chance = empirical_levels(
                 self.daily,

@@ -358,9 +358,7 @@ def shrink_bulk(counts: np.ndarray) -> np.ndarray:
         return counts
     store_rate = bulk_periods.sum() / other_units.sum()
     prior = store_rate * other_units
-    posterior = (bulk_periods + BULK_PRIOR_STRENGTH) / (
-        1.0 + BULK_PRIOR_STRENGTH / np.maximum(prior, 1e-12)
-    )
+    posterior = (bulk_periods + BULK_PRIOR_STRENGTH) / (1.0 + BULK_PRIOR_STRENGTH / np.maximum(prior, 1e-12))
     keep = np.ones(len(counts))
     has = bulk_periods > 0
     keep[has] = np.minimum(1.0, posterior[has] / bulk_periods[has])

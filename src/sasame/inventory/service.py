@@ -294,13 +294,12 @@ def latest_backtest(session: Session) -> dict[str, Any] | None:
 
 
 def attach_backtest(session: Session, document: dict[str, Any]) -> int | None:
-    """Show a backtest with the latest stored plan (later plans carry it on); the plan's id, or None
-    when no plan has been stored yet."""
-    latest = session.scalars(select(m.InventoryPlan).order_by(m.InventoryPlan.id.desc()).limit(1)).first()
-    if latest is None:
-        return None
-    latest.backtest = document
-    return latest.id
+    """Show a backtest with the latest stored plan, the one the Inventory page shows (later plans carry
+    it on); the plan's id, or None when no plan has been stored yet."""
+    plan_id = queries.latest_plan_id(session)
+    if plan_id is not None:
+        session.get_one(m.InventoryPlan, plan_id).backtest = document
+    return plan_id
 
 
 def export_demand(session: Session, now: datetime, out: Path) -> int:

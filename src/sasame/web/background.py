@@ -63,6 +63,18 @@ class BackgroundWork:
         finally:
             run.finished.set()
 
+    def wait(self, run: Run, seconds: float) -> bool:
+        """Wait up to `seconds` for `run` to finish: False while it still goes. A run that failed
+        raises its error here, to the request that waited, and is not told of again (`failed`)."""
+        if not run.finished.wait(seconds):
+            return False
+        if run.error is not None:
+            with self._lock:
+                if self._runs.get(run.kind) is run:
+                    del self._runs[run.kind]
+            raise run.error
+        return True
+
     def running(self, kind: str) -> Run | None:
         """The run of `kind` still going, if any."""
         with self._lock:

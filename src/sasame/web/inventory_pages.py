@@ -5,6 +5,7 @@ Routes parse the request, call inventory queries or services, and render; nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -133,6 +134,12 @@ def _stock_rows(session: Session) -> dict[str, Any]:
     return {"rows": shown, "stock_rows_total": total}
 
 
+PLANNING = "inventory.plan"
+"""The kind of background run both buttons start (`web.background`): one plan at a time."""
+PLANNING_REFRESH_SECONDS = 15
+"""While a plan started from the page runs, the page reloads this often."""
+
+
 def _planning(request: Request, instant: datetime) -> dict[str, Any]:
     """What the page says of a plan started from it: still running (for how long), or failed."""
     background: BackgroundWork = request.app.state.background
@@ -185,22 +192,17 @@ def inventory(
     return render(request, "inventory.html", context)
 
 
-PLANNING = "inventory.plan"
-"""The kind of background run both buttons start (`web.background`): one plan at a time."""
-PLANNING_REFRESH_SECONDS = 15
-"""While a plan started from the page runs, the page reloads this often."""
-
-
-def _plan_in_background(request: Request, instant: datetime, work: Any, done: str) -> Response:
+def _plan_in_background(
+    request: Request, instant: datetime, work: Callable[[Session], object], done: str
+) -> Response:
     """Start `work` (a plan) in the background and wait for it a little (`background.WAIT_SECONDS`):
     done, the browser goes to `done`; a plan of thousands of SKUs still running, back to the page,
-    which says so and reloads until it is over. A plan already running is joined, not doubled."""
+    which says so and reloads until it is over; failed, the request fails with its error. A plan
+    already running is joined, not doubled."""
     background: BackgroundWork = request.app.state.background
     run = background.start(PLANNING, instant, work)
-    if not run.finished.wait(WAIT_SECONDS):
+    if not background.wait(run, WAIT_SECONDS):
         return RedirectResponse("/inventory", status_code=303)
-    if background.failed(PLANNING) is not None and run.error is not None:
-        raise run.error
     return RedirectResponse(done, status_code=303)
 
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from sasame import models as m
 from sasame.cli import app
 from sasame.db import make_engine, transaction
+from sasame.jobs.lease import acquire
 
 runner = CliRunner()
 
@@ -104,6 +105,13 @@ def test_run_raises_an_alert_once_and_resolves_it(database_url):
     result = runner.invoke(app, ["run", "--db", database_url, "--json"])
     steps = {step["name"]: step for step in json.loads(result.output)}
     assert steps["ops.alerts"]["summary"] == {"raised": 0, "resolved": 1, "open": 0}
+    assert {step["skipped"] for step in steps.values()} == {None}
+    # A step another run is doing at this moment is skipped, says so, and is no failure.
+    with acquire(engine, "ops.alerts") as other:
+        result = runner.invoke(app, ["run", "--db", database_url, "--step", "ops.alerts"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert said.startswith(f"ops.alerts: skipped: ops.alerts is already running ({other.holder}, since 20")
     engine.dispose()
 
 

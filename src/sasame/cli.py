@@ -286,6 +286,9 @@ def run(
         print(json.dumps([r.__dict__ for r in results], indent=2, default=str))
     else:
         for result in results:
+            if result.skipped:
+                console.print(f"{result.name}: [yellow]skipped[/]: {result.skipped}")
+                continue
             state = "[green]ok[/]" if result.succeeded else "[red]failed[/]"
             console.print(f"{result.name}: {state} in {result.seconds:.2f}s {result.error or result.summary}")
     if not all(result.succeeded for result in results):

@@ -16,6 +16,9 @@ from typer.testing import CliRunner
 from sasame import models as m
 from sasame.cli import app
 from sasame.core.errors import UserError
+from sasame.jobs import lease as lease_module
+from sasame.jobs.lease import acquire
+from sasame.jobs.pipeline import INVENTORY_PLAN_STEP
 
 runner = CliRunner()
 
@@ -225,3 +228,35 @@ def test_the_pipeline_replays_the_stores_history_once_a_week(
             "skipped": "replayed on 2025-03-11"
         }
         assert "periods" in service.backtest_step(session, NOW + timedelta(days=7))
+
+
+def test_a_plan_typed_while_another_plans_waits_for_it_and_says_so(
+    store_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("sasame.jobs.lease.POLL_SECONDS", 0.02)
+    other = acquire(engine, INVENTORY_PLAN_STEP)  # the daily pipeline, or the page's "Plan again now"
+    tries = []
+
+    def other_finishes_while_the_command_waits(*args: object) -> object:
+        tries.append(args)
+        if len(tries) == 3:  # refused once, then once more while waiting
+            other.release()
+        return try_acquire(*args)
+
+    try_acquire = lease_module._try_acquire
+    monkeypatch.setattr(lease_module, "_try_acquire", other_finishes_while_the_command_waits)
+    result = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--service-level", "0.9"])
+    assert result.exit_code == 0, result.output
+    assert len(tries) == 3
+    said = " ".join(result.stderr.split())
+    assert said.startswith(f"inventory.plan is already running ({other.holder}, since 20")
+    assert said.endswith("; waiting for it to finish")
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == 1
+        assert session.scalars(select(m.JobLease)).all() == []
+    # With nobody else planning it says nothing of the kind; --no-save plans beside anyone, storing nothing.
+    with acquire(engine, INVENTORY_PLAN_STEP):
+        quiet = runner.invoke(
+            app, ["inventory", "plan", "--db", store_url, "--no-save", "--service-level", "0.9"]
+        )
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -23,6 +23,7 @@ from sasame.config import Settings
 from sasame.core.clock import fixed_clock
 from sasame.inventory.plan import PlanSettings
 from sasame.inventory.service import run_plan
+from sasame.jobs.lease import acquire
 from sasame.web.app import create_app
 from sasame.web.inventory_pages import PLANNING
 
@@ -632,3 +633,32 @@ def test_a_plan_failing_within_the_wait_fails_the_request_as_before(
     with pytest.raises(RuntimeError, match="no forecaster"):
         client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
     assert 'id="planning-failed"' not in client.get("/inventory").text
+
+
+def test_a_press_while_the_daily_pipeline_plans_waits_for_it_and_plans_after(
+    client: TestClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    token = csrf(client.get("/inventory").text)
+    monkeypatch.setattr("sasame.web.inventory_pages.WAIT_SECONDS", 0.05)
+    monkeypatch.setattr("sasame.jobs.lease.POLL_SECONDS", 0.02)
+    with Session(sqlite_engine) as session:
+        plans_before = session.scalar(select(func.count()).select_from(m.InventoryPlan))
+    pipeline = acquire(sqlite_engine, PLANNING)  # this morning's `inventory.plan` step, still running
+    # The page says a plan is being made even though this server did not start it.
+    html = client.get("/inventory").text
+    assert 'id="planning"' in html and '<meta http-equiv="refresh" content="15">' in html
+    # Pressing now does not plan beside it: the page's run waits for the lease.
+    response = client.post("/inventory/plan", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/inventory"
+    run = client.app.state.background.running(PLANNING)
+    assert run is not None and not run.finished.wait(0.3)
+    with Session(sqlite_engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == plans_before
+    pipeline.release()
+    assert run.finished.wait(10) and run.error is None
+    with Session(sqlite_engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.InventoryPlan)) == plans_before + 1
+        assert session.scalars(select(m.JobLease)).all() == []
+    html = client.get("/inventory").text
+    assert 'id="planning"' not in html and 'http-equiv="refresh"' not in html

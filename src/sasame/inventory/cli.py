@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,12 +19,26 @@ from sasame.core.money import MAX_AMOUNT
 from sasame.db import transaction
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from sasame.inventory.plan import Plan
 
 app = typer.Typer(help="Forecast demand, plan what to order, and backtest the policy.", no_args_is_help=True)
 
 
 # --- plan, demand export and purchase-order drafts ---------------------------------------------
+
+
+def _planning_alone(engine: Engine, stores: bool = True) -> AbstractContextManager[object]:
+    """Hold the plan's lease while a command stores a plan or drafts: the daily pipeline or the
+    Inventory page planning at this moment is waited for, not planned beside (`jobs.lease`)."""
+    from sasame.jobs.lease import acquire_telling
+    from sasame.jobs.pipeline import INVENTORY_PLAN_STEP
+
+    if not stores:
+        return nullcontext()
+    return acquire_telling(engine, INVENTORY_PLAN_STEP, lambda text: Console(stderr=True).print(text))
+
 
 po_app = typer.Typer(
     help="Draft purchase orders from today's plan, mark them sent and received.", no_args_is_help=True
@@ -85,7 +100,7 @@ def plan_command(
     now = system_clock()
     settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level, levels=levels)
     started = time.perf_counter()
-    with transaction(engine) as session:
+    with _planning_alone(engine, save), transaction(engine) as session:
         plan = make_plan(session, now, settings)
         seconds = time.perf_counter() - started
         if save:
@@ -188,7 +203,7 @@ def po_draft_command(
     from sasame.inventory.service import draft_purchase_orders
 
     _, engine = open_database(db)
-    with transaction(engine) as session:
+    with _planning_alone(engine), transaction(engine) as session:
         orders, files = draft_purchase_orders(session, system_clock(), out, supplier=supplier)
     paths = {draft.supplier: draft for draft in files}
     if as_json:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sasame.db import transaction
+from sasame.jobs.lease import LeaseBusy, acquire
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class StepResult:
     seconds: float
     summary: dict[str, Any]
     error: str | None = None
+    skipped: str | None = None
+    """Why the step did not run: another run of it held its lease (`jobs.lease`)."""
 
 
 def _post_ledger(session: Session, now: datetime) -> dict[str, Any]:
@@ -77,6 +80,9 @@ def _backtest_inventory(session: Session, now: datetime) -> dict[str, Any]:
 
 SUPPORT_MAILBOX_STEP = "support.mailbox"
 """The step that answers the support inbox (`sasame demo --leave-inbox` runs every step but it)."""
+INVENTORY_PLAN_STEP = "inventory.plan"
+"""The step that makes the day's plan; its lease also keeps the Inventory page's re-plan and
+`sasame inventory plan` / `po draft` from planning beside it (`jobs.lease`)."""
 INVENTORY_BACKTEST_STEP = "inventory.backtest"
 """The weekly replay of the store's history (`sasame demo --no-backtest` runs every step but it)."""
 
@@ -89,7 +95,7 @@ STEPS: list[PipelineStep] = [
     PipelineStep(
         SUPPORT_MAILBOX_STEP, _support_mailbox, "fetch customer mail, answer routine messages, queue the rest"
     ),
-    PipelineStep("inventory.plan", _plan_inventory, "forecast every SKU and plan what to order"),
+    PipelineStep(INVENTORY_PLAN_STEP, _plan_inventory, "forecast every SKU and plan what to order"),
     PipelineStep(
         INVENTORY_BACKTEST_STEP,
         _backtest_inventory,
@@ -101,14 +107,24 @@ STEPS: list[PipelineStep] = [
 
 def run_pipeline(engine: Engine, now: datetime, only: list[str] | None = None) -> list[StepResult]:
     """Run every step (or the named ones) in order; one failing step is reported, not hidden, and
-    does not stop the steps after it, because they read the database, not each other's output."""
+    does not stop the steps after it, because they read the database, not each other's output.
+
+    Each step holds its lease while it runs: a step another run is doing at this moment (the
+    scheduler and a cron `sasame run`, or the Inventory page's re-plan) is skipped and says so,
+    not run twice at once."""
     results = []
     for step in STEPS:
         if only and step.name not in only:
             continue
         started = time.perf_counter()
         try:
-            with transaction(engine) as session:
+            lease = acquire(engine, step.name)
+        except LeaseBusy as busy:
+            log.info("pipeline step %s skipped: %s", step.name, busy)
+            results.append(StepResult(step.name, True, time.perf_counter() - started, {}, skipped=str(busy)))
+            continue
+        try:
+            with lease, transaction(engine) as session:
                 summary = step.run(session, now)
         except Exception as error:  # a bug in one engine must not silence the others' steps
             log.exception("pipeline step %s failed", step.name)

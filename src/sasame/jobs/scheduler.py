@@ -54,4 +54,6 @@ class DailyScheduler:
             if self._stop.wait(timeout=wait):
                 return
             for result in run_pipeline(self.engine, self.clock()):
-                log.info("pipeline step %s: %s", result.name, result.error or result.summary)
+                log.info(
+                    "pipeline step %s: %s", result.name, result.skipped or result.error or result.summary
+                )

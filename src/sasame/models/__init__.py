@@ -9,6 +9,7 @@ from sasame.models.customers import Customer
 from sasame.models.finance_reports import ExchangeRate, OperatingExpense, PnlDay, ReconciliationException
 from sasame.models.fulfilment import Shipment, TrackingEvent
 from sasame.models.ground_truth import GroundTruth
+from sasame.models.jobs import JobLease
 from sasame.models.ledger import CostLayer, JournalEntry, LedgerAccount, Posting
 from sasame.models.marketing import (
     Ad,
@@ -53,6 +54,7 @@ __all__ = [
     "GroundTruth",
     "InventoryForecast",
     "InventoryPlan",
+    "JobLease",
     "JournalEntry",
     "LedgerAccount",
     "Location",

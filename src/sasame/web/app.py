@@ -55,7 +55,7 @@ def create_app(engine: Engine, settings: Settings, clock: Clock = system_clock) 
         openapi_url=None,  # served behind login by the API router instead
     )
     app.state.sessions = session_factory(engine)
-    app.state.background = BackgroundWork(app.state.sessions)
+    app.state.background = BackgroundWork(engine)
     app.state.clock = clock
     app.state.throttle = LoginThrottle(clock)
     app.state.templates = _templates()

@@ -5,6 +5,8 @@ The route starts the work in a thread with its own transaction and waits a littl
 size sasame is made for (a plan of a few seconds) gets its answer as before, a bigger one gets the
 page back at once, saying what is still running, and the page reloads until it is done. One run of a
 kind at a time: pressing the button again while it runs joins the run instead of starting another.
+A run also holds its kind's lease (`jobs.lease`) while it works, so a run of the same kind elsewhere
+(this morning's pipeline step, a cron `sasame run`) is waited for, never overlapped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sasame.db import transaction
+from sasame.jobs.lease import LEASE_SECONDS, acquire
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +42,8 @@ class Run:
 class BackgroundWork:
     """The runs the dashboard started, one per kind at a time, each in its own thread and transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
 
@@ -55,7 +61,10 @@ class BackgroundWork:
 
     def _run(self, run: Run, work: Callable[[Session], object]) -> None:
         try:
-            with self._sessions() as session, session.begin():
+            with (
+                acquire(self._engine, run.kind, wait_seconds=LEASE_SECONDS),
+                transaction(self._engine) as session,
+            ):
                 work(session)
         except Exception as error:  # reported to the request waiting for it, or on the page after
             log.exception("background %s started at %s failed", run.kind, run.started_at.isoformat())

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from sasame.business.service import store_settings
+from sasame.core.clock import system_clock
 from sasame.core.errors import UserError
 from sasame.inventory import queries as inventory_queries
 from sasame.inventory.po_lifecycle import receive_purchase_order, send_purchase_order
@@ -25,6 +26,8 @@ from sasame.inventory.service import (
     purchase_orders_with_lines,
     run_plan,
 )
+from sasame.jobs.lease import holding
+from sasame.jobs.pipeline import INVENTORY_PLAN_STEP
 from sasame.models import User
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
@@ -134,19 +137,28 @@ def _stock_rows(session: Session) -> dict[str, Any]:
     return {"rows": shown, "stock_rows_total": total}
 
 
-PLANNING = "inventory.plan"
-"""The kind of background run both buttons start (`web.background`): one plan at a time."""
+PLANNING = INVENTORY_PLAN_STEP
+"""The kind of background run both buttons start (`web.background`): one plan at a time, and never
+beside the daily pipeline's (the same lease)."""
 PLANNING_REFRESH_SECONDS = 15
 """While a plan started from the page runs, the page reloads this often."""
 
 
-def _planning(request: Request, instant: datetime) -> dict[str, Any]:
-    """What the page says of a plan started from it: still running (for how long), or failed."""
+def _planning(request: Request, session: Session, instant: datetime) -> dict[str, Any]:
+    """What the page says of a new plan: still running (for how long), or, started from the page,
+    failed. A plan the daily pipeline is making (its lease held, `jobs.lease`) is running too."""
     background: BackgroundWork = request.app.state.background
     running = background.running(PLANNING)
     failed = background.failed(PLANNING)
+    seconds = None
+    if running:
+        seconds = int((instant - running.started_at).total_seconds())
+    else:
+        wall = system_clock()  # a lease is kept in wall-clock time, whatever the page's clock says
+        held = holding(session, PLANNING, wall)
+        seconds = int((wall - held.acquired_at).total_seconds()) if held else None
     return {
-        "planning_seconds": int((instant - running.started_at).total_seconds()) if running else None,
+        "planning_seconds": seconds,
         "planning_refresh_seconds": PLANNING_REFRESH_SECONDS,
         "planning_failed": str(failed.error) if failed else None,
     }
@@ -185,7 +197,7 @@ def inventory(
         "po_lines_shown": PURCHASE_ORDER_LINES_SHOWN,
         **_on_order(session),
         "message": request.query_params.get("message"),
-        **_planning(request, instant),
+        **_planning(request, session, instant),
         # Orders expected before today are shown late; the plan expects them tomorrow at the soonest.
         "today": plan_date(session, instant),
     }

@@ -25,7 +25,7 @@ from sasame.inventory.plan import PlanSettings
 from sasame.inventory.service import run_plan
 from sasame.jobs.lease import acquire
 from sasame.web.app import create_app
-from sasame.web.inventory_pages import PLANNING
+from sasame.web.inventory_pages import PLANNING, REPLAYING
 
 EMAIL, PASSWORD = "owner@tiny.example", "a long enough password"
 
@@ -662,3 +662,42 @@ def test_a_press_while_the_daily_pipeline_plans_waits_for_it_and_plans_after(
         assert session.scalars(select(m.JobLease)).all() == []
     html = client.get("/inventory").text
     assert 'id="planning"' not in html and 'http-equiv="refresh"' not in html
+
+
+def test_replay_now_replays_the_history_or_says_why_it_cannot(
+    client: TestClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    log_in(client)
+    html = client.get("/inventory").text
+    assert "No backtest yet: “Replay now”" in html
+    token = csrf(html)
+    # The tiny store's ten days are too few for the pipeline's replay, and the page says so.
+    response = client.post("/inventory/backtest", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].endswith("#backtest")
+    said = re.search(r'id="replay-message">([^<]*)<', client.get(response.headers["location"]).text)
+    assert (
+        said.group(1) == "The history cannot be replayed yet: 10 days of sales history; the replay needs 56."
+    )
+    # With enough history it replays, over the pipeline's cap on SKUs too: the owner asked for it.
+    monkeypatch.setattr("sasame.inventory.service.BACKTEST_MIN_DAYS", 10)
+    monkeypatch.setattr("sasame.inventory.service.BACKTEST_MAX_SKUS", 2)
+    response = client.post("/inventory/backtest", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/inventory#backtest"
+    html = client.get("/inventory").text
+    assert 'id="backtest"' in html and "replayed on Mar 11, 2025" in html
+    assert 'id="replaying"' not in html and 'http-equiv="refresh"' not in html
+    with Session(sqlite_engine) as session:
+        shown = session.scalars(select(m.InventoryPlan.backtest)).one()
+        assert shown["replayed_on"] == "2025-03-11" and shown["settings"]["service_level"] == 0.99
+        assert shown["policies"]["manual"]["periods"] == 5 and shown["policies"]["manual"]["skus"] == 3
+        assert session.scalars(select(m.JobLease)).all() == []
+
+
+def test_a_replay_the_pipeline_is_making_shows_as_running(client: TestClient, sqlite_engine: Engine):
+    log_in(client)
+    with acquire(sqlite_engine, REPLAYING):  # this week's `inventory.backtest` step, still running
+        html = client.get("/inventory").text
+    replaying = re.search(r'id="replaying"[^>]*>([^<]*)<', html).group(1)
+    assert replaying.startswith("A replay of the store's history has been running for ")
+    assert replaying.endswith(" s. The page reloads every 15 s until it is done.")
+    assert '<meta http-equiv="refresh" content="15">' in html and 'id="planning"' not in html

@@ -361,7 +361,16 @@ def backtest_table(document: dict[str, Any] | None) -> dict[str, Any] | None:
         "comparison": comparison or {},
         "settings": _backtest_settings(document.get("settings")),
         "verdicts": _backtest_verdicts(comparison or {}),
+        "replayed_on": _iso_day(document.get("replayed_on")),
     }
+
+
+def _iso_day(value: Any) -> date | None:
+    """A stored ISO day, or None when absent or not one (a file from `--backtest` may carry anything)."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 _PERIOD_WORDS = {"D": ("day", "days"), "W": ("week", "weeks"), "M": ("month", "months")}

@@ -254,22 +254,21 @@ def backtest_store(
     return result, document, attach_backtest(session, document)
 
 
-def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
-    """The daily pipeline's `inventory.backtest` step: replay the store's history when the replay
-    shown is a week old or missing (see BACKTEST_EVERY_DAYS)."""
-    today = plan_date(session, now)
-    shown = latest_backtest(session)
-    replayed = shown.get("replayed_on") if shown else None
-    if replayed and (today - date.fromisoformat(replayed)).days < BACKTEST_EVERY_DAYS:
-        return {"skipped": f"replayed on {replayed}"}
+class CannotReplay(UserError):
+    """The store's history cannot be replayed yet (no sales, too short), or not by this caller."""
+
+
+def replay_store(session: Session, now: datetime, max_skus: int | None = None) -> dict[str, Any]:
+    """Replay the store's history now (`backtest_store` with the pipeline's settings) and show it on
+    the Inventory page; what the replay found, in brief. `CannotReplay` says why it cannot."""
     try:
         data = store_demand(session, now)
     except UserError as error:
-        return {"skipped": str(error)}
+        raise CannotReplay(str(error)) from error
     if len(data.dates) < BACKTEST_MIN_DAYS:
-        return {"skipped": f"{len(data.dates)} days of sales history; the replay needs {BACKTEST_MIN_DAYS}"}
-    if len(data.skus) > BACKTEST_MAX_SKUS:
-        return {"skipped": f"{len(data.skus):,} SKUs: run `sasame inventory backtest --store` for them"}
+        raise CannotReplay(f"{len(data.dates)} days of sales history; the replay needs {BACKTEST_MIN_DAYS}")
+    if max_skus is not None and len(data.skus) > max_skus:
+        raise CannotReplay(f"{len(data.skus):,} SKUs: run `sasame inventory backtest --store` for them")
     _, document, plan_id = backtest_store(session, now, data=data)
     policies = document["policies"]
     return {
@@ -280,6 +279,21 @@ def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
             name: round(figures["average_inventory_value"], 2) for name, figures in policies.items()
         },
     }
+
+
+def backtest_step(session: Session, now: datetime) -> dict[str, Any]:
+    """The daily pipeline's `inventory.backtest` step: replay the store's history when the replay
+    shown is a week old or missing (see BACKTEST_EVERY_DAYS), for a store of at most
+    BACKTEST_MAX_SKUS; the Inventory page's "Replay now" is the owner's way round both."""
+    today = plan_date(session, now)
+    shown = latest_backtest(session)
+    replayed = shown.get("replayed_on") if shown else None
+    if replayed and (today - date.fromisoformat(replayed)).days < BACKTEST_EVERY_DAYS:
+        return {"skipped": f"replayed on {replayed}"}
+    try:
+        return replay_store(session, now, max_skus=BACKTEST_MAX_SKUS)
+    except CannotReplay as reason:
+        return {"skipped": str(reason)}
 
 
 def latest_backtest(session: Session) -> dict[str, Any] | None:

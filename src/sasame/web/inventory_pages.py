@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,14 +21,16 @@ from sasame.core.errors import UserError
 from sasame.inventory import queries as inventory_queries
 from sasame.inventory.po_lifecycle import receive_purchase_order, send_purchase_order
 from sasame.inventory.service import (
+    CannotReplay,
     count_purchase_orders,
     draft_purchase_orders,
     plan_date,
     purchase_orders_with_lines,
+    replay_store,
     run_plan,
 )
 from sasame.jobs.lease import holding
-from sasame.jobs.pipeline import INVENTORY_PLAN_STEP
+from sasame.jobs.pipeline import INVENTORY_BACKTEST_STEP, INVENTORY_PLAN_STEP
 from sasame.models import User
 from sasame.models.supply import OPEN_PURCHASE_ORDER_STATUSES
 from sasame.overview import queries as overview_queries
@@ -138,29 +141,43 @@ def _stock_rows(session: Session) -> dict[str, Any]:
 
 
 PLANNING = INVENTORY_PLAN_STEP
-"""The kind of background run both buttons start (`web.background`): one plan at a time, and never
-beside the daily pipeline's (the same lease)."""
-PLANNING_REFRESH_SECONDS = 15
-"""While a plan started from the page runs, the page reloads this often."""
+"""The kind of background run both plan buttons start (`web.background`): one plan at a time, and
+never beside the daily pipeline's (the same lease)."""
+REPLAYING = INVENTORY_BACKTEST_STEP
+"""The kind of background run "Replay now" starts: the store's history replayed against the manual
+rule and `ma_rs`, never beside the pipeline's weekly replay."""
+REFRESH_SECONDS = 15
+"""While a plan or a replay runs, the page reloads this often."""
 
 
-def _planning(request: Request, session: Session, instant: datetime) -> dict[str, Any]:
-    """What the page says of a new plan: still running (for how long), or, started from the page,
-    failed. A plan the daily pipeline is making (its lease held, `jobs.lease`) is running too."""
+def _background(
+    request: Request, session: Session, instant: datetime, kind: str
+) -> tuple[int | None, str | None]:
+    """What the page says of a run of `kind`: for how many seconds it has been running (None when it
+    is not), and the error of one started from the page that failed after its request had its answer
+    (told once). A run the daily pipeline is making (its lease held, `jobs.lease`) is running too."""
     background: BackgroundWork = request.app.state.background
-    running = background.running(PLANNING)
-    failed = background.failed(PLANNING)
+    running = background.running(kind)
+    failed = background.failed(kind)
     seconds = None
     if running:
         seconds = int((instant - running.started_at).total_seconds())
     else:
         wall = system_clock()  # a lease is kept in wall-clock time, whatever the page's clock says
-        held = holding(session, PLANNING, wall)
+        held = holding(session, kind, wall)
         seconds = int((wall - held.acquired_at).total_seconds()) if held else None
+    return seconds, str(failed.error) if failed else None
+
+
+def _running(request: Request, session: Session, instant: datetime) -> dict[str, Any]:
+    planning, planning_failed = _background(request, session, instant, PLANNING)
+    replaying, replaying_failed = _background(request, session, instant, REPLAYING)
     return {
-        "planning_seconds": seconds,
-        "planning_refresh_seconds": PLANNING_REFRESH_SECONDS,
-        "planning_failed": str(failed.error) if failed else None,
+        "planning_seconds": planning,
+        "planning_failed": planning_failed,
+        "replaying_seconds": replaying,
+        "replaying_failed": replaying_failed,
+        "refresh_seconds": REFRESH_SECONDS if planning is not None or replaying is not None else None,
     }
 
 
@@ -197,22 +214,23 @@ def inventory(
         "po_lines_shown": PURCHASE_ORDER_LINES_SHOWN,
         **_on_order(session),
         "message": request.query_params.get("message"),
-        **_planning(request, session, instant),
+        "replay_message": request.query_params.get("replay_message"),
+        **_running(request, session, instant),
         # Orders expected before today are shown late; the plan expects them tomorrow at the soonest.
         "today": plan_date(session, instant),
     }
     return render(request, "inventory.html", context)
 
 
-def _plan_in_background(
-    request: Request, instant: datetime, work: Callable[[Session], object], done: str
+def _in_background(
+    request: Request, instant: datetime, kind: str, work: Callable[[Session], object], done: str
 ) -> Response:
-    """Start `work` (a plan) in the background and wait for it a little (`background.WAIT_SECONDS`):
-    done, the browser goes to `done`; a plan of thousands of SKUs still running, back to the page,
-    which says so and reloads until it is over; failed, the request fails with its error. A plan
-    already running is joined, not doubled."""
+    """Start `work` (a plan, a replay) in the background and wait for it a little
+    (`background.WAIT_SECONDS`): done, the browser goes to `done`; a plan of thousands of SKUs still
+    running, back to the page, which says so and reloads until it is over; failed, the request fails
+    with its error. A run of the same kind already going is joined, not doubled."""
     background: BackgroundWork = request.app.state.background
-    run = background.start(PLANNING, instant, work)
+    run = background.start(kind, instant, work)
     if not background.wait(run, WAIT_SECONDS):
         return RedirectResponse("/inventory", status_code=303)
     return RedirectResponse(done, status_code=303)
@@ -221,7 +239,9 @@ def _plan_in_background(
 @pages.post("/inventory/plan")
 def make_plan_now(request: Request, instant: NowDep) -> Response:
     """Re-plan now (the daily pipeline does it every morning anyway)."""
-    return _plan_in_background(request, instant, lambda session: run_plan(session, instant), "/inventory")
+    return _in_background(
+        request, instant, PLANNING, lambda session: run_plan(session, instant), "/inventory"
+    )
 
 
 def _plan_and_draft(session: Session, instant: datetime) -> None:
@@ -233,12 +253,25 @@ def _plan_and_draft(session: Session, instant: datetime) -> None:
 def draft_orders_now(request: Request, instant: NowDep) -> Response:
     """Plan now and record what is due before the next review as draft purchase orders, one per
     supplier (a draft already open is refreshed, not duplicated). Nothing is sent."""
-    return _plan_in_background(
+    return _in_background(
         request,
         instant,
+        PLANNING,
         lambda session: _plan_and_draft(session, instant),
         "/inventory#draft-purchase-orders",
     )
+
+
+@pages.post("/inventory/backtest")
+def replay_now(request: Request, instant: NowDep) -> Response:
+    """Replay the store's history now (the pipeline does it once a week, for up to 1,000 SKUs) and
+    show it with the plan; a store that cannot be replayed yet is told why."""
+    try:
+        return _in_background(
+            request, instant, REPLAYING, lambda session: replay_store(session, instant), "/inventory#backtest"
+        )
+    except CannotReplay as reason:
+        return RedirectResponse(f"/inventory?replay_message={quote(str(reason))}#backtest", status_code=303)
 
 
 @pages.post("/inventory/purchase-orders/send")

@@ -1,5 +1,8 @@
 """Leases keep two runs of one kind of work apart, on SQLite and PostgreSQL alike."""
 
+import os
+import socket
+import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -78,3 +81,33 @@ def test_of_many_threads_racing_for_a_lease_exactly_one_holds_it(engine: Engine)
         thread.join()
     assert (len(held), len(turned_away)) == (1, 5)
     held[0].release()
+
+
+def test_a_lease_whose_process_is_gone_from_this_machine_is_let_go_at_once(engine: Engine):
+    ended = subprocess.Popen(["true"])  # a process that has come and gone
+    ended.wait()
+
+    def left_behind(host: str) -> None:  # by a server killed mid-run
+        with Session(engine) as session, session.begin():
+            session.add(
+                JobLease(
+                    name="inventory.backtest",
+                    holder=f"{host} pid {ended.pid} sasame-inventory.backtest 0badc0de",
+                    host=host,
+                    pid=ended.pid,
+                    acquired_at=T0,
+                    expires_at=T0 + timedelta(hours=1),
+                )
+            )
+
+    left_behind(socket.gethostname())
+    with Session(engine) as session:
+        assert holding(session, "inventory.backtest", T0) is None  # the page no longer shows it running
+    with acquire(engine, "inventory.backtest", clock=fixed_clock(T0)) as taken:
+        assert taken.holder.startswith(f"{socket.gethostname()} pid {os.getpid()} ")
+    # Another machine's process cannot be looked at: its lease stands until it expires.
+    left_behind("another-host")
+    with Session(engine) as session:
+        assert holding(session, "inventory.backtest", T0).host == "another-host"
+    with pytest.raises(LeaseBusy):
+        acquire(engine, "inventory.backtest", clock=fixed_clock(T0))

@@ -9,7 +9,9 @@ for a plan after the one running).
 
 Each acquire and release is one statement in its own short transaction, so it is atomic on SQLite
 and PostgreSQL alike and never holds a lock while the work runs. A run that dies holding a lease
-(power cut, kill -9) blocks its kind until the lease expires (`LEASE_SECONDS`, wall clock).
+(a server stopped or killed mid-run) is let go as soon as another run on the same machine finds its
+process gone; one on another machine blocks its kind until the lease expires (`LEASE_SECONDS`, wall
+clock).
 """
 
 from __future__ import annotations
@@ -76,15 +78,39 @@ def _holder() -> str:
     )
 
 
+def _gone(lease: JobLease) -> bool:
+    """Whether the lease's process is known to be gone: it ran on this machine and no process has its
+    id any more (a server killed or restarted mid-run). A holder on another machine is taken at its
+    word until the lease expires."""
+    if lease.host != socket.gethostname():
+        return False
+    try:
+        os.kill(lease.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: alive
+        return False
+    return False
+
+
 def _try_acquire(engine: Engine, name: str, holder: str, now: datetime, seconds: float) -> JobLease | None:
-    """Take the lease, or return the row of the run holding it."""
+    """Take the lease, or return the row of the run holding it. An expired lease, or one whose
+    process is gone, is let go first."""
     with transaction(engine) as session:
         session.execute(delete(JobLease).where(JobLease.name == name, JobLease.expires_at <= now))
+        current = session.scalars(select(JobLease).where(JobLease.name == name)).one_or_none()
+        if current is not None and _gone(current):
+            session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == current.holder))
     try:
         with transaction(engine) as session:
             session.add(
                 JobLease(
-                    name=name, holder=holder, acquired_at=now, expires_at=now + timedelta(seconds=seconds)
+                    name=name,
+                    holder=holder,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    acquired_at=now,
+                    expires_at=now + timedelta(seconds=seconds),
                 )
             )
         return None
@@ -119,10 +145,12 @@ def acquire(
 
 
 def holding(session: Session, name: str, now: datetime) -> JobLease | None:
-    """The lease `name` as a run holds it now (not expired), if any: what a page shows as running."""
-    return session.scalars(
+    """The lease `name` as a live run holds it now (not expired, its process not gone), if any: what
+    a page shows as running."""
+    current = session.scalars(
         select(JobLease).where(JobLease.name == name, JobLease.expires_at > now)
     ).one_or_none()
+    return None if current is None or _gone(current) else current
 
 
 def acquire_telling(engine: Engine, name: str, tell: Callable[[str], None]) -> Lease:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sasame.models.base import Base, UTCDateTime
@@ -20,6 +20,10 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     """Who holds it: host, process id and thread, plus a random token so a holder is never mistaken."""
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    """The holder's machine and process: a lease whose process is gone from this machine (killed,
+    restarted) is let go at once rather than when it expires."""
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     """After this instant (wall clock) the holder is presumed dead and another run may take it."""

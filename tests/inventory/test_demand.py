@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from tiny_store import TODAY, build
 
-from sasame.inventory.demand import frames, stockout_agreement
+from sasame import models as m
+from sasame.inventory.demand import PriceChange, frames, stockout_agreement
 
 
 def _frames(engine: Engine):
@@ -61,7 +62,57 @@ def test_promotion_days_are_campaign_codes_not_welcome_codes(engine: Engine):
     assert not history.promoted[at["TEE-M"]].any()  # never sold on the channel
     assert history.net_price_units[at["TEE-S"], 4] == 250_000  # $25.0000 in 1/10,000ths
     assert history.net_price_units[at["MUG"]][:4].tolist() == [200_000, 200_000, 0, 180_000]
-    assert np.flatnonzero(history.price_changed()[at["MUG"]]).tolist() == [3]
+    assert history.price_changes == []  # MUG's $2 off one order on 03-04 is a discount, not a new price
+
+
+def test_list_price_changes_per_channel_not_discounts_or_the_channel_mix(engine: Engine):
+    build(engine)
+    with Session(engine) as session, session.begin():
+        shop, amazon = (
+            session.scalars(select(m.Channel).where(m.Channel.code == c)).one() for c in ("shopify", "amazon")
+        )
+        tee = session.scalars(select(m.Variant).where(m.Variant.sku == "TEE-S")).one()
+
+        def sold(day: int, channel: m.Channel, price: str) -> None:
+            placed = datetime(2025, 3, day, 17, tzinfo=UTC)
+            row = m.Order(
+                channel_id=channel.id,
+                external_id=f"p{day}{channel.code}",
+                number=f"P{day}{channel.code}",
+                ordered_at=placed,
+                order_date=date(2025, 3, day),
+                currency="USD",
+                subtotal=Decimal(price),
+                total=Decimal(price),
+                financial_status="paid",
+                fulfillment_status="fulfilled",
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                m.OrderLine(
+                    order_id=row.id,
+                    variant_id=tee.id,
+                    sku="TEE-S",
+                    title=tee.title,
+                    quantity=1,
+                    unit_price=Decimal(price),
+                )
+            )
+
+        sold(7, shop, "22.00")  # repriced from the 25.00 of 03-05
+        sold(8, amazon, "27.00")  # another channel, another price: no change, its first sale there
+        sold(9, shop, "22.00")
+        sold(10, amazon, "27.50")  # Amazon's price moves
+    with Session(engine) as session:
+        history = frames(session, TODAY)
+    tee_s = history.index()["TEE-S"]
+    assert history.price_changes == [
+        PriceChange(tee_s, 6, "shopify", 250_000, 220_000),
+        PriceChange(tee_s, 9, "amazon", 270_000, 275_000),
+    ]
+    # The day's average moves with the channel mix; that is no price change.
+    assert history.net_price_units[tee_s][6:10].tolist() == [220_000, 270_000, 220_000, 275_000]
 
 
 def test_variants_grouped_with_their_product(engine: Engine):

@@ -6,15 +6,19 @@ Skips where /usr/bin/chromium is missing, like tests/web/test_browser.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
 from tiny_store import NOW, build
 
 from live_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_dashboard, watched_page
+from sasame import models as m
 from sasame.accounts.service import create_user
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
@@ -68,8 +72,17 @@ def test_the_forecast_chart_draws_sales_forecast_and_interval(live_server: str):
             page.wait_for_function(CHART_STATE)
             chart = page.evaluate(CHART_STATE)
             labels = [d["label"] for d in chart["datasets"]]
-            assert labels == ["Interval high", "Interval", "Forecast", "Sold", "Out of stock"]
+            assert labels == [
+                "Interval high",
+                "Interval",
+                "Forecast",
+                "Sold",
+                "Out of stock",
+                "Sold on promotion",
+            ]
             data = {d["label"]: d["data"] for d in chart["datasets"]}
+            # SPRING ran on the shop on 03-05 (day 114), when MUG sold none.
+            assert [i for i, v in enumerate(data["Sold on promotion"]) if v is not None] == [114]
             # 120 days of history end on 03-10; MUG sold 2 on 03-01 (day 110) and 3 on 03-02, was out
             # on 03-02 and 03-03; the forecast starts on 03-11 (day 120) at 3 a day.
             assert chart["labels"] == 120 + 56
@@ -105,6 +118,61 @@ def test_on_a_big_catalogue_the_sku_box_suggests_matches_as_one_types(
                 "() => JSON.parse(document.getElementById('inventory-forecast').textContent).sku"
             )
             assert shown == "TEE-S"
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def test_a_change_of_list_price_is_a_triangle_that_names_the_prices(live_server: str, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with Session(engine) as session, session.begin():
+        shop = session.scalars(select(m.Channel).where(m.Channel.code == "shopify")).one()
+        mug = session.scalars(select(m.Variant).where(m.Variant.sku == "MUG")).one()
+        order = m.Order(
+            channel_id=shop.id,
+            external_id="repriced",
+            number="#2001",
+            ordered_at=datetime(2025, 3, 8, 17, tzinfo=UTC),
+            order_date=date(2025, 3, 8),
+            currency="USD",
+            subtotal=Decimal("18.50"),
+            total=Decimal("18.50"),
+            financial_status="paid",
+            fulfillment_status="fulfilled",
+        )
+        session.add(order)
+        session.flush()
+        session.add(
+            m.OrderLine(
+                order_id=order.id,
+                variant_id=mug.id,
+                sku="MUG",
+                title="Mug",
+                quantity=1,
+                unit_price=Decimal("18.50"),
+            )
+        )
+    engine.dispose()
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = _inventory_page(browser, live_server, problems)
+            page.wait_for_function(CHART_STATE)
+            data = {d["label"]: d["data"] for d in page.evaluate(CHART_STATE)["datasets"]}
+            # 03-08 is day 117: one mug sold at the new price.
+            assert [(i, v) for i, v in enumerate(data["Price changed"]) if v is not None] == [(117, 1)]
+            tooltip = page.evaluate(
+                """() => {
+                    const chart = Chart.getChart("inventory-chart");
+                    const index = chart.data.datasets.findIndex(d => d.label === "Price changed");
+                    const item = {dataset: chart.data.datasets[index], dataIndex: 117, formattedValue: "1"};
+                    return chart.options.plugins.tooltip.callbacks.label(item);
+                }"""
+            )
+            assert tooltip == "Price changed: shopify 20.00 → 18.50"
         finally:
             browser.close()
     assert problems == []

@@ -78,6 +78,11 @@ def test_the_page_shows_the_plan_risks_slow_movers_and_the_chart(client: TestCli
     assert chart["actual"][day] == 3 and chart["stocked_out"][day] is True
     first_forecast = chart["dates"].index("2025-03-11")
     assert chart["mean"][first_forecast] == 3.0 and chart["high"][first_forecast] == 4.28
+    # SPRING ran on the shop on 03-05, where MUG sells; its one discounted order is no price change.
+    assert [d for d, on in zip(chart["dates"], chart["promoted"], strict=True) if on] == ["2025-03-05"]
+    assert set(chart["price_changes"]) == {None}
+    assert "on promotion days a channel the SKU sells on ran a campaign code" in html
+    assert "triangles mark a change of list price" not in html
     assert "/static/inventory.js" in html and client.get("/static/inventory.js").status_code == 200
     assert "No backtest yet" in html
 
@@ -701,3 +706,40 @@ def test_a_replay_the_pipeline_is_making_shows_as_running(client: TestClient, sq
     assert replaying.startswith("A replay of the store's history has been running for ")
     assert replaying.endswith(" s. The page reloads every 15 s until it is done.")
     assert '<meta http-equiv="refresh" content="15">' in html and 'id="planning"' not in html
+
+
+def test_the_chart_marks_a_change_of_list_price(client: TestClient, sqlite_engine: Engine):
+    with Session(sqlite_engine) as session, session.begin():
+        shop = session.scalars(select(m.Channel).where(m.Channel.code == "shopify")).one()
+        mug = session.scalars(select(m.Variant).where(m.Variant.sku == "MUG")).one()
+        row = m.Order(
+            channel_id=shop.id,
+            external_id="repriced",
+            number="#2001",
+            ordered_at=datetime(2025, 3, 8, 17, tzinfo=UTC),
+            order_date=date(2025, 3, 8),
+            currency="USD",
+            subtotal=Decimal("18.50"),
+            total=Decimal("18.50"),
+            financial_status="paid",
+            fulfillment_status="fulfilled",
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            m.OrderLine(
+                order_id=row.id,
+                variant_id=mug.id,
+                sku="MUG",
+                title="Mug",
+                quantity=1,
+                unit_price=Decimal("18.50"),
+            )
+        )
+    log_in(client)
+    html = client.get("/inventory").text
+    chart = json.loads(re.search(r'id="inventory-forecast">(.*?)</script>', html, re.S).group(1))
+    assert {d: text for d, text in zip(chart["dates"], chart["price_changes"], strict=True) if text} == {
+        "2025-03-08": "shopify 20.00 → 18.50"
+    }
+    assert "triangles mark a change of list price (hover for the channel and prices)" in html

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import business_day
+from sasame.core.money import from_units, round_money
 from sasame.inventory.demand import DemandFrames, frames
 from sasame.inventory.lead_times import lead_times
 from sasame.inventory.plan import OpenOrder, PlanInputs, SupplyTerm
@@ -269,7 +270,7 @@ def forecast_vs_actual(
     if variant is None:
         return None
     first = today - timedelta(days=history_days)
-    history = frames(session, today, first=first, skus=[sku], promotions=False)  # the chart shows none
+    history = frames(session, today, first=first, skus=[sku])
     i = history.index()[sku]
     latest = session.scalar(select(func.max(m.InventoryPlan.id)))
     rows = session.execute(
@@ -300,6 +301,18 @@ def forecast_vs_actual(
         if history.active[i, d]
     }
     censored = {history.start + timedelta(days=d) for d in range(history.days) if history.censored[i, d]}
+    promoted = {history.start + timedelta(days=d) for d in range(history.days) if history.promoted[i, d]}
+    repriced: dict[date, list[str]] = defaultdict(list)
+    currency = store_settings(session).currency
+    for change in history.price_changes:
+        if change.sku == i:
+            before, after = (
+                round_money(from_units(units), currency)
+                for units in (change.before_units, change.after_units)
+            )
+            repriced[history.start + timedelta(days=change.day)].append(
+                f"{change.channel} {before} → {after}"
+            )
     return {
         "sku": sku,
         "title": variant.title,
@@ -308,6 +321,8 @@ def forecast_vs_actual(
         "dates": [d.isoformat() for d in days_],
         "actual": [actual.get(d) for d in days_],
         "stocked_out": [d in censored for d in days_],
+        "promoted": [d in promoted for d in days_],
+        "price_changes": ["; ".join(repriced[d]) if d in repriced else None for d in days_],
         "mean": [round(chosen[d][0], 3) if d in chosen else None for d in days_],
         "low": [round(chosen[d][1], 3) if d in chosen else None for d in days_],
         "high": [round(chosen[d][2], 3) if d in chosen else None for d in days_],

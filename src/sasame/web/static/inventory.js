@@ -1,5 +1,6 @@
 // The Inventory page's chart: units sold per day against the saved forecasts, with the
-// prediction interval as a band and out-of-stock days marked (their sales are not demand).
+// prediction interval as a band, out-of-stock days marked (their sales are not demand), promotion
+// days marked (their sales carry an uplift) and changes of list price as triangles.
 (function () {
   "use strict";
 
@@ -15,18 +16,31 @@
   var outOfStock = data.actual.map(function (value, i) {
     return data.stocked_out[i] ? value : null;
   });
+  var promoted = data.promoted || [];
+  var priceChanges = data.price_changes || [];
+  var sold = data.actual.map(function (v, i) { return data.stocked_out[i] || promoted[i] ? null : v; });
+  var soldOnPromotion = data.actual.map(function (v, i) { return promoted[i] && !data.stocked_out[i] ? v : null; });
+  var repriced = data.actual.map(function (v, i) { return priceChanges[i] ? (v || 0) : null; });
+  var datasets = [
+    { label: "Interval high", data: data.high, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: "rgba(37, 99, 235, 0.15)" },
+    { label: "Interval", data: data.low, borderWidth: 0, pointRadius: 0, fill: "-1", backgroundColor: "rgba(37, 99, 235, 0.15)" },
+    { label: "Forecast", data: data.mean, borderColor: "#2563eb", borderWidth: 2, pointRadius: 0, fill: false },
+    { label: "Sold", data: sold, type: "bar", backgroundColor: "#94a3b8", borderWidth: 0 },
+    { label: "Out of stock", data: outOfStock, type: "bar", backgroundColor: "#ef4444", borderWidth: 0 }
+  ];
+  // Only what the SKU's days hold gets a legend entry.
+  if (soldOnPromotion.some(function (v) { return v !== null; })) {
+    datasets.push({ label: "Sold on promotion", data: soldOnPromotion, type: "bar", backgroundColor: "#f59e0b", borderWidth: 0 });
+  }
+  if (repriced.some(function (v) { return v !== null; })) {
+    datasets.push({ label: "Price changed", data: repriced, showLine: false, pointStyle: "triangle", pointRadius: 7, pointHoverRadius: 8, borderColor: "#7c3aed", backgroundColor: "#7c3aed", stack: "price" });
+  }
 
   new Chart(canvas, {
     type: "line",
     data: {
       labels: labels,
-      datasets: [
-        { label: "Interval high", data: data.high, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: "rgba(37, 99, 235, 0.15)" },
-        { label: "Interval", data: data.low, borderWidth: 0, pointRadius: 0, fill: "-1", backgroundColor: "rgba(37, 99, 235, 0.15)" },
-        { label: "Forecast", data: data.mean, borderColor: "#2563eb", borderWidth: 2, pointRadius: 0, fill: false },
-        { label: "Sold", data: data.actual.map(function (v, i) { return data.stocked_out[i] ? null : v; }), type: "bar", backgroundColor: "#94a3b8", borderWidth: 0 },
-        { label: "Out of stock", data: outOfStock, type: "bar", backgroundColor: "#ef4444", borderWidth: 0 }
-      ]
+      datasets: datasets
     },
     options: {
       responsive: true,
@@ -38,6 +52,14 @@
         y: { beginAtZero: true, grid: { color: "#eef2f7" }, ticks: { color: "#64748b" } }
       },
       plugins: {
+        tooltip: {
+          callbacks: {
+            label: function (item) {
+              if (item.dataset.label === "Price changed") return "Price changed: " + priceChanges[item.dataIndex];
+              return item.dataset.label + ": " + item.formattedValue;
+            }
+          }
+        },
         legend: {
           position: "bottom",
           labels: {

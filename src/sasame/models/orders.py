@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sasame.models.base import Amount, Base, UTCDateTime, currency_column, pk, source_column
@@ -21,6 +21,17 @@ class Order(Base):
         # Covers the sales chart's sum per day, channel and currency of the orders not cancelled,
         # so it reads this index alone (migration 0011); ranges of order_date use it as well.
         Index("ix_order_sales_day", "order_date", "channel_id", "currency", "cancelled_at", "total"),
+        # The orders with discount codes, per day and channel: what judging promotion days reads
+        # (migration 0013). Partial, so it holds only them: 16,000 of 560,000 orders in the 120 days
+        # a 10,000-SKU store's forecast chart judges.
+        Index(
+            "ix_order_discount_day",
+            "order_date",
+            "channel_id",
+            "discount_codes",
+            sqlite_where=text("discount_codes IS NOT NULL"),
+            postgresql_where=text("discount_codes IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = pk()

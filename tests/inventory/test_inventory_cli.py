@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,45 @@ def test_a_plan_typed_while_another_plans_waits_for_it_and_says_so(
             app, ["inventory", "plan", "--db", store_url, "--no-save", "--service-level", "0.9"]
         )
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_a_thin_margin_lowers_the_class_level_to_what_holding_the_stock_is_worth(
+    store_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    from sasame.inventory import service
+
+    def plan(*options: str) -> dict:
+        result = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--json", "--no-save", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    def levels(*options: str) -> dict[str, float]:
+        return {s["sku"]: s["service_level"] for s in plan(*options)["suggestions"]}
+
+    # By class, at healthy margins (MUG costs 6.00 and sells at 20.00; TEE-S 8.00 and 25.00), the
+    # holding cost of 25 % a year over a week's review is far below the margin a lost sale loses.
+    assert levels() == levels("--holding-rate", "0") == {"MUG": 0.98, "TEE-S": 0.98}
+    with Session(engine) as session, session.begin():
+        session.scalars(select(m.Variant).where(m.Variant.sku == "TEE-S")).one().price = Decimal("8.20")
+    # 0.20 of margin against 8.00 x 0.25 x 7 / 365 = 0.0384 of holding a unit a week: 0.20 / 0.2384.
+    assert levels() == {"MUG": 0.98, "TEE-S": 0.8391}
+    assert levels("--holding-rate", "0") == {"MUG": 0.98, "TEE-S": 0.98}
+    # A level the owner sets for every SKU stands.
+    assert levels("--service-level", "0.9") == {"MUG": 0.9, "TEE-S": 0.9}
+    # The store's rate, for the daily plan and the page's, is SASAME_HOLDING_RATE.
+    monkeypatch.setenv("SASAME_HOLDING_RATE", "0")
+    assert levels() == {"MUG": 0.98, "TEE-S": 0.98}
+    with Session(engine) as session:
+        assert service.make_plan(session, NOW).settings.holding_rate == Decimal(0)
+    monkeypatch.setenv("SASAME_HOLDING_RATE", "a quarter")
+    bad = runner.invoke(app, ["inventory", "plan", "--db", store_url])
+    assert str(bad.exception) == "SASAME_HOLDING_RATE: 'a quarter' is not a share like 0.25"
+    monkeypatch.delenv("SASAME_HOLDING_RATE")
+    # The slow movers' stock is priced by the year: TEE-M's 22.50 tied up costs 5.63 a year at 25 %.
+    slow = {s["sku"]: s for s in plan()["slow_movers"]}
+    assert (slow["TEE-M"]["cash_tied_up"], slow["TEE-M"]["holding_cost_per_year"]) == ("22.50", "5.63")
+    assert plan("--holding-rate", "0.3")["slow_movers"][0]["holding_cost_per_year"] == "6.75"
+    bad = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--holding-rate", "lots"])
+    assert str(bad.exception) == "--holding-rate: 'lots' is not a share like 0.25"
+    bad = runner.invoke(app, ["inventory", "plan", "--db", store_url, "--holding-rate", "3"])
+    assert str(bad.exception) == "--holding-rate: '3' must be a share of a year between 0 and 2"

@@ -7,6 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from sasame.inventory import policy
 from sasame.inventory.classify import abc_classes, demand_class, xyz_class
 from sasame.inventory.policy import (
     OrderLine,
@@ -227,3 +228,23 @@ def test_shrink_bulk_pulls_a_slow_skus_one_wholesale_line_towards_the_stores_rat
     # A store without bulk orders, or without SKUs, is left alone.
     assert shrink_bulk(counts[2:]).tolist() == counts[2:].tolist()
     assert shrink_bulk(np.zeros((0, 5))).shape == (0, 5)
+
+
+def test_the_level_a_margin_pays_to_hold_stock_for():
+    # A 20.00 item costing 6.00, reviewed weekly at 25 % a year: holding a unit a week costs
+    # 6 x 0.25 x 7 / 365 = 0.02877, a lost sale 14.00: 14 / 14.02877.
+    # One at 6.30: 0.30 / (0.30 + 0.02877) = 0.9125. Sold at cost: no margin, no safety stock is
+    # worth holding. Without a price or a cost nothing is known: NaN, and the class level stands.
+    levels = policy.margin_service_levels(
+        np.array([20.0, 6.30, 6.0, 0.0, 10.0]), np.array([6.0, 6.0, 6.0, 5.0, 0.0]), 0.25, 7
+    )
+    assert np.round(levels[:3], 6).tolist() == [0.997949, 0.9125, 0.0]
+    assert np.isnan(levels[3:]).all()
+    # A month's review at twice the rate: 14 / (14 + 6 x 0.5 x 30 / 365).
+    monthly = policy.margin_service_levels(np.array([20.0]), np.array([6.0]), 0.5, 30)
+    assert round(float(monthly[0]), 6) == 0.982692
+
+
+def test_holding_cost_is_value_times_rate_times_the_share_of_a_year():
+    assert policy.holding_cost(Decimal("25633.28"), Decimal("0.25"), 365) == Decimal("6408.3200")
+    assert policy.holding_cost(Decimal("730"), Decimal("0.25"), 7) == Decimal("3.5")

@@ -76,10 +76,19 @@ def plan_command(
         typer.Option("--backtest", help="A `sasame inventory backtest --json` result to show with the plan."),
     ] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the plan for the dashboard.")] = True,
+    holding_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--holding-rate",
+            help="A year's cost of holding stock as a share of its value at cost "
+            "(default: SASAME_HOLDING_RATE, else 0.25).",
+        ),
+    ] = None,
 ) -> None:
     """Forecast every SKU and say what to order, how much, from whom and by when."""
     from decimal import Decimal, InvalidOperation
 
+    from sasame.inventory import service
     from sasame.inventory.plan import PlanSettings
     from sasame.inventory.service import make_plan, read_backtest, save_plan
 
@@ -93,12 +102,19 @@ def plan_command(
             raise UserError(f"--budget: {budget!r} must be a positive amount")
         if cash >= MAX_AMOUNT:
             raise UserError(f"--budget: {budget!r} is more than an amount sasame can store")
+    rate = (
+        service.holding_rate(holding_rate, "--holding-rate")
+        if holding_rate is not None
+        else service.configured_holding_rate()
+    )
     if levels not in ("class", "value"):
         raise UserError(f"--levels: {levels!r} is not one of class, value")
     document = read_backtest(backtest) if backtest is not None else None
     _, engine = open_database(db)
     now = system_clock()
-    settings = PlanSettings(review_days=review_days, budget=cash, service_level=service_level, levels=levels)
+    settings = PlanSettings(
+        review_days=review_days, budget=cash, service_level=service_level, levels=levels, holding_rate=rate
+    )
     started = time.perf_counter()
     with _planning_alone(engine, save), transaction(engine) as session:
         plan = make_plan(session, now, settings)
@@ -153,7 +169,13 @@ def _print_plan(plan: Plan, seconds: float) -> None:
         console.print(table)
     if plan.slow_movers:
         table = Table(
-            "SKU", "On hand", "Weeks of cover", "Cash tied up", "Markdown", title="Slow movers and dead stock"
+            "SKU",
+            "On hand",
+            "Weeks of cover",
+            "Cash tied up",
+            "A year's holding",
+            "Markdown",
+            title="Slow movers and dead stock",
         )
         for slow in plan.slow_movers[:20]:
             cover = "no sales expected" if slow.weeks_of_cover is None else f"{slow.weeks_of_cover:.0f}"
@@ -162,6 +184,7 @@ def _print_plan(plan: Plan, seconds: float) -> None:
                 f"{slow.on_hand:,}",
                 cover,
                 f"{slow.cash_tied_up:,}",
+                f"{slow.holding_cost_per_year:,}",
                 f"{slow.markdown_percent}%",
             )
         console.print(table)

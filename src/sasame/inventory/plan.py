@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sasame.core.money import from_units, round_money
+from sasame.core.money import SCALE, from_units, round_money
 from sasame.inventory import policy
 from sasame.inventory.demand import DemandFrames
 from sasame.inventory.lead_times import QUOTED_SPREAD, LeadTime
@@ -81,6 +81,10 @@ class PlanSettings:
     """SKUs forecast per call (whole product/category profiles stay together)."""
     forecast_workers: int | None = None
     """Processes forecasting chunks side by side; None: one per core (at most 4) above 1,000 SKUs."""
+    holding_rate: Decimal = policy.HOLDING_RATE
+    """A year's cost of holding stock as a share of its value at cost. It lowers a SKU's class level
+    where one more unit would cost more to hold over a review than the margin it saves
+    (`policy.margin_service_levels`), and prices the slow movers' stock by the year."""
     fill_ceiling_share: float | None = policy.FILL_CEILING_SHARE
     """Safety stock never buys a fill rate above 1 - share x (1 - service level); None: plain cycle
     service level (the textbook reorder point)."""
@@ -249,6 +253,8 @@ class SlowMover:
     cash_tied_up: Decimal
     is_dead: bool
     markdown_percent: int
+    holding_cost_per_year: Decimal = Decimal(0)
+    """What keeping that stock costs a year (`PlanSettings.holding_rate` of the cash tied up)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -261,6 +267,7 @@ class SlowMover:
             "cash_tied_up": str(self.cash_tied_up),
             "is_dead": self.is_dead,
             "markdown_percent": self.markdown_percent,
+            "holding_cost_per_year": str(self.holding_cost_per_year),
         }
 
 
@@ -522,6 +529,15 @@ def build_plan(
         allowances = np.full(len(orderable), target)
     else:
         service_levels = np.array([settings.service_level or class_level[sku] for sku in orderable])
+        if settings.service_level is None:
+            # No class level worth more in holding cost than in margin (one level set for all stands).
+            prices = np.array([int(frames.list_price_units[index[sku]]) / SCALE for sku in orderable])
+            worth = policy.margin_service_levels(prices, unit_costs, float(settings.holding_rate), review)
+            service_levels = np.where(
+                np.isnan(worth),
+                service_levels,
+                np.maximum(np.minimum(service_levels, worth), policy.MIN_SERVICE_LEVEL),
+            )
         allowances = service_levels
     levels = _stock_levels(
         orderable,
@@ -606,6 +622,7 @@ def build_plan(
                 unit_cost = inputs.terms[sku].unit_cost if sku in inputs.terms else None
                 if unit_cost is None and frames.unit_cost_units[i] >= 0:
                     unit_cost = from_units(int(frames.unit_cost_units[i]))
+                tied_up = _money(on_shelf, unit_cost or Decimal(0), frames.currency)
                 slow.append(
                     SlowMover(
                         sku,
@@ -614,9 +631,12 @@ def build_plan(
                         long_rate,
                         weeks,
                         last_sold,
-                        _money(on_shelf, unit_cost or Decimal(0), frames.currency),
+                        tied_up,
                         is_dead,
                         markdown_percent(weeks, is_dead),
+                        round_money(
+                            policy.holding_cost(tied_up, settings.holding_rate, 365), frames.currency
+                        ),
                     )
                 )
 

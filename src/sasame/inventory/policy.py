@@ -36,6 +36,8 @@ CHANNEL_SERVICE_BUMP: dict[str, float] = {
 }
 
 MAX_SERVICE_LEVEL = 0.995
+MIN_SERVICE_LEVEL = 0.5
+"""No SKU is planned below this cycle service level: under it the safety stock would be negative."""
 
 
 def z_value(service_level: float) -> float:
@@ -129,14 +131,34 @@ def service_level_for(abc: str, xyz: str, channel: str | None = None) -> float:
     level = SERVICE_LEVEL_BY_CLASS.get(f"{abc}{xyz}", 0.95)
     if channel:
         level += CHANNEL_SERVICE_BUMP.get(channel.lower(), 0.0)
-    return min(max(level, 0.5), MAX_SERVICE_LEVEL)
+    return min(max(level, MIN_SERVICE_LEVEL), MAX_SERVICE_LEVEL)
 
 
-def holding_cost(
-    average_units: float, unit_cost: Decimal, annual_rate: Decimal, periods_per_year: int
-) -> Decimal:
-    """Holding cost per period: average units on hand x unit cost x annual carrying rate / periods a year."""
-    return Decimal(str(average_units)) * unit_cost * annual_rate / Decimal(periods_per_year)
+HOLDING_RATE = Decimal("0.25")
+"""What a year of holding stock costs, as a share of its value at cost: the capital tied up, space,
+insurance, shrinkage and obsolescence (20-30 % a year is the usual range)."""
+
+
+def holding_cost(value: Decimal, annual_rate: Decimal, days: float) -> Decimal:
+    """What holding stock worth `value` at cost for `days` costs at `annual_rate` a year."""
+    return value * annual_rate * Decimal(str(days)) / Decimal(365)
+
+
+def margin_service_levels(
+    prices: np.ndarray, unit_costs: np.ndarray, annual_rate: float, review_days: float
+) -> np.ndarray:
+    """Per SKU, the cycle service level past which one more unit of stock costs more to hold than the
+    margin it saves: the newsvendor critical ratio m / (m + h) with lost sales, m the unit's margin
+    (price - cost: what a sale lost loses) and h its holding cost over one review period (cost x rate
+    x review / 365). A 70 %-margin mug reviewed weekly may be kept at 99.8 %, a SKU sold at 5 % over
+    cost at 91 %. NaN where the price or the cost is unknown (0), so no level is capped on a guess."""
+    prices = np.asarray(prices, dtype=float)
+    unit_costs = np.asarray(unit_costs, dtype=float)
+    known = (prices > 0) & (unit_costs > 0)
+    margin = np.maximum(prices - unit_costs, 0.0)
+    holding = unit_costs * annual_rate * review_days / 365.0
+    ratio = np.divide(margin, margin + holding, out=np.zeros_like(margin), where=(margin + holding) > 0)
+    return np.where(known, ratio, np.nan)
 
 
 @dataclass(frozen=True)
@@ -526,7 +548,7 @@ def value_aware_levels(unit_cost: np.ndarray, rates: np.ndarray, target: float) 
     weights = np.cumsum(rates[selling][order]) / rates[selling].sum()
     median_cost = float(unit_cost[selling][order][np.searchsorted(weights, 0.5)])
     lam = (1.0 - target) / max(median_cost, 1e-9)
-    return np.asarray(np.clip(1.0 - lam * unit_cost, 0.5, MAX_SERVICE_LEVEL))
+    return np.asarray(np.clip(1.0 - lam * unit_cost, MIN_SERVICE_LEVEL, MAX_SERVICE_LEVEL))
 
 
 # The class table's levels are set for a store-wide 95 %; another target scales every class's
@@ -559,7 +581,7 @@ def class_levels(
     )
     if target is not None:
         levels = 1.0 - (1.0 - levels) * (1.0 - target) / (1.0 - CLASS_TABLE_TARGET)
-    return np.asarray(np.clip(levels, 0.5, MAX_SERVICE_LEVEL))
+    return np.asarray(np.clip(levels, MIN_SERVICE_LEVEL, MAX_SERVICE_LEVEL))
 
 
 def weekly_spread(units: np.ndarray, freq: str) -> np.ndarray:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,9 @@ from sqlalchemy.orm import Session
 from sasame import models as m
 from sasame.business.service import store_settings
 from sasame.core.clock import business_day
-from sasame.core.errors import InputError, UserError
+from sasame.core.errors import ConfigError, InputError, UserError
 from sasame.core.money import SCALE, round_money
-from sasame.inventory import purchase_orders, queries
+from sasame.inventory import policy, purchase_orders, queries
 from sasame.inventory.backtest import (
     BacktestConfig,
     BacktestResult,
@@ -39,14 +41,36 @@ def _forecaster() -> Forecaster:
     return forecast
 
 
+HOLDING_RATE_SETTING = "SASAME_HOLDING_RATE"
+
+
+def holding_rate(text: str, source: str) -> Decimal:
+    """A year's holding cost as a share of stock value, from `text` (an option or a setting, named
+    by `source` in the one-line error)."""
+    try:
+        rate = Decimal(text.strip())
+    except InvalidOperation as error:
+        raise ConfigError(f"{source}: {text!r} is not a share like 0.25") from error
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(2):
+        raise ConfigError(f"{source}: {text!r} must be a share of a year between 0 and 2")
+    return rate
+
+
+def configured_holding_rate(environ: Mapping[str, str] | None = None) -> Decimal:
+    """The holding rate the owner set (SASAME_HOLDING_RATE), else `policy.HOLDING_RATE` (0.25)."""
+    value = (os.environ if environ is None else environ).get(HOLDING_RATE_SETTING, "").strip()
+    return holding_rate(value, HOLDING_RATE_SETTING) if value else policy.HOLDING_RATE
+
+
 def make_plan(
     session: Session,
     now: datetime,
     settings: PlanSettings | None = None,
     forecaster: Forecaster | None = None,
 ) -> Plan:
-    """Compute today's plan (nothing is written)."""
-    settings = settings or PlanSettings()
+    """Compute today's plan (nothing is written); without `settings`, the defaults with the
+    configured holding rate (the daily pipeline's plan, the Inventory page's)."""
+    settings = settings or PlanSettings(holding_rate=configured_holding_rate())
     today = plan_date(session, now)
     inputs = queries.plan_inputs(session, today)
     previous = session.scalars(select(m.InventoryPlan).order_by(m.InventoryPlan.id.desc()).limit(1)).first()

@@ -202,7 +202,15 @@ def inventory(
         "risks": risks[:STOCKOUT_RISKS_SHOWN],
         "risks_total": len(risks),
         "slow_movers": [
-            {**row, "cash_tied_up": Decimal(row["cash_tied_up"])} for row in slow_movers[:SLOW_MOVERS_SHOWN]
+            {
+                **row,
+                "cash_tied_up": Decimal(row["cash_tied_up"]),
+                # Plans stored before holding costs were priced have none.
+                "holding_cost_per_year": Decimal(row["holding_cost_per_year"])
+                if "holding_cost_per_year" in row
+                else None,
+            }
+            for row in slow_movers[:SLOW_MOVERS_SHOWN]
         ],
         "slow_movers_total": len(slow_movers),
         "cash_tied_up": Decimal(str(plan.summary.get("cash_tied_up", "0"))) if plan else Decimal(0),

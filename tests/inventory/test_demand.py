@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from tiny_store import TODAY, build
+from tiny_store import TODAY, build, sell
 
-from sasame import models as m
 from sasame.inventory.demand import PriceChange, frames, stockout_agreement
 
 
@@ -67,43 +66,10 @@ def test_promotion_days_are_campaign_codes_not_welcome_codes(engine: Engine):
 
 def test_list_price_changes_per_channel_not_discounts_or_the_channel_mix(engine: Engine):
     build(engine)
-    with Session(engine) as session, session.begin():
-        shop, amazon = (
-            session.scalars(select(m.Channel).where(m.Channel.code == c)).one() for c in ("shopify", "amazon")
-        )
-        tee = session.scalars(select(m.Variant).where(m.Variant.sku == "TEE-S")).one()
-
-        def sold(day: int, channel: m.Channel, price: str) -> None:
-            placed = datetime(2025, 3, day, 17, tzinfo=UTC)
-            row = m.Order(
-                channel_id=channel.id,
-                external_id=f"p{day}{channel.code}",
-                number=f"P{day}{channel.code}",
-                ordered_at=placed,
-                order_date=date(2025, 3, day),
-                currency="USD",
-                subtotal=Decimal(price),
-                total=Decimal(price),
-                financial_status="paid",
-                fulfillment_status="fulfilled",
-            )
-            session.add(row)
-            session.flush()
-            session.add(
-                m.OrderLine(
-                    order_id=row.id,
-                    variant_id=tee.id,
-                    sku="TEE-S",
-                    title=tee.title,
-                    quantity=1,
-                    unit_price=Decimal(price),
-                )
-            )
-
-        sold(7, shop, "22.00")  # repriced from the 25.00 of 03-05
-        sold(8, amazon, "27.00")  # another channel, another price: no change, its first sale there
-        sold(9, shop, "22.00")
-        sold(10, amazon, "27.50")  # Amazon's price moves
+    sell(engine, "TEE-S", date(2025, 3, 7), "22.00")  # repriced from the 25.00 of 03-05
+    sell(engine, "TEE-S", date(2025, 3, 8), "27.00", "amazon")  # its first sale there: no change
+    sell(engine, "TEE-S", date(2025, 3, 9), "22.00")
+    sell(engine, "TEE-S", date(2025, 3, 10), "27.50", "amazon")  # Amazon's price moves
     with Session(engine) as session:
         history = frames(session, TODAY)
     tee_s = history.index()["TEE-S"]

@@ -6,19 +6,16 @@ Skips where /usr/bin/chromium is missing, like tests/web/test_browser.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
-from tiny_store import NOW, build
+from tiny_store import NOW, build, sell
 
 from live_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_dashboard, watched_page
-from sasame import models as m
 from sasame.accounts.service import create_user
 from sasame.core.clock import fixed_clock
 from sasame.db import make_engine, upgrade
@@ -127,33 +124,7 @@ def test_a_change_of_list_price_is_a_triangle_that_names_the_prices(live_server:
     from playwright.sync_api import sync_playwright
 
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    with Session(engine) as session, session.begin():
-        shop = session.scalars(select(m.Channel).where(m.Channel.code == "shopify")).one()
-        mug = session.scalars(select(m.Variant).where(m.Variant.sku == "MUG")).one()
-        order = m.Order(
-            channel_id=shop.id,
-            external_id="repriced",
-            number="#2001",
-            ordered_at=datetime(2025, 3, 8, 17, tzinfo=UTC),
-            order_date=date(2025, 3, 8),
-            currency="USD",
-            subtotal=Decimal("18.50"),
-            total=Decimal("18.50"),
-            financial_status="paid",
-            fulfillment_status="fulfilled",
-        )
-        session.add(order)
-        session.flush()
-        session.add(
-            m.OrderLine(
-                order_id=order.id,
-                variant_id=mug.id,
-                sku="MUG",
-                title="Mug",
-                quantity=1,
-                unit_price=Decimal("18.50"),
-            )
-        )
+    sell(engine, "MUG", date(2025, 3, 8), "18.50")
     engine.dispose()
     problems: list[str] = []
     with sync_playwright() as playwright:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 from test_plan import fixed_forecaster
-from tiny_store import NOW, build
+from tiny_store import NOW, build, sell
 
 from sasame import models as m
 from sasame.accounts.service import create_user
@@ -710,33 +710,7 @@ def test_a_replay_the_pipeline_is_making_shows_as_running(client: TestClient, sq
 
 
 def test_the_chart_marks_a_change_of_list_price(client: TestClient, sqlite_engine: Engine):
-    with Session(sqlite_engine) as session, session.begin():
-        shop = session.scalars(select(m.Channel).where(m.Channel.code == "shopify")).one()
-        mug = session.scalars(select(m.Variant).where(m.Variant.sku == "MUG")).one()
-        row = m.Order(
-            channel_id=shop.id,
-            external_id="repriced",
-            number="#2001",
-            ordered_at=datetime(2025, 3, 8, 17, tzinfo=UTC),
-            order_date=date(2025, 3, 8),
-            currency="USD",
-            subtotal=Decimal("18.50"),
-            total=Decimal("18.50"),
-            financial_status="paid",
-            fulfillment_status="fulfilled",
-        )
-        session.add(row)
-        session.flush()
-        session.add(
-            m.OrderLine(
-                order_id=row.id,
-                variant_id=mug.id,
-                sku="MUG",
-                title="Mug",
-                quantity=1,
-                unit_price=Decimal("18.50"),
-            )
-        )
+    sell(sqlite_engine, "MUG", date(2025, 3, 8), "18.50")
     log_in(client)
     html = client.get("/inventory").text
     chart = json.loads(re.search(r'id="inventory-forecast">(.*?)</script>', html, re.S).group(1))

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sasame import models as m
@@ -259,3 +259,35 @@ def _build(session: Session) -> None:
         [date(2025, 1, 13), date(2025, 1, 20)],
     )
     purchase_order(slowboat, "PO-4", local(date(2024, 11, 1)), date(2024, 12, 1), [date(2024, 12, 10)])
+
+
+def sell(engine: Engine, sku: str, day: date, price: str, channel: str = "shopify") -> None:
+    """One more order, of one unit of `sku` on `channel` at the unit price `price` (a list price the
+    build did not have: a repricing), placed at noon on `day`; no stock moves with it."""
+    with Session(engine) as session, session.begin():
+        seller = session.scalars(select(m.Channel).where(m.Channel.code == channel)).one()
+        variant = session.scalars(select(m.Variant).where(m.Variant.sku == sku)).one()
+        order = m.Order(
+            channel_id=seller.id,
+            external_id=f"{sku}-{day}-{channel}",
+            number=f"#{sku}-{day}-{channel}",
+            ordered_at=local(day, 12),
+            order_date=day,
+            currency="USD",
+            subtotal=Decimal(price),
+            total=Decimal(price),
+            financial_status="paid",
+            fulfillment_status="fulfilled",
+        )
+        session.add(order)
+        session.flush()
+        session.add(
+            m.OrderLine(
+                order_id=order.id,
+                variant_id=variant.id,
+                sku=sku,
+                title=variant.title,
+                quantity=1,
+                unit_price=Decimal(price),
+            )
+        )

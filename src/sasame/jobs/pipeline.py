@@ -118,14 +118,13 @@ def run_pipeline(engine: Engine, now: datetime, only: list[str] | None = None) -
             continue
         started = time.perf_counter()
         try:
-            lease = acquire(engine, step.name)
+            # No step takes a lease of its own: a LeaseBusy can only be this step's.
+            with acquire(engine, step.name), transaction(engine) as session:
+                summary = step.run(session, now)
         except LeaseBusy as busy:
             log.info("pipeline step %s skipped: %s", step.name, busy)
             results.append(StepResult(step.name, True, time.perf_counter() - started, {}, skipped=str(busy)))
             continue
-        try:
-            with lease, transaction(engine) as session:
-                summary = step.run(session, now)
         except Exception as error:  # a bug in one engine must not silence the others' steps
             log.exception("pipeline step %s failed", step.name)
             results.append(StepResult(step.name, False, time.perf_counter() - started, {}, repr(error)))

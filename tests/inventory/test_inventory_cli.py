@@ -283,6 +283,10 @@ def test_a_thin_margin_lowers_the_class_level_to_what_holding_the_stock_is_worth
         session.scalars(select(m.Variant).where(m.Variant.sku == "TEE-S")).one().price = Decimal("8.20")
     # 0.20 of margin against 8.00 x 0.25 x 7 / 365 = 0.0384 of holding a unit a week: 0.20 / 0.2384.
     assert levels() == {"MUG": 0.98, "TEE-S": 0.8391}
+    assert plan()["totals"]["levels_lowered_by_margin"] == 1
+    said = " ".join(runner.invoke(app, ["inventory", "plan", "--db", store_url, "--no-save"]).output.split())
+    assert "1 SKU(s) planned below their class's service level: at a holding cost of 25% a year" in said
+    assert "their margin does not pay for more stock (TEE-S)." in said
     assert levels("--holding-rate", "0") == {"MUG": 0.98, "TEE-S": 0.98}
     # A level the owner sets for every SKU stands.
     assert levels("--service-level", "0.9") == {"MUG": 0.9, "TEE-S": 0.9}

@@ -718,3 +718,16 @@ def test_the_chart_marks_a_change_of_list_price(client: TestClient, sqlite_engin
         "2025-03-08": "shopify 20.00 → 18.50"
     }
     assert "triangles mark a change of list price (hover for the channel and prices)" in html
+
+
+def test_the_page_says_how_many_skus_a_thin_margin_planned_lower(client: TestClient, sqlite_engine: Engine):
+    log_in(client)
+    assert 'id="levels-lowered"' not in client.get("/inventory").text
+    with Session(sqlite_engine) as session, session.begin():
+        session.scalars(select(m.Variant).where(m.Variant.sku == "TEE-S")).one().price = Decimal("8.20")
+        run_plan(session, NOW)
+    lowered = re.search(r'id="levels-lowered">(.*?)</p>', client.get("/inventory").text).group(1)
+    assert lowered == (
+        "1 SKU is planned below its class’s service level: holding stock costs 25% of its value a year, "
+        "and its margin does not pay for more (<code>SASAME_HOLDING_RATE</code>)."
+    )

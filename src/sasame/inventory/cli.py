@@ -138,6 +138,14 @@ def _print_plan(plan: Plan, seconds: float) -> None:
         f"{totals['dead_stock']} dead stock, {totals['transfers']} transfers ({seconds:.1f} s)",
         highlight=False,
     )
+    if plan.margin_lowered:
+        lowered = sorted(plan.margin_lowered)
+        named = ", ".join(lowered[:10]) + (", ..." if len(lowered) > 10 else "")
+        console.print(
+            f"{len(lowered)} SKU(s) planned below their class's service level: at a holding cost of "
+            f"{plan.settings.holding_rate:%} a year their margin does not pay for more stock ({named}).",
+            highlight=False,
+        )
     if plan.suggestions:
         table = Table(
             "SKU", "Supplier", "Qty", "Cost", "Order by", "Arrives", "Runs out", title="What to order"

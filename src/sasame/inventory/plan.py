@@ -309,6 +309,9 @@ class Plan:
     selected_on: date
     """The day the forecast models were last chosen by backtest."""
     sigmas: dict[str, float] = field(default_factory=dict)
+    margin_lowered: dict[str, float] = field(default_factory=dict)
+    """SKU -> the class service level its margin did not pay for holding stock at: planned lower
+    (`PlanSettings.holding_rate`)."""
 
     def fits(self) -> dict[str, tuple[str, float]]:
         """SKU -> (model, per-day error sd), for the next plan to reuse."""
@@ -346,6 +349,7 @@ class Plan:
                 round_money(sum((s.cash_tied_up for s in self.slow_movers), Decimal(0)), self.currency)
             ),
             "transfers": len(self.transfers),
+            "levels_lowered_by_margin": len(self.margin_lowered),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -522,6 +526,7 @@ def build_plan(
     orderable = [sku for sku in physical if sku in inputs.terms and rate_of(sku) > 0]
     rates = np.array([rate_of(sku) for sku in orderable])
     unit_costs = np.array([float(inputs.terms[sku].unit_cost) for sku in orderable])
+    margin_lowered: dict[str, float] = {}
     if settings.levels == "value":
         target = settings.service_level or policy.CLASS_TABLE_TARGET
         service_levels = policy.value_aware_levels(unit_costs, rates, target)
@@ -533,11 +538,17 @@ def build_plan(
             # No class level worth more in holding cost than in margin (one level set for all stands).
             prices = np.array([int(frames.list_price_units[index[sku]]) / SCALE for sku in orderable])
             worth = policy.margin_service_levels(prices, unit_costs, float(settings.holding_rate), review)
-            service_levels = np.where(
+            lowered = np.where(
                 np.isnan(worth),
                 service_levels,
                 np.maximum(np.minimum(service_levels, worth), policy.MIN_SERVICE_LEVEL),
             )
+            margin_lowered = {
+                sku: float(level)
+                for sku, level, low in zip(orderable, service_levels, lowered, strict=True)
+                if low < level
+            }
+            service_levels = lowered
         allowances = service_levels
     levels = _stock_levels(
         orderable,
@@ -733,6 +744,7 @@ def build_plan(
         settings=settings,
         selected_on=inputs.selected_on if reuse_used(inputs, forecaster) and inputs.selected_on else today,
         sigmas=sigmas,
+        margin_lowered=margin_lowered,
     )
 
 

@@ -105,6 +105,7 @@ def save_plan(
         "selected_on": plan.selected_on.isoformat(),
         "fits": {sku: [model, round(sigma, 6)] for sku, (model, sigma) in plan.fits().items()},
         "budget": None if plan.settings.budget is None else str(plan.settings.budget),
+        "holding_rate": str(plan.settings.holding_rate),
     }
     if backtest is None:
         backtest = latest_backtest(session)

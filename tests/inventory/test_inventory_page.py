@@ -72,7 +72,8 @@ def test_the_page_shows_the_plan_risks_slow_movers_and_the_chart(client: TestCli
     assert "MUG" in risk and "Mar 21, 2025" in risk and "94%" in risk
     slow = re.search(r'id="slow-movers">(.*?)</table>', html, re.S).group(1)
     assert "TEE-M" in slow and "$22.50" in slow and "no sales expected" in slow
-    assert '<th class="num">Holding it a year</th>' in slow and "$5.63" in slow  # 25 % of $22.50
+    assert '<th class="num">Holding / year</th>' in slow and "$5.63" in slow  # 25 % of $22.50
+    assert "what keeping that stock costs a year at 25% of its value" in html
     chart = json.loads(re.search(r'id="inventory-forecast">(.*?)</script>', html, re.S).group(1))
     assert chart["sku"] == "MUG" and chart["model"] == "Fixed" and chart["level"] == 90
     day = chart["dates"].index("2025-03-02")

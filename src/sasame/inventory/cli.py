@@ -76,7 +76,7 @@ def plan_command(
         typer.Option("--backtest", help="A `sasame inventory backtest --json` result to show with the plan."),
     ] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the plan for the dashboard.")] = True,
-    holding_rate: Annotated[
+    holding_rate_option: Annotated[
         str | None,
         typer.Option(
             "--holding-rate",
@@ -88,9 +88,14 @@ def plan_command(
     """Forecast every SKU and say what to order, how much, from whom and by when."""
     from decimal import Decimal, InvalidOperation
 
-    from sasame.inventory import service
     from sasame.inventory.plan import PlanSettings
-    from sasame.inventory.service import make_plan, read_backtest, save_plan
+    from sasame.inventory.service import (
+        configured_holding_rate,
+        holding_rate,
+        make_plan,
+        read_backtest,
+        save_plan,
+    )
 
     cash: Decimal | None = None
     if budget is not None:
@@ -103,9 +108,9 @@ def plan_command(
         if cash >= MAX_AMOUNT:
             raise UserError(f"--budget: {budget!r} is more than an amount sasame can store")
     rate = (
-        service.holding_rate(holding_rate, "--holding-rate")
-        if holding_rate is not None
-        else service.configured_holding_rate()
+        holding_rate(holding_rate_option, "--holding-rate")
+        if holding_rate_option is not None
+        else configured_holding_rate()
     )
     if levels not in ("class", "value"):
         raise UserError(f"--levels: {levels!r} is not one of class, value")
@@ -139,7 +144,7 @@ def _print_plan(plan: Plan, seconds: float) -> None:
         highlight=False,
     )
     if plan.margin_lowered:
-        lowered = sorted(plan.margin_lowered)
+        lowered = plan.margin_lowered
         named = ", ".join(lowered[:10]) + (", ..." if len(lowered) > 10 else "")
         console.print(
             f"{len(lowered)} SKU(s) planned below their class's service level: at a holding cost of "

@@ -309,9 +309,9 @@ class Plan:
     selected_on: date
     """The day the forecast models were last chosen by backtest."""
     sigmas: dict[str, float] = field(default_factory=dict)
-    margin_lowered: dict[str, float] = field(default_factory=dict)
-    """SKU -> the class service level its margin did not pay for holding stock at: planned lower
-    (`PlanSettings.holding_rate`)."""
+    margin_lowered: list[str] = field(default_factory=list)
+    """The SKUs planned below their class's service level because their margin does not pay for
+    holding stock at it (`PlanSettings.holding_rate`), in SKU order."""
 
     def fits(self) -> dict[str, tuple[str, float]]:
         """SKU -> (model, per-day error sd), for the next plan to reuse."""
@@ -526,7 +526,7 @@ def build_plan(
     orderable = [sku for sku in physical if sku in inputs.terms and rate_of(sku) > 0]
     rates = np.array([rate_of(sku) for sku in orderable])
     unit_costs = np.array([float(inputs.terms[sku].unit_cost) for sku in orderable])
-    margin_lowered: dict[str, float] = {}
+    margin_lowered: list[str] = []
     if settings.levels == "value":
         target = settings.service_level or policy.CLASS_TABLE_TARGET
         service_levels = policy.value_aware_levels(unit_costs, rates, target)
@@ -543,11 +543,9 @@ def build_plan(
                 service_levels,
                 np.maximum(np.minimum(service_levels, worth), policy.MIN_SERVICE_LEVEL),
             )
-            margin_lowered = {
-                sku: float(level)
-                for sku, level, low in zip(orderable, service_levels, lowered, strict=True)
-                if low < level
-            }
+            margin_lowered = sorted(
+                sku for sku, level, low in zip(orderable, service_levels, lowered, strict=True) if low < level
+            )
             service_levels = lowered
         allowances = service_levels
     levels = _stock_levels(

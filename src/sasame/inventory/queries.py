@@ -303,11 +303,10 @@ def forecast_vs_actual(
     censored = {history.start + timedelta(days=d) for d in range(history.days) if history.censored[i, d]}
     promoted = {history.start + timedelta(days=d) for d in range(history.days) if history.promoted[i, d]}
     repriced: dict[date, list[str]] = defaultdict(list)
-    currency = store_settings(session).currency
     for change in history.price_changes:
         if change.sku == i:
             before, after = (
-                round_money(from_units(units), currency)
+                round_money(from_units(units), history.currency)
                 for units in (change.before_units, change.after_units)
             )
             repriced[history.start + timedelta(days=change.day)].append(

@@ -20,6 +20,7 @@ from sasame.core.clock import system_clock
 from sasame.core.errors import UserError
 from sasame.inventory import queries as inventory_queries
 from sasame.inventory.po_lifecycle import receive_purchase_order, send_purchase_order
+from sasame.inventory.policy import HOLDING_RATE
 from sasame.inventory.service import (
     CannotReplay,
     count_purchase_orders,
@@ -181,6 +182,13 @@ def _running(request: Request, session: Session, instant: datetime) -> dict[str,
     }
 
 
+def _holding_percent(summary: dict[str, Any]) -> str:
+    """The yearly holding rate the plan used, as a percent ('25'); plans stored before it was a
+    setting used the default."""
+    rate = Decimal(str(summary.get("holding_rate", HOLDING_RATE)))
+    return f"{(rate * 100).normalize():f}"
+
+
 @pages.get("/inventory")
 def inventory(
     request: Request, session: SessionDep, user: UserDep, instant: NowDep, sku: SkuQuery = None
@@ -214,6 +222,7 @@ def inventory(
         ],
         "slow_movers_total": len(slow_movers),
         "cash_tied_up": Decimal(str(plan.summary.get("cash_tied_up", "0"))) if plan else Decimal(0),
+        "holding_percent": _holding_percent(plan.summary if plan else {}),
         "transfers": transfers[:TRANSFERS_SHOWN],
         "transfers_total": len(transfers),
         "backtest": inventory_queries.backtest_table(plan.backtest) if plan else None,
